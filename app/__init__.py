@@ -1,0 +1,1 @@
+"""Directus-compatible users and authentication server."""

@@ -1,0 +1,71 @@
+"""Who is asking: turns the request's token into an Accountability, or a coded error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.clock import Clock
+from app.db.engine import Database
+from app.errors import InvalidCredentialsError
+from app.repositories import sessions as sessions_repo
+from app.repositories import users as users_repo
+from app.security.tokens import TokenService, hash_token, looks_like_jwt
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    ip: str | None = None
+    user_agent: str | None = None
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
+class Accountability:
+    user: str | None = None
+    role: str | None = None
+    admin: bool = False
+    app: bool = False
+    session: str | None = None
+    enforce_tfa: bool = False
+    client: ClientInfo = ClientInfo()
+
+    @property
+    def is_public(self) -> bool:
+        return self.user is None
+
+
+class Authenticator:
+    def __init__(self, db: Database, tokens: TokenService, clock: Clock) -> None:
+        self._db = db
+        self._tokens = tokens
+        self._clock = clock
+
+    async def authenticate(self, token: str | None, client: ClientInfo) -> Accountability:
+        if not token:
+            return Accountability(client=client)
+        if looks_like_jwt(token):
+            claims = self._tokens.decode_access(token)
+            async with self._db.read() as session:
+                access = await users_repo.get_access(session, user_id=claims.user_id)
+                if claims.session is not None and not await sessions_repo.is_live(
+                    session, claims.session, self._clock.now()
+                ):
+                    raise InvalidCredentialsError()
+            session_id = claims.session
+        else:
+            async with self._db.read() as session:
+                access = await users_repo.get_access(session, token_hash=hash_token(token))
+            session_id = None
+        # Access is recomputed from the database: a deleted, suspended or demoted user
+        # loses it at once, whatever the token says.
+        if access is None or access.status != "active":
+            raise InvalidCredentialsError()
+        return Accountability(
+            user=access.user_id,
+            role=access.role,
+            admin=access.admin_access,
+            app=access.app_access,
+            session=session_id,
+            enforce_tfa=access.enforce_tfa and not access.has_tfa,
+            client=client,
+        )

@@ -1,0 +1,56 @@
+"""`dauth`: the command line for operators."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from app.config import ConfigError, Settings, load_settings
+from app.db import migrate
+from app.db.engine import Database, create_engine
+from app.security.passwords import PasswordHasher
+from app.services.bootstrap import bootstrap
+
+
+async def run_bootstrap(settings: Settings) -> None:
+    """Creates or upgrades the database, then the first admin when there is none."""
+    engine = create_engine(settings)
+    try:
+        await migrate.upgrade(engine)
+        hasher = PasswordHasher(
+            memory_cost=settings.hash_memory_cost,
+            time_cost=settings.hash_time_cost,
+            parallelism=settings.hash_parallelism,
+            concurrency=settings.hash_concurrency,
+        )
+        report = await bootstrap(
+            Database(engine), hasher, settings.admin_email, settings.admin_password
+        )
+    finally:
+        await engine.dispose()
+    print(f"Database ready at revision {migrate.head_revision()}.")
+    if report.admin_created:
+        print(f"Created the first admin: {report.admin_email}")
+        if report.generated_password:
+            print(f"Generated admin password (shown once): {report.generated_password}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dauth", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("bootstrap", help="create or migrate the database and the first admin")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.command == "bootstrap":
+        asyncio.run(run_bootstrap(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

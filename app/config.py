@@ -1,0 +1,135 @@
+"""Settings from the environment and `.env`, under Directus's variable names."""
+
+from __future__ import annotations
+
+import secrets
+import warnings
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from app.durations import parse_duration_ms
+
+DurationMs = Annotated[int, BeforeValidator(parse_duration_ms)]
+SameSite = Literal["lax", "strict", "none"]
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
+
+
+class ConfigError(Exception):
+    """Start-up must stop: one variable holds a value we cannot use."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the server; field names are the lower-case env names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8055, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8055"
+    secret: str = ""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    admin_email: str = "admin@example.com"
+    admin_password: str | None = None
+
+    db_client: Literal["sqlite3", "pg"] = "sqlite3"
+    db_filename: str = "data/database.db"
+    db_connection_string: str | None = None
+    db_host: str = "127.0.0.1"
+    db_port: int = 5432
+    db_database: str = "directus"
+    db_user: str = "postgres"
+    db_password: str | None = None
+    db_pool_min: int = Field(default=2, ge=0)
+    db_pool_max: int = Field(default=10, ge=1)
+
+    access_token_ttl: DurationMs = 15 * 60_000
+    refresh_token_ttl: DurationMs = 7 * 86_400_000
+    session_cookie_ttl: DurationMs = 86_400_000
+    login_stall_time: DurationMs = 500
+
+    refresh_token_cookie_name: str = "directus_refresh_token"
+    refresh_token_cookie_domain: str | None = None
+    refresh_token_cookie_secure: bool = False
+    refresh_token_cookie_same_site: SameSite = "lax"
+    session_cookie_name: str = "directus_session_token"
+    session_cookie_domain: str | None = None
+    session_cookie_secure: bool = False
+    session_cookie_same_site: SameSite = "lax"
+
+    hash_memory_cost: int = Field(default=65536, ge=8)
+    hash_time_cost: int = Field(default=3, ge=1)
+    hash_parallelism: int = Field(default=4, ge=1)
+    hash_concurrency: int = Field(default=2, ge=1)
+
+    query_limit_default: int = Field(default=100, ge=1)
+    query_limit_max: int = Field(default=-1, ge=-1)
+    max_payload_size: int = Field(default=1_000_000, ge=1)
+
+    graphql_introspection: bool = True
+
+    cors_origin: CommaList = []
+
+    @field_validator("db_client", mode="before")
+    @classmethod
+    def _db_client_aliases(cls, value: object) -> object:
+        aliases = {"sqlite": "sqlite3", "postgres": "pg", "postgresql": "pg"}
+        if isinstance(value, str):
+            return aliases.get(value.lower(), value.lower())
+        return value
+
+    @field_validator(
+        "refresh_token_cookie_same_site", "session_cookie_same_site", mode="before"
+    )
+    @classmethod
+    def _lower_same_site(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("refresh_token_cookie_domain", "session_cookie_domain", mode="before")
+    @classmethod
+    def _empty_domain_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def database_url(self) -> str:
+        """SQLAlchemy URL for the configured client."""
+        if self.db_client == "sqlite3":
+            return f"sqlite+aiosqlite:///{self.db_filename}"
+        if self.db_connection_string:
+            url = self.db_connection_string
+            for prefix in ("postgresql://", "postgres://"):
+                if url.startswith(prefix):
+                    return "postgresql+asyncpg://" + url[len(prefix) :]
+            return url
+        auth = self.db_user + (f":{self.db_password}" if self.db_password else "")
+        return f"postgresql+asyncpg://{auth}@{self.db_host}:{self.db_port}/{self.db_database}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning a bad value into one line that names the variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        raise ConfigError(f"Invalid value for {name}: {first['msg']}") from None
+    if not settings.secret:
+        warnings.warn(
+            "SECRET is not set: using a random one for this process; tokens will not "
+            "survive a restart or work across workers.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        settings.secret = secrets.token_urlsafe(48)
+    return settings

@@ -1,0 +1,167 @@
+"""The tables, with Directus's names; ids are 36-character UUID strings like Directus's."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, func
+from sqlmodel import Field, SQLModel
+
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Role(SQLModel, table=True):
+    __tablename__ = "directus_roles"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=100)
+    icon: str = Field(default="supervised_user_circle", max_length=64)
+    description: str | None = None
+    ip_access: list[str] | None = Field(default=None, sa_type=JSON)
+    enforce_tfa: bool = False
+    admin_access: bool = False
+    app_access: bool = True
+
+
+class File(SQLModel, table=True):
+    __tablename__ = "directus_files"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    storage: str = Field(max_length=255)
+    filename_disk: str | None = Field(default=None, max_length=255)
+    filename_download: str = Field(max_length=255)
+    title: str | None = Field(default=None, max_length=255)
+    type: str | None = Field(default=None, max_length=255)
+    filesize: int | None = Field(default=None, sa_type=BigInteger)
+    width: int | None = None
+    height: int | None = None
+    uploaded_on: datetime | None = None
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "directus_users"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    first_name: str | None = Field(default=None, max_length=50)
+    last_name: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=128)
+    password: str | None = Field(default=None, max_length=255)
+    location: str | None = Field(default=None, max_length=255)
+    title: str | None = Field(default=None, max_length=50)
+    description: str | None = None
+    tags: list[Any] | None = Field(default=None, sa_type=JSON)
+    avatar: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36), ForeignKey("directus_files.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    language: str | None = Field(default=None, max_length=255)
+    tfa_secret: str | None = Field(default=None, max_length=255)
+    status: str = Field(default="active", max_length=16)
+    role: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_roles.id", ondelete="SET NULL"),
+            nullable=True,
+            index=True,
+        ),
+    )
+    # sha256 of the static token, never the token itself.
+    token: str | None = Field(default=None, max_length=64, unique=True)
+    last_access: datetime | None = None
+    last_page: str | None = Field(default=None, max_length=255)
+    provider: str = Field(default="default", max_length=128)
+    external_identifier: str | None = Field(default=None, max_length=255, unique=True)
+    auth_data: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    email_notifications: bool | None = True
+    appearance: str | None = Field(default=None, max_length=255)
+    theme_dark: str | None = Field(default=None, max_length=255)
+    theme_light: str | None = Field(default=None, max_length=255)
+    theme_light_overrides: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    theme_dark_overrides: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    text_direction: str = Field(default="auto", max_length=16)
+
+
+Index(
+    "directus_users_email_lower_unique",
+    func.lower(User.__table__.c.email),  # type: ignore[attr-defined]
+    unique=True,
+)
+
+
+class Session(SQLModel, table=True):
+    """One refresh session; the token is stored as its sha256 only."""
+
+    __tablename__ = "directus_sessions"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    token: str = Field(max_length=64, unique=True)
+    user: str = Field(
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    expires: datetime = Field(index=True)
+    ip: str | None = Field(default=None, max_length=255)
+    user_agent: str | None = None
+    origin: str | None = Field(default=None, max_length=255)
+    # Rotation chain: every session of one login shares a family.
+    family: str = Field(default_factory=new_id, max_length=36, index=True)
+    rotated_at: datetime | None = None
+    successor: str | None = Field(default=None, max_length=36)
+
+
+class Permission(SQLModel, table=True):
+    __tablename__ = "directus_permissions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_roles.id", ondelete="CASCADE"),
+            nullable=True,
+            index=True,
+        ),
+    )
+    collection: str = Field(max_length=64)
+    action: str = Field(max_length=10)
+    permissions: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    validation: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    presets: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    fields: list[str] | None = Field(default=None, sa_type=JSON)
+
+
+class Settings(SQLModel, table=True):
+    __tablename__ = "directus_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_name: str = Field(default="Directus", max_length=100)
+    public_registration: bool = False
+    public_registration_verify_email: bool = True
+    public_registration_role: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36), ForeignKey("directus_roles.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    public_registration_email_filter: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    auth_login_attempts: int | None = 25
+    auth_password_policy: str | None = Field(default=None, max_length=255)

@@ -1,0 +1,1 @@
+"""HTTP concerns shared by every transport: token sources, cookies, error bodies."""

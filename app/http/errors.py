@@ -1,0 +1,22 @@
+"""REST-shaped error bodies: {"errors": [{"message", "extensions": {"code"}}]}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+from app.errors import DirectusError, MethodNotAllowedError, RequestsExceededError
+
+
+def error_body(error: DirectusError) -> dict[str, Any]:
+    return {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+
+
+def error_response(error: DirectusError) -> JSONResponse:
+    headers: dict[str, str] = {}
+    if isinstance(error, RequestsExceededError):
+        headers["Retry-After"] = str(max(1, -(-error.retry_after_ms // 1000)))
+    if isinstance(error, MethodNotAllowedError):
+        headers["Allow"] = "POST"
+    return JSONResponse(error_body(error), status_code=error.status, headers=headers)

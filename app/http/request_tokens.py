@@ -1,0 +1,51 @@
+"""Where a request carries its token: header, query parameter or session cookie."""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+
+from app.accountability import ClientInfo
+from app.config import Settings
+from app.errors import InvalidPayloadError
+from app.services.auth import AuthMode, AuthService, PresentedSession
+
+
+def access_token_of(request: HTTPConnection, session_cookie_name: str) -> str | None:
+    header_token: str | None = None
+    authorization = request.headers.get("authorization")
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            header_token = value.strip()
+    query_token = request.query_params.get("access_token")
+    if header_token and query_token:
+        raise InvalidPayloadError(
+            "The request uses more than one method for including an access token"
+        )
+    return header_token or query_token or request.cookies.get(session_cookie_name) or None
+
+
+def client_of(request: HTTPConnection) -> ClientInfo:
+    return ClientInfo(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+        origin=request.headers.get("origin"),
+    )
+
+
+def presented_session(
+    request: HTTPConnection,
+    settings: Settings,
+    auth: AuthService,
+    mode: AuthMode,
+    refresh_token: str | None,
+) -> PresentedSession:
+    """The session a refresh or logout names, read where the mode keeps it."""
+    if mode is AuthMode.SESSION:
+        cookie = request.cookies.get(settings.session_cookie_name)
+        return PresentedSession(session_id=auth.session_of_cookie(cookie))
+    if mode is AuthMode.COOKIE:
+        return PresentedSession(
+            refresh_token=refresh_token or request.cookies.get(settings.refresh_token_cookie_name)
+        )
+    return PresentedSession(refresh_token=refresh_token)

@@ -1,0 +1,63 @@
+"""The composition root: the only module of app/ that imports the GraphQL schema."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from app.clock import Clock, SystemClock
+from app.config import Settings, load_settings
+from app.db.engine import Database, create_engine
+from app.errors import InternalServerError
+from app.http.errors import error_response
+from app.logging_setup import configure_logging
+from app.services.container import Services
+from resolvers.schema import schema
+from resolvers.view import DirectusGraphQL
+
+logger = logging.getLogger("app")
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    code = "ROUTE_NOT_FOUND" if status == 404 else "INVALID_PAYLOAD"
+    message = f"Route {request.url.path} doesn't exist." if status == 404 else str(exc)
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
+
+
+async def _unexpected(_request: Request, exc: Exception) -> Response:
+    logger.error("Unexpected error", exc_info=exc)
+    return error_response(InternalServerError())
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+    database = Database(create_engine(settings))
+    services = Services.build(settings, clock or SystemClock(), database)
+    graphql = DirectusGraphQL(schema, services)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    app = Starlette(
+        routes=[Route("/graphql/system", graphql, methods=["GET", "POST"])],
+        exception_handlers={HTTPException: _not_found, Exception: _unexpected},
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app
+

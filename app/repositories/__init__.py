@@ -1,0 +1,1 @@
+"""SQL only: no rules, no errors of the API."""

@@ -1,0 +1,93 @@
+"""Queries on directus_users."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.models import Role, User
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    """What a request needs to know about its user, read in one query."""
+
+    user_id: str
+    status: str
+    role: str | None
+    admin_access: bool
+    app_access: bool
+    enforce_tfa: bool
+    has_tfa: bool
+    ip_access: list[str] | None
+
+
+async def get_by_id(session: AsyncSession, user_id: str) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_by_email(session: AsyncSession, email: str) -> User | None:
+    """Case-insensitive, through the lower(email) unique index."""
+    statement = select(User).where(func.lower(col(User.email)) == email.lower())
+    return (await session.exec(statement)).first()
+
+
+async def get_access(
+    session: AsyncSession, *, user_id: str | None = None, token_hash: str | None = None
+) -> UserAccess | None:
+    statement = select(
+        User.id,
+        User.status,
+        User.role,
+        Role.admin_access,
+        Role.app_access,
+        Role.enforce_tfa,
+        col(User.tfa_secret).is_not(None),
+        Role.ip_access,
+    ).join(Role, col(Role.id) == col(User.role), isouter=True)
+    if user_id is not None:
+        statement = statement.where(col(User.id) == user_id)
+    elif token_hash is not None:
+        statement = statement.where(col(User.token) == token_hash)
+    else:
+        return None
+    row = (await session.exec(statement)).first()
+    if row is None:
+        return None
+    uid, status, role, admin, app, enforce, has_tfa, ip_access = row
+    return UserAccess(
+        user_id=uid,
+        status=status,
+        role=role,
+        admin_access=bool(admin),
+        app_access=bool(app),
+        enforce_tfa=bool(enforce),
+        has_tfa=bool(has_tfa),
+        ip_access=ip_access,
+    )
+
+
+async def touch_last_access(session: AsyncSession, user_id: str, when: datetime) -> None:
+    await session.exec(
+        update(User).where(col(User.id) == user_id).values(last_access=when)  # type: ignore[call-overload]
+    )
+
+
+async def set_password_hash(session: AsyncSession, user_id: str, hashed: str) -> None:
+    await session.exec(
+        update(User).where(col(User.id) == user_id).values(password=hashed)  # type: ignore[call-overload]
+    )
+
+
+async def count(session: AsyncSession) -> int:
+    return int((await session.exec(select(func.count()).select_from(User))).one())
+
+
+async def add(session: AsyncSession, user: User) -> User:
+    session.add(user)
+    await session.flush()
+    return user

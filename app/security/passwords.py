@@ -1,0 +1,54 @@
+"""argon2id through passlib, run in worker threads with bounded concurrency.
+
+Each hash costs tens of MiB and milliseconds of CPU; running them on the event loop
+would stall every other request, and running unboundedly many at once would
+exhaust memory. A small capacity limiter keeps both in check.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import anyio
+from passlib.context import CryptContext
+
+
+class PasswordHasher:
+    def __init__(
+        self, *, memory_cost: int, time_cost: int, parallelism: int, concurrency: int
+    ) -> None:
+        self._context = CryptContext(
+            schemes=["argon2"],
+            argon2__type="ID",
+            argon2__memory_cost=memory_cost,
+            argon2__rounds=time_cost,
+            argon2__parallelism=parallelism,
+        )
+        self._limiter = anyio.CapacityLimiter(concurrency)
+        self._dummy_hash: str | None = None
+
+    async def hash(self, password: str) -> str:
+        return await anyio.to_thread.run_sync(
+            self._context.hash, password, limiter=self._limiter
+        )
+
+    async def verify(self, password: str, hashed: str) -> bool:
+        return await anyio.to_thread.run_sync(
+            self._verify_sync, password, hashed, limiter=self._limiter
+        )
+
+    async def verify_dummy(self, password: str) -> None:
+        """Spend the time a real verify costs, so unknown users look like known ones."""
+        if self._dummy_hash is None:
+            self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
+        await self.verify(password, self._dummy_hash)
+
+    def needs_update(self, hashed: str) -> bool:
+        return bool(self._context.needs_update(hashed))
+
+    def _verify_sync(self, password: str, hashed: str) -> bool:
+        try:
+            return bool(self._context.verify(password, hashed))
+        except (ValueError, TypeError):
+            # A malformed stored hash is a failed login, not a crash.
+            return False

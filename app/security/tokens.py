@@ -1,0 +1,136 @@
+"""JWTs (python-jose, HS256 pinned) and opaque refresh/static tokens.
+
+All jose use stays in this module so the library can be swapped.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from jose import jwt
+from jose.exceptions import JWTError
+
+from app.clock import Clock
+from app.errors import InvalidTokenError, TokenExpiredError
+
+ISSUER = "directus"
+ALGORITHM = "HS256"
+REFRESH_TOKEN_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: str
+    role: str | None
+    app_access: bool
+    admin_access: bool
+    session: str | None
+    enforce_tfa: bool
+
+
+def looks_like_jwt(token: str) -> bool:
+    """True for anything shaped as a JWT, so forged JWTs are judged as JWTs."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return False
+    try:
+        padded = parts[0] + "=" * (-len(parts[0]) % 4)
+        header = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and "alg" in header
+
+
+def new_refresh_token() -> str:
+    """64 URL-safe characters (384 bits of randomness)."""
+    return secrets.token_urlsafe(48)[:REFRESH_TOKEN_LENGTH]
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored as sha256: a database leak does not leak usable tokens."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenService:
+    def __init__(self, secret: str, clock: Clock) -> None:
+        self._secret = secret
+        self._clock = clock
+
+    def sign(self, claims: dict[str, Any], ttl_ms: int) -> str:
+        now = int(self._clock.now().timestamp())
+        payload = {**claims, "iat": now, "exp": now + ttl_ms // 1000, "iss": ISSUER}
+        return str(jwt.encode(payload, self._secret, algorithm=ALGORITHM))
+
+    def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
+        """Verify signature, algorithm and issuer; expiry against our clock."""
+        try:
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            )
+        except JWTError:
+            raise InvalidTokenError() from None
+        exp = payload.get("exp")
+        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+            raise InvalidTokenError()
+        if verify_exp and exp <= self._clock.now().timestamp():
+            raise TokenExpiredError()
+        return payload
+
+    def sign_access(
+        self,
+        *,
+        user_id: str,
+        role: str | None,
+        app_access: bool,
+        admin_access: bool,
+        ttl_ms: int,
+        session: str | None = None,
+        enforce_tfa: bool = False,
+    ) -> str:
+        claims: dict[str, Any] = {
+            "id": user_id,
+            "role": role,
+            "app_access": app_access,
+            "admin_access": admin_access,
+        }
+        if session is not None:
+            claims["session"] = session
+        if enforce_tfa:
+            claims["enforce_tfa"] = True
+        return self.sign(claims, ttl_ms)
+
+    def decode_access(self, token: str, *, verify_exp: bool = True) -> AccessClaims:
+        payload = self.decode(token, verify_exp=verify_exp)
+        # A scoped token (reset, invite, registration) is never an access token.
+        if "scope" in payload:
+            raise InvalidTokenError()
+        user_id = payload.get("id")
+        role = payload.get("role")
+        session = payload.get("session")
+        if not isinstance(user_id, str) or not user_id:
+            raise InvalidTokenError()
+        if "role" not in payload or not (role is None or isinstance(role, str)):
+            raise InvalidTokenError()
+        if not isinstance(payload.get("app_access"), bool) or not isinstance(
+            payload.get("admin_access"), bool
+        ):
+            raise InvalidTokenError()
+        if session is not None and not isinstance(session, str):
+            raise InvalidTokenError()
+        return AccessClaims(
+            user_id=user_id,
+            role=role,
+            app_access=payload["app_access"],
+            admin_access=payload["admin_access"],
+            session=session,
+            enforce_tfa=payload.get("enforce_tfa") is True,
+        )

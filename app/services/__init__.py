@@ -1,0 +1,1 @@
+"""The rules: permissions, validation, sessions, transactions."""

@@ -1,0 +1,228 @@
+"""Login, refresh and logout: the token life cycle."""
+
+from __future__ import annotations
+
+import enum
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import anyio
+
+from app.accountability import ClientInfo
+from app.clock import Clock
+from app.config import Settings
+from app.db.engine import Database
+from app.db.models import Session, new_id
+from app.errors import (
+    DirectusError,
+    InvalidCredentialsError,
+    InvalidOtpError,
+    InvalidPayloadError,
+    UserSuspendedError,
+)
+from app.repositories import sessions as sessions_repo
+from app.repositories import users as users_repo
+from app.repositories.users import UserAccess
+from app.security import totp
+from app.security.passwords import PasswordHasher
+from app.security.tokens import TokenService, hash_token, new_refresh_token
+
+MISSING_REFRESH_TOKEN = "The refresh token is required in either the payload or cookie."
+
+
+class AuthMode(enum.Enum):
+    JSON = "json"
+    COOKIE = "cookie"
+    SESSION = "session"
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    """What a login or refresh produced; the transport decides what goes where."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_ms: int
+    mode: AuthMode
+
+
+@dataclass(frozen=True)
+class PresentedSession:
+    """The session a refresh or logout names: by raw refresh token or by session id."""
+
+    refresh_token: str | None = None
+    session_id: str | None = None
+
+
+class AuthService:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        hasher: PasswordHasher,
+        tokens: TokenService,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+        self._hasher = hasher
+        self._tokens = tokens
+
+    async def login(
+        self,
+        *,
+        email: str,
+        password: str,
+        mode: AuthMode,
+        otp: str | None,
+        client: ClientInfo,
+    ) -> IssuedTokens:
+        started = time.monotonic()
+        try:
+            return await self._login(email, password, mode, otp, client)
+        finally:
+            # Every outcome takes the same time, so timing tells nothing.
+            remaining = self._settings.login_stall_time / 1000 - (time.monotonic() - started)
+            if remaining > 0:
+                await anyio.sleep(remaining)
+
+    async def _login(
+        self, email: str, password: str, mode: AuthMode, otp: str | None, client: ClientInfo
+    ) -> IssuedTokens:
+        async with self._db.read() as session:
+            user = await users_repo.get_by_email(session, email)
+        if user is None or user.password is None:
+            await self._hasher.verify_dummy(password)
+            raise InvalidCredentialsError()
+        if not await self._hasher.verify(password, user.password):
+            raise InvalidCredentialsError()
+        if user.status != "active":
+            raise InvalidCredentialsError()
+        if user.tfa_secret:
+            if not otp or totp.matching_step(user.tfa_secret, otp, self._clock.now()) is None:
+                raise InvalidOtpError()
+
+        rehash = (
+            await self._hasher.hash(password) if self._hasher.needs_update(user.password) else None
+        )
+        now = self._clock.now()
+        refresh_token = new_refresh_token()
+        async with self._db.write() as session:
+            await sessions_repo.delete_expired_for_user(session, user.id, now)
+            row = await sessions_repo.add(
+                session,
+                Session(
+                    token=hash_token(refresh_token),
+                    user=user.id,
+                    expires=now + timedelta(milliseconds=self._session_ttl(mode)),
+                    ip=client.ip,
+                    user_agent=client.user_agent,
+                    origin=client.origin,
+                ),
+            )
+            await users_repo.touch_last_access(session, user.id, now)
+            if rehash is not None:
+                await users_repo.set_password_hash(session, user.id, rehash)
+            access = await users_repo.get_access(session, user_id=user.id)
+        assert access is not None
+        return self._issue(access, mode, refresh_token, row.id)
+
+    async def refresh(
+        self, *, presented: PresentedSession, mode: AuthMode, client: ClientInfo
+    ) -> IssuedTokens:
+        if not presented.refresh_token and not presented.session_id:
+            raise InvalidPayloadError(MISSING_REFRESH_TOKEN)
+        now = self._clock.now()
+        refresh_token = new_refresh_token()
+        async with self._db.write() as session:
+            found = await sessions_repo.find_with_owner(
+                session,
+                token_hash=hash_token(presented.refresh_token)
+                if presented.refresh_token
+                else None,
+                session_id=presented.session_id,
+            )
+            if found is None or found.session.rotated_at is not None:
+                raise InvalidCredentialsError()
+            if found.session.expires <= now:
+                raise InvalidCredentialsError()
+            if found.user_status == "suspended":
+                raise UserSuspendedError()
+            if found.user_status != "active":
+                raise InvalidCredentialsError()
+            successor_id = new_id()
+            if not await sessions_repo.claim_for_rotation(
+                session, found.session.id, successor_id, now
+            ):
+                raise InvalidCredentialsError()
+            await sessions_repo.add(
+                session,
+                Session(
+                    id=successor_id,
+                    token=hash_token(refresh_token),
+                    user=found.session.user,
+                    expires=now + timedelta(milliseconds=self._session_ttl(mode)),
+                    ip=client.ip,
+                    user_agent=client.user_agent,
+                    origin=client.origin,
+                    family=found.session.family,
+                ),
+            )
+            await users_repo.touch_last_access(session, found.session.user, now)
+            access = await users_repo.get_access(session, user_id=found.session.user)
+        assert access is not None
+        return self._issue(access, mode, refresh_token, successor_id)
+
+    async def logout(self, *, presented: PresentedSession) -> None:
+        """Ends the whole login the token belongs to, rotated predecessors included."""
+        if not presented.refresh_token and not presented.session_id:
+            raise InvalidPayloadError(MISSING_REFRESH_TOKEN)
+        async with self._db.write() as session:
+            found = await sessions_repo.find_with_owner(
+                session,
+                token_hash=hash_token(presented.refresh_token)
+                if presented.refresh_token
+                else None,
+                session_id=presented.session_id,
+            )
+            if found is not None:
+                await sessions_repo.delete_family(session, found.session.family)
+
+    def session_of_cookie(self, session_jwt: str | None) -> str | None:
+        """The session id inside a session-mode cookie; its expiry is the row's business."""
+        if not session_jwt:
+            return None
+        try:
+            return self._tokens.decode_access(session_jwt, verify_exp=False).session
+        except DirectusError:
+            return None
+
+    def _session_ttl(self, mode: AuthMode) -> int:
+        if mode is AuthMode.SESSION:
+            return self._settings.session_cookie_ttl
+        return self._settings.refresh_token_ttl
+
+    def _issue(
+        self, access: UserAccess, mode: AuthMode, refresh_token: str, session_id: str
+    ) -> IssuedTokens:
+        session_mode = mode is AuthMode.SESSION
+        ttl = (
+            self._settings.session_cookie_ttl if session_mode else self._settings.access_token_ttl
+        )
+        access_token = self._tokens.sign_access(
+            user_id=access.user_id,
+            role=access.role,
+            app_access=access.app_access,
+            admin_access=access.admin_access,
+            ttl_ms=ttl,
+            session=session_id if session_mode else None,
+            enforce_tfa=access.enforce_tfa and not access.has_tfa,
+        )
+        return IssuedTokens(
+            access_token=access_token,
+            refresh_token=None if session_mode else refresh_token,
+            expires_ms=ttl,
+            mode=mode,
+        )

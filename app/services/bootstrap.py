@@ -1,0 +1,62 @@
+"""First start: the Administrator role, the first admin and the settings row; never again."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from app.db.engine import Database
+from app.db.models import Role, Settings, User
+from app.repositories import roles as roles_repo
+from app.repositories import settings as settings_repo
+from app.repositories import users as users_repo
+from app.security.passwords import PasswordHasher
+
+
+@dataclass(frozen=True)
+class BootstrapReport:
+    admin_created: bool
+    admin_email: str | None = None
+    generated_password: str | None = None
+
+
+async def bootstrap(
+    db: Database, hasher: PasswordHasher, admin_email: str, admin_password: str | None
+) -> BootstrapReport:
+    """Creates what a fresh database lacks; an existing user base is left untouched."""
+    async with db.read() as session:
+        has_users = await users_repo.count(session) > 0
+    password = admin_password or secrets.token_urlsafe(12)
+    hashed = None if has_users else await hasher.hash(password)
+    async with db.write() as session:
+        if await settings_repo.get(session) is None:
+            await settings_repo.add(session, Settings())
+        # Re-checked inside the write transaction: another instance may have won.
+        if hashed is None or await users_repo.count(session) > 0:
+            return BootstrapReport(admin_created=False)
+        role = await roles_repo.add(
+            session,
+            Role(
+                name="Administrator",
+                icon="verified",
+                description="Initial administrative role with unrestricted App/API access.",
+                admin_access=True,
+                app_access=True,
+            ),
+        )
+        await users_repo.add(
+            session,
+            User(
+                email=admin_email,
+                password=hashed,
+                role=role.id,
+                status="active",
+                first_name="Admin",
+                last_name="User",
+            ),
+        )
+    return BootstrapReport(
+        admin_created=True,
+        admin_email=admin_email,
+        generated_password=None if admin_password else password,
+    )

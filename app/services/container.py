@@ -1,0 +1,46 @@
+"""Everything a request may use, built once per app by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.accountability import Authenticator
+from app.clock import Clock
+from app.config import Settings
+from app.db.engine import Database
+from app.security.passwords import PasswordHasher
+from app.security.tokens import TokenService
+from app.services.auth import AuthService
+from app.services.users import UsersService
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    db: Database
+    hasher: PasswordHasher
+    tokens: TokenService
+    authenticator: Authenticator
+    auth: AuthService
+    users: UsersService
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock, db: Database) -> Services:
+        hasher = PasswordHasher(
+            memory_cost=settings.hash_memory_cost,
+            time_cost=settings.hash_time_cost,
+            parallelism=settings.hash_parallelism,
+            concurrency=settings.hash_concurrency,
+        )
+        tokens = TokenService(settings.secret, clock)
+        return cls(
+            settings=settings,
+            clock=clock,
+            db=db,
+            hasher=hasher,
+            tokens=tokens,
+            authenticator=Authenticator(db, tokens, clock),
+            auth=AuthService(db, settings, clock, hasher, tokens),
+            users=UsersService(db),
+        )

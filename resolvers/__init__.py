@@ -1,0 +1,1 @@
+"""The GraphQL surface: types, inputs, queries, mutations, context. Thin; logic lives in app."""

@@ -1,0 +1,69 @@
+"""auth_login, auth_refresh, auth_logout."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.http.cookies import clear_auth_cookies, deliver_tokens
+from app.http.request_tokens import presented_session
+from resolvers.context import Info
+from resolvers.types.auth import AuthModeEnum, AuthTokens
+
+
+def _mode(mode: AuthModeEnum | None) -> AuthModeEnum:
+    return mode or AuthModeEnum.json
+
+
+@strawberry.type
+class AuthMutation:
+    @strawberry.mutation
+    async def auth_login(
+        self,
+        info: Info,
+        email: str,
+        password: str,
+        mode: AuthModeEnum | None = strawberry.UNSET,
+        otp: str | None = strawberry.UNSET,
+    ) -> AuthTokens | None:
+        ctx = info.context
+        issued = await ctx.services.auth.login(
+            email=email,
+            password=password,
+            mode=_mode(mode).to_app(),
+            otp=otp or None,
+            client=ctx.accountability.client,
+        )
+        return AuthTokens.from_issued(deliver_tokens(ctx.response, ctx.services.settings, issued))
+
+    @strawberry.mutation
+    async def auth_refresh(
+        self,
+        info: Info,
+        refresh_token: str | None = strawberry.UNSET,
+        mode: AuthModeEnum | None = strawberry.UNSET,
+    ) -> AuthTokens | None:
+        ctx = info.context
+        app_mode = _mode(mode).to_app()
+        presented = presented_session(
+            ctx.request, ctx.services.settings, ctx.services.auth, app_mode, refresh_token or None
+        )
+        issued = await ctx.services.auth.refresh(
+            presented=presented, mode=app_mode, client=ctx.accountability.client
+        )
+        return AuthTokens.from_issued(deliver_tokens(ctx.response, ctx.services.settings, issued))
+
+    @strawberry.mutation
+    async def auth_logout(
+        self,
+        info: Info,
+        refresh_token: str | None = strawberry.UNSET,
+        mode: AuthModeEnum | None = strawberry.UNSET,
+    ) -> bool | None:
+        ctx = info.context
+        app_mode = _mode(mode).to_app()
+        presented = presented_session(
+            ctx.request, ctx.services.settings, ctx.services.auth, app_mode, refresh_token or None
+        )
+        await ctx.services.auth.logout(presented=presented)
+        clear_auth_cookies(ctx.response, ctx.services.settings, app_mode)
+        return True

@@ -1,0 +1,64 @@
+"""How GraphQL errors reach the client: coded, and masked when unexpected."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+
+from app.errors import DirectusError, InternalServerError
+
+logger = logging.getLogger("app.graphql")
+
+VALIDATION_MESSAGE = "GraphQL validation error."
+
+
+def is_validation_failure(result: ExecutionResult) -> bool:
+    """Parse, validation and variable errors: nothing ran, no error has a path."""
+    if isinstance(result, PreExecutionError):
+        return True
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None and error.original_error is None for error in result.errors or [])
+    )
+
+
+def _located(error: GraphQLError, payload: dict[str, Any]) -> dict[str, Any]:
+    if error.locations:
+        payload["locations"] = [
+            {"line": location.line, "column": location.column} for location in error.locations
+        ]
+    if error.path is not None:
+        payload["path"] = list(error.path)
+    return payload
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    original = error.original_error
+    if isinstance(original, DirectusError):
+        coded: DirectusError = original
+    else:
+        # Anything we did not raise on purpose is a bug: say nothing about it.
+        coded = InternalServerError()
+    return _located(error, {"message": coded.message, "extensions": {"code": coded.code}})
+
+
+def format_validation_errors(errors: list[GraphQLError]) -> dict[str, Any]:
+    return {
+        "message": VALIDATION_MESSAGE,
+        "extensions": {
+            "code": "GRAPHQL_VALIDATION",
+            "errors": [_located(error, {"message": error.message}) for error in errors],
+        },
+    }
+
+
+def log_unexpected(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        original = error.original_error
+        if original is not None and not isinstance(original, DirectusError):
+            logger.error("Unexpected error in %s", error.path, exc_info=original)

@@ -1,0 +1,47 @@
+"""The schema, assembled from the per-domain query and mutation classes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from resolvers.auth import AuthMutation
+from resolvers.errors import log_unexpected
+from resolvers.server import ServerQuery
+from resolvers.types.scalars import SCALAR_MAP
+from resolvers.users import UsersQuery
+
+
+@strawberry.type
+class Query(UsersQuery, ServerQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(AuthMutation):
+    pass
+
+
+class DirectusSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Coded errors are expected outcomes; only real failures are worth a traceback.
+        log_unexpected(errors)
+
+
+def build_schema(**_: Any) -> DirectusSchema:
+    return DirectusSchema(
+        query=Query,
+        mutation=Mutation,
+        config=StrawberryConfig(auto_camel_case=False, scalar_map=SCALAR_MAP),
+        extensions=[ParserCache(maxsize=1024), ValidationCache(maxsize=1024)],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,1 @@
+"""GraphQL object, input, enum and scalar types with Directus's names."""

@@ -1,0 +1,129 @@
+"""directus_users: concealed fields are masked in from_model, and nowhere else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+
+import strawberry
+
+from app.db.models import User
+from resolvers.context import Info
+from resolvers.types.functions import (
+    DatetimeFunctions,
+    UsersAuthDataFunc,
+    UsersTagsFunc,
+    UsersThemeDarkOverridesFunc,
+    UsersThemeLightOverridesFunc,
+    count_of,
+)
+from resolvers.types.roles import DirectusRole
+from resolvers.types.files import DirectusFile
+from resolvers.types.scalars import JSON, Date, Hash, conceal, iso_date
+
+_F = TypeVar("_F")
+
+
+@strawberry.type(name="directus_users")
+class DirectusUser:
+    id: strawberry.ID
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    password: Hash | None
+    location: str | None
+    title: str | None
+    description: str | None
+    tags: JSON | None
+    language: str | None
+    tfa_secret: Hash | None
+    status: str | None
+    token: Hash | None
+    last_access: Date | None
+    last_page: str | None
+    provider: str | None
+    external_identifier: str | None
+    auth_data: JSON | None
+    email_notifications: bool | None
+    appearance: str | None
+    theme_dark: str | None
+    theme_light: str | None
+    theme_light_overrides: JSON | None
+    theme_dark_overrides: JSON | None
+    text_direction: str | None
+
+    role_id: strawberry.Private[str | None]
+    avatar_id: strawberry.Private[str | None]
+    last_access_at: strawberry.Private[datetime | None]
+
+    @strawberry.field
+    async def role(self, info: Info) -> DirectusRole | None:
+        if self.role_id is None:
+            return None
+        row = await info.context.loaders.roles.load(self.role_id)
+        return None if row is None else DirectusRole.from_model(row)
+
+    @strawberry.field
+    async def avatar(self, info: Info) -> DirectusFile | None:
+        if self.avatar_id is None:
+            return None
+        row = await info.context.loaders.files.load(self.avatar_id)
+        return None if row is None else DirectusFile.from_model(row)
+
+    @strawberry.field
+    def tags_func(self) -> UsersTagsFunc | None:
+        return _count_func(UsersTagsFunc, self.tags)
+
+    @strawberry.field
+    def auth_data_func(self) -> UsersAuthDataFunc | None:
+        return _count_func(UsersAuthDataFunc, self.auth_data)
+
+    @strawberry.field
+    def theme_light_overrides_func(self) -> UsersThemeLightOverridesFunc | None:
+        return _count_func(UsersThemeLightOverridesFunc, self.theme_light_overrides)
+
+    @strawberry.field
+    def theme_dark_overrides_func(self) -> UsersThemeDarkOverridesFunc | None:
+        return _count_func(UsersThemeDarkOverridesFunc, self.theme_dark_overrides)
+
+    @strawberry.field
+    def last_access_func(self) -> DatetimeFunctions | None:
+        return DatetimeFunctions.of(self.last_access_at)
+
+    @classmethod
+    def from_model(cls, row: User) -> DirectusUser:
+        return cls(
+            id=strawberry.ID(row.id),
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+            password=conceal(row.password),
+            location=row.location,
+            title=row.title,
+            description=row.description,
+            tags=JSON(row.tags),
+            language=row.language,
+            tfa_secret=conceal(row.tfa_secret),
+            status=row.status,
+            token=conceal(row.token),
+            last_access=iso_date(row.last_access),
+            last_page=row.last_page,
+            provider=row.provider,
+            external_identifier=row.external_identifier,
+            auth_data=JSON(row.auth_data),
+            email_notifications=row.email_notifications,
+            appearance=row.appearance,
+            theme_dark=row.theme_dark,
+            theme_light=row.theme_light,
+            theme_light_overrides=JSON(row.theme_light_overrides),
+            theme_dark_overrides=JSON(row.theme_dark_overrides),
+            text_direction=row.text_direction,
+            role_id=row.role,
+            avatar_id=row.avatar,
+            last_access_at=row.last_access,
+        )
+
+
+def _count_func(kind: type[_F], value: Any) -> _F | None:
+    count = count_of(value)
+    return None if count is None else kind(count=count)  # type: ignore[call-arg]

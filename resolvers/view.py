@@ -1,0 +1,116 @@
+"""The HTTP face of the schema: Directus's status codes and error shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types import ExecutionResult
+
+from app.errors import DirectusError, InvalidPayloadError, MethodNotAllowedError, PayloadTooLargeError
+from app.http.errors import error_response
+from app.http.request_tokens import access_token_of, client_of
+from app.services.container import Services
+from resolvers.context import Context
+from resolvers.errors import format_error, format_validation_errors, is_validation_failure
+
+
+class DirectusGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: Any, services: Services) -> None:
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        try:
+            await self._read_body(request)
+            response = await self.run(request)
+        except DirectusError as error:
+            response = error_response(error)
+        except HTTPException as error:
+            response = error_response(_coded_http_error(error))
+        await response(scope, receive, send)
+
+    async def _read_body(self, request: Request) -> None:
+        """Reads the body once, refusing more than MAX_PAYLOAD_SIZE bytes."""
+        limit = self.services.settings.max_payload_size
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLargeError()
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLargeError()
+            chunks.append(chunk)
+        request._body = b"".join(chunks)  # noqa: SLF001  (Starlette's cache of the body)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        settings = self.services.settings
+        token = access_token_of(request, settings.session_cookie_name)
+        accountability = await self.services.authenticator.authenticate(token, client_of(request))
+        assert isinstance(request, Request) and isinstance(response, Response)
+        return Context(
+            request=request,
+            response=response,
+            accountability=accountability,
+            services=self.services,
+        )
+
+    async def execute_single(  # noqa: PLR0917
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            result = await super().execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            )
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                raise MethodNotAllowedError(
+                    "Only queries are allowed over GET; send mutations with POST"
+                ) from None
+            raise
+        if is_validation_failure(result):
+            sub_response.status_code = 400
+        return result
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if not result.errors:
+            return {"data": result.data}
+        if is_validation_failure(result):
+            return {"errors": [format_validation_errors(result.errors)]}  # type: ignore[typeddict-item]
+        return {
+            "data": result.data,
+            "errors": [format_error(error) for error in result.errors],  # type: ignore[typeddict-item]
+        }
+
+
+def _coded_http_error(error: HTTPException) -> DirectusError:
+    if error.status_code == 405:
+        return MethodNotAllowedError(error.reason.rstrip("."))
+    reason = error.reason.rstrip(".")
+    if reason == "No GraphQL query found in the request":
+        reason = "A GraphQL query is required"
+    return InvalidPayloadError(reason)
