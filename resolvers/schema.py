@@ -27,6 +27,15 @@ class Mutation(AuthMutation):
     pass
 
 
+def _parser_cache() -> ParserCache:
+    # The LRU lives at module level, keyed by maxsize: shared by every request.
+    return ParserCache(maxsize=1024)
+
+
+def _validation_cache() -> ValidationCache:
+    return ValidationCache(maxsize=1024)
+
+
 class DirectusSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -40,7 +49,7 @@ def build_schema(**_: Any) -> DirectusSchema:
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=False, scalar_map=SCALAR_MAP),
-        extensions=[ParserCache(maxsize=1024), ValidationCache(maxsize=1024)],
+        extensions=[_parser_cache, _validation_cache],
     )
 
 

@@ -1,0 +1,200 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL, through the real app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
+
+from app.clock import SettableClock
+from app.config import Settings
+from app.db.models import Role, User
+from app.main import create_app
+from app.security.tokens import hash_token
+from app.services.bootstrap import bootstrap
+from app.services.container import Services
+from tests import databases
+
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "admin-password-1"
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+CHEAP_HASH = {"hash_memory_cost": 1024, "hash_time_cost": 1, "hash_parallelism": 1}
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return databases.make_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    try:
+        name = databases.create_pg_database()
+    except (OSError, ConnectionError) as error:
+        message = f"PostgreSQL is not reachable at {databases.PG_ADMIN_DSN}: {error}"
+        if databases.running_in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    yield name
+    databases.drop_pg_database(name)
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database_settings(
+    db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> dict[str, Any]:
+    if db_backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        return {
+            "db_client": "sqlite3",
+            "db_filename": str(databases.copy_sqlite(template, tmp_path)),
+        }
+    name: str = request.getfixturevalue("pg_database")
+    url = databases.pg_url(name)
+    databases.truncate_pg(url)
+    return {"db_client": "pg", "db_connection_string": url}
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override in a test module to change settings for its tests."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_settings: dict[str, Any], settings_overrides: dict[str, Any]) -> Settings:
+    values: dict[str, Any] = {
+        "secret": TEST_SECRET,
+        "admin_email": ADMIN_EMAIL,
+        "admin_password": ADMIN_PASSWORD,
+        "login_stall_time": 0,
+        **CHEAP_HASH,
+        **database_settings,
+        **settings_overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: SettableClock) -> AsyncIterator[Starlette]:
+    application = create_app(settings, clock)
+    async with LifespanManager(application):
+        services: Services = application.state.services
+        await bootstrap(services.db, services.hasher, settings.admin_email, settings.admin_password)
+        yield application
+
+
+@pytest.fixture
+def services(app: Starlette) -> Services:
+    result: Services = app.state.services
+    return result
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5555))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@dataclass
+class GraphQLReply:
+    status: int
+    body: dict[str, Any]
+    response: httpx.Response
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data = self.body.get("data")
+        assert isinstance(data, dict), self.body
+        return data
+
+    @property
+    def codes(self) -> list[str]:
+        return [error["extensions"]["code"] for error in self.body.get("errors", [])]
+
+
+async def gql(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> GraphQLReply:
+    """POSTs a GraphQL document to /graphql/system as any client would."""
+    all_headers = dict(headers or {})
+    if token is not None:
+        all_headers["Authorization"] = f"Bearer {token}"
+    response = await client.post(
+        "/graphql/system",
+        json={"query": query, "variables": variables or {}},
+        headers=all_headers,
+    )
+    return GraphQLReply(response.status_code, response.json(), response)
+
+
+LOGIN = """
+mutation Login($email: String!, $password: String!, $mode: auth_mode, $otp: String) {
+  auth_login(email: $email, password: $password, mode: $mode, otp: $otp) {
+    access_token refresh_token expires
+  }
+}
+"""
+
+
+async def login(
+    client: httpx.AsyncClient,
+    email: str = ADMIN_EMAIL,
+    password: str = ADMIN_PASSWORD,
+    mode: str = "json",
+) -> dict[str, Any]:
+    reply = await gql(client, LOGIN, {"email": email, "password": password, "mode": mode})
+    assert reply.status == 200 and not reply.body.get("errors"), reply.body
+    tokens: dict[str, Any] = reply.data["auth_login"]
+    return tokens
+
+
+async def create_user(
+    services: Services,
+    email: str,
+    password: str | None = "user-password-1",
+    *,
+    status: str = "active",
+    static_token: str | None = None,
+    admin: bool = False,
+    app_access: bool = True,
+    tfa_secret: str | None = None,
+) -> User:
+    """Puts a user (with a role of its own) straight into the database."""
+    async with services.db.write() as session:
+        role = Role(name=f"role-for-{email}", admin_access=admin, app_access=app_access)
+        session.add(role)
+        await session.flush()
+        user = User(
+            email=email,
+            password=None if password is None else await services.hasher.hash(password),
+            status=status,
+            role=role.id,
+            token=None if static_token is None else hash_token(static_token),
+            tfa_secret=tfa_secret,
+        )
+        session.add(user)
+    return user
