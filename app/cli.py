@@ -7,6 +7,8 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+import uvicorn
+
 from app.config import ConfigError, Settings, load_settings
 from app.db import migrate
 from app.db.engine import Database, create_engine
@@ -37,10 +39,23 @@ async def run_bootstrap(settings: Settings) -> None:
             print(f"Generated admin password (shown once): {report.generated_password}")
 
 
+def serve(settings: Settings) -> None:
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dauth", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("bootstrap", help="create or migrate the database and the first admin")
+    commands.add_parser("serve", help="serve the API on HOST:PORT with uvicorn")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -49,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command == "bootstrap":
         asyncio.run(run_bootstrap(settings))
+    elif args.command == "serve":
+        serve(settings)
     return 0
 
 

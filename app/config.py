@@ -37,6 +37,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8055, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
     public_url: str = "http://127.0.0.1:8055"
     secret: str = ""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -90,9 +91,7 @@ class Settings(BaseSettings):
             return aliases.get(value.lower(), value.lower())
         return value
 
-    @field_validator(
-        "refresh_token_cookie_same_site", "session_cookie_same_site", mode="before"
-    )
+    @field_validator("refresh_token_cookie_same_site", "session_cookie_same_site", mode="before")
     @classmethod
     def _lower_same_site(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value

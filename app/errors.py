@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 
+def _sentence(prefix: str, reason: str | None) -> str | None:
+    """Directus's "<prefix> <reason>." with exactly one closing period."""
+    if not reason:
+        return None
+    return f"{prefix} {reason.rstrip('.')}."
+
+
 class DirectusError(Exception):
     """An expected, coded failure that reaches the client as-is."""
 
@@ -44,14 +51,14 @@ class InvalidPayloadError(DirectusError):
     code, status, default_message = "INVALID_PAYLOAD", 400, "Invalid payload."
 
     def __init__(self, reason: str | None = None) -> None:
-        super().__init__(f"Invalid payload. {reason}" if reason else None)
+        super().__init__(_sentence("Invalid payload.", reason))
 
 
 class InvalidQueryError(DirectusError):
     code, status, default_message = "INVALID_QUERY", 400, "Invalid query."
 
     def __init__(self, reason: str | None = None) -> None:
-        super().__init__(f"Invalid query. {reason}" if reason else None)
+        super().__init__(_sentence("Invalid query.", reason))
 
 
 class RecordNotUniqueError(DirectusError):
@@ -78,7 +85,7 @@ class UnprocessableContentError(DirectusError):
     code, status, default_message = "UNPROCESSABLE_CONTENT", 422, "Can't process content."
 
     def __init__(self, reason: str | None = None) -> None:
-        super().__init__(f"Can't process content. {reason}" if reason else None)
+        super().__init__(_sentence("Can't process content.", reason))
 
 
 class RequestsExceededError(DirectusError):
@@ -93,11 +100,8 @@ class PayloadTooLargeError(DirectusError):
     code, status, default_message = "INVALID_PAYLOAD", 413, "Invalid payload. Payload too large."
 
 
-class MethodNotAllowedError(DirectusError):
-    code, status = "INVALID_PAYLOAD", 405
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"Invalid payload. {reason}")
+class MethodNotAllowedError(InvalidPayloadError):
+    status = 405
 
 
 class ServiceUnavailableError(DirectusError):

@@ -60,4 +60,3 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.services = services
     return app
-

@@ -23,7 +23,9 @@ def is_validation_failure(result: ExecutionResult) -> bool:
     return (
         result.data is None
         and bool(result.errors)
-        and all(error.path is None and error.original_error is None for error in result.errors or [])
+        and all(
+            error.path is None and error.original_error is None for error in result.errors or []
+        )
     )
 
 

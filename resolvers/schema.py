@@ -54,3 +54,8 @@ def build_schema(**_: Any) -> DirectusSchema:
 
 
 schema = build_schema()
+
+
+def schema_sdl() -> str:
+    """The SDL that `schema.graphql` at the repository root must equal."""
+    return schema.as_str() + "\n"

@@ -10,11 +10,16 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
-from app.errors import DirectusError, InvalidPayloadError, MethodNotAllowedError, PayloadTooLargeError
+from app.errors import (
+    DirectusError,
+    InvalidPayloadError,
+    MethodNotAllowedError,
+    PayloadTooLargeError,
+)
 from app.http.errors import error_response
 from app.http.request_tokens import access_token_of, client_of
 from app.services.container import Services
@@ -54,13 +59,16 @@ class DirectusGraphQL(GraphQL[Context, None]):
             if size > limit:
                 raise PayloadTooLargeError()
             chunks.append(chunk)
-        request._body = b"".join(chunks)  # noqa: SLF001  (Starlette's cache of the body)
+        request._body = b"".join(chunks)
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         settings = self.services.settings
         token = access_token_of(request, settings.session_cookie_name)
         accountability = await self.services.authenticator.authenticate(token, client_of(request))
-        assert isinstance(request, Request) and isinstance(response, Response)
+        assert isinstance(request, Request)
+        assert isinstance(response, Response)
         return Context(
             request=request,
             response=response,
@@ -68,7 +76,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
             services=self.services,
         )
 
-    async def execute_single(  # noqa: PLR0917
+    async def execute_single(
         self,
         request: Request,
         request_adapter: AsyncHTTPRequestAdapter,
@@ -96,14 +104,16 @@ class DirectusGraphQL(GraphQL[Context, None]):
             sub_response.status_code = 400
         return result
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         if not result.errors:
             return {"data": result.data}
         if is_validation_failure(result):
-            return {"errors": [format_validation_errors(result.errors)]}  # type: ignore[typeddict-item]
+            return {"errors": [format_validation_errors(result.errors)]}
         return {
             "data": result.data,
-            "errors": [format_error(error) for error in result.errors],  # type: ignore[typeddict-item]
+            "errors": [format_error(error) for error in result.errors],
         }
 
 

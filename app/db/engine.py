@@ -68,9 +68,7 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_engine = (
-            engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-            if self.is_sqlite
-            else engine
+            engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.is_sqlite else engine
         )
 
     @asynccontextmanager
@@ -80,9 +78,11 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(self._write_engine, expire_on_commit=False) as session:
-            async with session.begin():
-                yield session
+        async with (
+            AsyncSession(self._write_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, func
 from sqlmodel import Field, SQLModel
 
-
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -43,7 +43,7 @@ async def claim_for_rotation(
 ) -> bool:
     """Mark a live session rotated; only one of many concurrent callers can win."""
     result = await session.exec(
-        update(Session)  # type: ignore[call-overload]
+        update(Session)
         .where(
             col(Session.id) == session_id,
             col(Session.rotated_at).is_(None),
@@ -64,26 +64,26 @@ async def is_live(session: AsyncSession, session_id: str, now: datetime) -> bool
 
 
 async def delete_by_id(session: AsyncSession, session_id: str) -> None:
-    await session.exec(delete(Session).where(col(Session.id) == session_id))  # type: ignore[call-overload]
+    await session.exec(delete(Session).where(col(Session.id) == session_id))
 
 
 async def delete_by_token_hash(session: AsyncSession, token_hash: str) -> None:
-    await session.exec(delete(Session).where(col(Session.token) == token_hash))  # type: ignore[call-overload]
+    await session.exec(delete(Session).where(col(Session.token) == token_hash))
 
 
 async def delete_for_user(session: AsyncSession, user_id: str) -> None:
-    await session.exec(delete(Session).where(col(Session.user) == user_id))  # type: ignore[call-overload]
+    await session.exec(delete(Session).where(col(Session.user) == user_id))
 
 
 async def delete_expired(session: AsyncSession, now: datetime) -> None:
-    await session.exec(delete(Session).where(col(Session.expires) <= now))  # type: ignore[call-overload]
+    await session.exec(delete(Session).where(col(Session.expires) <= now))
 
 
 async def delete_family(session: AsyncSession, family: str) -> None:
-    await session.exec(delete(Session).where(col(Session.family) == family))  # type: ignore[call-overload]
+    await session.exec(delete(Session).where(col(Session.family) == family))
 
 
 async def delete_expired_for_user(session: AsyncSession, user_id: str, now: datetime) -> None:
     await session.exec(
-        delete(Session).where(col(Session.user) == user_id, col(Session.expires) <= now)  # type: ignore[call-overload]
+        delete(Session).where(col(Session.user) == user_id, col(Session.expires) <= now)
     )

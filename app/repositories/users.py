@@ -39,16 +39,7 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
 async def get_access(
     session: AsyncSession, *, user_id: str | None = None, token_hash: str | None = None
 ) -> UserAccess | None:
-    statement = select(
-        User.id,
-        User.status,
-        User.role,
-        Role.admin_access,
-        Role.app_access,
-        Role.enforce_tfa,
-        col(User.tfa_secret).is_not(None),
-        Role.ip_access,
-    ).join(Role, col(Role.id) == col(User.role), isouter=True)
+    statement = select(User, Role).join(Role, col(Role.id) == col(User.role), isouter=True)
     if user_id is not None:
         statement = statement.where(col(User.id) == user_id)
     elif token_hash is not None:
@@ -58,28 +49,28 @@ async def get_access(
     row = (await session.exec(statement)).first()
     if row is None:
         return None
-    uid, status, role, admin, app, enforce, has_tfa, ip_access = row
+    user, role = row
     return UserAccess(
-        user_id=uid,
-        status=status,
-        role=role,
-        admin_access=bool(admin),
-        app_access=bool(app),
-        enforce_tfa=bool(enforce),
-        has_tfa=bool(has_tfa),
-        ip_access=ip_access,
+        user_id=user.id,
+        status=user.status,
+        role=user.role,
+        admin_access=bool(role and role.admin_access),
+        app_access=bool(role and role.app_access),
+        enforce_tfa=bool(role and role.enforce_tfa),
+        has_tfa=user.tfa_secret is not None,
+        ip_access=role.ip_access if role else None,
     )
 
 
 async def touch_last_access(session: AsyncSession, user_id: str, when: datetime) -> None:
     await session.exec(
-        update(User).where(col(User.id) == user_id).values(last_access=when)  # type: ignore[call-overload]
+        update(User).where(col(User.id) == user_id).values(last_access=when)
     )
 
 
 async def set_password_hash(session: AsyncSession, user_id: str, hashed: str) -> None:
     await session.exec(
-        update(User).where(col(User.id) == user_id).values(password=hashed)  # type: ignore[call-overload]
+        update(User).where(col(User.id) == user_id).values(password=hashed)
     )
 
 

@@ -28,9 +28,7 @@ class PasswordHasher:
         self._dummy_hash: str | None = None
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(
-            self._context.hash, password, limiter=self._limiter
-        )
+        return await anyio.to_thread.run_sync(self._context.hash, password, limiter=self._limiter)
 
     async def verify(self, password: str, hashed: str) -> bool:
         return await anyio.to_thread.run_sync(

@@ -100,9 +100,10 @@ class AuthService:
             raise InvalidCredentialsError()
         if user.status != "active":
             raise InvalidCredentialsError()
-        if user.tfa_secret:
-            if not otp or totp.matching_step(user.tfa_secret, otp, self._clock.now()) is None:
-                raise InvalidOtpError()
+        if user.tfa_secret and (
+            not otp or totp.matching_step(user.tfa_secret, otp, self._clock.now()) is None
+        ):
+            raise InvalidOtpError()
 
         rehash = (
             await self._hasher.hash(password) if self._hasher.needs_update(user.password) else None
@@ -139,9 +140,7 @@ class AuthService:
         async with self._db.write() as session:
             found = await sessions_repo.find_with_owner(
                 session,
-                token_hash=hash_token(presented.refresh_token)
-                if presented.refresh_token
-                else None,
+                token_hash=hash_token(presented.refresh_token) if presented.refresh_token else None,
                 session_id=presented.session_id,
             )
             if found is None or found.session.rotated_at is not None:
@@ -182,9 +181,7 @@ class AuthService:
         async with self._db.write() as session:
             found = await sessions_repo.find_with_owner(
                 session,
-                token_hash=hash_token(presented.refresh_token)
-                if presented.refresh_token
-                else None,
+                token_hash=hash_token(presented.refresh_token) if presented.refresh_token else None,
                 session_id=presented.session_id,
             )
             if found is not None:
@@ -208,9 +205,7 @@ class AuthService:
         self, access: UserAccess, mode: AuthMode, refresh_token: str, session_id: str
     ) -> IssuedTokens:
         session_mode = mode is AuthMode.SESSION
-        ttl = (
-            self._settings.session_cookie_ttl if session_mode else self._settings.access_token_ttl
-        )
+        ttl = self._settings.session_cookie_ttl if session_mode else self._settings.access_token_ttl
         access_token = self._tokens.sign_access(
             user_id=access.user_id,
             role=access.role,

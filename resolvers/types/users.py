@@ -9,6 +9,7 @@ import strawberry
 
 from app.db.models import User
 from resolvers.context import Info
+from resolvers.types.files import DirectusFile
 from resolvers.types.functions import (
     DatetimeFunctions,
     UsersAuthDataFunc,
@@ -18,7 +19,6 @@ from resolvers.types.functions import (
     count_of,
 )
 from resolvers.types.roles import DirectusRole
-from resolvers.types.files import DirectusFile
 from resolvers.types.scalars import JSON, Date, Hash, conceal, iso_date
 
 _F = TypeVar("_F")

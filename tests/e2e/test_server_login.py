@@ -1,0 +1,76 @@
+"""A real uvicorn process, bootstrapped from the environment, answering over a socket."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.server_process import running_server
+
+pytestmark = pytest.mark.e2e
+
+LOGIN = (
+    'mutation { auth_login(email: "%s", password: "%s") { access_token refresh_token expires } }'
+)
+
+
+def test_bootstrapped_admin_logs_in_over_http(tmp_path: Path) -> None:
+    env = {
+        "SECRET": "e2e-secret-long-enough-for-hs256-0123456789",
+        "ADMIN_EMAIL": "owner@example.com",
+        "ADMIN_PASSWORD": "e2e-password-1",
+        "HASH_MEMORY_COST": "1024",
+        "HASH_TIME_COST": "1",
+        "HASH_PARALLELISM": "1",
+        "LOGIN_STALL_TIME": "0",
+    }
+    with running_server(tmp_path, env) as server:
+        reply = httpx.post(
+            f"{server.url}/graphql/system",
+            json={"query": LOGIN % ("owner@example.com", "e2e-password-1")},
+            timeout=10,
+        )
+        assert reply.status_code == 200
+        tokens = reply.json()["data"]["auth_login"]
+        assert tokens["expires"] == "900000"
+        assert len(tokens["refresh_token"]) == 64
+
+        me = httpx.post(
+            f"{server.url}/graphql/system",
+            json={"query": "{ users_me { email role { admin_access } } }"},
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            timeout=10,
+        )
+        assert me.json() == {
+            "data": {"users_me": {"email": "owner@example.com", "role": {"admin_access": True}}}
+        }
+    assert (tmp_path / "data" / "database.db").exists()
+
+
+def test_second_start_keeps_the_first_admin(tmp_path: Path) -> None:
+    """ADMIN_PASSWORD changing later must not overwrite the existing admin."""
+    base = {
+        "SECRET": "e2e-secret-long-enough-for-hs256-0123456789",
+        "ADMIN_EMAIL": "owner@example.com",
+        "HASH_MEMORY_COST": "1024",
+        "HASH_TIME_COST": "1",
+        "HASH_PARALLELISM": "1",
+        "LOGIN_STALL_TIME": "0",
+    }
+    with running_server(tmp_path, {**base, "ADMIN_PASSWORD": "first-password"}):
+        pass
+    with running_server(tmp_path, {**base, "ADMIN_PASSWORD": "second-password"}) as server:
+        first = httpx.post(
+            f"{server.url}/graphql/system",
+            json={"query": LOGIN % ("owner@example.com", "first-password")},
+            timeout=10,
+        ).json()
+        second = httpx.post(
+            f"{server.url}/graphql/system",
+            json={"query": LOGIN % ("owner@example.com", "second-password")},
+            timeout=10,
+        ).json()
+    assert first["data"]["auth_login"]["access_token"]
+    assert second["errors"][0]["extensions"]["code"] == "INVALID_CREDENTIALS"
