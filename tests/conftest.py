@@ -84,7 +84,7 @@ def settings(database_settings: dict[str, Any], settings_overrides: dict[str, An
         **database_settings,
         **settings_overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture
@@ -167,7 +167,8 @@ async def login(
     mode: str = "json",
 ) -> dict[str, Any]:
     reply = await gql(client, LOGIN, {"email": email, "password": password, "mode": mode})
-    assert reply.status == 200 and not reply.body.get("errors"), reply.body
+    assert reply.status == 200, reply.body
+    assert not reply.body.get("errors"), reply.body
     tokens: dict[str, Any] = reply.data["auth_login"]
     return tokens
 

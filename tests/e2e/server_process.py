@@ -55,7 +55,11 @@ def running_server(workdir: Path, env: dict[str, str]) -> Iterator[RunningServer
         **env,
     }
     subprocess.run(
-        [str(BIN / "dauth"), "bootstrap"], cwd=workdir, env=full_env, check=True, capture_output=True
+        [str(BIN / "dauth"), "bootstrap"],
+        cwd=workdir,
+        env=full_env,
+        check=True,
+        capture_output=True,
     )
     log = workdir / "server.log"
     with log.open("wb") as output:

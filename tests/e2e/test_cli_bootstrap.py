@@ -39,7 +39,7 @@ def test_generated_admin_password_is_printed_once_and_works(tmp_path: Path) -> N
         reply = httpx.post(
             f"{server.url}/graphql/system",
             json={
-                "query": "mutation($p: String!) { auth_login(email: \"root@example.com\", "
+                "query": 'mutation($p: String!) { auth_login(email: "root@example.com", '
                 "password: $p) { access_token } }",
                 "variables": {"p": match.group(1)},
             },

@@ -124,13 +124,26 @@ async def test_expired_refresh_token_is_invalid_credentials(
     _refused(await gql(client, REFRESH, {"refresh_token": token}), "INVALID_CREDENTIALS")
 
 
-async def test_expired_session_is_invalid_credentials(
+async def test_expired_refresh_cookie_is_invalid_credentials(
     client: httpx.AsyncClient, clock: SettableClock
 ) -> None:
-    """An expired session cannot be refreshed back to life."""
+    """The refresh cookie's session expires after 7 days too, whatever the browser keeps."""
+    await login(client, mode="cookie")
+    clock.advance(timedelta(days=7, seconds=1))
+    _refused(await gql(client, REFRESH, {"mode": "cookie"}), "INVALID_CREDENTIALS")
+
+
+async def test_expired_session_cookie_is_token_expired(
+    client: httpx.AsyncClient, clock: SettableClock
+) -> None:
+    """An expired session JWT fails request authentication before GraphQL runs."""
     await login(client, mode="session")
     clock.advance(timedelta(days=7, seconds=1))
-    _refused(await gql(client, REFRESH, {"mode": "session"}), "INVALID_CREDENTIALS")
+    reply = await gql(client, REFRESH, {"mode": "session"})
+    assert reply.status == 401
+    assert reply.body == {
+        "errors": [{"message": "Token expired.", "extensions": {"code": "TOKEN_EXPIRED"}}]
+    }
 
 
 async def test_suspended_user_refresh_is_user_suspended(

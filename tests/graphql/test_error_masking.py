@@ -1,0 +1,28 @@
+"""Unexpected failures are answered with a code and nothing else: no SQL, no paths, no trace."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import text
+
+from app.services.container import Services
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, gql
+
+
+async def test_database_fault_is_masked(client: httpx.AsyncClient, services: Services) -> None:
+    async with services.db.write() as session:
+        await session.exec(text("DROP TABLE directus_sessions"))  # type: ignore[call-overload]
+    reply = await gql(client, LOGIN, {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+    assert reply.status == 200
+    assert reply.data == {"auth_login": None}
+    assert reply.body["errors"] == [
+        {
+            "message": "An unexpected error occurred.",
+            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+            "locations": [{"line": 3, "column": 3}],
+            "path": ["auth_login"],
+        }
+    ]
+    raw = reply.response.text.lower()
+    for leak in ("directus_sessions", "insert", "sqlite", "asyncpg", "traceback", ".py"):
+        assert leak not in raw
