@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from app.clock import Clock
@@ -34,6 +35,25 @@ class Accountability:
         return self.user is None
 
 
+def ip_allowed(ip: str | None, networks: list[str] | None) -> bool:
+    """A role's ip_access: empty allows all; otherwise the client must be inside one entry."""
+    if not networks:
+        return True
+    if ip is None:
+        return False
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    for entry in networks:
+        try:
+            if address in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 class Authenticator:
     def __init__(self, db: Database, tokens: TokenService, clock: Clock) -> None:
         self._db = db
@@ -60,6 +80,9 @@ class Authenticator:
         # loses it at once, whatever the token says.
         if access is None or access.status != "active":
             raise InvalidCredentialsError()
+        if not ip_allowed(client.ip, access.ip_access):
+            # Outside the role's networks the user keeps its identity but none of its rights.
+            return Accountability(user=access.user_id, session=session_id, client=client)
         return Accountability(
             user=access.user_id,
             role=access.role,

@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     query_limit_default: int = Field(default=100, ge=1)
     query_limit_max: int = Field(default=-1, ge=-1)
     max_payload_size: int = Field(default=1_000_000, ge=1)
+    max_batch_mutation: int = Field(default=100, ge=1)
 
     graphql_introspection: bool = True
 

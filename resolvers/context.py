@@ -1,8 +1,10 @@
-"""Per-request context: who is asking, the services, DataLoaders, and the response."""
+"""Per-request context: who is asking, what they may do, the services, DataLoaders."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import strawberry
 from starlette.requests import Request
@@ -10,23 +12,8 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from app.accountability import Accountability
-from app.db.models import File, Role
+from app.permissions.access import Access
 from app.services.container import Services
-
-
-@dataclass
-class Loaders:
-    """Batch by id within one request: a list of users costs one role query, not N."""
-
-    roles: DataLoader[str, Role | None]
-    files: DataLoader[str, File | None]
-
-    @classmethod
-    def build(cls, services: Services) -> Loaders:
-        return cls(
-            roles=DataLoader(load_fn=services.users.roles_by_ids),
-            files=DataLoader(load_fn=services.users.files_by_ids),
-        )
 
 
 @dataclass
@@ -35,10 +22,23 @@ class Context:
     response: Response
     accountability: Accountability
     services: Services
-    loaders: Loaders = field(init=False)
+    _access: Access | None = field(default=None, init=False)
+    _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict, init=False)
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders.build(self.services)
+    async def access(self) -> Access:
+        """The caller's permissions, read at most once per request."""
+        if self._access is None:
+            self._access = await self.services.users.access_for(self.accountability)
+        return self._access
+
+    def loader(
+        self, key: str, load: Callable[[list[Any]], Awaitable[Sequence[Any]]]
+    ) -> DataLoader[Any, Any]:
+        """One DataLoader per key and request: sibling fields share a batch."""
+        existing = self._loaders.get(key)
+        if existing is None:
+            existing = self._loaders[key] = DataLoader(load_fn=load)
+        return existing
 
 
 Info = strawberry.Info[Context, None]

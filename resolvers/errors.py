@@ -20,12 +20,11 @@ def is_validation_failure(result: ExecutionResult) -> bool:
     """Parse, validation and variable errors: nothing ran, no error has a path."""
     if isinstance(result, PreExecutionError):
         return True
+    # Variable coercion fails inside execution but before any resolver: no path.
     return (
         result.data is None
         and bool(result.errors)
-        and all(
-            error.path is None and error.original_error is None for error in result.errors or []
-        )
+        and all(error.path is None for error in result.errors or [])
     )
 
 
@@ -62,5 +61,7 @@ def format_validation_errors(errors: list[GraphQLError]) -> dict[str, Any]:
 def log_unexpected(errors: list[GraphQLError]) -> None:
     for error in errors:
         original = error.original_error
+        if error.path is None:
+            continue  # a bad document or variables: the client's mistake, not ours
         if original is not None and not isinstance(original, DirectusError):
             logger.error("Unexpected error in %s", error.path, exc_info=original)

@@ -12,18 +12,20 @@ from strawberry.types import ExecutionContext
 
 from resolvers.auth import AuthMutation
 from resolvers.errors import log_unexpected
+from resolvers.roles import RolesMutation, RolesQuery
 from resolvers.server import ServerQuery
+from resolvers.settings import SettingsMutation, SettingsQuery
 from resolvers.types.scalars import SCALAR_MAP
-from resolvers.users import UsersQuery
+from resolvers.users import UsersMutation, UsersQuery
 
 
 @strawberry.type
-class Query(UsersQuery, ServerQuery):
+class Query(UsersQuery, RolesQuery, SettingsQuery, ServerQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AuthMutation):
+class Mutation(AuthMutation, UsersMutation, RolesMutation, SettingsMutation):
     pass
 
 

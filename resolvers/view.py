@@ -61,6 +61,12 @@ class DirectusGraphQL(GraphQL[Context, None]):
             chunks.append(chunk)
         request._body = b"".join(chunks)
 
+    def decode_json(self, data: str | bytes) -> object:
+        decoded = super().decode_json(data)
+        if not isinstance(decoded, (dict, list)):
+            raise InvalidPayloadError("The request body has to be a JSON object")
+        return decoded
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:

@@ -35,6 +35,8 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=10000",
+            # Directus's _contains is case-sensitive; SQLite's LIKE is not by default.
+            "PRAGMA case_sensitive_like=ON",
         ):
             cursor.execute(pragma)
         cursor.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,3 +88,13 @@ async def delete_expired_for_user(session: AsyncSession, user_id: str, now: date
     await session.exec(
         delete(Session).where(col(Session.user) == user_id, col(Session.expires) <= now)
     )
+
+
+async def delete_for_users_except(
+    session: AsyncSession, user_ids: Sequence[str], keep_session: str | None
+) -> None:
+    """Ends every session of these users but the one the current request rides on."""
+    statement = delete(Session).where(col(Session.user).in_(list(user_ids)))
+    if keep_session is not None:
+        statement = statement.where(col(Session.id) != keep_session)
+    await session.exec(statement)

@@ -63,15 +63,11 @@ async def get_access(
 
 
 async def touch_last_access(session: AsyncSession, user_id: str, when: datetime) -> None:
-    await session.exec(
-        update(User).where(col(User.id) == user_id).values(last_access=when)
-    )
+    await session.exec(update(User).where(col(User.id) == user_id).values(last_access=when))
 
 
 async def set_password_hash(session: AsyncSession, user_id: str, hashed: str) -> None:
-    await session.exec(
-        update(User).where(col(User.id) == user_id).values(password=hashed)
-    )
+    await session.exec(update(User).where(col(User.id) == user_id).values(password=hashed))
 
 
 async def count(session: AsyncSession) -> int:

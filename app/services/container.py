@@ -11,6 +11,9 @@ from app.db.engine import Database
 from app.security.passwords import PasswordHasher
 from app.security.tokens import TokenService
 from app.services.auth import AuthService
+from app.services.files import FilesService
+from app.services.roles import RolesService
+from app.services.settings import SettingsService
 from app.services.users import UsersService
 
 
@@ -24,6 +27,9 @@ class Services:
     authenticator: Authenticator
     auth: AuthService
     users: UsersService
+    roles: RolesService
+    files: FilesService
+    project_settings: SettingsService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Services:
@@ -34,6 +40,7 @@ class Services:
             concurrency=settings.hash_concurrency,
         )
         tokens = TokenService(settings.secret, clock)
+        roles = RolesService(db, settings, clock)
         return cls(
             settings=settings,
             clock=clock,
@@ -42,5 +49,8 @@ class Services:
             tokens=tokens,
             authenticator=Authenticator(db, tokens, clock),
             auth=AuthService(db, settings, clock, hasher, tokens),
-            users=UsersService(db),
+            users=UsersService(db, settings, clock, hasher, roles),
+            roles=roles,
+            files=FilesService(db, settings, clock),
+            project_settings=SettingsService(db, roles),
         )

@@ -1,34 +1,357 @@
-"""Reading users and roles on behalf of an accountability."""
+"""Users: reads through ItemReader; writes with Directus's rules.
+
+The rules: field permissions and presets, concealed and admin-only fields, email format
+and case-insensitive uniqueness, the password policy, known statuses, the last admin,
+and ending other sessions when status, password or email change. Every multi-row
+write is one transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accountability import Accountability
+from app.clock import Clock
+from app.config import Settings
 from app.db.engine import Database
-from app.db.models import File, Role, User
-from app.repositories import files as files_repo
-from app.repositories import roles as roles_repo
-from app.repositories import users as users_repo
+from app.db.integrity import is_foreign_key_violation, unique_field
+from app.db.models import File, User
+from app.errors import (
+    FailedValidationError,
+    ForbiddenError,
+    InvalidPayloadError,
+    RecordNotUniqueError,
+)
+from app.permissions.access import Access, Rule
+from app.permissions.collections import USERS
+from app.repositories import permissions as permissions_repo
+from app.repositories import sessions as sessions_repo
+from app.repositories import settings as settings_repo
+from app.security.passwords import PasswordHasher
+from app.security.tokens import hash_token
+from app.services.admin_guard import keeps_an_admin
+from app.services.items import ItemReader
+from app.services.payloads import (
+    as_bool,
+    as_datetime,
+    as_text,
+    check_fields,
+    check_id,
+    with_presets,
+)
+from app.services.roles import RolesService
+
+STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
+USER_FIELDS = frozenset(USERS.fields) | {"id"}
+ADMIN_ONLY_FIELDS = frozenset({"provider", "external_identifier", "auth_data"})
+SESSION_ENDING_FIELDS = frozenset({"password", "email", "status"})
+_TEXT_LIMITS = {
+    "first_name": 50,
+    "last_name": 50,
+    "location": 255,
+    "title": 50,
+    "language": 255,
+    "last_page": 255,
+    "provider": 128,
+    "external_identifier": 255,
+    "appearance": 255,
+    "theme_dark": 255,
+    "theme_light": 255,
+    "text_direction": 16,
+}
+_JSON_FIELDS = ("tags", "auth_data", "theme_light_overrides", "theme_dark_overrides")
 
 
-class UsersService:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+@dataclass
+class PreparedUser:
+    """Column values ready to write, plus the relations still to resolve in the transaction."""
 
-    async def me(self, accountability: Accountability) -> User | None:
-        if accountability.user is None:
+    values: dict[str, Any]
+    role: Any
+    avatar: Any
+    has_role: bool
+    has_avatar: bool
+    ends_sessions: bool
+
+
+class UsersService(ItemReader[User]):
+    collection = USERS
+    model = User
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        hasher: PasswordHasher,
+        roles: RolesService,
+    ) -> None:
+        super().__init__(db, settings, clock)
+        self._hasher = hasher
+        self._roles = roles
+        roles.users_writer = self
+
+    async def access_for(self, accountability: Accountability) -> Access:
+        """The permissions of one request; admins need no query."""
+        if accountability.admin:
+            return Access(accountability, [])
+        async with self._db.read() as session:
+            rows = await permissions_repo.for_role(session, accountability.role)
+        return Access(accountability, rows)
+
+    # Reads ---------------------------------------------------------------------------
+
+    async def me(self, access: Access, fields: Set[str]) -> User | None:
+        user_id = access.accountability.user
+        if user_id is None:
             return None
-        async with self._db.read() as session:
-            return await users_repo.get_by_id(session, accountability.user)
+        return await self.read_one(access, user_id, fields)
 
-    async def roles_by_ids(self, ids: Sequence[str]) -> list[Role | None]:
-        """In the order asked, for a DataLoader batch."""
-        async with self._db.read() as session:
-            found = {role.id: role for role in await roles_repo.get_many(session, list(set(ids)))}
-        return [found.get(role_id) for role_id in ids]
+    # Writes --------------------------------------------------------------------------
 
-    async def files_by_ids(self, ids: Sequence[str]) -> list[File | None]:
+    async def create_many(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
+        rule = access.require(self.collection.name, "create")
+        self._check_batch(items)
+        prepared = [await self._prepare(access, rule, item, creating=True) for item in items]
+        async with self._db.write() as session:
+            return [await self._insert(session, access, rule, item) for item in prepared]
+
+    async def update_many(
+        self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
+    ) -> list[str]:
+        ids = list(dict.fromkeys(ids))
+        self._check_batch(ids)
+        rule = access.require(self.collection.name, "update")
+        prepared = await self._prepare(access, rule, data, creating=False)
+        async with self._db.write() as session, keeps_an_admin(session):
+            await self._apply_update(session, access, rule, ids, prepared)
+        return ids
+
+    async def update_batch(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Each item carries its own id; all of them commit, or none."""
+        self._check_batch(items)
+        rule = access.require(self.collection.name, "update")
+        plans: list[tuple[str, PreparedUser]] = []
+        for item in items:
+            if item.get("id") is None:
+                raise InvalidPayloadError('Every item of a batch update needs an "id"')
+            changes = {k: v for k, v in item.items() if k != "id"}
+            plans.append(
+                (str(item["id"]), await self._prepare(access, rule, changes, creating=False))
+            )
+        async with self._db.write() as session, keeps_an_admin(session):
+            for user_id, prepared in plans:
+                await self._apply_update(session, access, rule, [user_id], prepared)
+        return [user_id for user_id, _ in plans]
+
+    async def update_me(self, access: Access, data: Mapping[str, Any]) -> str:
+        user_id = access.accountability.user
+        if user_id is None:
+            raise ForbiddenError()
+        await self.update_many(access, [user_id], data)
+        return user_id
+
+    async def delete_many(self, access: Access, ids: Sequence[str]) -> list[str]:
+        ids = list(dict.fromkeys(ids))
+        self._check_batch(ids)
+        rule = access.require(self.collection.name, "delete")
+        async with self._db.write() as session, keeps_an_admin(session):
+            await self.require_rows(session, access, rule, ids)
+            await session.exec(delete(User).where(col(User.id).in_(ids)))
+        return ids
+
+    async def attach_to_role(
+        self, session: AsyncSession, access: Access, role_id: str, users: Sequence[Any]
+    ) -> None:
+        """Users nested in a role payload: with an id they join the role, else they are created."""
+        for item in users:
+            if not isinstance(item, Mapping):
+                raise InvalidPayloadError('"users" has to be a list of user objects')
+            data = {**item, "role": role_id}
+            if item.get("id") is not None:
+                rule = access.require(self.collection.name, "update")
+                changes = {k: v for k, v in data.items() if k != "id"}
+                prepared = await self._prepare(access, rule, changes, creating=False)
+                await self._apply_update(session, access, rule, [str(item["id"])], prepared)
+            else:
+                rule = access.require(self.collection.name, "create")
+                prepared = await self._prepare(access, rule, data, creating=True)
+                await self._insert(session, access, rule, prepared)
+
+    # Internals -----------------------------------------------------------------------
+
+    async def _insert(
+        self, session: AsyncSession, access: Access, rule: Rule, prepared: PreparedUser
+    ) -> str:
+        values = dict(prepared.values)
+        if prepared.has_role:
+            values["role"] = await self._roles.reference(session, access, prepared.role)
+        if prepared.has_avatar:
+            values["avatar"] = await self._file_reference(session, prepared.avatar)
+        user = User(**values)
+        session.add(user)
+        await self._flush(session)
+        await self.check_validation(session, access, rule, [user.id])
+        return user.id
+
+    async def _apply_update(
+        self,
+        session: AsyncSession,
+        access: Access,
+        rule: Rule,
+        ids: list[str],
+        prepared: PreparedUser,
+    ) -> None:
+        await self.require_rows(session, access, rule, ids)
+        values = dict(prepared.values)
+        if prepared.has_role:
+            values["role"] = await self._roles.reference(session, access, prepared.role)
+        if prepared.has_avatar:
+            values["avatar"] = await self._file_reference(session, prepared.avatar)
+        if values:
+            await session.exec(update(User).where(col(User.id).in_(ids)).values(**values))
+            await self._flush(session)
+        await self.check_validation(session, access, rule, ids)
+        if prepared.ends_sessions:
+            await sessions_repo.delete_for_users_except(session, ids, access.accountability.session)
+
+    async def _prepare(
+        self, access: Access, rule: Rule, data: Mapping[str, Any], *, creating: bool
+    ) -> PreparedUser:
+        payload = with_presets(rule, data) if creating else dict(data)
+        check_fields(rule, payload, USER_FIELDS)
+        if not creating and "id" in payload:
+            raise InvalidPayloadError('"id" cannot be changed')
+        if "tfa_secret" in payload and not (access.is_admin and payload["tfa_secret"] is None):
+            raise InvalidPayloadError(
+                '"tfa_secret" cannot be set directly; use users_me_tfa_generate and enable'
+            )
+        if not access.is_admin and ADMIN_ONLY_FIELDS & payload.keys():
+            raise ForbiddenError()
+        values: dict[str, Any] = {}
+        for key, value in payload.items():
+            if key in ("role", "avatar"):
+                continue
+            values[key] = await self._column_value(key, value)
+        return PreparedUser(
+            values=values,
+            role=payload.get("role"),
+            avatar=payload.get("avatar"),
+            has_role="role" in payload,
+            has_avatar="avatar" in payload,
+            ends_sessions=bool(SESSION_ENDING_FIELDS & payload.keys()),
+        )
+
+    async def _column_value(self, key: str, value: Any) -> Any:
+        if key == "id":
+            return check_id(value)
+        if key == "email":
+            return _valid_email(value)
+        if key == "password":
+            if value is None:
+                return None
+            await self._check_password_policy(value)
+            return await self._hasher.hash(value)
+        if key == "token":
+            token = as_text(value, key)
+            return None if token is None else hash_token(token)
+        if key == "tfa_secret":
+            return None
+        if key == "status":
+            if value not in STATUSES:
+                raise FailedValidationError(
+                    "status", f"Value has to be one of {', '.join(STATUSES)}."
+                )
+            return value
+        if key == "email_notifications":
+            return as_bool(value, key, nullable=True)
+        if key == "last_access":
+            return as_datetime(value, key)
+        if key in _JSON_FIELDS:
+            return value
+        return as_text(value, key, max_length=_TEXT_LIMITS.get(key))
+
+    async def _check_password_policy(self, password: Any) -> None:
+        if not isinstance(password, str) or not password:
+            raise FailedValidationError("password", "Value has to be a non-empty string.")
         async with self._db.read() as session:
-            found = {row.id: row for row in await files_repo.get_many(session, list(set(ids)))}
-        return [found.get(file_id) for file_id in ids]
+            row = await settings_repo.get(session)
+        policy = row.auth_password_policy if row else None
+        if policy and not _matches_policy(policy, password):
+            raise FailedValidationError("password", "Value doesn't have the correct format.")
+
+    async def _file_reference(self, session: AsyncSession, value: Any) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            file_id = check_id(value, "avatar")
+            if await session.get(File, file_id) is None:
+                raise InvalidPayloadError(f'File "{file_id}" does not exist')
+            return file_id
+        if not isinstance(value, Mapping):
+            raise InvalidPayloadError('"avatar" has to be an id or a file object')
+        if value.get("id") is not None:
+            file_id = check_id(value["id"], "avatar")
+            if await session.get(File, file_id) is not None:
+                return file_id
+        try:
+            row = File(**{k: v for k, v in value.items() if v is not None})
+        except TypeError:
+            raise InvalidPayloadError('"avatar" has unknown fields') from None
+        if not row.storage or not row.filename_download:
+            raise FailedValidationError("avatar", "storage and filename_download are required.")
+        session.add(row)
+        await self._flush(session)
+        return row.id
+
+    async def _flush(self, session: AsyncSession) -> None:
+        try:
+            await session.flush()
+        except IntegrityError as error:
+            if is_foreign_key_violation(error):
+                raise InvalidPayloadError("A referenced item does not exist") from None
+            raise RecordNotUniqueError(
+                unique_field(error) or "email", self.collection.name
+            ) from None
+
+    def _check_batch(self, items: Sequence[object]) -> None:
+        if len(items) > self._settings.max_batch_mutation:
+            raise InvalidPayloadError(
+                f"A batch may hold at most {self._settings.max_batch_mutation} items"
+            )
+
+
+def _valid_email(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FailedValidationError("email", "Value has to be a valid email address.")
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise FailedValidationError("email", "Value has to be a valid email address.") from None
+    if len(value) > 128:
+        raise FailedValidationError("email", "Value can't be longer than 128 characters.")
+    return value
+
+
+def _matches_policy(policy: str, password: str) -> bool:
+    """Directus stores the policy as a JS regex literal (/…/flags) or a bare pattern."""
+    pattern, flags = policy, 0
+    if policy.startswith("/") and policy.rfind("/") > 0:
+        end = policy.rfind("/")
+        pattern = policy[1:end]
+        flags = re.IGNORECASE if "i" in policy[end + 1 :] else 0
+    try:
+        return re.search(pattern, password, flags) is not None
+    except re.error:
+        return False

@@ -1,10 +1,22 @@
-"""directus_roles."""
+"""directus_roles, with its users (o2m) batched per request."""
 
 from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from app.db.models import Role
+from resolvers.context import Info
+from resolvers.queries import item_query
+from resolvers.selection import requested_fields
+from resolvers.types.filters import DirectusUsersFilter
+from resolvers.types.functions import CountFunctions
+from resolvers.types.inputs import to_data
+
+if TYPE_CHECKING:
+    from resolvers.types.users import DirectusUser
 
 
 @strawberry.type(name="directus_roles")
@@ -17,6 +29,48 @@ class DirectusRole:
     enforce_tfa: bool
     admin_access: bool
     app_access: bool
+
+    @strawberry.field
+    async def users(
+        self,
+        info: Info,
+        filter: DirectusUsersFilter | None = strawberry.UNSET,
+        sort: list[str | None] | None = strawberry.UNSET,
+        limit: int | None = strawberry.UNSET,
+        offset: int | None = strawberry.UNSET,
+        page: int | None = strawberry.UNSET,
+        search: str | None = strawberry.UNSET,
+    ) -> list[Annotated[DirectusUser, strawberry.lazy("resolvers.types.users")] | None] | None:
+        from resolvers.types.users import DirectusUser
+
+        ctx = info.context
+        access = await ctx.access()
+        query = item_query(filter, sort, limit, offset, page, search)
+        fields = requested_fields(info)
+        key = "role.users:" + json.dumps(
+            [to_data(filter), sort, limit, offset, page, search, sorted(fields)], default=str
+        )
+        users = ctx.services.users
+
+        async def load(role_ids: list[str]) -> list[list[object]]:
+            grouped = await users.read_related(access, "role", role_ids, query, fields)
+            return [list(grouped.get(role_id, [])) for role_id in role_ids]
+
+        rows = await ctx.loader(key, load).load(str(self.id))
+        return [DirectusUser.from_model(row) for row in rows]
+
+    @strawberry.field
+    async def users_func(self, info: Info) -> CountFunctions | None:
+        ctx = info.context
+        access = await ctx.access()
+        users = ctx.services.users
+
+        async def load(role_ids: list[str]) -> list[int]:
+            counts = await users.count_related(access, "role", role_ids)
+            return [counts[role_id] for role_id in role_ids]
+
+        count = await ctx.loader("role.users_func", load).load(str(self.id))
+        return CountFunctions(count=count)
 
     @classmethod
     def from_model(cls, row: Role) -> DirectusRole:

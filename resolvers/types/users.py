@@ -9,7 +9,9 @@ import strawberry
 
 from app.db.models import User
 from resolvers.context import Info
+from resolvers.related import related_row
 from resolvers.types.files import DirectusFile
+from resolvers.types.filters import DirectusFilesFilter, DirectusRolesFilter
 from resolvers.types.functions import (
     DatetimeFunctions,
     UsersAuthDataFunc,
@@ -57,17 +59,35 @@ class DirectusUser:
     last_access_at: strawberry.Private[datetime | None]
 
     @strawberry.field
-    async def role(self, info: Info) -> DirectusRole | None:
+    async def role(
+        self,
+        info: Info,
+        filter: DirectusRolesFilter | None = strawberry.UNSET,
+        sort: list[str | None] | None = strawberry.UNSET,
+        limit: int | None = strawberry.UNSET,
+        offset: int | None = strawberry.UNSET,
+        page: int | None = strawberry.UNSET,
+        search: str | None = strawberry.UNSET,
+    ) -> DirectusRole | None:
         if self.role_id is None:
             return None
-        row = await info.context.loaders.roles.load(self.role_id)
+        row = await related_row(info, info.context.services.roles, self.role_id, filter, search)
         return None if row is None else DirectusRole.from_model(row)
 
     @strawberry.field
-    async def avatar(self, info: Info) -> DirectusFile | None:
+    async def avatar(
+        self,
+        info: Info,
+        filter: DirectusFilesFilter | None = strawberry.UNSET,
+        sort: list[str | None] | None = strawberry.UNSET,
+        limit: int | None = strawberry.UNSET,
+        offset: int | None = strawberry.UNSET,
+        page: int | None = strawberry.UNSET,
+        search: str | None = strawberry.UNSET,
+    ) -> DirectusFile | None:
         if self.avatar_id is None:
             return None
-        row = await info.context.loaders.files.load(self.avatar_id)
+        row = await related_row(info, info.context.services.files, self.avatar_id, filter, search)
         return None if row is None else DirectusFile.from_model(row)
 
     @strawberry.field

@@ -64,20 +64,18 @@ def signed_jwt(payload: dict[str, Any], secret: str, algorithm: str = "HS256") -
 async def set_status(services: Services, user_id: str, status: str) -> None:
     """Changes a user's status behind the server's back, as an admin in the database would."""
     async with services.db.write() as session:
-        await session.exec(
-            update(User).where(col(User.id) == user_id).values(status=status)  # type: ignore[call-overload]
-        )
+        await session.exec(update(User).where(col(User.id) == user_id).values(status=status))
 
 
 async def delete_user(services: Services, user_id: str) -> None:
     async with services.db.write() as session:
-        await session.exec(delete(User).where(col(User.id) == user_id))  # type: ignore[call-overload]
+        await session.exec(delete(User).where(col(User.id) == user_id))
 
 
 async def set_admin_access(services: Services, role_id: str, admin_access: bool) -> None:
     async with services.db.write() as session:
         await session.exec(
-            update(Role).where(col(Role.id) == role_id).values(admin_access=admin_access)  # type: ignore[call-overload]
+            update(Role).where(col(Role.id) == role_id).values(admin_access=admin_access)
         )
 
 

@@ -188,7 +188,8 @@ async def test_login_sets_last_access(
     user = await create_user(services, "fresh@example.com", "fresh-password-1")
     async with services.db.read() as session:
         stored = await session.get(User, user.id)
-        assert stored is not None and stored.last_access is None
+        assert stored is not None
+        assert stored.last_access is None
     clock.advance(timedelta(hours=3))
     tokens = await login(client, "fresh@example.com", "fresh-password-1")
     me = await gql(client, ME_LAST_ACCESS, token=tokens["access_token"])
@@ -247,7 +248,8 @@ async def test_access_token_claims_in_session_mode_carry_session(
     assert claims["role"] == user.role
     assert claims["app_access"] is True
     assert claims["admin_access"] is False
-    assert isinstance(claims["session"], str) and claims["session"]
+    assert isinstance(claims["session"], str)
+    assert claims["session"]
     assert claims["exp"] - claims["iat"] == 86400
 
 

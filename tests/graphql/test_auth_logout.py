@@ -41,7 +41,9 @@ def _clears(cookie: str) -> bool:
     if attributes.get("max-age") == "0":
         return True
     expires = attributes.get("expires")
-    return value == "" and expires is not None and parsedate_to_datetime(expires) < datetime.now(UTC)
+    return (
+        value == "" and expires is not None and parsedate_to_datetime(expires) < datetime.now(UTC)
+    )
 
 
 async def test_json_logout_refuses_the_refresh_token_afterwards(

@@ -23,7 +23,8 @@ from tests.graphql.helpers import (
 
 
 def _ok(reply: GraphQLReply) -> dict[str, str | None]:
-    assert reply.status == 200 and "errors" not in reply.body, reply.body
+    assert reply.status == 200, reply.body
+    assert "errors" not in reply.body, reply.body
     tokens: dict[str, str | None] = reply.data["auth_refresh"]
     return tokens
 
@@ -46,7 +47,9 @@ async def test_json_refresh_rotates_the_refresh_token(client: httpx.AsyncClient)
     assert tokens["access_token"]
     assert tokens["expires"] == "900000"
     new = tokens["refresh_token"]
-    assert isinstance(new, str) and len(new) == 64 and new != old
+    assert isinstance(new, str)
+    assert len(new) == 64
+    assert new != old
     me = await gql(client, ME_ID, token=tokens["access_token"])
     assert me.data["users_me"]["id"]
 
@@ -65,7 +68,8 @@ async def test_cookie_refresh_reads_and_rotates_the_cookie(client: httpx.AsyncCl
     assert tokens["refresh_token"] is None
     cookie = cookie_header_for(reply.response.headers, REFRESH_COOKIE)
     new = cookie.split(";", 1)[0].split("=", 1)[1]
-    assert new and new != old
+    assert new
+    assert new != old
     assert "Max-Age=604800" in cookie
     assert client.cookies.get(REFRESH_COOKIE) == new
 
@@ -85,7 +89,8 @@ async def test_session_refresh_rotates_the_session_cookie(client: httpx.AsyncCli
     assert _ok(reply) == {"access_token": None, "refresh_token": None, "expires": "86400000"}
     cookie = cookie_header_for(reply.response.headers, SESSION_COOKIE)
     new = cookie.split(";", 1)[0].split("=", 1)[1]
-    assert new and new != old
+    assert new
+    assert new != old
     assert client.cookies.get(SESSION_COOKIE) == new
 
     stale = await gql(client, ME_ID, token=old)
@@ -151,9 +156,7 @@ async def test_suspended_user_refresh_is_user_suspended(
 ) -> None:
     """A suspension ends the ability to refresh, with its own code."""
     user = await create_user(services, "soon-suspended@example.com", "user-password-1")
-    token = (await login(client, "soon-suspended@example.com", "user-password-1"))[
-        "refresh_token"
-    ]
+    token = (await login(client, "soon-suspended@example.com", "user-password-1"))["refresh_token"]
     await set_status(services, user.id, "suspended")
     reply = await gql(client, REFRESH, {"refresh_token": token})
     _refused(reply, "USER_SUSPENDED")

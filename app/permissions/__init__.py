@@ -1,0 +1,1 @@
+"""What an accountability may see and change, and Directus filters as SQL."""

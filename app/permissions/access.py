@@ -1,0 +1,141 @@
+"""What an accountability may do to a collection: fields, rows, validation and presets.
+
+Admins may do everything. App-access roles get Directus's minimal defaults (their own
+user record and role, their own profile), joined by the role's `directus_permissions`
+rows; the public gets only the rows stored for the public (role NULL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from app.accountability import Accountability
+from app.db.models import Permission
+from app.errors import ForbiddenError
+
+Action = Literal["create", "read", "update", "delete"]
+
+PROFILE_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "email",
+        "password",
+        "location",
+        "title",
+        "description",
+        "avatar",
+        "language",
+        "appearance",
+        "theme_light",
+        "theme_dark",
+        "theme_light_overrides",
+        "theme_dark_overrides",
+        "email_notifications",
+        "text_direction",
+        "token",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One permission: `fields` None means every field, `filter` None means every row."""
+
+    fields: frozenset[str] | None = None
+    filter: Mapping[str, Any] | None = None
+    validation: Mapping[str, Any] | None = None
+    presets: Mapping[str, Any] | None = None
+
+    def allows_fields(self, names: Iterable[str]) -> bool:
+        return self.fields is None or all(name in self.fields for name in names)
+
+    def denied_fields(self, names: Iterable[str]) -> list[str]:
+        if self.fields is None:
+            return []
+        return sorted(name for name in names if name not in self.fields)
+
+
+FULL = Rule()
+
+_ACTIONS: dict[str, Action] = {
+    "create": "create",
+    "read": "read",
+    "update": "update",
+    "delete": "delete",
+}
+
+_APP_DEFAULTS: dict[tuple[str, Action], Rule] = {
+    ("directus_users", "read"): Rule(filter={"id": {"_eq": "$CURRENT_USER"}}),
+    ("directus_users", "update"): Rule(
+        fields=PROFILE_FIELDS, filter={"id": {"_eq": "$CURRENT_USER"}}
+    ),
+    ("directus_roles", "read"): Rule(filter={"id": {"_eq": "$CURRENT_ROLE"}}),
+    ("directus_settings", "read"): Rule(),
+}
+
+
+def _rule_of(row: Permission) -> Rule:
+    fields = row.fields
+    return Rule(
+        fields=None if fields is None or "*" in fields else frozenset(fields),
+        filter=row.permissions or None,
+        validation=row.validation or None,
+        presets=row.presets or None,
+    )
+
+
+def _merge(first: Rule, second: Rule) -> Rule:
+    """Two grants for the same action: the union of fields and rows."""
+    fields = None if first.fields is None or second.fields is None else first.fields | second.fields
+    if first.filter is None or second.filter is None:
+        row_filter: Mapping[str, Any] | None = None
+    else:
+        row_filter = {"_or": [dict(first.filter), dict(second.filter)]}
+    return Rule(
+        fields=fields,
+        filter=row_filter,
+        validation=first.validation or second.validation,
+        presets={**(second.presets or {}), **(first.presets or {})} or None,
+    )
+
+
+class Access:
+    """The permissions of one request, computed once."""
+
+    def __init__(self, accountability: Accountability, rows: Sequence[Permission]) -> None:
+        self.accountability = accountability
+        self._rules: dict[tuple[str, Action], Rule] = {}
+        if accountability.app and not accountability.admin:
+            self._rules.update(_APP_DEFAULTS)
+        for row in rows:
+            action = _ACTIONS.get(row.action)
+            if action is None:
+                continue
+            key = (row.collection, action)
+            rule = _rule_of(row)
+            existing = self._rules.get(key)
+            self._rules[key] = rule if existing is None else _merge(existing, rule)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.accountability.admin
+
+    def rule(self, collection: str, action: Action) -> Rule | None:
+        if self.is_admin:
+            return FULL
+        return self._rules.get((collection, action))
+
+    def require(self, collection: str, action: Action) -> Rule:
+        rule = self.rule(collection, action)
+        if rule is None:
+            raise ForbiddenError()
+        return rule
+
+    def require_fields(self, collection: str, action: Action, names: Iterable[str]) -> Rule:
+        rule = self.require(collection, action)
+        if not rule.allows_fields(names):
+            raise ForbiddenError()
+        return rule

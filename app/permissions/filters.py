@@ -1,0 +1,378 @@
+"""Directus filter JSON → SQL. One translator for the `filter` argument, search, sort and
+permission rules, so the same rule means the same rows everywhere.
+
+Everything happens in SQL: rows are never filtered in Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    cast,
+    exists,
+    extract,
+    false,
+    func,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.errors import InvalidQueryError
+from app.permissions.collections import COLLECTIONS, Collection, Kind
+
+Clause = ColumnElement[bool]
+
+LOGICAL = ("_and", "_or")
+QUANTIFIERS = ("_some", "_none")
+CONCEALED_OPERATORS = frozenset({"_null", "_nnull", "_empty", "_nempty"})
+DATE_PARTS = {
+    "year": "year",
+    "month": "month",
+    "week": "week",
+    "day": "day",
+    "weekday": "dow",
+    "hour": "hour",
+    "minute": "minute",
+    "second": "second",
+}
+_NOW_ADJUSTMENT = re.compile(r"^\$NOW\(\s*([+-]?\d+)\s*([a-z]+?)s?\s*\)$")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+
+
+@dataclass(frozen=True)
+class FilterVariables:
+    """What $CURRENT_USER, $CURRENT_ROLE and $NOW stand for in this request."""
+
+    user: str | None
+    role: str | None
+    now: datetime
+
+
+class json_count(FunctionElement[int]):  # noqa: N801  (SQL function names are lower case)
+    """Length of a JSON array; null for anything else."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "json_count"
+
+
+def _json_count_sql(type_function: str) -> Callable[..., str]:
+    def render(element: json_count, compiler: SQLCompiler, **kw: Any) -> str:
+        arg = compiler.process(next(iter(element.clauses)), **kw)
+        return f"(CASE WHEN {type_function}({arg}) = 'array' THEN json_array_length({arg}) END)"
+
+    return render
+
+
+compiles(json_count, "sqlite")(_json_count_sql("json_type"))
+compiles(json_count, "postgresql")(_json_count_sql("json_typeof"))
+
+
+def _invalid(reason: str) -> InvalidQueryError:
+    return InvalidQueryError(reason)
+
+
+def resolve_variable(value: Any, variables: FilterVariables) -> Any:
+    if not isinstance(value, str) or not value.startswith("$"):
+        return value
+    if value == "$CURRENT_USER":
+        return variables.user
+    if value == "$CURRENT_ROLE":
+        return variables.role
+    if value == "$NOW":
+        return variables.now
+    match = _NOW_ADJUSTMENT.match(value)
+    if match and match.group(2) in _UNIT_SECONDS:
+        amount = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+        return variables.now + timedelta(seconds=amount)
+    return value
+
+
+def _coerce(kind: Kind, value: Any, field: str) -> Any:
+    if value is None:
+        return None
+    try:
+        if kind is Kind.NUMBER:
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+            return int(number) if number.is_integer() else number
+        if kind is Kind.DATE:
+            if isinstance(value, datetime):
+                return value
+            parsed = datetime.fromisoformat(str(value))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        if kind is Kind.BOOLEAN:
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("true", "1"):
+                return True
+            if str(value).lower() in ("false", "0"):
+                return False
+            raise ValueError
+    except (ValueError, TypeError):
+        raise _invalid(f'Value {value!r} is not valid for field "{field}"') from None
+    return str(value)
+
+
+def _like_operator(
+    name: str,
+) -> Callable[[ColumnElement[Any], str], Clause] | None:
+    table: dict[str, Callable[[ColumnElement[Any], str], Clause]] = {
+        "_contains": lambda c, v: c.contains(v, autoescape=True),
+        "_icontains": lambda c, v: c.icontains(v, autoescape=True),
+        "_starts_with": lambda c, v: c.startswith(v, autoescape=True),
+        "_istarts_with": lambda c, v: c.istartswith(v, autoescape=True),
+        "_ends_with": lambda c, v: c.endswith(v, autoescape=True),
+        "_iends_with": lambda c, v: c.iendswith(v, autoescape=True),
+    }
+    if name in table:
+        return table[name]
+    negated = {
+        "_ncontains": "_contains",
+        "_nicontains": "_icontains",
+        "_nstarts_with": "_starts_with",
+        "_nistarts_with": "_istarts_with",
+        "_nends_with": "_ends_with",
+        "_niends_with": "_iends_with",
+    }
+    if name in negated:
+        positive = table[negated[name]]
+        return lambda c, v: not_(positive(c, v))
+    return None
+
+
+def _empty(column: ColumnElement[Any], kind: Kind) -> Clause:
+    if kind in (Kind.STRING, Kind.ID, Kind.HASH):
+        return or_(column.is_(None), column == "")
+    return column.is_(None)
+
+
+def _operator(
+    column: ColumnElement[Any],
+    kind: Kind,
+    field: str,
+    operator: str,
+    raw: Any,
+    variables: FilterVariables,
+) -> Clause:
+    if kind is Kind.HASH and operator not in CONCEALED_OPERATORS:
+        raise _invalid(
+            f'Field "{field}" can only be filtered with _null, _nnull, _empty or _nempty'
+        )
+    if kind is Kind.JSON and operator not in ("_null", "_nnull"):
+        raise _invalid(f'Field "{field}" can only be filtered with _null or _nnull')
+    if operator in CONCEALED_OPERATORS:
+        if not isinstance(raw, bool):
+            raise _invalid(f'"{operator}" takes true or false')
+        positive = operator in ("_null", "_empty")
+        if not raw:
+            positive = not positive
+        if operator in ("_null", "_nnull"):
+            return column.is_(None) if positive else column.is_not(None)
+        return _empty(column, kind) if positive else not_(_empty(column, kind))
+
+    value = resolve_variable(raw, variables)
+    if operator in ("_in", "_nin"):
+        if not isinstance(value, list):
+            raise _invalid(f'"{operator}" takes a list')
+        values = [_coerce(kind, resolve_variable(item, variables), field) for item in value]
+        if not values:
+            return false() if operator == "_in" else true()
+        clause = column.in_(values)
+        return clause if operator == "_in" else not_(clause)
+    if operator in ("_between", "_nbetween"):
+        if not isinstance(value, list) or len(value) != 2:
+            raise _invalid(f'"{operator}" takes a list of two values')
+        low, high = (_coerce(kind, resolve_variable(item, variables), field) for item in value)
+        clause = column.between(low, high)
+        return clause if operator == "_between" else not_(clause)
+
+    if kind is Kind.CSV:
+        column = cast(column, String)
+        kind = Kind.STRING
+    coerced = _coerce(kind, value, field)
+    if operator == "_eq":
+        return column.is_(None) if coerced is None else column == coerced
+    if operator == "_neq":
+        return column.is_not(None) if coerced is None else column != coerced
+    comparisons: dict[str, Callable[[Any], Clause]] = {
+        "_gt": lambda v: column > v,
+        "_gte": lambda v: column >= v,
+        "_lt": lambda v: column < v,
+        "_lte": lambda v: column <= v,
+    }
+    if operator in comparisons:
+        if coerced is None:
+            raise _invalid(f'"{operator}" needs a value')
+        return comparisons[operator](coerced)
+    like = _like_operator(operator)
+    if like is not None:
+        if coerced is None:
+            raise _invalid(f'"{operator}" needs a value')
+        return like(column, str(coerced))
+    raise _invalid(f'Unknown filter operator "{operator}"')
+
+
+def _operators(
+    column: ColumnElement[Any], kind: Kind, field: str, node: Any, variables: FilterVariables
+) -> Clause:
+    if not isinstance(node, Mapping) or not node:
+        raise _invalid(f'Filter on "{field}" must be an object of operators')
+    clauses = []
+    for operator, value in node.items():
+        if not isinstance(operator, str) or not operator.startswith("_"):
+            raise _invalid(f'Unknown filter operator "{operator}" on "{field}"')
+        clauses.append(_operator(column, kind, field, operator, value, variables))
+    return and_(*clauses)
+
+
+def _function(collection: Collection, field: str, node: Any, variables: FilterVariables) -> Clause:
+    relation = collection.relations.get(field)
+    known = field in collection.fields or (relation is not None and relation.many)
+    if not known or not isinstance(node, Mapping):
+        raise _invalid(f'Unknown function field "{field}_func"')
+    clauses = []
+    for name, operators in node.items():
+        if relation is not None and relation.many and name == "count":
+            target_collection = COLLECTIONS[relation.target]
+            target: ColumnElement[Any] = (
+                select(func.count())
+                .select_from(target_collection.model)
+                .where(target_collection.column(relation.column) == collection.column("id"))
+                .scalar_subquery()
+            )
+            clauses.append(
+                _operators(target, Kind.NUMBER, f"{field}_func.{name}", operators, variables)
+            )
+            continue
+        kind = collection.fields[field]
+        column = collection.column(field)
+        if kind is Kind.JSON and name == "count":
+            target = json_count(column)
+        elif kind is Kind.DATE and name in DATE_PARTS:
+            target = extract(DATE_PARTS[name], column)
+        else:
+            raise _invalid(f'Function "{name}" does not apply to "{field}"')
+        clauses.append(
+            _operators(target, Kind.NUMBER, f"{field}_func.{name}", operators, variables)
+        )
+    return and_(*clauses)
+
+
+def _relation(collection: Collection, field: str, node: Any, variables: FilterVariables) -> Clause:
+    relation = collection.relations[field]
+    target = COLLECTIONS[relation.target]
+    if not isinstance(node, Mapping):
+        raise _invalid(f'Filter on "{field}" must be an object')
+    if relation.many:
+        # o2m: rows of the target point at us through relation.column.
+        link = target.column(relation.column) == collection.column("id")
+        clauses = []
+        for key, value in node.items():
+            if key in QUANTIFIERS:
+                matched = exists(
+                    select(target.column("id")).where(link, _node(target, value, variables))
+                )
+                clauses.append(matched if key == "_some" else not_(matched))
+            else:
+                inner = _node(target, {key: value}, variables)
+                clauses.append(exists(select(target.column("id")).where(link, inner)))
+        return and_(*clauses)
+    # m2o: operators apply to the foreign key itself; anything else filters the target.
+    local = collection.column(relation.column)
+    direct = {k: v for k, v in node.items() if k.startswith("_") and k not in LOGICAL}
+    nested = {k: v for k, v in node.items() if k not in direct}
+    clauses = []
+    if direct:
+        clauses.append(_operators(local, Kind.ID, field, direct, variables))
+    if nested:
+        subquery = select(target.column("id")).where(_node(target, nested, variables))
+        clauses.append(local.in_(subquery))
+    return and_(*clauses)
+
+
+def _node(collection: Collection, node: Any, variables: FilterVariables) -> Clause:
+    if not isinstance(node, Mapping):
+        raise _invalid("A filter must be an object")
+    clauses: list[Clause] = []
+    for key, value in node.items():
+        if key in LOGICAL:
+            if not isinstance(value, list):
+                raise _invalid(f'"{key}" takes a list of filters')
+            parts = [_node(collection, item, variables) for item in value]
+            if parts:
+                clauses.append(and_(*parts) if key == "_and" else or_(*parts))
+        elif key in collection.relations:
+            clauses.append(_relation(collection, key, value, variables))
+        elif key in collection.fields:
+            column = collection.column(key)
+            clauses.append(_operators(column, collection.fields[key], key, value, variables))
+        elif key.endswith("_func"):
+            clauses.append(_function(collection, key[: -len("_func")], value, variables))
+        else:
+            raise _invalid(f'Field "{key}" does not exist in "{collection.name}"')
+    return and_(true(), *clauses)
+
+
+def filter_clause(
+    collection: Collection, node: Mapping[str, Any] | None, variables: FilterVariables
+) -> Clause:
+    """The WHERE clause for a Directus filter; an empty or missing filter matches all."""
+    if not node:
+        return true()
+    return _node(collection, node, variables)
+
+
+def search_clause(collection: Collection, search: str | None) -> Clause:
+    """Case-insensitive contains over the text fields (never concealed ones)."""
+    if not search:
+        return true()
+    return or_(
+        *(
+            collection.column(name).icontains(search, autoescape=True)
+            for name in collection.searchable
+        )
+    )
+
+
+def sort_columns(collection: Collection, sort: Sequence[str] | None) -> list[ColumnElement[Any]]:
+    """["-email", "first_name", "role.name"] → ORDER BY terms; id last for a stable order."""
+    terms: list[ColumnElement[Any]] = []
+    for raw in sort or []:
+        descending = raw.startswith("-")
+        path = raw[1:] if descending else raw
+        head, _, rest = path.partition(".")
+        if rest and head in collection.relations and not collection.relations[head].many:
+            relation = collection.relations[head]
+            target = COLLECTIONS[relation.target]
+            if rest not in target.fields or rest in target.concealed:
+                raise _invalid(f'Cannot sort by "{raw}"')
+            expression: ColumnElement[Any] = (
+                select(target.column(rest))
+                .where(target.column("id") == collection.column(relation.column))
+                .scalar_subquery()
+            )
+        elif not rest and path in collection.fields and path not in collection.concealed:
+            if collection.fields[path] is Kind.JSON:
+                raise _invalid(f'Cannot sort by "{raw}"')
+            expression = collection.column(path)
+        else:
+            raise _invalid(f'Cannot sort by "{raw}"')
+        terms.append(expression.desc() if descending else expression.asc())
+    terms.append(collection.column("id").asc())
+    return terms

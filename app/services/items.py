@@ -1,0 +1,205 @@
+"""Reading a collection on behalf of an accountability: permissions, filters, windows."""
+
+from __future__ import annotations
+
+from collections.abc import Collection as Names
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.clock import Clock
+from app.config import Settings
+from app.db.engine import Database
+from app.errors import FailedValidationError, ForbiddenError, InvalidQueryError
+from app.permissions.access import Access, Rule
+from app.permissions.collections import Collection
+from app.permissions.filters import FilterVariables, filter_clause
+from app.repositories import items as items_repo
+from app.services.queries import ItemQuery, order_by, referenced_fields, where_clause, window
+
+M = TypeVar("M", bound=SQLModel)
+
+
+class ItemReader(Generic[M]):
+    """Reads of one collection; subclasses add that collection's write rules."""
+
+    collection: Collection
+    model: type[M]
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+
+    def variables(self, access: Access) -> FilterVariables:
+        accountability = access.accountability
+        return FilterVariables(
+            user=accountability.user, role=accountability.role, now=self._clock.now()
+        )
+
+    def read_rule(self, access: Access, fields: Names[str]) -> Rule:
+        return access.require_fields(self.collection.name, "read", fields)
+
+    async def read_many(self, access: Access, query: ItemQuery, fields: Names[str]) -> list[M]:
+        rule = self.read_rule(access, fields)
+        where = where_clause(self.collection, query, rule, self.variables(access))
+        span = window(query, self._settings)
+        async with self._db.read() as session:
+            return await items_repo.select_rows(
+                session,
+                self.model,
+                where,
+                order_by(self.collection, query),
+                span.limit,
+                span.offset,
+            )
+
+    async def read_ids(self, access: Access, ids: Sequence[str], fields: Names[str]) -> list[M]:
+        """The readable rows among `ids`, in the order given."""
+        if not ids:
+            return []
+        rule = self.read_rule(access, fields)
+        id_column = self.collection.column("id")
+        where = and_(
+            id_column.in_(list(ids)),
+            filter_clause(self.collection, rule.filter, self.variables(access)),
+        )
+        async with self._db.read() as session:
+            rows = await items_repo.select_rows(session, self.model, where, [], None, 0)
+        by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
+        return [by_id[item_id] for item_id in ids if item_id in by_id]
+
+    async def read_one(self, access: Access, item_id: str, fields: Names[str]) -> M:
+        """Unknown and forbidden look the same: FORBIDDEN."""
+        rows = await self.read_ids(access, [item_id], fields)
+        if not rows:
+            raise ForbiddenError()
+        return rows[0]
+
+    async def read_related(
+        self,
+        access: Access,
+        column: str,
+        parent_ids: Sequence[str],
+        query: ItemQuery,
+        fields: Names[str],
+    ) -> dict[str, list[M]]:
+        """Rows whose `column` points at each parent, windowed per parent in one query."""
+        rule = self.read_rule(access, fields)
+        link = self.collection.column(column)
+        where = and_(
+            link.in_(list(parent_ids)),
+            where_clause(self.collection, query, rule, self.variables(access)),
+        )
+        span = window(query, self._settings)
+        rank = func.row_number().over(partition_by=link, order_by=order_by(self.collection, query))
+        ranked = select(self.model, rank.label("rank")).where(where).subquery()
+        entity = aliased(self.model, ranked)
+        statement: Any = select(entity).where(ranked.c.rank > span.offset).order_by(ranked.c.rank)
+        if span.limit is not None:
+            statement = statement.where(ranked.c.rank <= span.offset + span.limit)
+        async with self._db.read() as session:
+            rows: list[M] = list((await session.exec(statement)).scalars().all())
+        grouped: dict[str, list[M]] = {parent: [] for parent in parent_ids}
+        for row in rows:
+            grouped.setdefault(str(getattr(row, column)), []).append(row)
+        return grouped
+
+    async def count_related(
+        self, access: Access, column: str, parent_ids: Sequence[str]
+    ) -> dict[str, int]:
+        rule = self.read_rule(access, [column])
+        link = self.collection.column(column)
+        where: ColumnElement[bool] = and_(
+            link.in_(list(parent_ids)),
+            filter_clause(self.collection, rule.filter, self.variables(access)),
+        )
+        statement: Any = select(link, func.count()).where(where).group_by(link)
+        async with self._db.read() as session:
+            counts = {str(key): int(value) for key, value in (await session.exec(statement)).all()}
+        return {parent: counts.get(parent, 0) for parent in parent_ids}
+
+    async def require_rows(
+        self, session: AsyncSession, access: Access, rule: Rule, ids: Sequence[str]
+    ) -> None:
+        """Every id must exist and fall inside the permission's rows; else FORBIDDEN."""
+        wanted = set(ids)
+        where = filter_clause(self.collection, rule.filter, self.variables(access))
+        found = await items_repo.matching_ids(session, self.collection, list(wanted), where)
+        if found != wanted:
+            raise ForbiddenError()
+
+    async def check_validation(
+        self, session: AsyncSession, access: Access, rule: Rule, ids: Sequence[str]
+    ) -> None:
+        """The permission's validation rule, checked in SQL against the written rows."""
+        if not rule.validation or not ids:
+            return
+        await session.flush()
+        where = filter_clause(self.collection, rule.validation, self.variables(access))
+        found = await items_repo.matching_ids(session, self.collection, list(ids), where)
+        if found != set(ids):
+            field = next(iter(referenced_fields(rule.validation)), "id")
+            raise FailedValidationError(field, "Value doesn't pass the validation rules.")
+
+    async def readable_by_ids(self, access: Access, ids: Sequence[str]) -> list[M | None]:
+        """For DataLoaders: each id's row if the caller may read it, else None."""
+        rule = access.rule(self.collection.name, "read")
+        if rule is None:
+            return [None for _ in ids]
+        where = and_(
+            self.collection.column("id").in_(list(set(ids))),
+            filter_clause(self.collection, rule.filter, self.variables(access)),
+        )
+        async with self._db.read() as session:
+            rows = await items_repo.select_rows(session, self.model, where, [], None, 0)
+        by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
+        return [by_id.get(item_id) for item_id in ids]
+
+    async def aggregate(
+        self,
+        access: Access,
+        query: ItemQuery,
+        group_by: Sequence[str],
+        count: Sequence[str],
+        count_distinct: Sequence[str],
+    ) -> list[dict[str, Any]]:
+        """countAll, count and countDistinct per group, computed by the database."""
+        for name in (*group_by, *count, *count_distinct):
+            if name not in self.collection.fields:
+                raise InvalidQueryError(f'Field "{name}" does not exist')
+        rule = self.read_rule(access, {*group_by, *count, *count_distinct})
+        where = where_clause(self.collection, query, rule, self.variables(access))
+        span = window(query, self._settings)
+        groups = [self.collection.column(name) for name in group_by]
+        columns: list[Any] = [*groups, func.count().label("countAll")]
+        columns += [func.count(self.collection.column(n)).label(f"c_{n}") for n in count]
+        columns += [
+            func.count(distinct(self.collection.column(n))).label(f"d_{n}") for n in count_distinct
+        ]
+        statement: Any = select(*columns).select_from(self.model).where(where)
+        if groups:
+            statement = statement.group_by(*groups).order_by(*groups)
+        statement = statement.offset(span.offset)
+        if span.limit is not None:
+            statement = statement.limit(span.limit)
+        async with self._db.read() as session:
+            rows = (await session.exec(statement)).mappings().all()
+        return [
+            {
+                "group": {name: _plain(row[name]) for name in group_by} if group_by else None,
+                "countAll": row["countAll"],
+                "count": {n: row[f"c_{n}"] for n in count},
+                "countDistinct": {n: row[f"d_{n}"] for n in count_distinct},
+            }
+            for row in rows
+        ]
+
+
+def _plain(value: Any) -> Any:
+    """Group keys as JSON: dates become ISO strings."""
+    return value.isoformat() if hasattr(value, "isoformat") else value

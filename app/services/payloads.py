@@ -1,0 +1,59 @@
+"""Turning client payloads into column values: checks shared by users and roles."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from app.errors import FailedValidationError, ForbiddenError, InvalidPayloadError
+from app.permissions.access import Rule
+
+
+def check_fields(rule: Rule, data: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    """Unknown keys are a bad payload; known but not permitted ones are FORBIDDEN."""
+    unknown = sorted(key for key in data if key not in allowed)
+    if unknown:
+        raise InvalidPayloadError(f'"{unknown[0]}" is not a known field')
+    if not rule.allows_fields(key for key in data if key != "id"):
+        raise ForbiddenError()
+
+
+def with_presets(rule: Rule, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {**(rule.presets or {}), **data}
+
+
+def check_id(value: Any, field: str = "id") -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise FailedValidationError(field, "Value has to be a valid UUID.") from None
+
+
+def as_datetime(value: Any, field: str) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise FailedValidationError(field, "Value has to be a valid date.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def as_bool(value: Any, field: str, *, nullable: bool = False) -> bool | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, bool):
+        raise FailedValidationError(field, "Value has to be true or false.")
+    return value
+
+
+def as_text(value: Any, field: str, *, max_length: int | None = None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FailedValidationError(field, "Value has to be a string.")
+    if max_length is not None and len(value) > max_length:
+        raise FailedValidationError(field, f"Value can't be longer than {max_length} characters.")
+    return value

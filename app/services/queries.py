@@ -1,0 +1,87 @@
+"""Query arguments (filter, sort, limit, offset, page, search) checked and made into SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_
+
+from app.config import Settings
+from app.errors import ForbiddenError, InvalidQueryError
+from app.permissions.access import Rule
+from app.permissions.collections import Collection
+from app.permissions.filters import FilterVariables, filter_clause, search_clause, sort_columns
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    filter: Mapping[str, Any] | None = None
+    sort: Sequence[str] | None = None
+    limit: int | None = None
+    offset: int | None = None
+    page: int | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class Window:
+    limit: int | None
+    offset: int
+
+
+def window(query: ItemQuery, settings: Settings) -> Window:
+    """Directus's limit rules: default QUERY_LIMIT_DEFAULT, -1 for all, capped by the max."""
+    limit = settings.query_limit_default if query.limit is None else query.limit
+    if limit < -1:
+        raise InvalidQueryError('"limit" has to be -1 or greater')
+    maximum = settings.query_limit_max
+    if limit == -1:
+        resolved: int | None = None if maximum == -1 else maximum
+    else:
+        resolved = limit if maximum == -1 else min(limit, maximum)
+    offset = query.offset or 0
+    if offset < 0:
+        raise InvalidQueryError('"offset" has to be 0 or greater')
+    if query.page is not None:
+        if query.page < 1:
+            raise InvalidQueryError('"page" has to be 1 or greater')
+        if resolved is not None:
+            offset = (query.page - 1) * resolved
+    return Window(limit=resolved, offset=offset)
+
+
+def referenced_fields(node: Any) -> Iterator[str]:
+    """Top-level field names a filter touches (through _and/_or), for permission checks."""
+    if not isinstance(node, Mapping):
+        return
+    for key, value in node.items():
+        if key in ("_and", "_or") and isinstance(value, list):
+            for item in value:
+                yield from referenced_fields(item)
+        elif isinstance(key, str) and not key.startswith("_"):
+            yield key.removesuffix("_func")
+
+
+def sort_fields(sort: Sequence[str] | None) -> Iterator[str]:
+    for term in sort or []:
+        yield term.removeprefix("-").partition(".")[0]
+
+
+def where_clause(
+    collection: Collection, query: ItemQuery, rule: Rule, variables: FilterVariables
+) -> ColumnElement[bool]:
+    """The caller's filter and search, within the rows the permission allows."""
+    touched = [*referenced_fields(query.filter), *sort_fields(query.sort)]
+    if not rule.allows_fields(touched):
+        raise ForbiddenError()
+    return and_(
+        filter_clause(collection, query.filter, variables),
+        search_clause(collection, query.search),
+        filter_clause(collection, rule.filter, variables),
+    )
+
+
+def order_by(collection: Collection, query: ItemQuery) -> list[ColumnElement[Any]]:
+    return sort_columns(collection, query.sort)

@@ -1,0 +1,179 @@
+"""Roles: reads through ItemReader, writes with the last-admin guard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.integrity import unique_field
+from app.db.models import Role
+from app.errors import FailedValidationError, InvalidPayloadError, RecordNotUniqueError
+from app.permissions.access import Access, Rule
+from app.permissions.collections import ROLES
+from app.services.admin_guard import keeps_an_admin
+from app.services.items import ItemReader
+from app.services.payloads import as_bool, as_text, check_fields, check_id, with_presets
+
+ROLE_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "icon",
+        "description",
+        "ip_access",
+        "enforce_tfa",
+        "admin_access",
+        "app_access",
+        "users",
+    }
+)
+
+
+class NestedUsersWriter(Protocol):
+    """Writes the users listed inside a role payload (implemented by the users service)."""
+
+    async def attach_to_role(
+        self, session: AsyncSession, access: Access, role_id: str, users: Sequence[Any]
+    ) -> None: ...
+
+
+def _role_values(data: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "name":
+            name = as_text(value, key, max_length=100)
+            if not name:
+                raise FailedValidationError("name", "Value is required.")
+            values[key] = name
+        elif key in ("icon", "description"):
+            values[key] = as_text(value, key, max_length=64 if key == "icon" else None)
+        elif key in ("enforce_tfa", "admin_access", "app_access"):
+            values[key] = as_bool(value, key)
+        elif key == "ip_access":
+            if value is not None and (
+                not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+            ):
+                raise FailedValidationError("ip_access", "Value has to be a list of strings.")
+            values[key] = value
+        elif key == "id":
+            values[key] = check_id(value)
+    return values
+
+
+class RolesService(ItemReader[Role]):
+    collection = ROLES
+    model = Role
+    users_writer: NestedUsersWriter | None = None
+
+    async def create_many(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
+        rule = access.require(self.collection.name, "create")
+        self._check_batch(items)
+        async with self._db.write() as session:
+            return [await self.create_in(session, access, rule, item) for item in items]
+
+    async def update_many(
+        self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
+    ) -> list[str]:
+        rule = access.require(self.collection.name, "update")
+        check_fields(rule, data, ROLE_FIELDS - {"id"})
+        ids = list(dict.fromkeys(ids))
+        self._check_batch(ids)
+        async with self._db.write() as session, keeps_an_admin(session):
+            await self.require_rows(session, access, rule, ids)
+            await self._update_in(session, access, rule, ids, data)
+        return ids
+
+    async def delete_many(self, access: Access, ids: Sequence[str]) -> list[str]:
+        rule = access.require(self.collection.name, "delete")
+        ids = list(dict.fromkeys(ids))
+        self._check_batch(ids)
+        async with self._db.write() as session, keeps_an_admin(session):
+            await self.require_rows(session, access, rule, ids)
+            await session.exec(delete(Role).where(col(Role.id).in_(ids)))
+        return ids
+
+    async def create_in(
+        self, session: AsyncSession, access: Access, rule: Rule, item: Mapping[str, Any]
+    ) -> str:
+        data = with_presets(rule, item)
+        check_fields(rule, data, ROLE_FIELDS)
+        if "name" not in data:
+            raise FailedValidationError("name", "Value is required.")
+        role = Role(**_role_values(data))
+        session.add(role)
+        await self._flush(session)
+        await self.check_validation(session, access, rule, [role.id])
+        await self._write_users(session, access, role.id, data)
+        return role.id
+
+    async def reference(self, session: AsyncSession, access: Access, value: Any) -> str | None:
+        """A user's `role` input: an id links; an object with a known id links and updates;
+        any other object creates the role (with its id when one is given)."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return await self._existing(session, check_id(value, "role"))
+        if not isinstance(value, Mapping):
+            raise InvalidPayloadError('"role" has to be an id or a role object')
+        role_id = value.get("id")
+        if role_id is not None:
+            role_id = check_id(role_id, "role")
+            if await session.get(Role, role_id) is not None:
+                changes = {k: v for k, v in value.items() if k != "id"}
+                if changes:
+                    rule = access.require(self.collection.name, "update")
+                    check_fields(rule, changes, ROLE_FIELDS - {"id"})
+                    await self.require_rows(session, access, rule, [role_id])
+                    async with keeps_an_admin(session):
+                        await self._update_in(session, access, rule, [role_id], changes)
+                return str(role_id)
+        rule = access.require(self.collection.name, "create")
+        return await self.create_in(session, access, rule, value)
+
+    async def _update_in(
+        self,
+        session: AsyncSession,
+        access: Access,
+        rule: Rule,
+        ids: list[str],
+        data: Mapping[str, Any],
+    ) -> None:
+        values = _role_values({k: v for k, v in data.items() if k != "users"})
+        if values:
+            await session.exec(update(Role).where(col(Role.id).in_(ids)).values(**values))
+            await self._flush(session)
+        await self.check_validation(session, access, rule, ids)
+        for role_id in ids:
+            await self._write_users(session, access, role_id, data)
+
+    async def _write_users(
+        self, session: AsyncSession, access: Access, role_id: str, data: Mapping[str, Any]
+    ) -> None:
+        users = data.get("users")
+        if users is None:
+            return
+        if not isinstance(users, list) or self.users_writer is None:
+            raise InvalidPayloadError('"users" has to be a list')
+        await self.users_writer.attach_to_role(session, access, role_id, users)
+
+    async def _existing(self, session: AsyncSession, role_id: str) -> str:
+        if await session.get(Role, role_id) is None:
+            raise InvalidPayloadError(f'Role "{role_id}" does not exist')
+        return role_id
+
+    async def _flush(self, session: AsyncSession) -> None:
+        try:
+            await session.flush()
+        except IntegrityError as error:
+            raise RecordNotUniqueError(unique_field(error) or "id", self.collection.name) from None
+
+    def _check_batch(self, items: Sequence[object]) -> None:
+        if len(items) > self._settings.max_batch_mutation:
+            raise InvalidPayloadError(
+                f"A batch may hold at most {self._settings.max_batch_mutation} items"
+            )

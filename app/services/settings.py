@@ -1,0 +1,72 @@
+"""The project settings row: read by app users, changed by whoever may update it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.db.engine import Database
+from app.db.models import Settings as SettingsRow
+from app.errors import FailedValidationError
+from app.permissions.access import Access
+from app.repositories import settings as settings_repo
+from app.services.payloads import as_bool, as_text, check_fields
+from app.services.roles import RolesService
+
+SETTINGS_FIELDS = frozenset(
+    {
+        "project_name",
+        "public_registration",
+        "public_registration_verify_email",
+        "public_registration_role",
+        "public_registration_email_filter",
+        "auth_login_attempts",
+        "auth_password_policy",
+    }
+)
+COLLECTION = "directus_settings"
+
+
+class SettingsService:
+    def __init__(self, db: Database, roles: RolesService) -> None:
+        self._db = db
+        self._roles = roles
+
+    async def read(self, access: Access, fields: set[str]) -> SettingsRow:
+        access.require_fields(COLLECTION, "read", fields)
+        async with self._db.read() as session:
+            return await self._row(session)
+
+    async def update(self, access: Access, data: Mapping[str, Any]) -> None:
+        rule = access.require(COLLECTION, "update")
+        check_fields(rule, data, SETTINGS_FIELDS)
+        async with self._db.write() as session:
+            row = await self._row(session)
+            values: dict[str, Any] = {}
+            for key, value in data.items():
+                if key == "public_registration_role":
+                    values[key] = await self._roles.reference(session, access, value)
+                elif key in ("public_registration", "public_registration_verify_email"):
+                    values[key] = as_bool(value, key)
+                elif key == "auth_login_attempts":
+                    if value is not None and (not isinstance(value, int) or value < 0):
+                        raise FailedValidationError(key, "Value has to be 0 or greater.")
+                    values[key] = value
+                elif key == "public_registration_email_filter":
+                    values[key] = value
+                else:
+                    values[key] = as_text(value, key, max_length=255)
+            if values:
+                await session.exec(
+                    update(SettingsRow).where(col(SettingsRow.id) == row.id).values(**values)
+                )
+
+    async def _row(self, session: AsyncSession) -> SettingsRow:
+        row = await settings_repo.get(session)
+        if row is None:
+            row = await settings_repo.add(session, SettingsRow())
+        return row

@@ -1,0 +1,35 @@
+"""Many-to-one fields (a user's role and avatar): batched, permission-checked reads."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import strawberry
+from sqlmodel import SQLModel
+
+from app.services.items import ItemReader
+from resolvers.context import Info
+from resolvers.queries import item_query
+from resolvers.selection import requested_fields
+
+M = TypeVar("M", bound=SQLModel)
+
+
+async def related_row(
+    info: Info, reader: ItemReader[M], item_id: str, filter: Any, search: Any
+) -> M | None:
+    """The related row if the caller may read it (and it matches the field's filter)."""
+    ctx = info.context
+    access = await ctx.access()
+    fields = requested_fields(info)
+    reader.read_rule(access, fields)
+    if (filter is not None and filter is not strawberry.UNSET) or search:
+        query = item_query(filter, search=search or None, only_ids=[item_id])
+        rows = await reader.read_many(access, query, fields)
+        return rows[0] if rows else None
+
+    async def load(ids: list[str]) -> list[M | None]:
+        return await reader.readable_by_ids(access, ids)
+
+    row: M | None = await ctx.loader(f"{reader.collection.name}.by_id", load).load(item_id)
+    return row

@@ -1,0 +1,44 @@
+"""directus_settings."""
+
+from __future__ import annotations
+
+import strawberry
+
+from app.db.models import Settings
+from resolvers.context import Info
+from resolvers.related import related_row
+from resolvers.types.roles import DirectusRole
+from resolvers.types.scalars import JSON
+
+
+@strawberry.type(name="directus_settings")
+class DirectusSettings:
+    id: strawberry.ID
+    project_name: str | None
+    public_registration: bool
+    public_registration_verify_email: bool | None
+    public_registration_email_filter: JSON | None
+    auth_login_attempts: int | None
+    auth_password_policy: str | None
+
+    role_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def public_registration_role(self, info: Info) -> DirectusRole | None:
+        if self.role_id is None:
+            return None
+        row = await related_row(info, info.context.services.roles, self.role_id, None, None)
+        return None if row is None else DirectusRole.from_model(row)
+
+    @classmethod
+    def from_model(cls, row: Settings) -> DirectusSettings:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            project_name=row.project_name,
+            public_registration=row.public_registration,
+            public_registration_verify_email=row.public_registration_verify_email,
+            public_registration_email_filter=JSON(row.public_registration_email_filter),
+            auth_login_attempts=row.auth_login_attempts,
+            auth_password_policy=row.auth_password_policy,
+            role_id=row.public_registration_role,
+        )

@@ -1,0 +1,163 @@
+"""The HTTP transport of /graphql/system: methods, bodies, status codes and error shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import LOGIN
+
+PATH = "/graphql/system"
+
+
+def _assert_all_coded(body: dict[str, Any]) -> None:
+    """Every error in every response carries extensions.code: clients switch on it."""
+    errors = body.get("errors")
+    assert isinstance(errors, list), body
+    assert errors, body
+    for error in errors:
+        assert isinstance(error.get("message"), str), error
+        assert error["message"], error
+        code = error["extensions"]["code"]
+        assert isinstance(code, str), error
+        assert code, error
+
+
+def _codes(body: dict[str, Any]) -> list[str]:
+    _assert_all_coded(body)
+    return [error["extensions"]["code"] for error in body["errors"]]
+
+
+def _assert_validation_error(response: httpx.Response) -> list[dict[str, Any]]:
+    """The Directus wrapper: one GRAPHQL_VALIDATION error holding the GraphQL errors."""
+    assert response.status_code == 400, response.text
+    body = response.json()
+    _assert_all_coded(body)
+    assert set(body) == {"errors"}
+    assert len(body["errors"]) == 1
+    error = body["errors"][0]
+    assert error["message"] == "GraphQL validation error."
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION"
+    inner: list[dict[str, Any]] = error["extensions"]["errors"]
+    assert inner
+    for item in inner:
+        assert isinstance(item["message"], str), item
+        assert item["message"], item
+    return inner
+
+
+async def test_get_query_is_answered(client: httpx.AsyncClient) -> None:
+    response = await client.get(PATH, params={"query": "{ server_ping }"})
+    assert response.status_code == 200
+    assert response.json() == {"data": {"server_ping": "pong"}}
+
+
+async def test_get_mutation_is_method_not_allowed(client: httpx.AsyncClient) -> None:
+    """GET must be safe: a mutation over GET would let a link log someone in or out."""
+    mutation = 'mutation { auth_logout(refresh_token: "x") }'
+    response = await client.get(PATH, params={"query": mutation})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert _codes(response.json()) == ["INVALID_PAYLOAD"]
+
+
+async def test_browser_get_receives_graphiql(client: httpx.AsyncClient) -> None:
+    response = await client.get(PATH, headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "graphiql" in response.text.lower()
+
+
+async def test_post_without_query_is_invalid_payload(client: httpx.AsyncClient) -> None:
+    response = await client.post(PATH, json={"variables": {}})
+    assert response.status_code == 400
+    assert _codes(response.json()) == ["INVALID_PAYLOAD"]
+
+
+async def test_get_without_query_is_invalid_payload(client: httpx.AsyncClient) -> None:
+    response = await client.get(PATH, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert _codes(response.json()) == ["INVALID_PAYLOAD"]
+
+
+async def test_malformed_json_is_invalid_payload(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        PATH, content=b'{"query": "{ server_ping }"', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert _codes(response.json()) == ["INVALID_PAYLOAD"]
+
+
+async def test_unknown_field_is_graphql_validation(client: httpx.AsyncClient) -> None:
+    response = await client.post(PATH, json={"query": "{ no_such_field }"})
+    inner = _assert_validation_error(response)
+    assert any("no_such_field" in item["message"] for item in inner), inner
+
+
+async def test_syntax_error_is_graphql_validation(client: httpx.AsyncClient) -> None:
+    response = await client.post(PATH, json={"query": "{ server_ping "})
+    _assert_validation_error(response)
+
+
+async def test_missing_required_argument_is_graphql_validation(
+    client: httpx.AsyncClient,
+) -> None:
+    query = 'mutation { auth_login(email: "a@example.com") { expires } }'
+    inner = _assert_validation_error(await client.post(PATH, json={"query": query}))
+    assert any("password" in item["message"] for item in inner), inner
+
+
+async def test_wrong_variable_type_is_graphql_validation(client: httpx.AsyncClient) -> None:
+    """Variables that cannot be coerced stop the operation before anything runs."""
+    response = await client.post(
+        PATH, json={"query": LOGIN, "variables": {"email": 123, "password": ["x"]}}
+    )
+    _assert_validation_error(response)
+
+
+async def test_missing_required_variable_is_graphql_validation(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(PATH, json={"query": LOGIN, "variables": {}})
+    _assert_validation_error(response)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [{"query": "{ server_ping }"}, {"query": "{ server_ping }"}],
+        [],
+        "just a string",
+        42,
+    ],
+)
+async def test_non_object_body_is_refused_with_a_code(client: httpx.AsyncClient, body: Any) -> None:
+    """Batching is not supported: a list (or any non-object) body is a bad request."""
+    response = await client.post(PATH, json=body)
+    assert response.status_code == 400, response.text
+    _assert_all_coded(response.json())
+
+
+async def test_unknown_route_is_route_not_found(client: httpx.AsyncClient) -> None:
+    response = await client.get("/no/such/route")
+    assert response.status_code == 404
+    assert _codes(response.json()) == ["ROUTE_NOT_FOUND"]
+
+
+async def test_resolver_error_is_200_with_path_and_code(client: httpx.AsyncClient) -> None:
+    """Resolver failures are GraphQL errors: HTTP 200, null data, located and coded."""
+    response = await client.post(
+        PATH,
+        json={
+            "query": LOGIN,
+            "variables": {"email": "nobody@example.com", "password": "wrong-password-1"},
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] == {"auth_login": None}
+    assert _codes(body) == ["INVALID_CREDENTIALS"]
+    assert body["errors"][0]["path"] == ["auth_login"]
+    assert body["errors"][0]["locations"]

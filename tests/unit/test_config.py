@@ -1,0 +1,99 @@
+"""Settings from the environment: Directus names, aliases, and clear start-up errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.config import ConfigError, load_settings
+
+VARIABLES = [
+    "SECRET",
+    "ACCESS_TOKEN_TTL",
+    "REFRESH_TOKEN_TTL",
+    "DB_CLIENT",
+    "DB_FILENAME",
+    "DB_CONNECTION_STRING",
+    "DB_HOST",
+    "DB_PORT",
+    "DB_DATABASE",
+    "DB_USER",
+    "DB_PASSWORD",
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An empty working directory (no .env) and none of our variables set."""
+    monkeypatch.chdir(tmp_path)
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SECRET", "unit-test-secret")
+
+
+def test_duration_variable_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCESS_TOKEN_TTL", "15m")
+    monkeypatch.setenv("REFRESH_TOKEN_TTL", "2d")
+    settings = load_settings()
+    assert settings.access_token_ttl == 900_000
+    assert settings.refresh_token_ttl == 172_800_000
+
+
+def test_bad_duration_is_one_line_naming_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An operator must see at once which variable is wrong, not a pydantic dump."""
+    monkeypatch.setenv("ACCESS_TOKEN_TTL", "soon")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "ACCESS_TOKEN_TTL" in message
+    assert "\n" not in message.strip()
+
+
+def test_postgres_alias_means_pg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_CLIENT", "postgres")
+    assert load_settings().db_client == "pg"
+
+
+def test_database_url_is_built_from_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_CLIENT", "pg")
+    monkeypatch.setenv("DB_HOST", "db.internal")
+    monkeypatch.setenv("DB_PORT", "6543")
+    monkeypatch.setenv("DB_DATABASE", "directus_app")
+    monkeypatch.setenv("DB_USER", "svc")
+    monkeypatch.setenv("DB_PASSWORD", "pw")
+    assert (
+        load_settings().database_url()
+        == "postgresql+asyncpg://svc:pw@db.internal:6543/directus_app"
+    )
+
+
+def test_connection_string_gets_the_async_driver(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_CLIENT", "pg")
+    monkeypatch.setenv("DB_CONNECTION_STRING", "postgres://u:p@h:5432/d")
+    assert load_settings().database_url() == "postgresql+asyncpg://u:p@h:5432/d"
+
+
+def test_sqlite_url_uses_the_filename(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DB_CLIENT", "sqlite3")
+    monkeypatch.setenv("DB_FILENAME", "some/dir/data.db")
+    assert load_settings().database_url() == "sqlite+aiosqlite:///some/dir/data.db"
+
+
+def test_missing_secret_gets_a_random_one_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Start-up still works, but the operator is told tokens will not survive a restart."""
+    monkeypatch.delenv("SECRET")
+    with pytest.warns(RuntimeWarning, match="SECRET"):
+        first = load_settings()
+    with pytest.warns(RuntimeWarning, match="SECRET"):
+        second = load_settings()
+    assert len(first.secret) >= 32
+    assert first.secret != second.secret
+
+
+def test_dotenv_in_working_directory_is_read(tmp_path: Path) -> None:
+    """Directus reads .env from the working directory; so do we."""
+    (tmp_path / ".env").write_text("ACCESS_TOKEN_TTL=1h\n", encoding="utf-8")
+    assert load_settings().access_token_ttl == 3_600_000
