@@ -53,7 +53,6 @@ def schema_differences(target: GraphQLSchema, actual: GraphQLSchema) -> list[str
                     if other_arg is None:
                         problems.append(f"{name}.{field_name}({arg_name}): missing")
                     elif str(other_arg.type) != str(arg.type):
-                        problems.append(
-                            f"{name}.{field_name}({arg_name}): {other_arg.type} instead of {arg.type}"
-                        )
+                        where = f"{name}.{field_name}({arg_name})"
+                        problems.append(f"{where}: {other_arg.type} instead of {arg.type}")
     return problems
