@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
@@ -40,6 +41,8 @@ async def run_bootstrap(settings: Settings) -> None:
 
 
 def serve(settings: Settings) -> None:
+    # Workers build their own settings: hand them the same secret, generated or not.
+    os.environ["SECRET"] = settings.secret
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import strawberry
+from sqlmodel import SQLModel
 
 from app.services.queries import ItemQuery
 from resolvers.types.inputs import to_data
+
+M = TypeVar("M", bound=SQLModel)
 
 
 def _given(value: Any) -> Any:
@@ -38,3 +42,11 @@ def item_query(
         page=_given(page),
         search=_given(search) or None,
     )
+
+
+def in_written_order(rows: list[M], ids: list[str], sort: Sequence[str] | None) -> list[M]:
+    """Without an explicit sort, mutations answer in the order the items were given."""
+    if sort:
+        return rows
+    position = {item_id: index for index, item_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: position.get(str(getattr(row, "id")), len(ids)))  # noqa: B009

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 
 from app.clock import SettableClock
 from app.config import Settings
-from app.db.models import Role, User
+from app.db.models import Role, User, new_id
 from app.main import create_app
 from app.security.tokens import hash_token
 from app.services.bootstrap import bootstrap
@@ -183,6 +183,9 @@ async def create_user(
     admin: bool = False,
     app_access: bool = True,
     tfa_secret: str | None = None,
+    user_id: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
 ) -> User:
     """Puts a user (with a role of its own) straight into the database."""
     async with services.db.write() as session:
@@ -190,6 +193,9 @@ async def create_user(
         session.add(role)
         await session.flush()
         user = User(
+            id=user_id or new_id(),
+            first_name=first_name,
+            last_name=last_name,
             email=email,
             password=None if password is None else await services.hasher.hash(password),
             status=status,
