@@ -82,7 +82,34 @@ class Settings(BaseSettings):
 
     graphql_introspection: bool = True
 
+    email_transport: Literal["smtp", "outbox"] = "outbox"
+    email_from: str = "no-reply@example.com"
+    email_outbox_path: str = "data/outbox"
+    email_templates_path: str | None = None
+    email_smtp_host: str = "127.0.0.1"
+    email_smtp_port: int = Field(default=587, ge=1, le=65535)
+    email_smtp_user: str | None = None
+    email_smtp_password: str | None = None
+    email_smtp_secure: bool = False
+    email_smtp_ignore_tls: bool = False
+    email_smtp_timeout: DurationMs = 10_000
+
+    password_reset_url_allow_list: CommaList = []
+    user_invite_url_allow_list: CommaList = []
+    user_register_url_allow_list: CommaList = []
+    user_invite_token_ttl: DurationMs = 7 * 86_400_000
+    email_verification_token_ttl: DurationMs = 7 * 86_400_000
+    password_reset_token_ttl: DurationMs = 86_400_000
+
     cors_origin: CommaList = []
+
+    @field_validator("email_transport", mode="before")
+    @classmethod
+    def _email_transport_default(cls, value: object) -> object:
+        # Directus's "sendmail" has no place here: the embedded default is the outbox.
+        if isinstance(value, str) and value.lower() in ("", "sendmail", "outbox"):
+            return "outbox"
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("db_client", mode="before")
     @classmethod

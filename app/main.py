@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         try:
             yield
         finally:
+            await services.mailer.drain()
             await database.dispose()
 
     app = Starlette(

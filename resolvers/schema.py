@@ -10,11 +10,13 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from resolvers.account import AccountMutation
 from resolvers.auth import AuthMutation
 from resolvers.errors import log_unexpected
 from resolvers.roles import RolesMutation, RolesQuery
 from resolvers.server import ServerQuery
 from resolvers.settings import SettingsMutation, SettingsQuery
+from resolvers.tfa import TfaMutation
 from resolvers.types.scalars import SCALAR_MAP
 from resolvers.users import UsersMutation, UsersQuery
 
@@ -25,7 +27,9 @@ class Query(UsersQuery, RolesQuery, SettingsQuery, ServerQuery):
 
 
 @strawberry.type
-class Mutation(AuthMutation, UsersMutation, RolesMutation, SettingsMutation):
+class Mutation(
+    AuthMutation, AccountMutation, TfaMutation, UsersMutation, RolesMutation, SettingsMutation
+):
     pass
 
 

@@ -205,3 +205,10 @@ async def create_user(
         )
         session.add(user)
     return user
+
+
+async def create_role(services: Services, role_id: str, name: str, *, admin: bool = False) -> Role:
+    async with services.db.write() as session:
+        role = Role(id=role_id, name=name, admin_access=admin)
+        session.add(role)
+    return role

@@ -93,6 +93,8 @@ class User(SQLModel, table=True):
     theme_light_overrides: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     theme_dark_overrides: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     text_direction: str = Field(default="auto", max_length=16)
+    # The last TOTP time step accepted: a code is refused if its step is not newer.
+    tfa_last_step: int | None = Field(default=None, sa_type=BigInteger)
 
 
 Index(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -78,3 +79,20 @@ async def add(session: AsyncSession, user: User) -> User:
     session.add(user)
     await session.flush()
     return user
+
+
+async def claim_tfa_step(session: AsyncSession, user_id: str, step: int) -> bool:
+    """Records a TOTP step as used; false when it (or a later one) was used before."""
+    result = await session.exec(
+        update(User)
+        .where(
+            col(User.id) == user_id,
+            or_(col(User.tfa_last_step).is_(None), col(User.tfa_last_step) < step),
+        )
+        .values(tfa_last_step=step)
+    )
+    return bool(result.rowcount == 1)
+
+
+async def update_values(session: AsyncSession, user_id: str, **values: Any) -> None:
+    await session.exec(update(User).where(col(User.id) == user_id).values(**values))

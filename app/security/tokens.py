@@ -16,7 +16,7 @@ from jose import jwt
 from jose.exceptions import JWTError
 
 from app.clock import Clock
-from app.errors import InvalidTokenError, TokenExpiredError
+from app.errors import ForbiddenError, InvalidTokenError, TokenExpiredError
 
 ISSUER = "directus"
 ALGORITHM = "HS256"
@@ -134,3 +134,19 @@ class TokenService:
             session=session,
             enforce_tfa=payload.get("enforce_tfa") is True,
         )
+
+    def sign_scoped(self, scope: str, claims: dict[str, Any], ttl_ms: int) -> str:
+        """A single-purpose token (password reset, invite, registration)."""
+        return self.sign({**claims, "scope": scope}, ttl_ms)
+
+    def decode_scoped(self, token: str, scope: str) -> dict[str, Any]:
+        """Claims of a token of exactly this scope; another scope is FORBIDDEN."""
+        payload = self.decode(token)
+        if payload.get("scope") != scope:
+            raise ForbiddenError()
+        return payload
+
+
+def password_fingerprint(password_hash: str | None) -> str:
+    """Binds a reset token to the password it replaces: once changed, the token is spent."""
+    return hashlib.sha256((password_hash or "").encode("utf-8")).hexdigest()[:16]

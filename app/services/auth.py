@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import enum
-import time
 from dataclasses import dataclass
 from datetime import timedelta
-
-import anyio
 
 from app.accountability import ClientInfo
 from app.clock import Clock
@@ -27,6 +24,7 @@ from app.repositories.users import UserAccess
 from app.security import totp
 from app.security.passwords import PasswordHasher
 from app.security.tokens import TokenService, hash_token, new_refresh_token
+from app.services.stall import stalled
 
 MISSING_REFRESH_TOKEN = "The refresh token is required in either the payload or cookie."
 
@@ -79,14 +77,9 @@ class AuthService:
         otp: str | None,
         client: ClientInfo,
     ) -> IssuedTokens:
-        started = time.monotonic()
-        try:
+        # Every outcome takes the same time, so timing tells nothing.
+        async with stalled(self._settings.login_stall_time):
             return await self._login(email, password, mode, otp, client)
-        finally:
-            # Every outcome takes the same time, so timing tells nothing.
-            remaining = self._settings.login_stall_time / 1000 - (time.monotonic() - started)
-            if remaining > 0:
-                await anyio.sleep(remaining)
 
     async def _login(
         self, email: str, password: str, mode: AuthMode, otp: str | None, client: ClientInfo
@@ -100,10 +93,11 @@ class AuthService:
             raise InvalidCredentialsError()
         if user.status != "active":
             raise InvalidCredentialsError()
-        if user.tfa_secret and (
-            not otp or totp.matching_step(user.tfa_secret, otp, self._clock.now()) is None
-        ):
-            raise InvalidOtpError()
+        step: int | None = None
+        if user.tfa_secret:
+            step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now())
+            if step is None:
+                raise InvalidOtpError()
 
         rehash = (
             await self._hasher.hash(password) if self._hasher.needs_update(user.password) else None
@@ -111,6 +105,9 @@ class AuthService:
         now = self._clock.now()
         refresh_token = new_refresh_token()
         async with self._db.write() as session:
+            # A code works once: a replay inside its 30 s window is refused.
+            if step is not None and not await users_repo.claim_tfa_step(session, user.id, step):
+                raise InvalidOtpError()
             await sessions_repo.delete_expired_for_user(session, user.id, now)
             row = await sessions_repo.add(
                 session,

@@ -8,12 +8,17 @@ from app.accountability import Authenticator
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
+from app.mail.mailer import Mailer
+from app.mail.templates import TemplateStore
+from app.mail.transports import transport_for
 from app.security.passwords import PasswordHasher
 from app.security.tokens import TokenService
+from app.services.account_flows import AccountFlows
 from app.services.auth import AuthService
 from app.services.files import FilesService
 from app.services.roles import RolesService
 from app.services.settings import SettingsService
+from app.services.tfa import TfaService
 from app.services.users import UsersService
 
 
@@ -30,6 +35,9 @@ class Services:
     roles: RolesService
     files: FilesService
     project_settings: SettingsService
+    mailer: Mailer
+    flows: AccountFlows
+    tfa: TfaService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Services:
@@ -41,6 +49,11 @@ class Services:
         )
         tokens = TokenService(settings.secret, clock)
         roles = RolesService(db, settings, clock)
+        mailer = Mailer(
+            transport_for(settings),
+            TemplateStore(settings.email_templates_path),
+            settings.email_from,
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -53,4 +66,7 @@ class Services:
             roles=roles,
             files=FilesService(db, settings, clock),
             project_settings=SettingsService(db, roles),
+            mailer=mailer,
+            flows=AccountFlows(db, settings, clock, hasher, tokens, mailer),
+            tfa=TfaService(db, clock, hasher),
         )

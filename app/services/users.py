@@ -8,7 +8,6 @@ write is one transaction.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
@@ -35,11 +34,11 @@ from app.permissions.access import Access, Rule
 from app.permissions.collections import USERS
 from app.repositories import permissions as permissions_repo
 from app.repositories import sessions as sessions_repo
-from app.repositories import settings as settings_repo
 from app.security.passwords import PasswordHasher
 from app.security.tokens import hash_token
 from app.services.admin_guard import keeps_an_admin
 from app.services.items import ItemReader
+from app.services.password_policy import check_password_policy
 from app.services.payloads import (
     as_bool,
     as_datetime,
@@ -255,11 +254,11 @@ class UsersService(ItemReader[User]):
         if key == "id":
             return check_id(value)
         if key == "email":
-            return _valid_email(value)
+            return valid_email(value)
         if key == "password":
             if value is None:
                 return None
-            await self._check_password_policy(value)
+            await check_password_policy(self._db, value)
             return await self._hasher.hash(value)
         if key == "token":
             token = as_text(value, key)
@@ -279,15 +278,6 @@ class UsersService(ItemReader[User]):
         if key in _JSON_FIELDS:
             return value
         return as_text(value, key, max_length=_TEXT_LIMITS.get(key))
-
-    async def _check_password_policy(self, password: Any) -> None:
-        if not isinstance(password, str) or not password:
-            raise FailedValidationError("password", "Value has to be a non-empty string.")
-        async with self._db.read() as session:
-            row = await settings_repo.get(session)
-        policy = row.auth_password_policy if row else None
-        if policy and not _matches_policy(policy, password):
-            raise FailedValidationError("password", "Value doesn't have the correct format.")
 
     async def _file_reference(self, session: AsyncSession, value: Any) -> str | None:
         if value is None:
@@ -330,7 +320,7 @@ class UsersService(ItemReader[User]):
             )
 
 
-def _valid_email(value: Any) -> str | None:
+def valid_email(value: Any) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
@@ -342,16 +332,3 @@ def _valid_email(value: Any) -> str | None:
     if len(value) > 128:
         raise FailedValidationError("email", "Value can't be longer than 128 characters.")
     return value
-
-
-def _matches_policy(policy: str, password: str) -> bool:
-    """Directus stores the policy as a JS regex literal (/…/flags) or a bare pattern."""
-    pattern, flags = policy, 0
-    if policy.startswith("/") and policy.rfind("/") > 0:
-        end = policy.rfind("/")
-        pattern = policy[1:end]
-        flags = re.IGNORECASE if "i" in policy[end + 1 :] else 0
-    try:
-        return re.search(pattern, password, flags) is not None
-    except re.error:
-        return False

@@ -1,0 +1,1 @@
+"""Outgoing mail: templates, SMTP or an outbox folder, and a mailer that never fails loudly."""

@@ -1,0 +1,262 @@
+"""Flows through a user's mailbox: password reset, invitations, self-registration.
+
+Answers never reveal whether an address is known: the same answer, padded to the same
+time, and mail goes out in the background.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.clock import Clock
+from app.config import Settings
+from app.db.engine import Database
+from app.db.models import Role, User
+from app.errors import (
+    ForbiddenError,
+    InvalidInviteError,
+    InvalidPayloadError,
+    InvalidTokenError,
+)
+from app.mail.mailer import Mailer
+from app.permissions.access import Access
+from app.permissions.collections import USERS
+from app.permissions.filters import FilterVariables, filter_clause
+from app.repositories import items as items_repo
+from app.repositories import sessions as sessions_repo
+from app.repositories import settings as settings_repo
+from app.repositories import users as users_repo
+from app.security.passwords import PasswordHasher
+from app.security.tokens import TokenService, password_fingerprint
+from app.services.password_policy import check_password_policy
+from app.services.payloads import check_id
+from app.services.stall import stalled
+from app.services.users import valid_email
+
+RESET_SCOPE = "password-reset"
+INVITE_SCOPE = "invite"
+REGISTRATION_SCOPE = "pending-registration"
+
+
+def _origin_and_path(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
+
+
+def allowed_url(url: str, allow_list: Sequence[str]) -> bool:
+    """A custom link must match an allow-list entry on origin and path."""
+    target = _origin_and_path(url)
+    return any(target == _origin_and_path(entry) for entry in allow_list)
+
+
+def with_token(url: str, token: str) -> str:
+    parts = urlsplit(url)
+    query = f"{parts.query}&token={token}" if parts.query else f"token={token}"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+class AccountFlows:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        hasher: PasswordHasher,
+        tokens: TokenService,
+        mailer: Mailer,
+    ) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock
+        self._hasher = hasher
+        self._tokens = tokens
+        self._mailer = mailer
+
+    # Password reset --------------------------------------------------------------------
+
+    async def request_password_reset(self, email: str, reset_url: str | None) -> None:
+        base = self._link_base(
+            reset_url, self._settings.password_reset_url_allow_list, "/admin/reset-password"
+        )
+        async with stalled(self._settings.login_stall_time):
+            async with self._db.read() as session:
+                user = await users_repo.get_by_email(session, email)
+                project = await self._project_name(session)
+            if user is None or user.status != "active" or user.email is None:
+                return
+            token = self._tokens.sign_scoped(
+                RESET_SCOPE,
+                {"email": user.email, "hash": password_fingerprint(user.password)},
+                self._settings.password_reset_token_ttl,
+            )
+            self._mailer.send(
+                to=user.email,
+                subject="Password Reset Request",
+                template="password-reset",
+                values={
+                    "url": with_token(base, token),
+                    "email": user.email,
+                    "project_name": project,
+                },
+            )
+
+    async def reset_password(self, token: str, password: str) -> None:
+        try:
+            claims = self._tokens.decode_scoped(token, RESET_SCOPE)
+        except InvalidTokenError:
+            raise ForbiddenError() from None
+        await check_password_policy(self._db, password)
+        hashed = await self._hasher.hash(password)
+        async with self._db.write() as session:
+            user = await users_repo.get_by_email(session, str(claims.get("email", "")))
+            # Bound to the old hash: a used token (or one from before a change) is spent.
+            if (
+                user is None
+                or user.status != "active"
+                or claims.get("hash") != password_fingerprint(user.password)
+            ):
+                raise ForbiddenError()
+            await users_repo.update_values(session, user.id, password=hashed)
+            await sessions_repo.delete_for_user(session, user.id)
+
+    # Invitations -----------------------------------------------------------------------
+
+    async def invite(self, access: Access, email: str, role: str, invite_url: str | None) -> None:
+        access.require_fields(USERS.name, "create", ["email", "role", "status"])
+        address = valid_email(email)
+        assert address is not None
+        role_id = check_id(role, "role")
+        base = self._link_base(
+            invite_url, self._settings.user_invite_url_allow_list, "/admin/accept-invite"
+        )
+        async with self._db.write() as session:
+            project = await self._project_name(session)
+            user = await users_repo.get_by_email(session, address)
+            if await session.get(Role, role_id) is None:
+                raise InvalidPayloadError(f'Role "{role_id}" does not exist')
+            if user is None:
+                await users_repo.add(session, User(email=address, role=role_id, status="invited"))
+            elif user.status == "invited":
+                await users_repo.update_values(session, user.id, role=role_id)
+            else:
+                return  # already a member: nothing to send
+            address = user.email if user is not None and user.email else address
+        token = self._tokens.sign_scoped(
+            INVITE_SCOPE, {"email": address}, self._settings.user_invite_token_ttl
+        )
+        self._mailer.send(
+            to=address,
+            subject="You've been invited",
+            template="user-invitation",
+            values={"url": with_token(base, token), "email": address, "project_name": project},
+        )
+
+    async def accept_invite(self, token: str, password: str) -> None:
+        claims = self._tokens.decode_scoped(token, INVITE_SCOPE)
+        await check_password_policy(self._db, password)
+        hashed = await self._hasher.hash(password)
+        async with self._db.write() as session:
+            user = await users_repo.get_by_email(session, str(claims.get("email", "")))
+            if user is None or user.status != "invited":
+                raise InvalidInviteError()
+            await users_repo.update_values(session, user.id, password=hashed, status="active")
+
+    # Registration ----------------------------------------------------------------------
+
+    async def register(
+        self,
+        email: str,
+        password: str,
+        verification_url: str | None,
+        first_name: str | None,
+        last_name: str | None,
+    ) -> None:
+        base = self._link_base(
+            verification_url,
+            self._settings.user_register_url_allow_list,
+            "/users/register/verify-email",
+        )
+        address = valid_email(email)
+        assert address is not None
+        await check_password_policy(self._db, password)
+        hashed = await self._hasher.hash(password)
+        async with stalled(self._settings.login_stall_time):
+            async with self._db.read() as session:
+                settings = await settings_repo.get(session)
+            if settings is None or not settings.public_registration:
+                raise ForbiddenError()
+            verify = settings.public_registration_verify_email is not False
+            try:
+                async with self._db.write() as session:
+                    if await users_repo.get_by_email(session, address) is not None:
+                        return  # answered like a new address, and nothing is sent
+                    user = await users_repo.add(
+                        session,
+                        User(
+                            email=address,
+                            password=hashed,
+                            first_name=first_name,
+                            last_name=last_name,
+                            role=settings.public_registration_role,
+                            status="unverified" if verify else "active",
+                        ),
+                    )
+                    await self._check_email_filter(
+                        session, user.id, settings.public_registration_email_filter
+                    )
+            except IntegrityError:
+                return  # a concurrent registration of the same address won
+            if verify:
+                token = self._tokens.sign_scoped(
+                    REGISTRATION_SCOPE,
+                    {"email": address},
+                    self._settings.email_verification_token_ttl,
+                )
+                self._mailer.send(
+                    to=address,
+                    subject="Verify your email address",
+                    template="user-registration",
+                    values={
+                        "url": with_token(base, token),
+                        "email": address,
+                        "project_name": settings.project_name,
+                    },
+                )
+
+    async def verify_registration(self, token: str) -> None:
+        claims = self._tokens.decode_scoped(token, REGISTRATION_SCOPE)
+        async with self._db.write() as session:
+            user = await users_repo.get_by_email(session, str(claims.get("email", "")))
+            if user is None or user.status != "unverified":
+                raise InvalidPayloadError("This registration can't be verified")
+            await users_repo.update_values(session, user.id, status="active")
+
+    # Helpers ---------------------------------------------------------------------------
+
+    def _link_base(self, custom: str | None, allow_list: Sequence[str], default_path: str) -> str:
+        if custom:
+            if not allowed_url(custom, allow_list):
+                raise InvalidPayloadError(f'URL "{custom}" can\'t be used here')
+            return custom
+        return self._settings.public_url.rstrip("/") + default_path
+
+    async def _project_name(self, session: AsyncSession) -> str:
+        row = await settings_repo.get(session)
+        return row.project_name if row and row.project_name else "Directus"
+
+    async def _check_email_filter(
+        self, session: AsyncSession, user_id: str, email_filter: dict[str, Any] | None
+    ) -> None:
+        """The settings' email filter, checked in SQL against the new row (rolled back if not)."""
+        if not email_filter:
+            return
+        await session.flush()
+        variables = FilterVariables(user=None, role=None, now=self._clock.now())
+        where = filter_clause(USERS, email_filter, variables)
+        if not await items_repo.matching_ids(session, USERS, [user_id], where):
+            raise ForbiddenError()  # as Directus: the address may not register here

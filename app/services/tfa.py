@@ -1,0 +1,58 @@
+"""Two-factor authentication with TOTP: generate a secret, enable, disable."""
+
+from __future__ import annotations
+
+from app.clock import Clock
+from app.db.engine import Database
+from app.errors import InvalidCredentialsError, InvalidOtpError, InvalidPayloadError
+from app.repositories import settings as settings_repo
+from app.repositories import users as users_repo
+from app.security import totp
+from app.security.passwords import PasswordHasher
+
+
+class TfaService:
+    def __init__(self, db: Database, clock: Clock, hasher: PasswordHasher) -> None:
+        self._db = db
+        self._clock = clock
+        self._hasher = hasher
+
+    async def generate(self, user_id: str, password: str | None) -> tuple[str, str]:
+        """A new secret and its otpauth:// URL; nothing is stored until enable."""
+        async with self._db.read() as session:
+            user = await users_repo.get_by_id(session, user_id)
+            settings = await settings_repo.get(session)
+        if user is None:
+            raise InvalidCredentialsError()
+        if user.password is not None:
+            if not password or not await self._hasher.verify(password, user.password):
+                raise InvalidCredentialsError()
+        elif user.provider == "default":
+            raise InvalidCredentialsError()
+        if user.tfa_secret:
+            raise InvalidPayloadError("TFA Secret is already set for this user")
+        secret = totp.new_secret()
+        project = settings.project_name if settings and settings.project_name else "Directus"
+        return secret, totp.provisioning_uri(secret, user.email or user.id, project)
+
+    async def enable(self, user_id: str, otp: str, secret: str) -> None:
+        step = totp.matching_step(secret, otp, self._clock.now())
+        if step is None:
+            raise InvalidPayloadError('"otp" is invalid')
+        async with self._db.write() as session:
+            user = await users_repo.get_by_id(session, user_id)
+            if user is None:
+                raise InvalidCredentialsError()
+            if user.tfa_secret:
+                raise InvalidPayloadError("TFA Secret is already set for this user")
+            await users_repo.update_values(session, user_id, tfa_secret=secret, tfa_last_step=step)
+
+    async def disable(self, user_id: str, otp: str) -> None:
+        async with self._db.write() as session:
+            user = await users_repo.get_by_id(session, user_id)
+            if user is None or not user.tfa_secret:
+                raise InvalidPayloadError("TFA is not enabled for this user")
+            step = totp.matching_step(user.tfa_secret, otp, self._clock.now())
+            if step is None or not await users_repo.claim_tfa_step(session, user_id, step):
+                raise InvalidOtpError()
+            await users_repo.update_values(session, user_id, tfa_secret=None, tfa_last_step=None)
