@@ -20,6 +20,7 @@ from app.security.tokens import hash_token
 from app.services.bootstrap import bootstrap
 from app.services.container import Services
 from tests import databases
+from tests.mail_server import Inbox, start_smtp
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password-1"
@@ -212,3 +213,13 @@ async def create_role(services: Services, role_id: str, name: str, *, admin: boo
         role = Role(id=role_id, name=name, admin_access=admin)
         session.add(role)
     return role
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[int, Inbox]]:
+    """A loopback SMTP server: (port, inbox). Point EMAIL_SMTP_PORT at the port."""
+    controller, inbox = start_smtp()
+    try:
+        yield int(controller.port), inbox
+    finally:
+        controller.stop()
