@@ -81,6 +81,33 @@ class Settings(BaseSettings):
     max_batch_mutation: int = Field(default=100, ge=1)
 
     graphql_introspection: bool = True
+    graphql_query_token_limit: int = Field(default=5000, ge=1)
+    max_relational_depth: int = Field(default=10, ge=1)
+    graphql_max_aliases: int = Field(default=50, ge=1)
+
+    ip_trust_proxy: bool = False
+    refresh_token_reuse_interval: DurationMs = 10_000
+
+    # Beyond Directus: a temporary lock after repeated failures, growing each time.
+    auth_lockout_enabled: bool = True
+    auth_lockout_threshold: int = Field(default=5, ge=1)
+    auth_lockout_duration: DurationMs = 60_000
+    auth_lockout_max_duration: DurationMs = 3_600_000
+
+    rate_limiter_enabled: bool = False
+    rate_limiter_points: int = Field(default=50, ge=1)
+    rate_limiter_duration: DurationMs = 1_000
+    rate_limiter_store: Literal["memory", "redis"] = "memory"
+    rate_limiter_redis: str = "redis://127.0.0.1:6379"
+    rate_limiter_auth_points: int = Field(default=10, ge=1)
+    rate_limiter_auth_duration: DurationMs = 60_000
+
+    cors_enabled: bool = False
+    cors_methods: CommaList = ["GET", "POST", "PATCH", "DELETE", "SEARCH"]
+    cors_allowed_headers: CommaList = ["Content-Type", "Authorization"]
+    cors_exposed_headers: CommaList = ["Content-Range"]
+    cors_credentials: bool = True
+    cors_max_age: int = 18000
 
     email_transport: Literal["smtp", "outbox"] = "outbox"
     email_from: str = "no-reply@example.com"

@@ -95,6 +95,9 @@ class User(SQLModel, table=True):
     text_direction: str = Field(default="auto", max_length=16)
     # The last TOTP time step accepted: a code is refused if its step is not newer.
     tfa_last_step: int | None = Field(default=None, sa_type=BigInteger)
+    # Brute-force defence: failures since the last success, and a temporary lock.
+    failed_login_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    locked_until: datetime | None = None
 
 
 Index(
@@ -166,3 +169,20 @@ class Settings(SQLModel, table=True):
     public_registration_email_filter: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     auth_login_attempts: int | None = 25
     auth_password_policy: str | None = Field(default=None, max_length=255)
+
+
+class Activity(SQLModel, table=True):
+    """The audit trail: logins, lockouts, token reuse, password and TFA changes."""
+
+    __tablename__ = "directus_activity"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str = Field(max_length=45, index=True)
+    user: str | None = Field(default=None, max_length=36, index=True)
+    timestamp: datetime = Field(index=True)
+    ip: str | None = Field(default=None, max_length=255)
+    user_agent: str | None = None
+    origin: str | None = Field(default=None, max_length=255)
+    collection: str = Field(default="directus_users", max_length=64)
+    item: str | None = Field(default=None, max_length=255)
+    comment: str | None = None

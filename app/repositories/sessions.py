@@ -98,3 +98,7 @@ async def delete_for_users_except(
     if keep_session is not None:
         statement = statement.where(col(Session.id) != keep_session)
     await session.exec(statement)
+
+
+async def get(session: AsyncSession, session_id: str) -> Session | None:
+    return await session.get(Session, session_id)

@@ -96,3 +96,19 @@ async def claim_tfa_step(session: AsyncSession, user_id: str, step: int) -> bool
 
 async def update_values(session: AsyncSession, user_id: str, **values: Any) -> None:
     await session.exec(update(User).where(col(User.id) == user_id).values(**values))
+
+
+async def count_failure(session: AsyncSession, user_id: str) -> int:
+    """Adds one failed login atomically and returns the new count (exact under concurrency)."""
+    statement = (
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(failed_login_attempts=col(User.failed_login_attempts) + 1)
+        .returning(col(User.failed_login_attempts))
+    )
+    result = await session.exec(statement)
+    return int(result.scalar_one())
+
+
+async def clear_failures(session: AsyncSession, user_id: str) -> None:
+    await update_values(session, user_id, failed_login_attempts=0, locked_until=None)

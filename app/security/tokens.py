@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -150,3 +151,12 @@ class TokenService:
 def password_fingerprint(password_hash: str | None) -> str:
     """Binds a reset token to the password it replaces: once changed, the token is spent."""
     return hashlib.sha256((password_hash or "").encode("utf-8")).hexdigest()[:16]
+
+
+def successor_token(secret: str, predecessor_hash: str) -> str:
+    """The refresh token that replaces another, derived rather than random so that a
+    retry inside the reuse grace window can be answered with the very same successor."""
+    digest = hmac.new(
+        secret.encode("utf-8"), b"refresh-successor:" + predecessor_hash.encode(), hashlib.sha512
+    ).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")[:REFRESH_TOKEN_LENGTH]

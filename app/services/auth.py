@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accountability import ClientInfo
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
-from app.db.models import Session, new_id
+from app.db.models import Session
 from app.errors import (
     DirectusError,
     InvalidCredentialsError,
@@ -23,7 +25,10 @@ from app.repositories import users as users_repo
 from app.repositories.users import UserAccess
 from app.security import totp
 from app.security.passwords import PasswordHasher
-from app.security.tokens import TokenService, hash_token, new_refresh_token
+from app.security.rate_limits import RateLimits
+from app.security.tokens import TokenService, hash_token, new_refresh_token, successor_token
+from app.services.audit import AuditAction, AuditLog
+from app.services.login_guard import LoginGuard
 from app.services.stall import stalled
 
 MISSING_REFRESH_TOKEN = "The refresh token is required in either the payload or cookie."
@@ -61,12 +66,18 @@ class AuthService:
         clock: Clock,
         hasher: PasswordHasher,
         tokens: TokenService,
+        guard: LoginGuard,
+        audit: AuditLog,
+        rate_limits: RateLimits,
     ) -> None:
         self._db = db
         self._settings = settings
         self._clock = clock
         self._hasher = hasher
         self._tokens = tokens
+        self._guard = guard
+        self._audit = audit
+        self._rate_limits = rate_limits
 
     async def login(
         self,
@@ -77,6 +88,7 @@ class AuthService:
         otp: str | None,
         client: ClientInfo,
     ) -> IssuedTokens:
+        await self._rate_limits.hit_auth(client.ip)
         # Every outcome takes the same time, so timing tells nothing.
         async with stalled(self._settings.login_stall_time):
             return await self._login(email, password, mode, otp, client)
@@ -88,8 +100,19 @@ class AuthService:
             user = await users_repo.get_by_email(session, email)
         if user is None or user.password is None:
             await self._hasher.verify_dummy(password)
+            await self._audit.record(
+                self._audit.entry(AuditAction.LOGIN_FAILED, client, item=email[:255])
+            )
+            raise InvalidCredentialsError()
+        if self._guard.is_locked(user):
+            # Locked: not checked and not counted, so the lock cannot be extended by guessing.
+            await self._hasher.verify_dummy(password)
+            await self._audit.record(
+                self._audit.entry(AuditAction.LOGIN_LOCKED, client, user=user.id)
+            )
             raise InvalidCredentialsError()
         if not await self._hasher.verify(password, user.password):
+            await self._guard.failed(user, client)
             raise InvalidCredentialsError()
         if user.status != "active":
             raise InvalidCredentialsError()
@@ -97,6 +120,7 @@ class AuthService:
         if user.tfa_secret:
             step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now())
             if step is None:
+                await self._guard.failed(user, client)
                 raise InvalidOtpError()
 
         rehash = (
@@ -121,8 +145,13 @@ class AuthService:
                 ),
             )
             await users_repo.touch_last_access(session, user.id, now)
+            if user.failed_login_attempts or user.locked_until:
+                await users_repo.clear_failures(session, user.id)
             if rehash is not None:
                 await users_repo.set_password_hash(session, user.id, rehash)
+            await self._audit.record_in(
+                session, self._audit.entry(AuditAction.LOGIN, client, user=user.id)
+            )
             access = await users_repo.get_access(session, user_id=user.id)
         assert access is not None
         return self._issue(access, mode, refresh_token, row.id)
@@ -132,55 +161,96 @@ class AuthService:
     ) -> IssuedTokens:
         if not presented.refresh_token and not presented.session_id:
             raise InvalidPayloadError(MISSING_REFRESH_TOKEN)
+        await self._rate_limits.hit_auth(client.ip)
         now = self._clock.now()
-        refresh_token = new_refresh_token()
         async with self._db.write() as session:
-            found = await sessions_repo.find_with_owner(
-                session,
-                token_hash=hash_token(presented.refresh_token) if presented.refresh_token else None,
-                session_id=presented.session_id,
-            )
-            if found is None or found.session.rotated_at is not None:
+            found = await self._find(session, presented)
+            if found is None:
                 raise InvalidCredentialsError()
-            if found.session.expires <= now:
-                raise InvalidCredentialsError()
-            if found.user_status == "suspended":
-                raise UserSuspendedError()
-            if found.user_status != "active":
-                raise InvalidCredentialsError()
-            successor_id = new_id()
-            if not await sessions_repo.claim_for_rotation(
-                session, found.session.id, successor_id, now
-            ):
-                raise InvalidCredentialsError()
-            await sessions_repo.add(
-                session,
-                Session(
-                    id=successor_id,
-                    token=hash_token(refresh_token),
-                    user=found.session.user,
+            row = found.session
+            if row.rotated_at is None:
+                if row.expires <= now:
+                    raise InvalidCredentialsError()
+                if found.user_status == "suspended":
+                    raise UserSuspendedError()
+                if found.user_status != "active":
+                    raise InvalidCredentialsError()
+                successor = Session(
+                    token="",
+                    user=row.user,
                     expires=now + timedelta(milliseconds=self._session_ttl(mode)),
                     ip=client.ip,
                     user_agent=client.user_agent,
                     origin=client.origin,
-                    family=found.session.family,
-                ),
-            )
-            await users_repo.touch_last_access(session, found.session.user, now)
-            access = await users_repo.get_access(session, user_id=found.session.user)
-        assert access is not None
-        return self._issue(access, mode, refresh_token, successor_id)
+                    family=row.family,
+                )
+                if await sessions_repo.claim_for_rotation(session, row.id, successor.id, now):
+                    raw = successor_token(self._settings.secret, row.token)
+                    successor.token = hash_token(raw)
+                    await sessions_repo.add(session, successor)
+                    await users_repo.touch_last_access(session, row.user, now)
+                    access = await users_repo.get_access(session, user_id=row.user)
+                    assert access is not None
+                    return self._issue(access, mode, raw, successor.id)
+                # Another request rotated it a moment ago: judge this one as a replay,
+                # on a fresh read (the identity map still holds the stale row).
+                session.expire_all()
+                found = await self._find(session, presented)
+                if found is None or found.session.rotated_at is None:
+                    raise InvalidCredentialsError()
+                row = found.session
+            issued = await self._replayed(session, row, found.user_status, mode, now)
+            if issued is not None:
+                return issued
+        # The chain was revoked above and committed; now the answer can fail.
+        await self._audit.record(
+            self._audit.entry(AuditAction.REFRESH_REUSED, client, user=row.user, item=row.family)
+        )
+        raise InvalidCredentialsError()
+
+    async def _replayed(
+        self,
+        session: AsyncSession,
+        row: Session,
+        user_status: str,
+        mode: AuthMode,
+        now: datetime,
+    ) -> IssuedTokens | None:
+        """A rotated-out token again: inside the grace window the same successor (tabs that
+        refreshed at once); after it, a stolen token is being replayed, so the chain dies."""
+        assert row.rotated_at is not None
+        grace = timedelta(milliseconds=self._settings.refresh_token_reuse_interval)
+        successor = await sessions_repo.get(session, row.successor) if row.successor else None
+        if (
+            now - row.rotated_at <= grace
+            and grace.total_seconds() > 0
+            and successor is not None
+            and successor.rotated_at is None
+            and successor.expires > now
+            and user_status == "active"
+        ):
+            access = await users_repo.get_access(session, user_id=row.user)
+            assert access is not None
+            raw = successor_token(self._settings.secret, row.token)
+            return self._issue(access, mode, raw, successor.id)
+        await sessions_repo.delete_family(session, row.family)
+        return None
+
+    async def _find(
+        self, session: AsyncSession, presented: PresentedSession
+    ) -> sessions_repo.SessionOwner | None:
+        return await sessions_repo.find_with_owner(
+            session,
+            token_hash=hash_token(presented.refresh_token) if presented.refresh_token else None,
+            session_id=presented.session_id,
+        )
 
     async def logout(self, *, presented: PresentedSession) -> None:
         """Ends the whole login the token belongs to, rotated predecessors included."""
         if not presented.refresh_token and not presented.session_id:
             raise InvalidPayloadError(MISSING_REFRESH_TOKEN)
         async with self._db.write() as session:
-            found = await sessions_repo.find_with_owner(
-                session,
-                token_hash=hash_token(presented.refresh_token) if presented.refresh_token else None,
-                session_id=presented.session_id,
-            )
+            found = await self._find(session, presented)
             if found is not None:
                 await sessions_repo.delete_family(session, found.session.family)
 

@@ -12,10 +12,13 @@ from app.mail.mailer import Mailer
 from app.mail.templates import TemplateStore
 from app.mail.transports import transport_for
 from app.security.passwords import PasswordHasher
+from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService
 from app.services.account_flows import AccountFlows
+from app.services.audit import AuditLog
 from app.services.auth import AuthService
 from app.services.files import FilesService
+from app.services.login_guard import LoginGuard
 from app.services.roles import RolesService
 from app.services.settings import SettingsService
 from app.services.tfa import TfaService
@@ -38,6 +41,8 @@ class Services:
     mailer: Mailer
     flows: AccountFlows
     tfa: TfaService
+    audit: AuditLog
+    rate_limits: RateLimits
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Services:
@@ -49,6 +54,8 @@ class Services:
         )
         tokens = TokenService(settings.secret, clock)
         roles = RolesService(db, settings, clock)
+        audit = AuditLog(db, clock)
+        rate_limits = RateLimits(settings)
         mailer = Mailer(
             transport_for(settings),
             TemplateStore(settings.email_templates_path),
@@ -61,7 +68,16 @@ class Services:
             hasher=hasher,
             tokens=tokens,
             authenticator=Authenticator(db, tokens, clock),
-            auth=AuthService(db, settings, clock, hasher, tokens),
+            auth=AuthService(
+                db,
+                settings,
+                clock,
+                hasher,
+                tokens,
+                LoginGuard(db, settings, clock, audit),
+                audit,
+                rate_limits,
+            ),
             users=UsersService(db, settings, clock, hasher, roles),
             roles=roles,
             files=FilesService(db, settings, clock),
@@ -69,4 +85,6 @@ class Services:
             mailer=mailer,
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer),
             tfa=TfaService(db, clock, hasher),
+            audit=audit,
+            rate_limits=rate_limits,
         )

@@ -22,6 +22,10 @@ from tests.graphql.helpers import (
 )
 
 
+# REFRESH_TOKEN_REUSE_INTERVAL's default: a rotated token is answered, not refused, inside it.
+REUSE_GRACE_SECONDS = 10
+
+
 def _ok(reply: GraphQLReply) -> dict[str, str | None]:
     assert reply.status == 200, reply.body
     assert "errors" not in reply.body, reply.body
@@ -40,8 +44,10 @@ def _parse_date(value: str) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-async def test_json_refresh_rotates_the_refresh_token(client: httpx.AsyncClient) -> None:
-    """A refresh hands out a new pair; the presented token is spent at once."""
+async def test_json_refresh_rotates_the_refresh_token(
+    client: httpx.AsyncClient, clock: SettableClock
+) -> None:
+    """A refresh hands out a new pair; the presented token is spent (past the reuse grace)."""
     old = (await login(client))["refresh_token"]
     tokens = _ok(await gql(client, REFRESH, {"refresh_token": old}))
     assert tokens["access_token"]
@@ -52,12 +58,15 @@ async def test_json_refresh_rotates_the_refresh_token(client: httpx.AsyncClient)
     assert new != old
     me = await gql(client, ME_ID, token=tokens["access_token"])
     assert me.data["users_me"]["id"]
-
-    _refused(await gql(client, REFRESH, {"refresh_token": old}), "INVALID_CREDENTIALS")
     assert _ok(await gql(client, REFRESH, {"refresh_token": new}))["refresh_token"]
 
+    clock.advance(timedelta(seconds=REUSE_GRACE_SECONDS + 1))
+    _refused(await gql(client, REFRESH, {"refresh_token": old}), "INVALID_CREDENTIALS")
 
-async def test_cookie_refresh_reads_and_rotates_the_cookie(client: httpx.AsyncClient) -> None:
+
+async def test_cookie_refresh_reads_and_rotates_the_cookie(
+    client: httpx.AsyncClient, clock: SettableClock
+) -> None:
     """Cookie mode needs no argument; the old cookie value stops working."""
     await login(client, mode="cookie")
     old = client.cookies.get(REFRESH_COOKIE)
@@ -72,12 +81,13 @@ async def test_cookie_refresh_reads_and_rotates_the_cookie(client: httpx.AsyncCl
     assert new != old
     assert "Max-Age=604800" in cookie
     assert client.cookies.get(REFRESH_COOKIE) == new
+    _ok(await gql(client, REFRESH, {"mode": "cookie"}))
 
+    clock.advance(timedelta(seconds=REUSE_GRACE_SECONDS + 1))
     stale = await gql(
         client, REFRESH, {"mode": "cookie"}, headers={"Cookie": f"{REFRESH_COOKIE}={old}"}
     )
     _refused(stale, "INVALID_CREDENTIALS")
-    _ok(await gql(client, REFRESH, {"mode": "cookie"}))
 
 
 async def test_session_refresh_rotates_the_session_cookie(client: httpx.AsyncClient) -> None:
@@ -180,18 +190,16 @@ async def test_refresh_moves_last_access(
     assert abs((at_refresh - clock.now()).total_seconds()) < 1
 
 
-async def test_parallel_refreshes_have_exactly_one_winner(client: httpx.AsyncClient) -> None:
-    """Rotation is atomic: one token cannot be spent twice, however close the requests."""
+async def test_parallel_refreshes_share_one_successor(client: httpx.AsyncClient) -> None:
+    """Tabs refreshing at once (inside REFRESH_TOKEN_REUSE_INTERVAL) all get the same
+    successor; rotation still happens once. The strict variant is in
+    test_auth_refresh_strict.py."""
     token = (await login(client))["refresh_token"]
     replies = await asyncio.gather(
         *(gql(client, REFRESH, {"refresh_token": token}) for _ in range(20))
     )
-    winners = [reply for reply in replies if not reply.body.get("errors")]
-    losers = [reply for reply in replies if reply.body.get("errors")]
-    assert len(winners) == 1, [reply.body for reply in replies]
-    assert len(losers) == 19
-    for reply in losers:
-        _refused(reply, "INVALID_CREDENTIALS")
-
-    successor = winners[0].data["auth_refresh"]["refresh_token"]
+    successors = {_ok(reply)["refresh_token"] for reply in replies}
+    assert len(successors) == 1
+    successor = successors.pop()
+    assert successor != token
     assert _ok(await gql(client, REFRESH, {"refresh_token": successor}))["refresh_token"]

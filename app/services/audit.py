@@ -1,0 +1,66 @@
+"""The audit trail: what happened to whom, from where — so an operator can see an attack."""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.accountability import ClientInfo
+from app.clock import Clock
+from app.db.engine import Database
+from app.db.models import Activity
+from app.repositories import activity as activity_repo
+
+logger = logging.getLogger("app.audit")
+
+
+class AuditAction(enum.StrEnum):
+    LOGIN = "login"
+    LOGIN_FAILED = "login.failed"
+    LOGIN_LOCKED = "login.locked"
+    USER_SUSPENDED = "user.suspended"
+    REFRESH_REUSED = "refresh.reused"
+    PASSWORD_CHANGED = "password.changed"
+    PASSWORD_RESET = "password.reset"
+    TFA_ENABLED = "tfa.enabled"
+    TFA_DISABLED = "tfa.disabled"
+
+
+class AuditLog:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def entry(
+        self,
+        action: AuditAction,
+        client: ClientInfo,
+        *,
+        user: str | None = None,
+        item: str | None = None,
+        comment: str | None = None,
+    ) -> Activity:
+        return Activity(
+            action=str(action),
+            user=user,
+            timestamp=self._clock.now(),
+            ip=client.ip,
+            user_agent=(client.user_agent or "")[:1000] or None,
+            origin=client.origin,
+            item=(item or user),
+            comment=comment,
+        )
+
+    async def record_in(self, session: AsyncSession, entry: Activity) -> None:
+        """Part of the caller's transaction: recorded only if that commits."""
+        await activity_repo.add(session, entry)
+
+    async def record(self, entry: Activity) -> None:
+        """On its own: failures are recorded even though the request itself fails."""
+        try:
+            async with self._db.write() as session:
+                await activity_repo.add(session, entry)
+        except Exception:  # the audit must never turn an answer into a 500
+            logger.exception("Could not record %s", entry.action)
