@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -17,9 +19,11 @@ from app.config import Settings, load_settings
 from app.db.engine import Database, create_engine
 from app.errors import InternalServerError
 from app.http.errors import error_response
+from app.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
 from app.logging_setup import configure_logging
 from app.services.container import Services
-from resolvers.schema import schema
+from resolvers.extensions import DocumentLimits
+from resolvers.schema import build_schema
 from resolvers.view import DirectusGraphQL
 
 logger = logging.getLogger("app")
@@ -39,12 +43,44 @@ async def _unexpected(_request: Request, exc: Exception) -> Response:
     return error_response(InternalServerError())
 
 
+def _middleware(settings: Settings, services: Services) -> list[Middleware]:
+    """Outermost first: CORS answers preflights before anything counts them."""
+    stack = [
+        Middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://")),
+    ]
+    if settings.cors_enabled:
+        origins = settings.cors_origin
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=["*"] if origins in (["true"], ["*"]) else origins,
+                allow_methods=settings.cors_methods,
+                allow_headers=settings.cors_allowed_headers,
+                expose_headers=settings.cors_exposed_headers,
+                allow_credentials=settings.cors_credentials,
+                max_age=settings.cors_max_age,
+            )
+        )
+    stack.append(
+        Middleware(
+            RateLimitMiddleware, limits=services.rate_limits, trust_proxy=settings.ip_trust_proxy
+        )
+    )
+    return stack
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     database = Database(create_engine(settings))
     services = Services.build(settings, clock or SystemClock(), database)
-    graphql = DirectusGraphQL(schema, services)
+    limits = DocumentLimits(
+        token_limit=settings.graphql_query_token_limit,
+        max_depth=settings.max_relational_depth,
+        max_aliases=settings.graphql_max_aliases,
+        introspection=settings.graphql_introspection,
+    )
+    graphql = DirectusGraphQL(build_schema(limits), services)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -56,6 +92,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app = Starlette(
         routes=[Route("/graphql/system", graphql, methods=["GET", "POST"])],
+        middleware=_middleware(settings, services),
         exception_handlers={HTTPException: _not_found, Exception: _unexpected},
         lifespan=lifespan,
     )

@@ -18,7 +18,8 @@ class AccountMutation:
 
     @strawberry.mutation
     async def auth_password_reset(self, info: Info, token: str, password: str) -> bool | None:
-        await info.context.services.flows.reset_password(token, password)
+        client = info.context.accountability.client
+        await info.context.services.flows.reset_password(token, password, client)
         return True
 
     @strawberry.mutation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from graphql import GraphQLError
@@ -48,12 +49,20 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     return _located(error, {"message": coded.message, "extensions": {"code": coded.code}})
 
 
-def format_validation_errors(errors: list[GraphQLError]) -> dict[str, Any]:
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+def format_validation_errors(errors: list[GraphQLError], *, suggest: bool) -> dict[str, Any]:
+    """`suggest` false (introspection off): "Did you mean …?" would leak the schema."""
+
+    def message(error: GraphQLError) -> str:
+        return error.message if suggest else _SUGGESTION.sub("", error.message)
+
     return {
         "message": VALIDATION_MESSAGE,
         "extensions": {
             "code": "GRAPHQL_VALIDATION",
-            "errors": [_located(error, {"message": error.message}) for error in errors],
+            "errors": [_located(error, {"message": message(error)}) for error in errors],
         },
     }
 

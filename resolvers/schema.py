@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from resolvers.account import AccountMutation
+from resolvers.activity import ActivityQuery
 from resolvers.auth import AuthMutation
 from resolvers.errors import log_unexpected
+from resolvers.extensions import DocumentLimits, extension_factories
 from resolvers.roles import RolesMutation, RolesQuery
 from resolvers.server import ServerQuery
 from resolvers.settings import SettingsMutation, SettingsQuery
@@ -22,7 +21,7 @@ from resolvers.users import UsersMutation, UsersQuery
 
 
 @strawberry.type
-class Query(UsersQuery, RolesQuery, SettingsQuery, ServerQuery):
+class Query(UsersQuery, RolesQuery, SettingsQuery, ActivityQuery, ServerQuery):
     pass
 
 
@@ -33,15 +32,6 @@ class Mutation(
     pass
 
 
-def _parser_cache() -> ParserCache:
-    # The LRU lives at module level, keyed by maxsize: shared by every request.
-    return ParserCache(maxsize=1024)
-
-
-def _validation_cache() -> ValidationCache:
-    return ValidationCache(maxsize=1024)
-
-
 class DirectusSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -50,12 +40,12 @@ class DirectusSchema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def build_schema(**_: Any) -> DirectusSchema:
+def build_schema(limits: DocumentLimits | None = None) -> DirectusSchema:
     return DirectusSchema(
         query=Query,
         mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=False, scalar_map=SCALAR_MAP),
-        extensions=[_parser_cache, _validation_cache],
+        extensions=extension_factories(limits or DocumentLimits()),
     )
 
 

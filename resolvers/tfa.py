@@ -28,7 +28,8 @@ class TfaMutation:
         user = info.context.accountability.user
         if user is None:
             return None
-        await info.context.services.tfa.enable(user, otp, secret)
+        client = info.context.accountability.client
+        await info.context.services.tfa.enable(user, otp, secret, client)
         return True
 
     @strawberry.mutation
@@ -36,5 +37,5 @@ class TfaMutation:
         user = info.context.accountability.user
         if user is None:
             return None
-        await info.context.services.tfa.disable(user, otp)
+        await info.context.services.tfa.disable(user, otp, info.context.accountability.client)
         return True

@@ -72,7 +72,9 @@ class DirectusGraphQL(GraphQL[Context, None]):
     ) -> Context:
         settings = self.services.settings
         token = access_token_of(request, settings.session_cookie_name)
-        accountability = await self.services.authenticator.authenticate(token, client_of(request))
+        accountability = await self.services.authenticator.authenticate(
+            token, client_of(request, settings.ip_trust_proxy)
+        )
         assert isinstance(request, Request)
         assert isinstance(response, Response)
         return Context(
@@ -116,7 +118,8 @@ class DirectusGraphQL(GraphQL[Context, None]):
         if not result.errors:
             return {"data": result.data}
         if is_validation_failure(result):
-            return {"errors": [format_validation_errors(result.errors)]}
+            suggest = self.services.settings.graphql_introspection
+            return {"errors": [format_validation_errors(result.errors, suggest=suggest)]}
         return {
             "data": result.data,
             "errors": [format_error(error) for error in result.errors],

@@ -17,6 +17,10 @@ SQLModel.metadata.naming_convention = {
 }
 
 
+# JSON columns keep Python None as SQL NULL (not the JSON text 'null'), so _null filters work.
+NullableJSON = JSON(none_as_null=True)
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -28,7 +32,7 @@ class Role(SQLModel, table=True):
     name: str = Field(max_length=100)
     icon: str = Field(default="supervised_user_circle", max_length=64)
     description: str | None = None
-    ip_access: list[str] | None = Field(default=None, sa_type=JSON)
+    ip_access: list[str] | None = Field(default=None, sa_type=NullableJSON)
     enforce_tfa: bool = False
     admin_access: bool = False
     app_access: bool = True
@@ -60,7 +64,7 @@ class User(SQLModel, table=True):
     location: str | None = Field(default=None, max_length=255)
     title: str | None = Field(default=None, max_length=50)
     description: str | None = None
-    tags: list[Any] | None = Field(default=None, sa_type=JSON)
+    tags: list[Any] | None = Field(default=None, sa_type=NullableJSON)
     avatar: str | None = Field(
         default=None,
         sa_column=Column(
@@ -85,13 +89,13 @@ class User(SQLModel, table=True):
     last_page: str | None = Field(default=None, max_length=255)
     provider: str = Field(default="default", max_length=128)
     external_identifier: str | None = Field(default=None, max_length=255, unique=True)
-    auth_data: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    auth_data: dict[str, Any] | None = Field(default=None, sa_type=NullableJSON)
     email_notifications: bool | None = True
     appearance: str | None = Field(default=None, max_length=255)
     theme_dark: str | None = Field(default=None, max_length=255)
     theme_light: str | None = Field(default=None, max_length=255)
-    theme_light_overrides: dict[str, Any] | None = Field(default=None, sa_type=JSON)
-    theme_dark_overrides: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    theme_light_overrides: dict[str, Any] | None = Field(default=None, sa_type=NullableJSON)
+    theme_dark_overrides: dict[str, Any] | None = Field(default=None, sa_type=NullableJSON)
     text_direction: str = Field(default="auto", max_length=16)
     # The last TOTP time step accepted: a code is refused if its step is not newer.
     tfa_last_step: int | None = Field(default=None, sa_type=BigInteger)
@@ -147,10 +151,10 @@ class Permission(SQLModel, table=True):
     )
     collection: str = Field(max_length=64)
     action: str = Field(max_length=10)
-    permissions: dict[str, Any] | None = Field(default=None, sa_type=JSON)
-    validation: dict[str, Any] | None = Field(default=None, sa_type=JSON)
-    presets: dict[str, Any] | None = Field(default=None, sa_type=JSON)
-    fields: list[str] | None = Field(default=None, sa_type=JSON)
+    permissions: dict[str, Any] | None = Field(default=None, sa_type=NullableJSON)
+    validation: dict[str, Any] | None = Field(default=None, sa_type=NullableJSON)
+    presets: dict[str, Any] | None = Field(default=None, sa_type=NullableJSON)
+    fields: list[str] | None = Field(default=None, sa_type=NullableJSON)
 
 
 class Settings(SQLModel, table=True):
@@ -166,7 +170,9 @@ class Settings(SQLModel, table=True):
             String(36), ForeignKey("directus_roles.id", ondelete="SET NULL"), nullable=True
         ),
     )
-    public_registration_email_filter: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    public_registration_email_filter: dict[str, Any] | None = Field(
+        default=None, sa_type=NullableJSON
+    )
     auth_login_attempts: int | None = 25
     auth_password_policy: str | None = Field(default=None, max_length=255)
 

@@ -25,9 +25,20 @@ def access_token_of(request: HTTPConnection, session_cookie_name: str) -> str | 
     return header_token or query_token or request.cookies.get(session_cookie_name) or None
 
 
-def client_of(request: HTTPConnection) -> ClientInfo:
+def client_ip(request: HTTPConnection, trust_proxy: bool) -> str | None:
+    """The peer's address; X-Forwarded-For only when IP_TRUST_PROXY says a proxy sets it."""
+    if trust_proxy:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            first = forwarded.split(",")[0].strip()
+            if first:
+                return first
+    return request.client.host if request.client else None
+
+
+def client_of(request: HTTPConnection, trust_proxy: bool) -> ClientInfo:
     return ClientInfo(
-        ip=request.client.host if request.client else None,
+        ip=client_ip(request, trust_proxy),
         user_agent=request.headers.get("user-agent"),
         origin=request.headers.get("origin"),
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Column
 
-from app.db.models import File, Role, User
+from app.db.models import Activity, File, Role, User
 
 
 class Kind(enum.Enum):
@@ -123,4 +123,21 @@ FILES = Collection(
     },
 )
 
-COLLECTIONS: dict[str, Collection] = {c.name: c for c in (USERS, ROLES, FILES)}
+ACTIVITY = Collection(
+    name="directus_activity",
+    model=Activity,
+    fields={
+        "id": Kind.NUMBER,
+        "action": Kind.STRING,
+        "user": Kind.ID,
+        "timestamp": Kind.DATE,
+        "ip": Kind.STRING,
+        "user_agent": Kind.STRING,
+        "origin": Kind.STRING,
+        "collection": Kind.STRING,
+        "item": Kind.STRING,
+        "comment": Kind.STRING,
+    },
+)
+
+COLLECTIONS: dict[str, Collection] = {c.name: c for c in (USERS, ROLES, FILES, ACTIVITY)}

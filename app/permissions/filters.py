@@ -6,6 +6,7 @@ Everything happens in SQL: rows are never filtered in Python.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from sqlalchemy import (
     extract,
     false,
     func,
+    literal,
     not_,
     or_,
     select,
@@ -51,6 +53,7 @@ DATE_PARTS = {
 }
 _NOW_ADJUSTMENT = re.compile(r"^\$NOW\(\s*([+-]?\d+)\s*([a-z]+?)s?\s*\)$")
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+_UNIT_MONTHS = {"month": 1, "year": 12}
 
 
 @dataclass(frozen=True)
@@ -96,10 +99,21 @@ def resolve_variable(value: Any, variables: FilterVariables) -> Any:
     if value == "$NOW":
         return variables.now
     match = _NOW_ADJUSTMENT.match(value)
-    if match and match.group(2) in _UNIT_SECONDS:
-        amount = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        return variables.now + timedelta(seconds=amount)
+    if match:
+        amount, unit = int(match.group(1)), match.group(2)
+        if unit in _UNIT_SECONDS:
+            return variables.now + timedelta(seconds=amount * _UNIT_SECONDS[unit])
+        if unit in _UNIT_MONTHS:
+            return _add_months(variables.now, amount * _UNIT_MONTHS[unit])
     return value
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months, as date-fns does for Directus: Mar 31 - 1 month = Feb 28/29."""
+    year, month = divmod(moment.month - 1 + months, 12)
+    year += moment.year
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
 
 
 def _coerce(kind: Kind, value: Any, field: str) -> Any:
@@ -301,8 +315,13 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
     if direct:
         clauses.append(_operators(local, Kind.ID, field, direct, variables))
     if nested:
-        subquery = select(target.column("id")).where(_node(target, nested, variables))
-        clauses.append(local.in_(subquery))
+        # LEFT JOIN semantics, as Directus: a row without a related item is matched
+        # against an all-null one, so {role: {id: {_null: true}}} finds users without a role.
+        anchor = select(literal(1).label("anchor")).subquery()
+        joined = anchor.outerjoin(target.model, target.column("id") == local)
+        clauses.append(
+            exists(select(literal(1)).select_from(joined).where(_node(target, nested, variables)))
+        )
     return and_(*clauses)
 
 
@@ -373,6 +392,9 @@ def sort_columns(collection: Collection, sort: Sequence[str] | None) -> list[Col
             expression = collection.column(path)
         else:
             raise _invalid(f'Cannot sort by "{raw}"')
-        terms.append(expression.desc() if descending else expression.asc())
+        # One order on every database: nulls after values ascending, before descending.
+        terms.append(
+            expression.desc().nulls_first() if descending else expression.asc().nulls_last()
+        )
     terms.append(collection.column("id").asc())
     return terms

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.accountability import ClientInfo
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
@@ -33,6 +34,7 @@ from app.repositories import settings as settings_repo
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.security.tokens import TokenService, password_fingerprint
+from app.services.audit import AuditAction, AuditLog
 from app.services.password_policy import check_password_policy
 from app.services.payloads import check_id
 from app.services.stall import stalled
@@ -69,6 +71,7 @@ class AccountFlows:
         hasher: PasswordHasher,
         tokens: TokenService,
         mailer: Mailer,
+        audit: AuditLog,
     ) -> None:
         self._db = db
         self._settings = settings
@@ -76,6 +79,7 @@ class AccountFlows:
         self._hasher = hasher
         self._tokens = tokens
         self._mailer = mailer
+        self._audit = audit
 
     # Password reset --------------------------------------------------------------------
 
@@ -105,7 +109,7 @@ class AccountFlows:
                 },
             )
 
-    async def reset_password(self, token: str, password: str) -> None:
+    async def reset_password(self, token: str, password: str, client: ClientInfo) -> None:
         try:
             claims = self._tokens.decode_scoped(token, RESET_SCOPE)
         except InvalidTokenError:
@@ -123,6 +127,8 @@ class AccountFlows:
                 raise ForbiddenError()
             await users_repo.update_values(session, user.id, password=hashed)
             await sessions_repo.delete_for_user(session, user.id)
+            entry = self._audit.entry(AuditAction.PASSWORD_RESET, client, user=user.id)
+            await self._audit.record_in(session, entry)
 
     # Invitations -----------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService
 from app.services.account_flows import AccountFlows
+from app.services.activity import ActivityService
 from app.services.audit import AuditLog
 from app.services.auth import AuthService
 from app.services.files import FilesService
@@ -42,6 +43,7 @@ class Services:
     flows: AccountFlows
     tfa: TfaService
     audit: AuditLog
+    activity: ActivityService
     rate_limits: RateLimits
 
     @classmethod
@@ -78,13 +80,14 @@ class Services:
                 audit,
                 rate_limits,
             ),
-            users=UsersService(db, settings, clock, hasher, roles),
+            users=UsersService(db, settings, clock, hasher, roles, audit),
             roles=roles,
             files=FilesService(db, settings, clock),
             project_settings=SettingsService(db, roles),
             mailer=mailer,
-            flows=AccountFlows(db, settings, clock, hasher, tokens, mailer),
-            tfa=TfaService(db, clock, hasher),
+            flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit),
+            tfa=TfaService(db, clock, hasher, audit),
             audit=audit,
+            activity=ActivityService(db, settings, clock),
             rate_limits=rate_limits,
         )

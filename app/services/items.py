@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection as Names
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,7 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
-from app.errors import FailedValidationError, ForbiddenError, InvalidQueryError
+from app.db.integrity import is_foreign_key_violation, unique_field
+from app.errors import (
+    FailedValidationError,
+    ForbiddenError,
+    InvalidPayloadError,
+    InvalidQueryError,
+    RecordNotUniqueError,
+)
 from app.permissions.access import Access, Rule
 from app.permissions.collections import Collection
 from app.permissions.filters import FilterVariables, filter_clause
@@ -122,6 +130,23 @@ class ItemReader(Generic[M]):
         async with self._db.read() as session:
             counts = {str(key): int(value) for key, value in (await session.exec(statement)).all()}
         return {parent: counts.get(parent, 0) for parent in parent_ids}
+
+    async def write(self, session: AsyncSession, statement: Any = None) -> None:
+        """Runs a write and flushes, turning constraint violations into Directus codes."""
+        try:
+            if statement is not None:
+                await session.exec(statement)
+            await session.flush()
+        except IntegrityError as error:
+            if is_foreign_key_violation(error):
+                raise InvalidPayloadError("A referenced item does not exist") from None
+            raise RecordNotUniqueError(unique_field(error) or "id", self.collection.name) from None
+
+    def check_batch(self, items: Sized) -> None:
+        if len(items) > self._settings.max_batch_mutation:
+            raise InvalidPayloadError(
+                f"A batch may hold at most {self._settings.max_batch_mutation} items"
+            )
 
     async def require_rows(
         self, session: AsyncSession, access: Access, rule: Rule, ids: Sequence[str]

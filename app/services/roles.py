@@ -6,13 +6,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.integrity import unique_field
 from app.db.models import Role
-from app.errors import FailedValidationError, InvalidPayloadError, RecordNotUniqueError
+from app.errors import FailedValidationError, InvalidPayloadError
 from app.permissions.access import Access, Rule
 from app.permissions.collections import ROLES
 from app.services.admin_guard import keeps_an_admin
@@ -72,7 +70,7 @@ class RolesService(ItemReader[Role]):
 
     async def create_many(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
         rule = access.require(self.collection.name, "create")
-        self._check_batch(items)
+        self.check_batch(items)
         async with self._db.write() as session:
             return [await self.create_in(session, access, rule, item) for item in items]
 
@@ -82,7 +80,7 @@ class RolesService(ItemReader[Role]):
         rule = access.require(self.collection.name, "update")
         check_fields(rule, data, ROLE_FIELDS - {"id"})
         ids = list(dict.fromkeys(ids))
-        self._check_batch(ids)
+        self.check_batch(ids)
         async with self._db.write() as session, keeps_an_admin(session):
             await self.require_rows(session, access, rule, ids)
             await self._update_in(session, access, rule, ids, data)
@@ -91,7 +89,7 @@ class RolesService(ItemReader[Role]):
     async def delete_many(self, access: Access, ids: Sequence[str]) -> list[str]:
         rule = access.require(self.collection.name, "delete")
         ids = list(dict.fromkeys(ids))
-        self._check_batch(ids)
+        self.check_batch(ids)
         async with self._db.write() as session, keeps_an_admin(session):
             await self.require_rows(session, access, rule, ids)
             await session.exec(delete(Role).where(col(Role.id).in_(ids)))
@@ -100,13 +98,13 @@ class RolesService(ItemReader[Role]):
     async def create_in(
         self, session: AsyncSession, access: Access, rule: Rule, item: Mapping[str, Any]
     ) -> str:
+        check_fields(rule, item, ROLE_FIELDS)
         data = with_presets(rule, item)
-        check_fields(rule, data, ROLE_FIELDS)
         if "name" not in data:
             raise FailedValidationError("name", "Value is required.")
         role = Role(**_role_values(data))
         session.add(role)
-        await self._flush(session)
+        await self.write(session)
         await self.check_validation(session, access, rule, [role.id])
         await self._write_users(session, access, role.id, data)
         return role.id
@@ -145,8 +143,7 @@ class RolesService(ItemReader[Role]):
     ) -> None:
         values = _role_values({k: v for k, v in data.items() if k != "users"})
         if values:
-            await session.exec(update(Role).where(col(Role.id).in_(ids)).values(**values))
-            await self._flush(session)
+            await self.write(session, update(Role).where(col(Role.id).in_(ids)).values(**values))
         await self.check_validation(session, access, rule, ids)
         for role_id in ids:
             await self._write_users(session, access, role_id, data)
@@ -165,15 +162,3 @@ class RolesService(ItemReader[Role]):
         if await session.get(Role, role_id) is None:
             raise InvalidPayloadError(f'Role "{role_id}" does not exist')
         return role_id
-
-    async def _flush(self, session: AsyncSession) -> None:
-        try:
-            await session.flush()
-        except IntegrityError as error:
-            raise RecordNotUniqueError(unique_field(error) or "id", self.collection.name) from None
-
-    def _check_batch(self, items: Sequence[object]) -> None:
-        if len(items) > self._settings.max_batch_mutation:
-            raise InvalidPayloadError(
-                f"A batch may hold at most {self._settings.max_batch_mutation} items"
-            )

@@ -29,6 +29,7 @@ SETTINGS_FIELDS = frozenset(
     }
 )
 COLLECTION = "directus_settings"
+_TEXT_LIMITS = {"project_name": 100, "auth_password_policy": 255}
 
 
 class SettingsService:
@@ -59,7 +60,7 @@ class SettingsService:
                 elif key == "public_registration_email_filter":
                     values[key] = value
                 else:
-                    values[key] = as_text(value, key, max_length=255)
+                    values[key] = as_text(value, key, max_length=_TEXT_LIMITS[key])
             if values:
                 await session.exec(
                     update(SettingsRow).where(col(SettingsRow.id) == row.id).values(**values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.accountability import ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
 from app.errors import InvalidCredentialsError, InvalidOtpError, InvalidPayloadError
@@ -9,13 +10,15 @@ from app.repositories import settings as settings_repo
 from app.repositories import users as users_repo
 from app.security import totp
 from app.security.passwords import PasswordHasher
+from app.services.audit import AuditAction, AuditLog
 
 
 class TfaService:
-    def __init__(self, db: Database, clock: Clock, hasher: PasswordHasher) -> None:
+    def __init__(self, db: Database, clock: Clock, hasher: PasswordHasher, audit: AuditLog) -> None:
         self._db = db
         self._clock = clock
         self._hasher = hasher
+        self._audit = audit
 
     async def generate(self, user_id: str, password: str | None) -> tuple[str, str]:
         """A new secret and its otpauth:// URL; nothing is stored until enable."""
@@ -35,7 +38,7 @@ class TfaService:
         project = settings.project_name if settings and settings.project_name else "Directus"
         return secret, totp.provisioning_uri(secret, user.email or user.id, project)
 
-    async def enable(self, user_id: str, otp: str, secret: str) -> None:
+    async def enable(self, user_id: str, otp: str, secret: str, client: ClientInfo) -> None:
         step = totp.matching_step(secret, otp, self._clock.now())
         if step is None:
             raise InvalidPayloadError('"otp" is invalid')
@@ -46,8 +49,10 @@ class TfaService:
             if user.tfa_secret:
                 raise InvalidPayloadError("TFA Secret is already set for this user")
             await users_repo.update_values(session, user_id, tfa_secret=secret, tfa_last_step=step)
+            entry = self._audit.entry(AuditAction.TFA_ENABLED, client, user=user_id)
+            await self._audit.record_in(session, entry)
 
-    async def disable(self, user_id: str, otp: str) -> None:
+    async def disable(self, user_id: str, otp: str, client: ClientInfo) -> None:
         async with self._db.write() as session:
             user = await users_repo.get_by_id(session, user_id)
             if user is None or not user.tfa_secret:
@@ -56,3 +61,5 @@ class TfaService:
             if step is None or not await users_repo.claim_tfa_step(session, user_id, step):
                 raise InvalidOtpError()
             await users_repo.update_values(session, user_id, tfa_secret=None, tfa_last_step=None)
+            entry = self._audit.entry(AuditAction.TFA_DISABLED, client, user=user_id)
+            await self._audit.record_in(session, entry)

@@ -14,7 +14,6 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,13 +21,11 @@ from app.accountability import Accountability
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
-from app.db.integrity import is_foreign_key_violation, unique_field
 from app.db.models import File, User
 from app.errors import (
     FailedValidationError,
     ForbiddenError,
     InvalidPayloadError,
-    RecordNotUniqueError,
 )
 from app.permissions.access import Access, Rule
 from app.permissions.collections import USERS
@@ -37,6 +34,7 @@ from app.repositories import sessions as sessions_repo
 from app.security.passwords import PasswordHasher
 from app.security.tokens import hash_token
 from app.services.admin_guard import keeps_an_admin
+from app.services.audit import AuditAction, AuditLog
 from app.services.items import ItemReader
 from app.services.password_policy import check_password_policy
 from app.services.payloads import (
@@ -93,10 +91,12 @@ class UsersService(ItemReader[User]):
         clock: Clock,
         hasher: PasswordHasher,
         roles: RolesService,
+        audit: AuditLog,
     ) -> None:
         super().__init__(db, settings, clock)
         self._hasher = hasher
         self._roles = roles
+        self._audit = audit
         roles.users_writer = self
 
     async def access_for(self, accountability: Accountability) -> Access:
@@ -119,7 +119,7 @@ class UsersService(ItemReader[User]):
 
     async def create_many(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
         rule = access.require(self.collection.name, "create")
-        self._check_batch(items)
+        self.check_batch(items)
         prepared = [await self._prepare(access, rule, item, creating=True) for item in items]
         async with self._db.write() as session:
             return [await self._insert(session, access, rule, item) for item in prepared]
@@ -128,7 +128,7 @@ class UsersService(ItemReader[User]):
         self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
     ) -> list[str]:
         ids = list(dict.fromkeys(ids))
-        self._check_batch(ids)
+        self.check_batch(ids)
         rule = access.require(self.collection.name, "update")
         prepared = await self._prepare(access, rule, data, creating=False)
         async with self._db.write() as session, keeps_an_admin(session):
@@ -137,7 +137,7 @@ class UsersService(ItemReader[User]):
 
     async def update_batch(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
         """Each item carries its own id; all of them commit, or none."""
-        self._check_batch(items)
+        self.check_batch(items)
         rule = access.require(self.collection.name, "update")
         plans: list[tuple[str, PreparedUser]] = []
         for item in items:
@@ -161,7 +161,7 @@ class UsersService(ItemReader[User]):
 
     async def delete_many(self, access: Access, ids: Sequence[str]) -> list[str]:
         ids = list(dict.fromkeys(ids))
-        self._check_batch(ids)
+        self.check_batch(ids)
         rule = access.require(self.collection.name, "delete")
         async with self._db.write() as session, keeps_an_admin(session):
             await self.require_rows(session, access, rule, ids)
@@ -198,7 +198,7 @@ class UsersService(ItemReader[User]):
             values["avatar"] = await self._file_reference(session, prepared.avatar)
         user = User(**values)
         session.add(user)
-        await self._flush(session)
+        await self.write(session)
         await self.check_validation(session, access, rule, [user.id])
         return user.id
 
@@ -217,17 +217,26 @@ class UsersService(ItemReader[User]):
         if prepared.has_avatar:
             values["avatar"] = await self._file_reference(session, prepared.avatar)
         if values:
-            await session.exec(update(User).where(col(User.id).in_(ids)).values(**values))
-            await self._flush(session)
+            await self.write(session, update(User).where(col(User.id).in_(ids)).values(**values))
         await self.check_validation(session, access, rule, ids)
         if prepared.ends_sessions:
             await sessions_repo.delete_for_users_except(session, ids, access.accountability.session)
+        if "password" in values:
+            for user_id in ids:
+                entry = self._audit.entry(
+                    AuditAction.PASSWORD_CHANGED,
+                    access.accountability.client,
+                    user=access.accountability.user,
+                    item=user_id,
+                )
+                await self._audit.record_in(session, entry)
 
     async def _prepare(
         self, access: Access, rule: Rule, data: Mapping[str, Any], *, creating: bool
     ) -> PreparedUser:
+        check_fields(rule, data, USER_FIELDS)
+        # Presets fill what the caller left out, after the field check (as Directus does).
         payload = with_presets(rule, data) if creating else dict(data)
-        check_fields(rule, payload, USER_FIELDS)
         if not creating and "id" in payload:
             raise InvalidPayloadError('"id" cannot be changed')
         if "tfa_secret" in payload and not (access.is_admin and payload["tfa_secret"] is None):
@@ -300,24 +309,8 @@ class UsersService(ItemReader[User]):
         if not row.storage or not row.filename_download:
             raise FailedValidationError("avatar", "storage and filename_download are required.")
         session.add(row)
-        await self._flush(session)
+        await self.write(session)
         return row.id
-
-    async def _flush(self, session: AsyncSession) -> None:
-        try:
-            await session.flush()
-        except IntegrityError as error:
-            if is_foreign_key_violation(error):
-                raise InvalidPayloadError("A referenced item does not exist") from None
-            raise RecordNotUniqueError(
-                unique_field(error) or "email", self.collection.name
-            ) from None
-
-    def _check_batch(self, items: Sequence[object]) -> None:
-        if len(items) > self._settings.max_batch_mutation:
-            raise InvalidPayloadError(
-                f"A batch may hold at most {self._settings.max_batch_mutation} items"
-            )
 
 
 def valid_email(value: Any) -> str | None:

@@ -1,0 +1,62 @@
+"""ASGI middleware: the per-IP rate limit and the security headers on every response."""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import RequestsExceededError
+from app.http.errors import error_response
+from app.http.request_tokens import client_ip
+from app.security.rate_limits import RateLimits
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+class RateLimitMiddleware:
+    """RATE_LIMITER_*: every request of an IP counts; past the budget, 429 with Retry-After."""
+
+    def __init__(self, app: ASGIApp, limits: RateLimits, trust_proxy: bool) -> None:
+        self.app = app
+        self.limits = limits
+        self.trust_proxy = trust_proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.limits.enabled:
+            ip = client_ip(HTTPConnection(scope), self.trust_proxy)
+            try:
+                await self.limits.hit_request(ip)
+            except RequestsExceededError as error:
+                await error_response(error)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, https: bool) -> None:
+        self.app = app
+        self.headers = dict(SECURITY_HEADERS)
+        if https:
+            self.headers["Strict-Transport-Security"] = HSTS
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
