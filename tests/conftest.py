@@ -20,6 +20,7 @@ from app.security.tokens import hash_token
 from app.services.bootstrap import bootstrap
 from app.services.container import Services
 from tests import databases
+from tests.leaks import assert_no_leak
 from tests.mail_server import Inbox, start_smtp
 
 ADMIN_EMAIL = "admin@example.com"
@@ -111,7 +112,11 @@ def services(app: Starlette) -> Services:
 @pytest.fixture
 async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5555))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://testserver",
+        event_hooks={"response": [assert_no_leak]},
+    ) as http:
         yield http
 
 
