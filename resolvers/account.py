@@ -13,7 +13,8 @@ class AccountMutation:
     async def auth_password_request(
         self, info: Info, email: str, reset_url: str | None = strawberry.UNSET
     ) -> bool | None:
-        await info.context.services.flows.request_password_reset(email, reset_url or None)
+        client = info.context.accountability.client
+        await info.context.services.flows.request_password_reset(email, reset_url or None, client)
         return True
 
     @strawberry.mutation
@@ -32,7 +33,8 @@ class AccountMutation:
 
     @strawberry.mutation
     async def users_invite_accept(self, info: Info, token: str, password: str) -> bool | None:
-        await info.context.services.flows.accept_invite(token, password)
+        client = info.context.accountability.client
+        await info.context.services.flows.accept_invite(token, password, client)
         return True
 
     @strawberry.mutation
@@ -46,11 +48,17 @@ class AccountMutation:
         last_name: str | None = strawberry.UNSET,
     ) -> bool | None:
         await info.context.services.flows.register(
-            email, password, verification_url or None, first_name or None, last_name or None
+            email,
+            password,
+            verification_url or None,
+            first_name or None,
+            last_name or None,
+            info.context.accountability.client,
         )
         return True
 
     @strawberry.mutation
     async def users_register_verify(self, info: Info, token: str) -> bool | None:
-        await info.context.services.flows.verify_registration(token)
+        client = info.context.accountability.client
+        await info.context.services.flows.verify_registration(token, client)
         return True

@@ -20,7 +20,8 @@ class TfaMutation:
         user = info.context.accountability.user
         if user is None:
             return None
-        secret, url = await info.context.services.tfa.generate(user, password)
+        client = info.context.accountability.client
+        secret, url = await info.context.services.tfa.generate(user, password, client)
         return TfaGenerateData(secret=secret, otpauth_url=url)
 
     @strawberry.mutation

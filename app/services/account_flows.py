@@ -33,6 +33,7 @@ from app.repositories import sessions as sessions_repo
 from app.repositories import settings as settings_repo
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
+from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, password_fingerprint
 from app.services.audit import AuditAction, AuditLog
 from app.services.password_policy import check_password_policy
@@ -72,6 +73,7 @@ class AccountFlows:
         tokens: TokenService,
         mailer: Mailer,
         audit: AuditLog,
+        rate_limits: RateLimits,
     ) -> None:
         self._db = db
         self._settings = settings
@@ -80,10 +82,14 @@ class AccountFlows:
         self._tokens = tokens
         self._mailer = mailer
         self._audit = audit
+        self._rate_limits = rate_limits
 
     # Password reset --------------------------------------------------------------------
 
-    async def request_password_reset(self, email: str, reset_url: str | None) -> None:
+    async def request_password_reset(
+        self, email: str, reset_url: str | None, client: ClientInfo
+    ) -> None:
+        await self._rate_limits.hit_auth(client.ip)
         base = self._link_base(
             reset_url, self._settings.password_reset_url_allow_list, "/admin/reset-password"
         )
@@ -110,6 +116,7 @@ class AccountFlows:
             )
 
     async def reset_password(self, token: str, password: str, client: ClientInfo) -> None:
+        await self._rate_limits.hit_auth(client.ip)
         try:
             claims = self._tokens.decode_scoped(token, RESET_SCOPE)
         except InvalidTokenError:
@@ -162,7 +169,8 @@ class AccountFlows:
             values={"url": with_token(base, token), "email": address, "project_name": project},
         )
 
-    async def accept_invite(self, token: str, password: str) -> None:
+    async def accept_invite(self, token: str, password: str, client: ClientInfo) -> None:
+        await self._rate_limits.hit_auth(client.ip)
         claims = self._tokens.decode_scoped(token, INVITE_SCOPE)
         await check_password_policy(self._db, password)
         hashed = await self._hasher.hash(password)
@@ -181,7 +189,9 @@ class AccountFlows:
         verification_url: str | None,
         first_name: str | None,
         last_name: str | None,
+        client: ClientInfo,
     ) -> None:
+        await self._rate_limits.hit_auth(client.ip)
         base = self._link_base(
             verification_url,
             self._settings.user_register_url_allow_list,
@@ -234,7 +244,8 @@ class AccountFlows:
                     },
                 )
 
-    async def verify_registration(self, token: str) -> None:
+    async def verify_registration(self, token: str, client: ClientInfo) -> None:
+        await self._rate_limits.hit_auth(client.ip)
         claims = self._tokens.decode_scoped(token, REGISTRATION_SCOPE)
         async with self._db.write() as session:
             user = await users_repo.get_by_email(session, str(claims.get("email", "")))

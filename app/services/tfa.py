@@ -10,18 +10,30 @@ from app.repositories import settings as settings_repo
 from app.repositories import users as users_repo
 from app.security import totp
 from app.security.passwords import PasswordHasher
+from app.security.rate_limits import RateLimits
 from app.services.audit import AuditAction, AuditLog
 
 
 class TfaService:
-    def __init__(self, db: Database, clock: Clock, hasher: PasswordHasher, audit: AuditLog) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        hasher: PasswordHasher,
+        audit: AuditLog,
+        rate_limits: RateLimits,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._hasher = hasher
         self._audit = audit
+        self._rate_limits = rate_limits
 
-    async def generate(self, user_id: str, password: str | None) -> tuple[str, str]:
+    async def generate(
+        self, user_id: str, password: str | None, client: ClientInfo
+    ) -> tuple[str, str]:
         """A new secret and its otpauth:// URL; nothing is stored until enable."""
+        await self._rate_limits.hit_auth(client.ip)
         async with self._db.read() as session:
             user = await users_repo.get_by_id(session, user_id)
             settings = await settings_repo.get(session)
@@ -39,6 +51,7 @@ class TfaService:
         return secret, totp.provisioning_uri(secret, user.email or user.id, project)
 
     async def enable(self, user_id: str, otp: str, secret: str, client: ClientInfo) -> None:
+        await self._rate_limits.hit_auth(client.ip)
         step = totp.matching_step(secret, otp, self._clock.now())
         if step is None:
             raise InvalidPayloadError('"otp" is invalid')
@@ -53,6 +66,7 @@ class TfaService:
             await self._audit.record_in(session, entry)
 
     async def disable(self, user_id: str, otp: str, client: ClientInfo) -> None:
+        await self._rate_limits.hit_auth(client.ip)
         async with self._db.write() as session:
             user = await users_repo.get_by_id(session, user_id)
             if user is None or not user.tfa_secret:
