@@ -20,6 +20,7 @@ from app.db.engine import Database, create_engine
 from app.errors import InternalServerError
 from app.http.errors import error_response
 from app.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
+from app.http.rest.routes import rest_routes
 from app.logging_setup import configure_logging
 from app.services.container import Services
 from resolvers.extensions import DocumentLimits
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await database.dispose()
 
     app = Starlette(
-        routes=[Route("/graphql/system", graphql, methods=["GET", "POST"])],
+        routes=[Route("/graphql/system", graphql, methods=["GET", "POST"]), *rest_routes()],
         middleware=_middleware(settings, services),
         exception_handlers={HTTPException: _not_found, Exception: _unexpected},
         lifespan=lifespan,

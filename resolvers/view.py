@@ -18,8 +18,8 @@ from app.errors import (
     DirectusError,
     InvalidPayloadError,
     MethodNotAllowedError,
-    PayloadTooLargeError,
 )
+from app.http.body import read_body
 from app.http.errors import error_response
 from app.http.request_tokens import access_token_of, client_of
 from app.services.container import Services
@@ -38,28 +38,13 @@ class DirectusGraphQL(GraphQL[Context, None]):
             return
         request = Request(scope, receive=receive)
         try:
-            await self._read_body(request)
+            await read_body(request, self.services.settings.max_payload_size)
             response = await self.run(request)
         except DirectusError as error:
             response = error_response(error)
         except HTTPException as error:
             response = error_response(_coded_http_error(error))
         await response(scope, receive, send)
-
-    async def _read_body(self, request: Request) -> None:
-        """Reads the body once, refusing more than MAX_PAYLOAD_SIZE bytes."""
-        limit = self.services.settings.max_payload_size
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLargeError()
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLargeError()
-            chunks.append(chunk)
-        request._body = b"".join(chunks)
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = super().decode_json(data)

@@ -112,3 +112,23 @@ async def count_failure(session: AsyncSession, user_id: str) -> int:
 
 async def clear_failures(session: AsyncSession, user_id: str) -> None:
     await update_values(session, user_id, failed_login_attempts=0, locked_until=None)
+
+
+async def update_if(
+    session: AsyncSession,
+    user_id: str,
+    *,
+    expect_status: str,
+    expect_password: str | object | None = ...,
+    **values: Any,
+) -> bool:
+    """Updates only while the row still has that status (and password hash, when given);
+    false when a concurrent request changed it first. Single-use tokens rely on this."""
+    conditions = [col(User.id) == user_id, col(User.status) == expect_status]
+    if expect_password is not ...:
+        column = col(User.password)
+        conditions.append(
+            column.is_(None) if expect_password is None else column == expect_password
+        )
+    result = await session.exec(update(User).where(*conditions).values(**values))
+    return bool(result.rowcount == 1)

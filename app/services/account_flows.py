@@ -132,7 +132,14 @@ class AccountFlows:
                 or claims.get("hash") != password_fingerprint(user.password)
             ):
                 raise ForbiddenError()
-            await users_repo.update_values(session, user.id, password=hashed)
+            if not await users_repo.update_if(
+                session,
+                user.id,
+                expect_status="active",
+                expect_password=user.password,
+                password=hashed,
+            ):
+                raise ForbiddenError()  # a concurrent use of the same token came first
             await sessions_repo.delete_for_user(session, user.id)
             entry = self._audit.entry(AuditAction.PASSWORD_RESET, client, user=user.id)
             await self._audit.record_in(session, entry)
@@ -178,7 +185,10 @@ class AccountFlows:
             user = await users_repo.get_by_email(session, str(claims.get("email", "")))
             if user is None or user.status != "invited":
                 raise InvalidInviteError()
-            await users_repo.update_values(session, user.id, password=hashed, status="active")
+            if not await users_repo.update_if(
+                session, user.id, expect_status="invited", password=hashed, status="active"
+            ):
+                raise InvalidInviteError()
 
     # Registration ----------------------------------------------------------------------
 
@@ -251,7 +261,10 @@ class AccountFlows:
             user = await users_repo.get_by_email(session, str(claims.get("email", "")))
             if user is None or user.status != "unverified":
                 raise InvalidPayloadError("This registration can't be verified")
-            await users_repo.update_values(session, user.id, status="active")
+            if not await users_repo.update_if(
+                session, user.id, expect_status="unverified", status="active"
+            ):
+                raise InvalidPayloadError("This registration can't be verified")
 
     # Helpers ---------------------------------------------------------------------------
 

@@ -8,23 +8,24 @@ from typing import Any, NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
+from app.permissions.concealed import conceal as conceal_value
+from app.permissions.concealed import iso_instant
+
 Hash = NewType("Hash", str)
 JSON = NewType("JSON", object)
 Date = NewType("Date", str)
 GraphQLBigInt = NewType("GraphQLBigInt", int)
 GraphQLStringOrFloat = NewType("GraphQLStringOrFloat", object)
 
-CONCEALED = "**********"
-
 
 def conceal(value: str | None) -> Hash | None:
-    """The one place where stored secrets become their public form."""
-    return None if value is None else Hash(CONCEALED)
+    masked = conceal_value(value)
+    return None if masked is None else Hash(masked)
 
 
 def iso_date(value: datetime | None) -> Date | None:
-    """UTC instants as Directus writes them: ISO 8601 with a Z."""
-    return None if value is None else Date(value.isoformat().replace("+00:00", "Z"))
+    text = iso_instant(value)
+    return None if text is None else Date(text)
 
 
 def _parse_big_int(value: Any) -> int:

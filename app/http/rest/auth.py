@@ -1,0 +1,102 @@
+"""/auth: login, refresh, logout, password reset, providers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from app.errors import InvalidPayloadError
+from app.http.cookies import clear_auth_cookies, deliver_tokens
+from app.http.request_tokens import presented_session
+from app.http.rest.context import RestContext, data, endpoint, text_field
+from app.services.auth import AuthMode, IssuedTokens
+
+
+def _mode(body: dict[str, Any] | Any) -> AuthMode:
+    raw = body.get("mode") or "json"
+    try:
+        return AuthMode(raw)
+    except ValueError:
+        raise InvalidPayloadError('"mode" has to be json, cookie or session') from None
+
+
+def _tokens_answer(ctx: RestContext, issued: IssuedTokens) -> JSONResponse:
+    shown = deliver_tokens(ctx.response, ctx.services.settings, issued)
+    payload: dict[str, Any] = {"expires": shown.expires_ms}
+    if shown.mode is not AuthMode.SESSION:
+        payload["access_token"] = shown.access_token
+    if shown.refresh_token is not None:
+        payload["refresh_token"] = shown.refresh_token
+    return data(payload)
+
+
+@endpoint
+async def login(ctx: RestContext) -> Response:
+    body = await ctx.object_body()
+    issued = await ctx.services.auth.login(
+        email=text_field(body, "email") or "",
+        password=text_field(body, "password") or "",
+        mode=_mode(body),
+        otp=text_field(body, "otp", required=False),
+        client=ctx.accountability.client,
+    )
+    return _tokens_answer(ctx, issued)
+
+
+@endpoint
+async def refresh(ctx: RestContext) -> Response:
+    body = await ctx.object_body()
+    mode = _mode(body)
+    presented = presented_session(
+        ctx.request,
+        ctx.services.settings,
+        ctx.services.auth,
+        mode,
+        text_field(body, "refresh_token", required=False),
+    )
+    issued = await ctx.services.auth.refresh(
+        presented=presented, mode=mode, client=ctx.accountability.client
+    )
+    return _tokens_answer(ctx, issued)
+
+
+@endpoint
+async def logout(ctx: RestContext) -> None:
+    body = await ctx.object_body()
+    mode = _mode(body)
+    presented = presented_session(
+        ctx.request,
+        ctx.services.settings,
+        ctx.services.auth,
+        mode,
+        text_field(body, "refresh_token", required=False),
+    )
+    await ctx.services.auth.logout(presented=presented)
+    clear_auth_cookies(ctx.response, ctx.services.settings, mode)
+
+
+@endpoint
+async def password_request(ctx: RestContext) -> None:
+    body = await ctx.object_body()
+    await ctx.services.flows.request_password_reset(
+        text_field(body, "email") or "",
+        text_field(body, "reset_url", required=False),
+        ctx.accountability.client,
+    )
+
+
+@endpoint
+async def password_reset(ctx: RestContext) -> None:
+    body = await ctx.object_body()
+    await ctx.services.flows.reset_password(
+        text_field(body, "token") or "",
+        text_field(body, "password") or "",
+        ctx.accountability.client,
+    )
+
+
+@endpoint
+async def providers(ctx: RestContext) -> JSONResponse:
+    """No single sign-on providers are configured yet: only the default login."""
+    return data([], {"disableDefault": False})

@@ -1,0 +1,85 @@
+"""Per-request state of a REST call, and the wrapper that turns coded errors into answers."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from app.accountability import Accountability
+from app.errors import DirectusError, InvalidPayloadError
+from app.http.body import read_json
+from app.http.errors import error_response
+from app.http.request_tokens import access_token_of, client_of
+from app.permissions.access import Access
+from app.services.container import Services
+
+
+@dataclass
+class RestContext:
+    request: Request
+    services: Services
+    accountability: Accountability
+    response: Response = field(default_factory=Response)
+    _access: Access | None = None
+
+    async def access(self) -> Access:
+        if self._access is None:
+            self._access = await self.services.users.access_for(self.accountability)
+        return self._access
+
+    async def body(self) -> Any:
+        return await read_json(self.request, self.services.settings.max_payload_size)
+
+    async def object_body(self) -> Mapping[str, Any]:
+        body = await self.body()
+        if body is None:
+            return {}
+        if not isinstance(body, Mapping):
+            raise InvalidPayloadError("The request body has to be a JSON object")
+        return body
+
+
+Handler = Callable[[RestContext], Awaitable[Response | Any]]
+
+
+def data(payload: Any, extra: Mapping[str, Any] | None = None) -> JSONResponse:
+    return JSONResponse({"data": payload, **(extra or {})})
+
+
+def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """Authenticates, runs the handler, and answers {"data": …}, 204, or a coded error."""
+
+    async def run(request: Request) -> Response:
+        services: Services = request.app.state.services
+        settings = services.settings
+        try:
+            token = access_token_of(request, settings.session_cookie_name)
+            client = client_of(request, settings.ip_trust_proxy)
+            accountability = await services.authenticator.authenticate(token, client)
+            context = RestContext(request, services, accountability)
+            result = await handler(context)
+        except DirectusError as error:
+            return error_response(error)
+        response = result if isinstance(result, Response) else Response(status_code=204)
+        # Cookies a handler set on the context's response travel with the answer.
+        response.raw_headers.extend(
+            (name, value) for name, value in context.response.raw_headers if name == b"set-cookie"
+        )
+        return response
+
+    return run
+
+
+def text_field(body: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise InvalidPayloadError(f'"{name}" is required')
+        return None
+    if not isinstance(value, str):
+        raise InvalidPayloadError(f'"{name}" has to be a string')
+    return value

@@ -1,0 +1,38 @@
+"""The REST routes, by path."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from app.http.rest import auth, server, users
+
+
+def rest_routes() -> list[BaseRoute]:
+    return [
+        Route("/auth", auth.providers, methods=["GET"]),
+        Route("/auth/login", auth.login, methods=["POST"]),
+        Route("/auth/refresh", auth.refresh, methods=["POST"]),
+        Route("/auth/logout", auth.logout, methods=["POST"]),
+        Route("/auth/password/request", auth.password_request, methods=["POST"]),
+        Route("/auth/password/reset", auth.password_reset, methods=["POST"]),
+        Route("/users/me", users.read_me, methods=["GET"]),
+        Route("/users/me", users.update_me, methods=["PATCH"]),
+        Route("/users/me/tfa/generate", users.tfa_generate, methods=["POST"]),
+        Route("/users/me/tfa/enable", users.tfa_enable, methods=["POST"]),
+        Route("/users/me/tfa/disable", users.tfa_disable, methods=["POST"]),
+        Route("/users/invite", users.invite, methods=["POST"]),
+        Route("/users/invite/accept", users.accept_invite, methods=["POST"]),
+        Route("/users/register", users.register, methods=["POST"]),
+        Route("/users/register/verify", users.verify_registration, methods=["POST"]),
+        Route("/users/register/verify-email", users.verify_registration, methods=["GET"]),
+        Route("/users", users.list_users, methods=["GET"]),
+        Route("/users", users.search_users, methods=["SEARCH"]),
+        Route("/users", users.create_users, methods=["POST"]),
+        Route("/users", users.update_users, methods=["PATCH"]),
+        Route("/users", users.delete_users, methods=["DELETE"]),
+        Route("/users/{id}", users.read_user, methods=["GET"]),
+        Route("/users/{id}", users.update_user, methods=["PATCH"]),
+        Route("/users/{id}", users.delete_user, methods=["DELETE"]),
+        Route("/server/ping", server.ping, methods=["GET"]),
+        Route("/server/health", server.health, methods=["GET"]),
+    ]

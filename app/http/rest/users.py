@@ -1,0 +1,247 @@
+"""/users: the collection, items, me, invitations, registration and two-factor."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from app.db.models import User
+from app.errors import InvalidPayloadError
+from app.http.rest.context import RestContext, data, endpoint, text_field
+from app.http.rest.fields import FieldTree, check_readable, field_tree, shape
+from app.http.rest.query import RestQuery, parse_query, query_from_body
+from app.permissions.access import Access
+from app.permissions.collections import FILES, ROLES, USERS
+from app.repositories import items as items_repo
+from app.services.queries import ItemQuery, where_clause
+
+
+async def _shaped(
+    ctx: RestContext, access: Access, rows: Sequence[User], tree: FieldTree
+) -> list[dict[str, Any]]:
+    """Users as JSON, with requested roles and avatars loaded in one query each."""
+    related: dict[str, dict[str, Any]] = {}
+    readers = {"role": (ctx.services.roles, ROLES), "avatar": (ctx.services.files, FILES)}
+    for name, child in tree.nested.items():
+        reader, collection = readers[name]
+        ids = sorted({str(getattr(row, name)) for row in rows if getattr(row, name)})
+        found = await reader.readable_by_ids(access, ids)  # type: ignore[attr-defined]
+        related[name] = {
+            str(item.id): shape(collection, item, child, {}) for item in found if item is not None
+        }
+    return [shape(USERS, row, tree, related) for row in rows]
+
+
+async def _read(ctx: RestContext, query: RestQuery) -> JSONResponse:
+    access = await ctx.access()
+    tree = field_tree(USERS, query.fields)
+    check_readable(access, USERS, tree)
+    users = ctx.services.users
+    rows = await users.read_many(access, query.items, set(tree.own))
+    meta = await _meta(ctx, access, query) if query.meta else None
+    return data(await _shaped(ctx, access, rows, tree), {"meta": meta} if meta else None)
+
+
+async def _meta(ctx: RestContext, access: Access, query: RestQuery) -> dict[str, int]:
+    rule = access.require(USERS.name, "read")
+    variables = ctx.services.users.variables(access)
+    wanted = set(query.meta)
+    meta: dict[str, int] = {}
+    async with ctx.services.db.read() as session:
+        if wanted & {"*", "total_count"}:
+            total = where_clause(USERS, ItemQuery(), rule, variables)
+            meta["total_count"] = await items_repo.count_where(session, USERS, total)
+        if wanted & {"*", "filter_count"}:
+            filtered = where_clause(USERS, query.items, rule, variables)
+            meta["filter_count"] = await items_repo.count_where(session, USERS, filtered)
+    return meta
+
+
+async def _answer_items(ctx: RestContext, ids: list[str], *, many: bool) -> JSONResponse:
+    """Written items as the caller may read them, in the order written."""
+    query = parse_query(ctx.request.query_params)
+    access = await ctx.access()
+    tree = field_tree(USERS, query.fields)
+    check_readable(access, USERS, tree)
+    rows = await ctx.services.users.read_ids(access, ids, set(tree.own))
+    shaped = await _shaped(ctx, access, rows, tree)
+    if many:
+        return data(shaped)
+    return data(shaped[0] if shaped else None)
+
+
+def _keys(body: Any) -> list[str]:
+    keys = body if isinstance(body, list) else (body or {}).get("keys")
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise InvalidPayloadError('Send a list of ids, or {"keys": [...]}')
+    return keys
+
+
+@endpoint
+async def list_users(ctx: RestContext) -> JSONResponse:
+    return await _read(ctx, parse_query(ctx.request.query_params))
+
+
+@endpoint
+async def search_users(ctx: RestContext) -> JSONResponse:
+    return await _read(ctx, query_from_body(await ctx.body()))
+
+
+@endpoint
+async def create_users(ctx: RestContext) -> JSONResponse:
+    body = await ctx.body()
+    many = isinstance(body, list)
+    items = body if many else [body]
+    if not all(isinstance(item, Mapping) for item in items):
+        raise InvalidPayloadError("Send a user object or a list of them")
+    ids = await ctx.services.users.create_many(await ctx.access(), items)
+    return await _answer_items(ctx, ids, many=many)
+
+
+@endpoint
+async def update_users(ctx: RestContext) -> JSONResponse:
+    """PATCH /users: {"keys": [...], "data": {...}}, or a list of items carrying their ids."""
+    body = await ctx.body()
+    access = await ctx.access()
+    if isinstance(body, list):
+        ids = await ctx.services.users.update_batch(access, body)
+    else:
+        changes = (body or {}).get("data")
+        if not isinstance(changes, Mapping):
+            raise InvalidPayloadError('"data" has to be an object')
+        ids = await ctx.services.users.update_many(access, _keys(body), changes)
+    return await _answer_items(ctx, ids, many=True)
+
+
+@endpoint
+async def delete_users(ctx: RestContext) -> None:
+    await ctx.services.users.delete_many(await ctx.access(), _keys(await ctx.body()))
+
+
+@endpoint
+async def read_user(ctx: RestContext) -> JSONResponse:
+    user_id = str(ctx.request.path_params["id"])
+    query = parse_query(ctx.request.query_params)
+    access = await ctx.access()
+    tree = field_tree(USERS, query.fields)
+    check_readable(access, USERS, tree)
+    row = await ctx.services.users.read_one(access, user_id, set(tree.own))
+    return data((await _shaped(ctx, access, [row], tree))[0])
+
+
+@endpoint
+async def update_user(ctx: RestContext) -> JSONResponse:
+    user_id = str(ctx.request.path_params["id"])
+    await ctx.services.users.update_many(await ctx.access(), [user_id], await ctx.object_body())
+    return await _answer_items(ctx, [user_id], many=False)
+
+
+@endpoint
+async def delete_user(ctx: RestContext) -> None:
+    await ctx.services.users.delete_many(await ctx.access(), [str(ctx.request.path_params["id"])])
+
+
+@endpoint
+async def read_me(ctx: RestContext) -> JSONResponse:
+    user_id = ctx.accountability.user
+    if user_id is None:
+        return data(None)
+    query = parse_query(ctx.request.query_params)
+    access = await ctx.access()
+    tree = field_tree(USERS, query.fields)
+    check_readable(access, USERS, tree)
+    row = await ctx.services.users.read_one(access, user_id, set(tree.own))
+    return data((await _shaped(ctx, access, [row], tree))[0])
+
+
+@endpoint
+async def update_me(ctx: RestContext) -> Response:
+    if ctx.accountability.user is None:
+        return data(None)
+    user_id = await ctx.services.users.update_me(await ctx.access(), await ctx.object_body())
+    return await _answer_items(ctx, [user_id], many=False)
+
+
+@endpoint
+async def invite(ctx: RestContext) -> None:
+    body = await ctx.object_body()
+    await ctx.services.flows.invite(
+        await ctx.access(),
+        text_field(body, "email") or "",
+        text_field(body, "role") or "",
+        text_field(body, "invite_url", required=False),
+    )
+
+
+@endpoint
+async def accept_invite(ctx: RestContext) -> None:
+    body = await ctx.object_body()
+    await ctx.services.flows.accept_invite(
+        text_field(body, "token") or "",
+        text_field(body, "password") or "",
+        ctx.accountability.client,
+    )
+
+
+@endpoint
+async def register(ctx: RestContext) -> None:
+    body = await ctx.object_body()
+    await ctx.services.flows.register(
+        text_field(body, "email") or "",
+        text_field(body, "password") or "",
+        text_field(body, "verification_url", required=False),
+        text_field(body, "first_name", required=False),
+        text_field(body, "last_name", required=False),
+        ctx.accountability.client,
+    )
+
+
+@endpoint
+async def verify_registration(ctx: RestContext) -> None:
+    """POST {"token"} or GET ?token= (the link of the verification mail)."""
+    if ctx.request.method == "GET":
+        token = ctx.request.query_params.get("token") or ""
+    else:
+        token = text_field(await ctx.object_body(), "token") or ""
+    await ctx.services.flows.verify_registration(token, ctx.accountability.client)
+
+
+@endpoint
+async def tfa_generate(ctx: RestContext) -> JSONResponse:
+    user_id = ctx.accountability.user
+    if user_id is None:
+        return data(None)
+    body = await ctx.object_body()
+    secret, url = await ctx.services.tfa.generate(
+        user_id, text_field(body, "password", required=False), ctx.accountability.client
+    )
+    return data({"secret": secret, "otpauth_url": url})
+
+
+@endpoint
+async def tfa_enable(ctx: RestContext) -> Response | None:
+    user_id = ctx.accountability.user
+    if user_id is None:
+        return data(None)
+    body = await ctx.object_body()
+    await ctx.services.tfa.enable(
+        user_id,
+        text_field(body, "otp") or "",
+        text_field(body, "secret") or "",
+        ctx.accountability.client,
+    )
+    return None
+
+
+@endpoint
+async def tfa_disable(ctx: RestContext) -> Response | None:
+    user_id = ctx.accountability.user
+    if user_id is None:
+        return data(None)
+    body = await ctx.object_body()
+    await ctx.services.tfa.disable(
+        user_id, text_field(body, "otp") or "", ctx.accountability.client
+    )
+    return None
