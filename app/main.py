@@ -25,6 +25,7 @@ from app.logging_setup import configure_logging
 from app.services.container import Services
 from resolvers.extensions import DocumentLimits
 from resolvers.schema import build_schema
+from resolvers.schema import schema_sdl as _schema_sdl
 from resolvers.view import DirectusGraphQL
 
 logger = logging.getLogger("app")
@@ -99,3 +100,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     app.state.services = services
     return app
+
+
+def schema_sdl() -> str:
+    """The served schema as SDL, for `dauth schema export` (the composition root owns it)."""
+    return _schema_sdl()

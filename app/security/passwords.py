@@ -12,8 +12,19 @@ import secrets
 import anyio
 from passlib.context import CryptContext
 
+from app.config import Settings
+
 
 class PasswordHasher:
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PasswordHasher:
+        return cls(
+            memory_cost=settings.hash_memory_cost,
+            time_cost=settings.hash_time_cost,
+            parallelism=settings.hash_parallelism,
+            concurrency=settings.hash_concurrency,
+        )
+
     def __init__(
         self, *, memory_cost: int, time_cost: int, parallelism: int, concurrency: int
     ) -> None:

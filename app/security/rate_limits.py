@@ -34,7 +34,11 @@ class RateLimits:
         self.enabled = settings.rate_limiter_enabled
         self._storage: Storage | None = None
         if self.enabled:
-            storage = storage_from_string(storage_uri(settings))
+            # The project depends on redis-py; limits would reach for coredis by default.
+            options = (
+                {"implementation": "redispy"} if settings.rate_limiter_store == "redis" else {}
+            )
+            storage = storage_from_string(storage_uri(settings), **options)
             assert isinstance(storage, Storage)
             self._storage = storage
         self._limiter = MovingWindowRateLimiter(self._storage) if self._storage else None

@@ -48,12 +48,7 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Services:
-        hasher = PasswordHasher(
-            memory_cost=settings.hash_memory_cost,
-            time_cost=settings.hash_time_cost,
-            parallelism=settings.hash_parallelism,
-            concurrency=settings.hash_concurrency,
-        )
+        hasher = PasswordHasher.from_settings(settings)
         tokens = TokenService(settings.secret, clock)
         roles = RolesService(db, settings, clock)
         audit = AuditLog(db, clock)

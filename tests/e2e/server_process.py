@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,22 +31,42 @@ class RunningServer:
     log: Path
 
 
-def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_until_ready(
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    headers: Mapping[str, str] | None = None,
+) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
         try:
-            if httpx.get(f"{url}/graphql/system?query={{server_ping}}", timeout=1).is_success:
+            probe = httpx.get(
+                f"{url}/graphql/system?query={{server_ping}}", headers=headers, timeout=1
+            )
+            if probe.is_success:
                 return
         except httpx.TransportError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise RuntimeError(f"server did not start in time:\n{log.read_text()}")
 
 
 @contextmanager
-def running_server(workdir: Path, env: dict[str, str]) -> Iterator[RunningServer]:
-    """Bootstraps and serves from `workdir`, with only `env` on top of a clean environment."""
+def running_server(
+    workdir: Path,
+    env: dict[str, str],
+    *,
+    bootstrap: bool = True,
+    ready_headers: Mapping[str, str] | None = None,
+) -> Iterator[RunningServer]:
+    """Bootstraps and serves from `workdir`, with only `env` on top of a clean environment.
+
+    `bootstrap=False` serves a database another process already set up (one of several
+    instances); `ready_headers` go with the readiness probe (e.g. an X-Forwarded-For, so the
+    probe does not spend a rate-limit budget the test counts).
+    """
     port = free_port()
     full_env = {
         "PATH": os.environ.get("PATH", ""),
@@ -54,13 +74,15 @@ def running_server(workdir: Path, env: dict[str, str]) -> Iterator[RunningServer
         "PORT": str(port),
         **env,
     }
-    subprocess.run(
-        [str(BIN / "dauth"), "bootstrap"],
-        cwd=workdir,
-        env=full_env,
-        check=True,
-        capture_output=True,
-    )
+    if bootstrap:
+        subprocess.run(
+            [str(BIN / "dauth"), "bootstrap"],
+            cwd=workdir,
+            env=full_env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     log = workdir / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -68,7 +90,7 @@ def running_server(workdir: Path, env: dict[str, str]) -> Iterator[RunningServer
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_ready(url, process, log)
+        _wait_until_ready(url, process, log, ready_headers)
         yield RunningServer(url=url, process=process, log=log)
     finally:
         process.terminate()

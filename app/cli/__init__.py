@@ -1,0 +1,96 @@
+"""`dauth`: the command line for operators.
+
+  dauth bootstrap                                   create or migrate the database, first admin
+  dauth serve                                       serve the API on HOST:PORT
+  dauth users create --email E --password P [--role R]
+  dauth users passwd --email E --password P
+  dauth roles create --name N [--admin]
+  dauth schema export [--output FILE]
+  dauth import-directus --from <sqlite file | postgres URL>
+
+Settings come from the environment and .env, as for the server. Exit codes: 0 done,
+1 the operation was refused (the message says why), 2 bad usage or settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from app.cli import commands
+from app.config import ConfigError, load_settings
+from app.errors import DirectusError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dauth",
+        description="Operate a Directus-compatible users & auth server.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
+    commands_ = parser.add_subparsers(dest="command", required=True, metavar="command")
+    commands_.add_parser("bootstrap", help="create or migrate the database and the first admin")
+    commands_.add_parser("serve", help="serve the API on HOST:PORT with uvicorn")
+
+    users = commands_.add_parser("users", help="manage users").add_subparsers(
+        dest="action", required=True, metavar="action"
+    )
+    create = users.add_parser("create", help="create a user")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--role", help="role id or name")
+    passwd = users.add_parser("passwd", help="set a user's password")
+    passwd.add_argument("--email", required=True)
+    passwd.add_argument("--password", required=True)
+
+    roles = commands_.add_parser("roles", help="manage roles").add_subparsers(
+        dest="action", required=True, metavar="action"
+    )
+    role = roles.add_parser("create", help="create a role")
+    role.add_argument("--name", required=True)
+    role.add_argument("--admin", action="store_true", help="give the role admin access")
+
+    schema = commands_.add_parser("schema", help="the GraphQL schema").add_subparsers(
+        dest="action", required=True, metavar="action"
+    )
+    export = schema.add_parser("export", help="print the schema (SDL)")
+    export.add_argument("--output", help="write to this file instead of stdout")
+
+    importer = commands_.add_parser(
+        "import-directus", help="copy roles, users and permissions from a Directus database"
+    )
+    importer.add_argument("--from", dest="source", required=True, metavar="SOURCE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "schema":
+        return commands.export_schema(args.output)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    try:
+        if args.command == "bootstrap":
+            return asyncio.run(commands.run_bootstrap(settings))
+        if args.command == "serve":
+            return commands.serve(settings)
+        if args.command == "users" and args.action == "create":
+            return asyncio.run(commands.create_user(settings, args.email, args.password, args.role))
+        if args.command == "users" and args.action == "passwd":
+            return asyncio.run(commands.set_password(settings, args.email, args.password))
+        if args.command == "roles":
+            return asyncio.run(commands.create_role(settings, args.name, args.admin))
+        return asyncio.run(commands.run_import(settings, args.source))
+    except DirectusError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""The CLI's commands; each returns the process exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from app.cli.runtime import operator_access, services_for
+from app.config import Settings
+from app.db import migrate
+from app.db.engine import Database, create_engine
+from app.errors import InvalidPayloadError
+from app.repositories import users as users_repo
+from app.security.passwords import PasswordHasher
+from app.services.bootstrap import bootstrap
+from app.services.container import Services
+from app.services.directus_import import import_directus
+from app.services.queries import ItemQuery
+
+
+async def run_bootstrap(settings: Settings) -> int:
+    """Creates or upgrades the database, then the first admin when there is none."""
+    engine = create_engine(settings)
+    try:
+        await migrate.upgrade(engine)
+        report = await bootstrap(
+            Database(engine),
+            PasswordHasher.from_settings(settings),
+            settings.admin_email,
+            settings.admin_password,
+        )
+    finally:
+        await engine.dispose()
+    print(f"Database ready at revision {migrate.head_revision()}.")
+    if report.admin_created:
+        print(f"Created the first admin: {report.admin_email}")
+        if report.generated_password:
+            print(f"Generated admin password (shown once): {report.generated_password}")
+    return 0
+
+
+def serve(settings: Settings) -> int:
+    # Workers build their own settings: hand them the same secret, generated or not.
+    os.environ["SECRET"] = settings.secret
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+        access_log=False,
+    )
+    return 0
+
+
+async def create_user(settings: Settings, email: str, password: str, role: str | None) -> int:
+    async with services_for(settings) as services:
+        role_id = await _role_id(services, role) if role else None
+        data = {"email": email, "password": password, **({"role": role_id} if role_id else {})}
+        [user_id] = await services.users.create_many(operator_access(), [data])
+    print(f"Created user {email} ({user_id}).")
+    return 0
+
+
+async def set_password(settings: Settings, email: str, password: str) -> int:
+    async with services_for(settings) as services:
+        async with services.db.read() as session:
+            user = await users_repo.get_by_email(session, email)
+        if user is None:
+            raise InvalidPayloadError(f'No user has the email "{email}"')
+        await services.users.update_many(operator_access(), [user.id], {"password": password})
+    print(f"Password changed for {email}; their other sessions have ended.")
+    return 0
+
+
+async def create_role(settings: Settings, name: str, admin: bool) -> int:
+    async with services_for(settings) as services:
+        data = {"name": name, "admin_access": admin, "app_access": True}
+        [role_id] = await services.roles.create_many(operator_access(), [data])
+    print(f"Created role {name} ({role_id}).")
+    return 0
+
+
+async def _role_id(services: Services, role: str) -> str:
+    """A role given by id or by name."""
+    rows = await services.roles.read_many(
+        operator_access(),
+        ItemQuery(filter={"_or": [{"id": {"_eq": role}}, {"name": {"_eq": role}}]}, limit=2),
+        {"id", "name"},
+    )
+    if len(rows) != 1:
+        raise InvalidPayloadError(f'No single role is called "{role}"')
+    return rows[0].id
+
+
+def export_schema(output: str | None) -> int:
+    from app.main import schema_sdl
+
+    text = schema_sdl()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        print(f"Schema written to {output}.")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+async def run_import(settings: Settings, source: str) -> int:
+    async with services_for(settings) as services:
+        report = await import_directus(services, source)
+    print(report.summary())
+    return 0
