@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 
 import pyotp
+
+
+class _StoredTOTP(pyotp.TOTP):
+    """pyotp refuses secrets under 112 bits; secrets already stored (e.g. imported from
+    Directus) are honoured anyway — new ones are always 160 bits."""
+
+    def byte_secret(self) -> bytes:
+        secret = self.secret + "=" * (-len(self.secret) % 8)
+        return base64.b32decode(secret, casefold=True)
 
 
 def new_secret() -> str:
     return pyotp.random_base32()
 
 
-def matching_step(secret: str, code: str, at: datetime) -> int | None:
-    """The time step the code belongs to, or None; callers refuse a step used before."""
+def matching_step(secret: str, code: str, at: datetime, *, stored: bool = False) -> int | None:
+    """The time step the code belongs to, or None; callers refuse a step used before.
+
+    `stored` accepts an existing secret of any length; a secret being enabled must be
+    at least 112 bits."""
     try:
-        totp = pyotp.TOTP(secret)
+        totp = _StoredTOTP(secret) if stored else pyotp.TOTP(secret)
         if not code.isdigit() or not totp.verify(code, for_time=at, valid_window=0):
             return None
     except (ValueError, TypeError):

@@ -118,7 +118,7 @@ class AuthService:
             raise InvalidCredentialsError()
         step: int | None = None
         if user.tfa_secret:
-            step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now())
+            step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now(), stored=True)
             if step is None:
                 await self._guard.failed(user, client)
                 raise InvalidOtpError()

@@ -71,7 +71,7 @@ class TfaService:
             user = await users_repo.get_by_id(session, user_id)
             if user is None or not user.tfa_secret:
                 raise InvalidPayloadError("TFA is not enabled for this user")
-            step = totp.matching_step(user.tfa_secret, otp, self._clock.now())
+            step = totp.matching_step(user.tfa_secret, otp, self._clock.now(), stored=True)
             if step is None or not await users_repo.claim_tfa_step(session, user_id, step):
                 raise InvalidOtpError()
             await users_repo.update_values(session, user_id, tfa_secret=None, tfa_last_step=None)
