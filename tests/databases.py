@@ -75,6 +75,13 @@ def create_pg_database() -> str:
     return name
 
 
+def create_empty_pg_database() -> str:
+    """A fresh database with no tables, for migration tests."""
+    name = f"dauth_empty_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    run_sync(_pg_admin(f'CREATE DATABASE "{name}"'))
+    return name
+
+
 def drop_pg_database(name: str) -> None:
     run_sync(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
