@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8055"
     secret: str = ""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_style: Literal["pretty", "json"] = "pretty"
 
     admin_email: str = "admin@example.com"
     admin_password: str | None = None
@@ -129,6 +130,11 @@ class Settings(BaseSettings):
     password_reset_token_ttl: DurationMs = 86_400_000
 
     cors_origin: CommaList = []
+
+    @field_validator("log_level", "log_style", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("email_transport", mode="before")
     @classmethod

@@ -19,7 +19,11 @@ from app.config import Settings, load_settings
 from app.db.engine import Database, create_engine
 from app.errors import InternalServerError
 from app.http.errors import error_response
-from app.http.middleware import RateLimitMiddleware, SecurityHeadersMiddleware
+from app.http.middleware import (
+    AccessLogMiddleware,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.http.rest.routes import rest_routes
 from app.logging_setup import configure_logging
 from app.services.container import Services
@@ -48,6 +52,7 @@ async def _unexpected(_request: Request, exc: Exception) -> Response:
 def _middleware(settings: Settings, services: Services) -> list[Middleware]:
     """Outermost first: CORS answers preflights before anything counts them."""
     stack = [
+        Middleware(AccessLogMiddleware),
         Middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://")),
     ]
     if settings.cors_enabled:
@@ -73,7 +78,7 @@ def _middleware(settings: Settings, services: Services) -> list[Middleware]:
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
     settings = settings or load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_style)
     database = Database(create_engine(settings))
     services = Services.build(settings, clock or SystemClock(), database)
     limits = DocumentLimits(

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +78,33 @@ class SensitiveOnceRule(ValidationRule):
                     self._count(fragment.selection_set.selections, counts, depth + 1)
 
 
+class OperationLabel(SchemaExtension):
+    """Names the operation for the request log: its name, else its root fields."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        label = context.operation_name
+        if label is None and context.graphql_document is not None:
+            operation = next(
+                (
+                    definition
+                    for definition in context.graphql_document.definitions
+                    if isinstance(definition, OperationDefinitionNode)
+                ),
+                None,
+            )
+            if operation is not None:
+                label = ",".join(
+                    selection.name.value
+                    for selection in operation.selection_set.selections
+                    if isinstance(selection, FieldNode)
+                )
+        request = getattr(context.context, "request", None)
+        if request is not None and label:
+            request.state.graphql_operation = label[:200]
+        yield
+
+
 @dataclass(frozen=True)
 class DocumentLimits:
     token_limit: int = 5000
@@ -109,4 +136,4 @@ def extension_factories(limits: DocumentLimits) -> list[Callable[[], SchemaExten
     def validation_cache() -> SchemaExtension:
         return ValidationCache(maxsize=1024)
 
-    return [tokens, parser_cache, validation_rules, validation_cache]
+    return [tokens, parser_cache, validation_rules, validation_cache, OperationLabel]

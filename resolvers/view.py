@@ -57,11 +57,13 @@ class DirectusGraphQL(GraphQL[Context, None]):
     ) -> Context:
         settings = self.services.settings
         token = access_token_of(request, settings.session_cookie_name)
+        request.state.user_id = None
         accountability = await self.services.authenticator.authenticate(
             token, client_of(request, settings.ip_trust_proxy)
         )
         assert isinstance(request, Request)
         assert isinstance(response, Response)
+        request.state.user_id = accountability.user
         return Context(
             request=request,
             response=response,

@@ -52,7 +52,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 10})
+        engine = create_async_engine(url, connect_args={"timeout": 10}, hide_parameters=True)
         _install_sqlite_hooks(engine)
         return engine
     return create_async_engine(
@@ -60,6 +60,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_max,
         max_overflow=0,
         pool_pre_ping=False,
+        # Error messages must never carry values (hashes, tokens) into logs.
+        hide_parameters=True,
     )
 
 

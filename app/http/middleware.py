@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -10,6 +13,8 @@ from app.errors import RequestsExceededError
 from app.http.errors import error_response
 from app.http.request_tokens import client_ip
 from app.security.rate_limits import RateLimits
+
+access_logger = logging.getLogger("app.access")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -60,3 +65,49 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class AccessLogMiddleware:
+    """One line per request: method, path (never the query string, which may hold a
+    token), GraphQL operation, status, duration and user id."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def record_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            state = scope.get("state", {})
+            operation = state.get("graphql_operation")
+            user = state.get("user_id")
+            duration = round((time.perf_counter() - started) * 1000, 1)
+            access_logger.info(
+                "%s %s%s %s %.1fms%s",
+                scope["method"],
+                scope["path"],
+                f" {operation}" if operation else "",
+                status,
+                duration,
+                f" user={user}" if user else "",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "operation": operation,
+                    "status": status,
+                    "duration_ms": duration,
+                    "user": user,
+                },
+            )

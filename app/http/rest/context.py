@@ -60,6 +60,7 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             token = access_token_of(request, settings.session_cookie_name)
             client = client_of(request, settings.ip_trust_proxy)
             accountability = await services.authenticator.authenticate(token, client)
+            request.state.user_id = accountability.user
             context = RestContext(request, services, accountability)
             result = await handler(context)
         except DirectusError as error:
