@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -12,7 +13,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from app.clock import Clock, SystemClock
 from app.config import Settings, load_settings
@@ -33,6 +35,7 @@ from resolvers.schema import schema_sdl as _schema_sdl
 from resolvers.view import DirectusGraphQL
 
 logger = logging.getLogger("app")
+GRAPHIQL_ASSETS_DIR = Path(__file__).with_name("static") / "graphiql"
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -98,7 +101,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await database.dispose()
 
     app = Starlette(
-        routes=[Route("/graphql/system", graphql, methods=["GET", "POST"]), *rest_routes()],
+        routes=[
+            Route("/graphql/system", graphql, methods=["GET", "POST"]),
+            Mount("/graphiql/assets", StaticFiles(directory=GRAPHIQL_ASSETS_DIR)),
+            *rest_routes(),
+        ],
         middleware=_middleware(settings, services),
         exception_handlers={HTTPException: _not_found, Exception: _unexpected},
         lifespan=lifespan,

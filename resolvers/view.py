@@ -26,6 +26,8 @@ from app.services.container import Services
 from resolvers.context import Context
 from resolvers.errors import format_error, format_validation_errors, is_validation_failure
 
+GRAPHIQL_ASSETS = "/graphiql/assets/"
+
 
 class DirectusGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any, services: Services) -> None:
@@ -45,6 +47,11 @@ class DirectusGraphQL(GraphQL[Context, None]):
         except HTTPException as error:
             response = error_response(_coded_http_error(error))
         await response(scope, receive, send)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with its scripts and styles from this server, not from a CDN."""
+        return super().graphql_ide_html.replace("https://unpkg.com/", GRAPHIQL_ASSETS)
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = super().decode_json(data)
