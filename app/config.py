@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     rate_limiter_auth_points: int = Field(default=10, ge=1)
     rate_limiter_auth_duration: DurationMs = 60_000
 
+    websockets_enabled: bool = True
+    messenger_store: Literal["memory", "redis"] = "memory"
+    messenger_redis: str = "redis://127.0.0.1:6379"
+    messenger_namespace: str = "directus"
+
     cors_enabled: bool = False
     cors_methods: CommaList = ["GET", "POST", "PATCH", "DELETE", "SEARCH"]
     cors_allowed_headers: CommaList = ["Content-Type", "Authorization"]

@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from app.clock import Clock, SystemClock
@@ -98,11 +98,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             yield
         finally:
             await services.mailer.drain()
+            await services.events.close()
             await database.dispose()
 
     app = Starlette(
         routes=[
             Route("/graphql/system", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql/system", graphql),
             Mount("/graphiql/assets", StaticFiles(directory=GRAPHIQL_ASSETS_DIR)),
             *rest_routes(),
         ],

@@ -33,7 +33,9 @@ class AuthMutation:
             otp=otp or None,
             client=ctx.accountability.client,
         )
-        return AuthTokens.from_issued(deliver_tokens(ctx.response, ctx.services.settings, issued))
+        return AuthTokens.from_issued(
+            deliver_tokens(ctx.http_response, ctx.services.settings, issued)
+        )
 
     @strawberry.mutation
     async def auth_refresh(
@@ -50,7 +52,9 @@ class AuthMutation:
         issued = await ctx.services.auth.refresh(
             presented=presented, mode=app_mode, client=ctx.accountability.client
         )
-        return AuthTokens.from_issued(deliver_tokens(ctx.response, ctx.services.settings, issued))
+        return AuthTokens.from_issued(
+            deliver_tokens(ctx.http_response, ctx.services.settings, issued)
+        )
 
     @strawberry.mutation
     async def auth_logout(
@@ -65,5 +69,5 @@ class AuthMutation:
             ctx.request, ctx.services.settings, ctx.services.auth, app_mode, refresh_token or None
         )
         await ctx.services.auth.logout(presented=presented)
-        clear_auth_cookies(ctx.response, ctx.services.settings, app_mode)
+        clear_auth_cookies(ctx.http_response, ctx.services.settings, app_mode)
         return True

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError
+from strawberry.types.execution import PreExecutionError, StreamExecutionResult
 
 from app.errors import DirectusError, InternalServerError
 
@@ -39,14 +41,48 @@ def _located(error: GraphQLError, payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def format_error(error: GraphQLError) -> dict[str, Any]:
+def coded(error: GraphQLError) -> GraphQLError:
+    """The error as the client may see it: Directus's code and message, or, for anything
+    we did not raise on purpose, INTERNAL_SERVER_ERROR and nothing more."""
+    if error.extensions and "code" in error.extensions:
+        return error
     original = error.original_error
-    if isinstance(original, DirectusError):
-        coded: DirectusError = original
+    if error.path is None and not isinstance(original, DirectusError):
+        code, message = "GRAPHQL_VALIDATION", error.message  # the document's own fault
     else:
-        # Anything we did not raise on purpose is a bug: say nothing about it.
-        coded = InternalServerError()
-    return _located(error, {"message": coded.message, "extensions": {"code": coded.code}})
+        directus = original if isinstance(original, DirectusError) else InternalServerError()
+        code, message = directus.code, directus.message
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=original if isinstance(original, DirectusError) else None,
+        extensions={"code": code},
+    )
+
+
+class CodedErrors(SchemaExtension):
+    """Codes (and masks) errors for every transport: HTTP answers and socket messages."""
+
+    def _code(self, result: object) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [coded(error) for error in errors]  # type: ignore[attr-defined]
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        self._code(self.execution_context.result)
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        self._code(result)
+        yield
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    formatted: dict[str, Any] = dict(coded(error).formatted)
+    return formatted
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")

@@ -36,6 +36,8 @@ from strawberry.extensions import (
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
+from resolvers.errors import CodedErrors
+
 SENSITIVE_MUTATIONS = frozenset(
     {
         "auth_login",
@@ -136,4 +138,4 @@ def extension_factories(limits: DocumentLimits) -> list[Callable[[], SchemaExten
     def validation_cache() -> SchemaExtension:
         return ValidationCache(maxsize=1024)
 
-    return [tokens, parser_cache, validation_rules, validation_cache, OperationLabel]
+    return [tokens, parser_cache, validation_rules, validation_cache, OperationLabel, CodedErrors]

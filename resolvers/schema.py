@@ -15,6 +15,7 @@ from resolvers.extensions import DocumentLimits, extension_factories
 from resolvers.roles import RolesMutation, RolesQuery
 from resolvers.server import ServerQuery
 from resolvers.settings import SettingsMutation, SettingsQuery
+from resolvers.subscriptions import Subscription
 from resolvers.tfa import TfaMutation
 from resolvers.types.scalars import SCALAR_MAP
 from resolvers.users import UsersMutation, UsersQuery
@@ -44,6 +45,7 @@ def build_schema(limits: DocumentLimits | None = None) -> DirectusSchema:
     return DirectusSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=False, scalar_map=SCALAR_MAP),
         extensions=extension_factories(limits or DocumentLimits()),
     )

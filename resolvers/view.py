@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
@@ -10,10 +10,13 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
+from app.accountability import Accountability
 from app.errors import (
     DirectusError,
     InvalidPayloadError,
@@ -31,10 +34,21 @@ GRAPHIQL_ASSETS = "/graphiql/assets/"
 
 class DirectusGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any, services: Services) -> None:
-        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        settings = services.settings
+        # Pages of other origins may open sockets only when CORS lets them in.
+        origins = settings.cors_origin if settings.cors_enabled else []
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            allow_queries_via_get=True,
+            allowed_origins=["*"] if origins in (["true"], ["*"]) else origins,
+        )
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and not self.services.settings.websockets_enabled:
+            await WebSocket(scope, receive=receive, send=send).close(code=1008)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -63,13 +77,23 @@ class DirectusGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         settings = self.services.settings
-        token = access_token_of(request, settings.session_cookie_name)
+        client = client_of(request, settings.ip_trust_proxy)
         request.state.user_id = None
-        accountability = await self.services.authenticator.authenticate(
-            token, client_of(request, settings.ip_trust_proxy)
-        )
-        assert isinstance(request, Request)
-        assert isinstance(response, Response)
+        if isinstance(request, WebSocket):
+            # A socket may also authenticate later, in connection_init (on_ws_connect).
+            try:
+                token = access_token_of(request, settings.session_cookie_name)
+                accountability = await self.services.authenticator.authenticate(token, client)
+            except DirectusError:
+                accountability = Accountability(client=client)
+            return Context(
+                request=request,
+                response=response,
+                accountability=accountability,
+                services=self.services,
+            )
+        token = access_token_of(request, settings.session_cookie_name)
+        accountability = await self.services.authenticator.authenticate(token, client)
         request.state.user_id = accountability.user
         return Context(
             request=request,
@@ -77,6 +101,22 @@ class DirectusGraphQL(GraphQL[Context, None]):
             accountability=accountability,
             services=self.services,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws connection_init may carry {"access_token": …}, as Directus's."""
+        params = context.connection_params or {}
+        token = params.get("access_token") if isinstance(params, dict) else None
+        if isinstance(token, str) and token:
+            try:
+                context.accountability = await self.services.authenticator.authenticate(
+                    token, context.accountability.client
+                )
+            except DirectusError as error:
+                raise ConnectionRejectionError(
+                    {"code": error.code, "message": error.message}
+                ) from None
+            context.reset_access()
+        return cast("UnsetType", UNSET)
 
     async def execute_single(
         self,

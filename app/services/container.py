@@ -8,6 +8,7 @@ from app.accountability import Authenticator
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
+from app.events import EventBus, event_bus
 from app.mail.mailer import Mailer
 from app.mail.templates import TemplateStore
 from app.mail.transports import transport_for
@@ -43,6 +44,7 @@ class Services:
     flows: AccountFlows
     tfa: TfaService
     audit: AuditLog
+    events: EventBus
     activity: ActivityService
     rate_limits: RateLimits
 
@@ -52,6 +54,7 @@ class Services:
         tokens = TokenService(settings.secret, clock)
         roles = RolesService(db, settings, clock)
         audit = AuditLog(db, clock)
+        events = event_bus(settings)
         rate_limits = RateLimits(settings)
         mailer = Mailer(
             transport_for(settings),
@@ -75,7 +78,7 @@ class Services:
                 audit,
                 rate_limits,
             ),
-            users=UsersService(db, settings, clock, hasher, roles, audit),
+            users=UsersService(db, settings, clock, hasher, roles, audit, events),
             roles=roles,
             files=FilesService(db, settings, clock),
             project_settings=SettingsService(db, roles),
@@ -83,6 +86,7 @@ class Services:
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
             tfa=TfaService(db, clock, hasher, audit, rate_limits),
             audit=audit,
+            events=events,
             activity=ActivityService(db, settings, clock),
             rate_limits=rate_limits,
         )

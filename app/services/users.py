@@ -27,6 +27,7 @@ from app.errors import (
     ForbiddenError,
     InvalidPayloadError,
 )
+from app.events import EventBus, UserEvent
 from app.permissions.access import Access, Rule
 from app.permissions.collections import USERS
 from app.repositories import permissions as permissions_repo
@@ -92,8 +93,10 @@ class UsersService(ItemReader[User]):
         hasher: PasswordHasher,
         roles: RolesService,
         audit: AuditLog,
+        events: EventBus,
     ) -> None:
         super().__init__(db, settings, clock)
+        self._events = events
         self._hasher = hasher
         self._roles = roles
         self._audit = audit
@@ -122,7 +125,9 @@ class UsersService(ItemReader[User]):
         self.check_batch(items)
         prepared = [await self._prepare(access, rule, item, creating=True) for item in items]
         async with self._db.write() as session:
-            return [await self._insert(session, access, rule, item) for item in prepared]
+            ids = [await self._insert(session, access, rule, item) for item in prepared]
+        await self._events.publish(UserEvent("create", tuple(ids)))
+        return ids
 
     async def update_many(
         self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
@@ -133,6 +138,7 @@ class UsersService(ItemReader[User]):
         prepared = await self._prepare(access, rule, data, creating=False)
         async with self._db.write() as session, keeps_an_admin(session):
             await self._apply_update(session, access, rule, ids, prepared)
+        await self._events.publish(UserEvent("update", tuple(ids)))
         return ids
 
     async def update_batch(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -150,7 +156,9 @@ class UsersService(ItemReader[User]):
         async with self._db.write() as session, keeps_an_admin(session):
             for user_id, prepared in plans:
                 await self._apply_update(session, access, rule, [user_id], prepared)
-        return [user_id for user_id, _ in plans]
+        ids = [user_id for user_id, _ in plans]
+        await self._events.publish(UserEvent("update", tuple(ids)))
+        return ids
 
     async def update_me(self, access: Access, data: Mapping[str, Any]) -> str:
         user_id = access.accountability.user
@@ -166,6 +174,7 @@ class UsersService(ItemReader[User]):
         async with self._db.write() as session, keeps_an_admin(session):
             await self.require_rows(session, access, rule, ids)
             await session.exec(delete(User).where(col(User.id).in_(ids)))
+        await self._events.publish(UserEvent("delete", tuple(ids)))
         return ids
 
     async def attach_to_role(

@@ -1,0 +1,138 @@
+"""Users' create/update/delete events for subscriptions: in memory for one instance, or
+through Redis pub/sub so that every instance's subscribers hear every instance's writes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+from app.config import Settings
+
+logger = logging.getLogger("app.events")
+
+# A subscriber that cannot keep up loses events rather than growing memory without bound.
+QUEUE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class UserEvent:
+    event: str  # "create" | "update" | "delete"
+    keys: tuple[str, ...]
+
+    def encode(self) -> str:
+        return json.dumps({"event": self.event, "keys": list(self.keys)})
+
+    @classmethod
+    def decode(cls, raw: str | bytes) -> UserEvent:
+        data = json.loads(raw)
+        return cls(event=str(data["event"]), keys=tuple(str(key) for key in data["keys"]))
+
+
+class EventBus(Protocol):
+    async def publish(self, event: UserEvent) -> None: ...
+
+    def subscribe(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[UserEvent]]: ...
+
+    async def close(self) -> None: ...
+
+
+class _Subscribers:
+    """The local queues of one process."""
+
+    def __init__(self) -> None:
+        self._queues: set[asyncio.Queue[UserEvent]] = set()
+
+    def deliver(self, event: UserEvent) -> None:
+        for queue in list(self._queues):
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(event)
+
+    @asynccontextmanager
+    async def queue(self) -> AsyncIterator[AsyncIterator[UserEvent]]:
+        queue: asyncio.Queue[UserEvent] = asyncio.Queue(QUEUE_SIZE)
+        self._queues.add(queue)
+
+        async def events() -> AsyncIterator[UserEvent]:
+            while True:
+                yield await queue.get()
+
+        try:
+            yield events()
+        finally:
+            self._queues.discard(queue)
+
+
+class MemoryBus:
+    def __init__(self) -> None:
+        self._subscribers = _Subscribers()
+
+    async def publish(self, event: UserEvent) -> None:
+        self._subscribers.deliver(event)
+
+    def subscribe(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[UserEvent]]:
+        return self._subscribers.queue()
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisBus:
+    """One Redis channel; a listener task per process relays it to the local subscribers."""
+
+    def __init__(self, url: str, channel: str) -> None:
+        self._redis = aioredis.Redis.from_url(url)
+        self._channel = channel
+        self._subscribers = _Subscribers()
+        self._listener: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def publish(self, event: UserEvent) -> None:
+        try:
+            await self._redis.publish(self._channel, event.encode())
+        except aioredis.RedisError:
+            logger.exception("Could not publish a users event to Redis")
+
+    @asynccontextmanager
+    async def _subscribe(self) -> AsyncIterator[AsyncIterator[UserEvent]]:
+        if self._listener is None:
+            self._listener = asyncio.get_running_loop().create_task(self._listen())
+        await asyncio.wait_for(self._ready.wait(), timeout=10)
+        async with self._subscribers.queue() as events:
+            yield events
+
+    def subscribe(self) -> contextlib.AbstractAsyncContextManager[AsyncIterator[UserEvent]]:
+        return self._subscribe()
+
+    async def _listen(self) -> None:
+        pubsub = self._redis.pubsub()
+        try:
+            await pubsub.subscribe(self._channel)
+            self._ready.set()
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    self._subscribers.deliver(UserEvent.decode(message["data"]))
+        except aioredis.RedisError:
+            logger.exception("Lost the Redis channel of users events")
+        finally:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        await self._redis.aclose()
+
+
+def event_bus(settings: Settings) -> EventBus:
+    if settings.messenger_store == "redis":
+        return RedisBus(settings.messenger_redis, f"{settings.messenger_namespace}:users")
+    return MemoryBus()

@@ -1,0 +1,175 @@
+"""directus_users_mutated over graphql-transport-ws, as a client sees it: on one instance,
+with permissions, and across two instances through Redis (MESSENGER_STORE=redis)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.e2e.instances import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    cluster_env,
+    gql,
+    running_instances,
+    shared_backends,
+)
+from tests.e2e.server_process import RunningServer
+
+pytestmark = pytest.mark.e2e
+
+SUBSCRIBE = "subscription { directus_users_mutated { key event data { email first_name } } }"
+LOGIN = (
+    "mutation($e: String!, $p: String!) { auth_login(email: $e, password: $p) { access_token } }"
+)
+CREATE = (
+    'mutation($e: String!) { create_users_item(data: {email: $e, password: "pass-123456"}) { id } }'
+)
+UPDATE = (
+    "mutation($id: ID!, $n: String!) { update_users_item(id: $id, data: {first_name: $n}) { id } }"
+)
+DELETE = "mutation($id: ID!) { delete_users_item(id: $id) { id } }"
+UPDATE_ME = "mutation($n: String!) { update_users_me(data: {first_name: $n}) { id } }"
+
+
+def token_of(server: RunningServer, email: str, password: str) -> str:
+    reply = gql(server, LOGIN, {"e": email, "p": password})
+    token: str = reply.data["auth_login"]["access_token"]
+    return token
+
+
+@asynccontextmanager
+async def subscription(
+    server: RunningServer, token: str | None, query: str = SUBSCRIBE
+) -> AsyncIterator[ClientConnection]:
+    url = server.url.replace("http://", "ws://") + "/graphql/system"
+    async with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as socket:  # type: ignore[list-item]
+        payload = {"access_token": token} if token else {}
+        await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+        ack = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert ack["type"] == "connection_ack", ack
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        # Let the server register the subscription before the test starts writing.
+        await asyncio.sleep(0.3)
+        yield socket
+
+
+async def next_message(socket: ClientConnection) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    return message
+
+
+async def no_message(socket: ClientConnection, seconds: float = 0.7) -> None:
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(socket.recv(), seconds)
+
+
+def _event(message: dict[str, Any]) -> dict[str, Any]:
+    assert message["type"] == "next", message
+    event: dict[str, Any] = message["payload"]["data"]["directus_users_mutated"]
+    return event
+
+
+async def test_admin_hears_create_update_and_delete(tmp_path: Path) -> None:
+    with (
+        shared_backends() as backends,
+        running_instances(tmp_path, cluster_env(backends, {}), names=("A",)) as servers,
+    ):
+        server = servers["A"]
+        admin = token_of(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+        async with subscription(server, admin) as socket:
+            created = gql(server, CREATE, {"e": "sub@example.com"}, token=admin)
+            user_id = created.data["create_users_item"]["id"]
+            assert _event(await next_message(socket)) == {
+                "key": user_id,
+                "event": "create",
+                "data": {"email": "sub@example.com", "first_name": None},
+            }
+            gql(server, UPDATE, {"id": user_id, "n": "Sub"}, token=admin)
+            assert _event(await next_message(socket))["data"] == {
+                "email": "sub@example.com",
+                "first_name": "Sub",
+            }
+            gql(server, DELETE, {"id": user_id}, token=admin)
+            assert _event(await next_message(socket)) == {
+                "key": user_id,
+                "event": "delete",
+                "data": None,
+            }
+
+
+async def test_subscribers_only_hear_what_they_may_read(tmp_path: Path) -> None:
+    with (
+        shared_backends() as backends,
+        running_instances(tmp_path, cluster_env(backends, {}), names=("A",)) as servers,
+    ):
+        server = servers["A"]
+        admin = token_of(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+        role = gql(
+            server,
+            'mutation { create_roles_item(data: {name: "Staff", app_access: true}) { id } }',
+            token=admin,
+        ).data["create_roles_item"]["id"]
+        for email in ("one@example.com", "two@example.com"):
+            gql(
+                server,
+                "mutation($e: String!, $r: ID!) { create_users_item(data: {email: $e, "
+                'password: "pass-123456", role: {id: $r, name: "Staff"}}) { id } }',
+                {"e": email, "r": role},
+                token=admin,
+            )
+        one = token_of(server, "one@example.com", "pass-123456")
+        two = token_of(server, "two@example.com", "pass-123456")
+        async with subscription(server, one) as socket:
+            gql(server, UPDATE_ME, {"n": "Two"}, token=two)
+            await no_message(socket)
+            gql(server, UPDATE_ME, {"n": "One"}, token=one)
+            assert _event(await next_message(socket))["data"] == {
+                "email": "one@example.com",
+                "first_name": "One",
+            }
+        async with subscription(server, None) as anonymous:
+            message = await next_message(anonymous)
+            assert message["type"] == "next"
+            assert message["payload"]["data"] is None
+            assert message["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_bad_token_in_connection_init_is_rejected(tmp_path: Path) -> None:
+    with (
+        shared_backends() as backends,
+        running_instances(tmp_path, cluster_env(backends, {}), names=("A",)) as servers,
+    ):
+        url = servers["A"].url.replace("http://", "ws://") + "/graphql/system"
+        async with connect(url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+            await socket.send(
+                json.dumps({"type": "connection_init", "payload": {"access_token": "x.y.z"}})
+            )
+            with pytest.raises(Exception, match="4403"):
+                await asyncio.wait_for(socket.recv(), 10)
+
+
+async def test_events_fan_out_across_instances_through_redis(tmp_path: Path) -> None:
+    with shared_backends() as backends:
+        env = cluster_env(
+            backends,
+            {
+                "MESSENGER_STORE": "redis",
+                "MESSENGER_REDIS": backends.redis_url,
+                "MESSENGER_NAMESPACE": f"test-{tmp_path.name}",
+            },
+        )
+        with running_instances(tmp_path, env, names=("A", "B")) as servers:
+            admin = token_of(servers["A"], ADMIN_EMAIL, ADMIN_PASSWORD)
+            async with subscription(servers["A"], admin) as socket:
+                created = gql(servers["B"], CREATE, {"e": "far@example.com"}, token=admin)
+                event = _event(await next_message(socket))
+            assert event["key"] == created.data["create_users_item"]["id"]
+            assert event["data"]["email"] == "far@example.com"
