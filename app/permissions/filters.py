@@ -191,6 +191,8 @@ def _operator(
     if kind is Kind.JSON and operator not in ("_null", "_nnull"):
         raise _invalid(f'Field "{field}" can only be filtered with _null or _nnull')
     if operator in CONCEALED_OPERATORS:
+        # REST query strings carry booleans as text.
+        raw = {"true": True, "false": False, "1": True, "0": False}.get(str(raw).lower(), raw)
         if not isinstance(raw, bool):
             raise _invalid(f'"{operator}" takes true or false')
         positive = operator in ("_null", "_empty")

@@ -41,7 +41,17 @@ def _bracket_tree(params: QueryParams, name: str) -> dict[str, Any] | None:
             node = child
         leaf = path[-1] if path else ""
         node[leaf] = value.split(",") if leaf in ("_in", "_nin", "_between", "_nbetween") else value
-    return tree or None
+    return _lists(tree) if tree else None
+
+
+def _lists(node: Any) -> Any:
+    """`_or[0][…]&_or[1][…]`: objects keyed 0, 1, … are lists, as Directus's qs parser has them."""
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _lists(value) for key, value in node.items()}
+    if converted and all(key.isdigit() for key in converted):
+        return [converted[key] for key in sorted(converted, key=int)]
+    return converted
 
 
 def _json_object(raw: str, name: str) -> Any:
@@ -97,22 +107,48 @@ def parse_query(params: QueryParams) -> RestQuery:
     )
 
 
+def _names(value: Any, name: str) -> list[str]:
+    """A list of names, or Directus's comma-separated string of them."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    raise InvalidQueryError(f'"{name}" has to be a list of names')
+
+
+def _whole(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InvalidQueryError(f'"{name}" has to be a whole number')
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidQueryError(f'"{name}" has to be a whole number') from None
+
+
 def query_from_body(body: Any) -> RestQuery:
     """SEARCH /users: the query object travels in the body as {"query": {...}}."""
     query = body.get("query", {}) if isinstance(body, Mapping) else {}
     if not isinstance(query, Mapping):
         raise InvalidQueryError('"query" has to be an object')
-    fields = query.get("fields") or ["*"]
-    sort = query.get("sort")
+    filter_value = query.get("filter")
+    if filter_value is not None and not isinstance(filter_value, Mapping):
+        raise InvalidQueryError('"filter" has to be an object')
+    search = query.get("search")
+    if search is not None and not isinstance(search, str):
+        raise InvalidQueryError('"search" has to be a string')
     return RestQuery(
         items=ItemQuery(
-            filter=query.get("filter"),
-            sort=[sort] if isinstance(sort, str) else sort,
-            limit=query.get("limit"),
-            offset=query.get("offset"),
-            page=query.get("page"),
-            search=query.get("search"),
+            filter=filter_value,
+            sort=_names(query.get("sort"), "sort") or None,
+            limit=_whole(query.get("limit"), "limit"),
+            offset=_whole(query.get("offset"), "offset"),
+            page=_whole(query.get("page"), "page"),
+            search=search or None,
         ),
-        fields=[fields] if isinstance(fields, str) else list(fields),
-        meta=list(query.get("meta") or []),
+        fields=_names(query.get("fields"), "fields") or ["*"],
+        meta=_names(query.get("meta"), "meta"),
     )

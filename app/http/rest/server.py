@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from app.services.container import Services
+from app.http.rest.context import RestContext, endpoint
 
 
 async def ping(_request: Request) -> Response:
     return PlainTextResponse("pong")
 
 
-async def health(request: Request) -> Response:
-    """Directus's health shape; 503 when the database does not answer."""
-    services: Services = request.app.state.services
+@endpoint
+async def health(ctx: RestContext) -> Response:
+    """Directus's health shape: everyone learns ok or not; only admins see the checks."""
     try:
-        async with services.db.read() as session:
+        async with ctx.services.db.read() as session:
             await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        status = "ok"
     except Exception:  # any failure means "not healthy", and says no more
-        return JSONResponse(
-            {"status": "error", "checks": {"database": [{"status": "error"}]}},
-            status_code=503,
-            media_type="application/health+json",
-        )
+        status = "error"
+    body: dict[str, Any] = {"status": status}
+    if ctx.accountability.admin:
+        body["checks"] = {"database": [{"status": status}]}
     return JSONResponse(
-        {"status": "ok", "checks": {"database": [{"status": "ok"}]}},
+        body,
+        status_code=200 if status == "ok" else 503,
         media_type="application/health+json",
     )

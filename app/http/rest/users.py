@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from app.db.models import User
-from app.errors import InvalidPayloadError
+from app.errors import ForbiddenError, InvalidCredentialsError, InvalidPayloadError
 from app.http.rest.context import RestContext, data, endpoint, text_field
 from app.http.rest.fields import FieldTree, check_readable, field_tree, shape
 from app.http.rest.query import RestQuery, parse_query, query_from_body
@@ -73,7 +73,9 @@ async def _answer_items(ctx: RestContext, ids: list[str], *, many: bool) -> JSON
 
 
 def _keys(body: Any) -> list[str]:
-    keys = body if isinstance(body, list) else (body or {}).get("keys")
+    keys = (
+        body if isinstance(body, list) else body.get("keys") if isinstance(body, Mapping) else None
+    )
     if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
         raise InvalidPayloadError('Send a list of ids, or {"keys": [...]}')
     return keys
@@ -143,23 +145,31 @@ async def delete_user(ctx: RestContext) -> None:
     await ctx.services.users.delete_many(await ctx.access(), [str(ctx.request.path_params["id"])])
 
 
+def _me(ctx: RestContext) -> str:
+    """/users/me needs a user: Directus answers INVALID_CREDENTIALS to anyone else."""
+    if ctx.accountability.user is None:
+        raise InvalidCredentialsError()
+    return ctx.accountability.user
+
+
 @endpoint
 async def read_me(ctx: RestContext) -> JSONResponse:
-    user_id = ctx.accountability.user
-    if user_id is None:
-        return data(None)
+    user_id = _me(ctx)
     query = parse_query(ctx.request.query_params)
     access = await ctx.access()
     tree = field_tree(USERS, query.fields)
-    check_readable(access, USERS, tree)
-    row = await ctx.services.users.read_one(access, user_id, set(tree.own))
+    try:
+        check_readable(access, USERS, tree)
+        row = await ctx.services.users.read_one(access, user_id, set(tree.own))
+    except ForbiddenError:
+        # As Directus: who may not read their own record still learns their id.
+        return data({"id": user_id})
     return data((await _shaped(ctx, access, [row], tree))[0])
 
 
 @endpoint
 async def update_me(ctx: RestContext) -> Response:
-    if ctx.accountability.user is None:
-        return data(None)
+    _me(ctx)
     user_id = await ctx.services.users.update_me(await ctx.access(), await ctx.object_body())
     return await _answer_items(ctx, [user_id], many=False)
 
@@ -210,9 +220,7 @@ async def verify_registration(ctx: RestContext) -> None:
 
 @endpoint
 async def tfa_generate(ctx: RestContext) -> JSONResponse:
-    user_id = ctx.accountability.user
-    if user_id is None:
-        return data(None)
+    user_id = _me(ctx)
     body = await ctx.object_body()
     secret, url = await ctx.services.tfa.generate(
         user_id, text_field(body, "password", required=False), ctx.accountability.client
@@ -221,10 +229,8 @@ async def tfa_generate(ctx: RestContext) -> JSONResponse:
 
 
 @endpoint
-async def tfa_enable(ctx: RestContext) -> Response | None:
-    user_id = ctx.accountability.user
-    if user_id is None:
-        return data(None)
+async def tfa_enable(ctx: RestContext) -> None:
+    user_id = _me(ctx)
     body = await ctx.object_body()
     await ctx.services.tfa.enable(
         user_id,
@@ -232,16 +238,12 @@ async def tfa_enable(ctx: RestContext) -> Response | None:
         text_field(body, "secret") or "",
         ctx.accountability.client,
     )
-    return None
 
 
 @endpoint
-async def tfa_disable(ctx: RestContext) -> Response | None:
-    user_id = ctx.accountability.user
-    if user_id is None:
-        return data(None)
+async def tfa_disable(ctx: RestContext) -> None:
+    user_id = _me(ctx)
     body = await ctx.object_body()
     await ctx.services.tfa.disable(
         user_id, text_field(body, "otp") or "", ctx.accountability.client
     )
-    return None
