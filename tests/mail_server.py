@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import time
+import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -18,22 +18,28 @@ from tests.e2e.server_process import free_port
 @dataclass
 class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
+    # The SMTP server runs in its own thread: arrivals are signalled across threads.
+    _arrived: threading.Condition = field(default_factory=threading.Condition)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
+        with self._arrived:
+            self.messages.append(parsed)
+            self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if str(m["To"]).lower() == address.lower()]
 
-    async def wait_for(self, count: int, timeout: float = 5.0) -> list[EmailMessage]:
-        """Mail leaves in the background: wait until `count` messages arrived."""
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < count and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        return list(self.messages)
+    async def wait_for(self, count: int, seconds: float = 5.0) -> list[EmailMessage]:
+        """Mail leaves in the background: wait (at most `seconds`) for `count` messages."""
+        return await asyncio.to_thread(self._wait, count, seconds)
+
+    def _wait(self, count: int, seconds: float) -> list[EmailMessage]:
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.messages) >= count, timeout=seconds)
+            return list(self.messages)
 
 
 def start_smtp() -> tuple[Controller, Inbox]:

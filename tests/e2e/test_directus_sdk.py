@@ -15,13 +15,13 @@ import subprocess
 import time
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from tests.databases import running_in_ci
+from tests.e2e.npm_tools import unavailable
 from tests.e2e.server_process import running_server
 from tests.leaks import leak_in
 from tests.mail_server import Inbox, start_smtp, text_of
@@ -49,12 +49,6 @@ BAD_CREDENTIALS = {
     "codes": ["INVALID_CREDENTIALS"],
     "message": "Invalid user credentials.",
 }
-
-
-def unavailable(reason: str) -> NoReturn:
-    if running_in_ci():
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def installed_version(prefix: Path) -> str | None:

@@ -21,7 +21,6 @@ from tests.graphql.helpers import (
     set_status,
 )
 
-
 # REFRESH_TOKEN_REUSE_INTERVAL's default: a rotated token is answered, not refused, inside it.
 REUSE_GRACE_SECONDS = 10
 

@@ -1,0 +1,303 @@
+"""Per-IP rate limits: 429 REQUESTS_EXCEEDED with Retry-After, and a stricter auth budget.
+
+The Redis variant needs a Redis at 127.0.0.1:6379; it is skipped when none answers, unless
+CI=true, where a missing Redis fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio
+from asgi_lifespan import LifespanManager
+from starlette.applications import Starlette
+
+from app.clock import SettableClock
+from app.config import Settings
+from app.main import create_app
+from app.security.rate_limits import RateLimits
+from app.services.container import Services
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql
+from tests.databases import running_in_ci
+from tests.graphql.helpers import REFRESH
+from tests.graphql.security_helpers import attempt_login, count_verify
+from tests.leaks import assert_no_leak
+
+PATH = "/graphql/system"
+PING = "{ server_ping }"
+POINTS = 5
+DURATION_MS = 60_000
+RETRY = re.compile(r"^Too many requests, retry after (\d+)ms\.$")
+REDIS = ("127.0.0.1", 6379)
+
+EMAIL = "limited@example.com"
+PASSWORD = "limited-password-1"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {
+        "rate_limiter_enabled": True,
+        "rate_limiter_points": POINTS,
+        "rate_limiter_duration": DURATION_MS,
+    }
+
+
+@pytest.fixture
+async def fresh_limits(services: Services) -> None:
+    await services.rate_limits.reset()
+
+
+@pytest.fixture
+async def other_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A second client on another address, to show the budget is per IP."""
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.23", 6000))
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://testserver",
+        event_hooks={"response": [assert_no_leak]},
+    ) as http:
+        yield http
+
+
+def assert_exceeded(response: httpx.Response) -> int:
+    """A 429 in Directus's shape; returns the advertised wait in milliseconds."""
+    assert response.status_code == 429, response.text
+    body = response.json()
+    assert set(body) == {"errors"}, body
+    (error,) = body["errors"]
+    assert error["extensions"] == {"code": "REQUESTS_EXCEEDED"}, body
+    match = RETRY.match(error["message"])
+    assert match is not None, error["message"]
+    wait_ms = int(match.group(1))
+    assert 0 < wait_ms <= DURATION_MS
+    retry_after = response.headers.get("retry-after")
+    assert retry_after is not None, response.headers
+    assert retry_after.isdigit(), retry_after
+    assert 0 < int(retry_after) <= DURATION_MS // 1000
+    return wait_ms
+
+
+async def use_up_budget(client: httpx.AsyncClient) -> None:
+    for _ in range(POINTS):
+        response = await client.post(PATH, json={"query": PING})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"data": {"server_ping": "pong"}}
+
+
+async def test_the_sixth_request_gets_429_with_retry_after(
+    client: httpx.AsyncClient, fresh_limits: None
+) -> None:
+    await use_up_budget(client)
+    assert_exceeded(await client.post(PATH, json={"query": PING}))
+
+
+async def test_every_kind_of_request_counts(client: httpx.AsyncClient, fresh_limits: None) -> None:
+    """Bad documents, GETs and malformed bodies spend the budget as well."""
+    assert (await client.get(PATH, params={"query": PING})).status_code == 200
+    assert (await client.post(PATH, json={"query": "{ nope }"})).status_code == 400
+    malformed = await client.post(
+        PATH, content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert malformed.status_code == 400
+    assert (await client.post(PATH, json={})).status_code == 400
+    assert (await client.post(PATH, json={"query": PING})).status_code == 200
+    assert_exceeded(await client.get(PATH, params={"query": PING}))
+    assert_exceeded(await client.post(PATH, json={"query": PING}))
+
+
+async def test_a_limited_request_does_not_run(
+    client: httpx.AsyncClient,
+    services: Services,
+    fresh_limits: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await create_user(services, EMAIL, PASSWORD)
+    await use_up_budget(client)
+    verified = count_verify(services, monkeypatch)
+    response = await client.post(
+        PATH,
+        json={
+            "query": "mutation($e: String!, $p: String!) "
+            "{ auth_login(email: $e, password: $p) { access_token } }",
+            "variables": {"e": EMAIL, "p": PASSWORD},
+        },
+    )
+    assert_exceeded(response)
+    assert verified == []
+
+
+async def test_the_budget_is_per_ip(
+    client: httpx.AsyncClient, other_client: httpx.AsyncClient, fresh_limits: None
+) -> None:
+    await use_up_budget(client)
+    assert_exceeded(await client.post(PATH, json={"query": PING}))
+    served = await other_client.post(PATH, json={"query": PING})
+    assert served.json() == {"data": {"server_ping": "pong"}}
+
+
+class TestAuthBudget:
+    """RATE_LIMITER_AUTH_POINTS: login, refresh, reset, registration and OTP share a stricter
+    budget, spent before any password is hashed."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {
+            "rate_limiter_enabled": True,
+            "rate_limiter_points": 50,
+            "rate_limiter_duration": DURATION_MS,
+            "rate_limiter_auth_points": 2,
+            "rate_limiter_auth_duration": DURATION_MS,
+        }
+
+    async def test_the_third_login_is_refused_before_hashing(
+        self,
+        client: httpx.AsyncClient,
+        services: Services,
+        fresh_limits: None,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        await create_user(services, EMAIL, PASSWORD)
+        verified = count_verify(services, monkeypatch)
+
+        first = await attempt_login(client, EMAIL, "wrong-password")
+        assert first.codes == ["INVALID_CREDENTIALS"]
+        second = await attempt_login(client, EMAIL, PASSWORD)
+        assert not second.body.get("errors"), second.body
+        assert len(verified) == 2
+
+        third = await attempt_login(client, EMAIL, PASSWORD)
+        assert third.status == 200, third.body
+        assert third.codes == ["REQUESTS_EXCEEDED"], third.body
+        assert third.data == {"auth_login": None}
+        (error,) = third.body["errors"]
+        match = RETRY.match(error["message"])
+        assert match is not None, error
+        assert 0 < int(match.group(1)) <= DURATION_MS
+        assert len(verified) == 2
+
+    async def test_refresh_and_reset_share_the_auth_budget(
+        self, client: httpx.AsyncClient, services: Services, fresh_limits: None
+    ) -> None:
+        await create_user(services, EMAIL, PASSWORD)
+        login = await attempt_login(client, EMAIL, PASSWORD)
+        refresh_token = login.data["auth_login"]["refresh_token"]
+        refreshed = await gql(client, REFRESH, {"refresh_token": refresh_token})
+        assert not refreshed.body.get("errors"), refreshed.body
+
+        limited = await gql(client, REFRESH, {"refresh_token": refresh_token})
+        assert limited.codes == ["REQUESTS_EXCEEDED"], limited.body
+        reset = await gql(client, 'mutation { auth_password_request(email: "a@example.com") }')
+        assert reset.codes == ["REQUESTS_EXCEEDED"], reset.body
+
+    async def test_other_queries_are_still_served(
+        self, client: httpx.AsyncClient, fresh_limits: None
+    ) -> None:
+        for _ in range(3):
+            await attempt_login(client, ADMIN_EMAIL, "wrong-password")
+        assert (await attempt_login(client, ADMIN_EMAIL, ADMIN_PASSWORD)).codes == [
+            "REQUESTS_EXCEEDED"
+        ]
+        assert (await gql(client, PING)).body == {"data": {"server_ping": "pong"}}
+
+    async def test_the_auth_budget_is_per_ip(
+        self,
+        client: httpx.AsyncClient,
+        other_client: httpx.AsyncClient,
+        fresh_limits: None,
+    ) -> None:
+        for _ in range(3):
+            await attempt_login(client, ADMIN_EMAIL, "wrong-password")
+        other = await attempt_login(other_client, ADMIN_EMAIL, ADMIN_PASSWORD)
+        assert not other.body.get("errors"), other.body
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection(REDIS, timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def require_redis() -> None:
+    if redis_reachable():
+        return
+    message = f"Redis is not reachable at {REDIS[0]}:{REDIS[1]}"
+    if running_in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+async def redis_client_names() -> set[str]:
+    """Names of the connections Redis has open right now."""
+    probe = redis.asyncio.Redis(host=REDIS[0], port=REDIS[1])
+    try:
+        return {str(entry.get("name", "")) for entry in await probe.client_list()}
+    finally:
+        await probe.aclose()
+
+
+async def close_redis_client(limits: RateLimits) -> None:
+    """Closes the app's Redis client if the app left it open (see the shutdown test): a leaked
+    connection is garbage-collected later, inside some unrelated test, as an unraisable
+    ResourceWarning that fails that test instead. A no-op once the app closes it itself."""
+    bridge = getattr(getattr(limits, "_storage", None), "bridge", None)
+    client = getattr(bridge, "storage", None)
+    if client is not None:
+        await client.aclose()
+
+
+class TestRedisStore:
+    @pytest.fixture
+    def client_name(self) -> str:
+        """A name of this test's own, to find the app's connections in CLIENT LIST."""
+        return f"dauth-rate-limit-test-{uuid.uuid4().hex[:12]}"
+
+    @pytest.fixture
+    def settings_overrides(self, require_redis: None, client_name: str) -> dict[str, Any]:
+        return {
+            "rate_limiter_enabled": True,
+            "rate_limiter_points": POINTS,
+            "rate_limiter_duration": DURATION_MS,
+            "rate_limiter_store": "redis",
+            "rate_limiter_redis": f"redis://{REDIS[0]}:{REDIS[1]}/0?client_name={client_name}",
+        }
+
+    @pytest.fixture
+    async def redis_closed(self, services: Services) -> AsyncIterator[None]:
+        yield
+        await close_redis_client(services.rate_limits)
+
+    async def test_the_sixth_request_gets_429_with_retry_after(
+        self,
+        client: httpx.AsyncClient,
+        other_client: httpx.AsyncClient,
+        fresh_limits: None,
+        redis_closed: None,
+    ) -> None:
+        await use_up_budget(client)
+        assert_exceeded(await client.post(PATH, json={"query": PING}))
+        served = await other_client.post(PATH, json={"query": PING})
+        assert served.json() == {"data": {"server_ping": "pong"}}
+
+    async def test_shutdown_closes_the_redis_connections(
+        self, settings: Settings, clock: SettableClock, client_name: str
+    ) -> None:
+        application = create_app(settings, clock)
+        limits: RateLimits = application.state.services.rate_limits
+        try:
+            async with LifespanManager(application):
+                await limits.reset()
+                await limits.hit_request("192.0.2.1")
+                assert client_name in await redis_client_names()
+            assert client_name not in await redis_client_names()
+        finally:
+            await close_redis_client(limits)
