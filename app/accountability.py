@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.clock import Clock
 from app.db.engine import Database
+from app.db.models import Role, User
 from app.errors import InvalidCredentialsError
 from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
@@ -29,6 +30,9 @@ class Accountability:
     session: str | None = None
     enforce_tfa: bool = False
     client: ClientInfo = ClientInfo()
+    # Read while authenticating; reused by users_me and its role instead of reading again.
+    user_row: User | None = field(default=None, compare=False, repr=False)
+    role_row: Role | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_public(self) -> bool:
@@ -91,4 +95,6 @@ class Authenticator:
             session=session_id,
             enforce_tfa=access.enforce_tfa and not access.has_tfa,
             client=client,
+            user_row=access.user_row,
+            role_row=access.role_row,
         )

@@ -13,6 +13,7 @@ from resolvers.queries import item_query
 from resolvers.selection import requested_fields
 
 M = TypeVar("M", bound=SQLModel)
+OWN_ROLE = (None, {"id": {"_eq": "$CURRENT_ROLE"}})
 
 
 async def related_row(
@@ -31,5 +32,10 @@ async def related_row(
     async def load(ids: list[str]) -> list[M | None]:
         return await reader.readable_by_ids(access, ids)
 
-    row: M | None = await ctx.loader(f"{reader.collection.name}.by_id", load).load(item_id)
+    loader = ctx.loader(f"{reader.collection.name}.by_id", load)
+    own_role = ctx.accountability.role_row
+    rule = access.rule(reader.collection.name, "read")
+    if own_role is not None and own_role.id == item_id and rule and rule.filter in OWN_ROLE:
+        loader.prime(item_id, own_role)  # read while authenticating this request
+    row: M | None = await loader.load(item_id)
     return row

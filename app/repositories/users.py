@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,9 @@ class UserAccess:
     enforce_tfa: bool
     has_tfa: bool
     ip_access: list[str] | None
+    # The rows themselves, so the rest of the request need not read them again.
+    user_row: User | None = field(default=None, compare=False, repr=False)
+    role_row: Role | None = field(default=None, compare=False, repr=False)
 
 
 async def get_by_id(session: AsyncSession, user_id: str) -> User | None:
@@ -60,6 +63,8 @@ async def get_access(
         enforce_tfa=bool(role and role.enforce_tfa),
         has_tfa=user.tfa_secret is not None,
         ip_access=role.ip_access if role else None,
+        user_row=user,
+        role_row=role,
     )
 
 

@@ -48,6 +48,7 @@ from app.services.payloads import (
 )
 from app.services.roles import RolesService
 
+OWN_RECORD = {"id": {"_eq": "$CURRENT_USER"}}
 STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
 USER_FIELDS = frozenset(USERS.fields) | {"id"}
 ADMIN_ONLY_FIELDS = frozenset({"provider", "external_identifier", "auth_data"})
@@ -116,6 +117,10 @@ class UsersService(ItemReader[User]):
         user_id = access.accountability.user
         if user_id is None:
             return None
+        rule = self.read_rule(access, fields)
+        preloaded = access.accountability.user_row
+        if preloaded is not None and rule.filter in (None, OWN_RECORD):
+            return preloaded  # read moments ago, while authenticating this request
         return await self.read_one(access, user_id, fields)
 
     # Writes --------------------------------------------------------------------------
