@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         finally:
             await services.mailer.drain()
             await services.events.close()
+            await services.rate_limits.close()
             await database.dispose()
 
     app = Starlette(

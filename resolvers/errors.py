@@ -85,7 +85,7 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     return formatted
 
 
-_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def format_validation_errors(errors: list[GraphQLError], *, suggest: bool) -> dict[str, Any]:

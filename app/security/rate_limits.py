@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
+import redis.asyncio as aioredis
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -33,11 +35,13 @@ class RateLimits:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limiter_enabled
         self._storage: Storage | None = None
+        self._pool: aioredis.ConnectionPool | None = None
         if self.enabled:
-            # The project depends on redis-py; limits would reach for coredis by default.
-            options = (
-                {"implementation": "redispy"} if settings.rate_limiter_store == "redis" else {}
-            )
+            options: dict[str, Any] = {}
+            if settings.rate_limiter_store == "redis":
+                # redis-py (limits would reach for coredis), on a pool we own and close.
+                self._pool = aioredis.ConnectionPool.from_url(settings.rate_limiter_redis)
+                options = {"implementation": "redispy", "connection_pool": self._pool}
             storage = storage_from_string(storage_uri(settings), **options)
             assert isinstance(storage, Storage)
             self._storage = storage
@@ -63,6 +67,10 @@ class RateLimits:
             stats = await self._limiter.get_window_stats(item, key)
             wait_ms = max(1, math.ceil((stats.reset_time - time.time()) * 1000))
             raise RequestsExceededError(wait_ms)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()
 
     async def reset(self) -> None:
         if self._storage is not None:

@@ -245,16 +245,6 @@ async def redis_client_names() -> set[str]:
         await probe.aclose()
 
 
-async def close_redis_client(limits: RateLimits) -> None:
-    """Closes the app's Redis client if the app left it open (see the shutdown test): a leaked
-    connection is garbage-collected later, inside some unrelated test, as an unraisable
-    ResourceWarning that fails that test instead. A no-op once the app closes it itself."""
-    bridge = getattr(getattr(limits, "_storage", None), "bridge", None)
-    client = getattr(bridge, "storage", None)
-    if client is not None:
-        await client.aclose()
-
-
 class TestRedisStore:
     @pytest.fixture
     def client_name(self) -> str:
@@ -271,17 +261,11 @@ class TestRedisStore:
             "rate_limiter_redis": f"redis://{REDIS[0]}:{REDIS[1]}/0?client_name={client_name}",
         }
 
-    @pytest.fixture
-    async def redis_closed(self, services: Services) -> AsyncIterator[None]:
-        yield
-        await close_redis_client(services.rate_limits)
-
     async def test_the_sixth_request_gets_429_with_retry_after(
         self,
         client: httpx.AsyncClient,
         other_client: httpx.AsyncClient,
         fresh_limits: None,
-        redis_closed: None,
     ) -> None:
         await use_up_budget(client)
         assert_exceeded(await client.post(PATH, json={"query": PING}))
@@ -293,11 +277,8 @@ class TestRedisStore:
     ) -> None:
         application = create_app(settings, clock)
         limits: RateLimits = application.state.services.rate_limits
-        try:
-            async with LifespanManager(application):
-                await limits.reset()
-                await limits.hit_request("192.0.2.1")
-                assert client_name in await redis_client_names()
-            assert client_name not in await redis_client_names()
-        finally:
-            await close_redis_client(limits)
+        async with LifespanManager(application):
+            await limits.reset()
+            await limits.hit_request("192.0.2.1")
+            assert client_name in await redis_client_names()
+        assert client_name not in await redis_client_names()
