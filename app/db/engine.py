@@ -43,8 +43,11 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        kind = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {kind}")
+        # Writes open BEGIN IMMEDIATE; reads run in autocommit (each SELECT is its own
+        # snapshot), which saves a round trip to the driver's thread per request.
+        kind = conn.get_execution_options().get(_BEGIN_OPTION)
+        if kind is not None:
+            conn.exec_driver_sql(f"BEGIN {kind}")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -1,0 +1,135 @@
+"""The floor of the benchmark: the least work `users_me` can do on this stack.
+
+A bare Starlette route, served by uvicorn in the same process model as `dauth serve`
+(same worker count, log level and event loop), that does what `users_me` must do at
+minimum: verify the HS256 JWT with python-jose under the same SECRET, read the user (and
+its role's name) by primary key with SQLAlchemy async on the same database, and answer
+JSON shaped like the GraphQL answer. No GraphQL, no permissions, no middleware: whatever
+the real server adds on top of this is its own overhead, which is what the benchmark
+compares.
+
+Run by scripts/benchmark.py; by hand:
+    SECRET=... .venv/bin/python scripts/bench_floor.py --port 8099 --db-url sqlite+aiosqlite:///db
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from jose import jwt
+from jose.exceptions import JWTError
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+# Workers are separate processes that import this module afresh: settings travel in env.
+DB_URL_ENV = "BENCH_FLOOR_DB_URL"
+POOL_ENV = "BENCH_FLOOR_POOL_MAX"
+
+USER_BY_ID = text(
+    "SELECT u.id, u.email, u.first_name, u.status, r.name AS role_name "
+    "FROM directus_users u LEFT JOIN directus_roles r ON r.id = u.role "
+    "WHERE u.id = :id"
+)
+
+
+def _unauthorized() -> Response:
+    return JSONResponse(
+        {"errors": [{"message": "Invalid token.", "extensions": {"code": "INVALID_TOKEN"}}]},
+        status_code=401,
+    )
+
+
+def _engine(url: str, pool_max: int) -> AsyncEngine:
+    """The same pool shape as the app's engine (app/db/engine.py), without its hooks."""
+    if make_url(url).get_backend_name() == "sqlite":
+        return create_async_engine(url, connect_args={"timeout": 10})
+    return create_async_engine(url, pool_size=pool_max, max_overflow=0, pool_pre_ping=False)
+
+
+def create_app() -> Starlette:
+    """uvicorn's factory: one engine per worker process, like the real server."""
+    secret = os.environ["SECRET"]
+    engine = _engine(os.environ[DB_URL_ENV], int(os.environ.get(POOL_ENV, "10")))
+
+    async def users_me(request: Request) -> Response:
+        header = request.headers.get("authorization", "")
+        if not header.startswith("Bearer "):
+            return _unauthorized()
+        # Read the body like the GraphQL view must, so both pay for the same bytes.
+        await request.body()
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                header[7:], secret, algorithms=["HS256"], issuer="directus"
+            )
+        except JWTError:
+            return _unauthorized()
+        async with engine.connect() as connection:
+            row = (await connection.execute(USER_BY_ID, {"id": claims.get("id")})).first()
+        if row is None or row.status != "active":
+            return _unauthorized()
+        user = {
+            "id": row.id,
+            "email": row.email,
+            "first_name": row.first_name,
+            "role": None if row.role_name is None else {"name": row.role_name},
+        }
+        return JSONResponse({"data": {"users_me": user}})
+
+    async def health(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Starlette(
+        routes=[
+            Route("/graphql/system", users_me, methods=["POST"]),
+            Route("/health", health, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def main() -> None:
+    """Serve the floor app the way `dauth serve` serves the real one."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--db-url", required=True, help="SQLAlchemy async URL of the database")
+    parser.add_argument("--pool-max", type=int, default=10)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args()
+    if not os.environ.get("SECRET"):
+        parser.error("SECRET must be set (the same one the access tokens were signed with)")
+    os.environ[DB_URL_ENV] = args.db_url
+    os.environ[POOL_ENV] = str(args.pool_max)
+    uvicorn.run(
+        "bench_floor:create_app",
+        factory=True,
+        app_dir=str(Path(__file__).resolve().parent),
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=False,
+    )
+
+
+if __name__ == "__main__":
+    main()
