@@ -59,7 +59,8 @@ class User(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     first_name: str | None = Field(default=None, max_length=50)
     last_name: str | None = Field(default=None, max_length=50)
-    email: str | None = Field(default=None, max_length=128)
+    # Indexed twice: as stored (for _eq, _in and sorting) and lower-cased (unique, login).
+    email: str | None = Field(default=None, max_length=128, index=True)
     password: str | None = Field(default=None, max_length=255)
     location: str | None = Field(default=None, max_length=255)
     title: str | None = Field(default=None, max_length=50)

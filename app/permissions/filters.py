@@ -394,9 +394,7 @@ def sort_columns(collection: Collection, sort: Sequence[str] | None) -> list[Col
             expression = collection.column(path)
         else:
             raise _invalid(f'Cannot sort by "{raw}"')
-        # One order on every database: nulls after values ascending, before descending.
-        terms.append(
-            expression.desc().nulls_first() if descending else expression.asc().nulls_last()
-        )
+        # The database's own null order (as Directus): it lets an index serve the sort.
+        terms.append(expression.desc() if descending else expression.asc())
     terms.append(collection.column("id").asc())
     return terms
