@@ -74,7 +74,9 @@ class Settings(BaseSettings):
     hash_memory_cost: int = Field(default=65536, ge=8)
     hash_time_cost: int = Field(default=3, ge=1)
     hash_parallelism: int = Field(default=4, ge=1)
-    hash_concurrency: int = Field(default=2, ge=1)
+    # Unset: as many hashes at once as the cores can run side by side (each already uses
+    # HASH_PARALLELISM threads); more would only queue on the CPU and cost 64 MiB each.
+    hash_concurrency: int | None = Field(default=None, ge=1)
 
     query_limit_default: int = Field(default=100, ge=1)
     query_limit_max: int = Field(default=-1, ge=-1)

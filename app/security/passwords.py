@@ -7,6 +7,7 @@ exhaust memory. A small capacity limiter keeps both in check.
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import anyio
@@ -22,7 +23,8 @@ class PasswordHasher:
             memory_cost=settings.hash_memory_cost,
             time_cost=settings.hash_time_cost,
             parallelism=settings.hash_parallelism,
-            concurrency=settings.hash_concurrency,
+            concurrency=settings.hash_concurrency
+            or max(1, (os.cpu_count() or 1) // settings.hash_parallelism),
         )
 
     def __init__(
