@@ -47,6 +47,7 @@ from sqlalchemy.engine import make_url
 
 from app.clock import SystemClock
 from app.config import Settings
+from app.security.passwords import default_concurrency
 from app.security.tokens import TokenService
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -313,11 +314,13 @@ class HashParams:
             default = Settings.model_fields[name].default
             return int(os.environ.get(name.upper(), default))
 
+        parallelism = value("hash_parallelism")
+        concurrency = os.environ.get("HASH_CONCURRENCY")
         return cls(
             memory_cost=value("hash_memory_cost"),
             time_cost=value("hash_time_cost"),
-            parallelism=value("hash_parallelism"),
-            concurrency=value("hash_concurrency"),
+            parallelism=parallelism,
+            concurrency=int(concurrency) if concurrency else default_concurrency(parallelism),
         )
 
     def context(self) -> CryptContext:

@@ -16,6 +16,11 @@ from passlib.context import CryptContext
 from app.config import Settings
 
 
+def default_concurrency(parallelism: int) -> int:
+    """Hashes that fit side by side on this machine's cores (each uses `parallelism`)."""
+    return max(1, (os.cpu_count() or 1) // parallelism)
+
+
 class PasswordHasher:
     @classmethod
     def from_settings(cls, settings: Settings) -> PasswordHasher:
@@ -23,8 +28,7 @@ class PasswordHasher:
             memory_cost=settings.hash_memory_cost,
             time_cost=settings.hash_time_cost,
             parallelism=settings.hash_parallelism,
-            concurrency=settings.hash_concurrency
-            or max(1, (os.cpu_count() or 1) // settings.hash_parallelism),
+            concurrency=settings.hash_concurrency or default_concurrency(settings.hash_parallelism),
         )
 
     def __init__(
