@@ -8,7 +8,10 @@ from typing import Any, TypeVar
 import strawberry
 from sqlmodel import SQLModel
 
+from app.services.items import ItemReader
 from app.services.queries import ItemQuery
+from resolvers.context import Info
+from resolvers.selection import requested_fields
 from resolvers.types.inputs import to_data
 
 M = TypeVar("M", bound=SQLModel)
@@ -50,3 +53,21 @@ def in_written_order(rows: list[M], ids: list[str], sort: Sequence[str] | None) 
         return rows
     position = {item_id: index for index, item_id in enumerate(ids)}
     return sorted(rows, key=lambda row: position.get(str(getattr(row, "id")), len(ids)))  # noqa: B009
+
+
+async def written_rows(
+    info: Info,
+    reader: ItemReader[M],
+    ids: list[str],
+    filter: Any = None,
+    sort: list[str | None] | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+    page: int | None = None,
+    search: str | None = None,
+) -> list[M]:
+    """Mutations answer with the written rows, as far as the caller may read them."""
+    query = item_query(filter, sort, limit, offset, page, search, only_ids=ids)
+    access = await info.context.access()
+    rows = await reader.read_many(access, query, requested_fields(info))
+    return in_written_order(rows, ids, query.sort)

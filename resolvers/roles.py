@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.context import Info
-from resolvers.queries import in_written_order, item_query
+from resolvers.queries import item_query, written_rows
 from resolvers.selection import requested_fields
 from resolvers.types.filters import DirectusRolesFilter
 from resolvers.types.inputs import CreateRolesInput, UpdateRolesInput, to_data
@@ -26,10 +26,9 @@ async def _read_written(
     page: int | None = None,
     search: str | None = None,
 ) -> list[DirectusRole]:
-    ctx = info.context
-    query = item_query(filter, sort, limit, offset, page, search, only_ids=ids)
-    rows = await ctx.services.roles.read_many(await ctx.access(), query, requested_fields(info))
-    return [DirectusRole.from_model(row) for row in in_written_order(rows, ids, query.sort)]
+    reader = info.context.services.roles
+    rows = await written_rows(info, reader, ids, filter, sort, limit, offset, page, search)
+    return [DirectusRole.from_model(row) for row in rows]
 
 
 @strawberry.type

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.context import Info
-from resolvers.queries import in_written_order, item_query
+from resolvers.queries import item_query, written_rows
 from resolvers.selection import nested_fields, requested_fields
 from resolvers.types.filters import DirectusUsersFilter
 from resolvers.types.inputs import CreateUsersInput, UpdateUsersInput, to_data
@@ -26,11 +26,9 @@ async def _read_written(
     page: int | None = None,
     search: str | None = None,
 ) -> list[DirectusUser]:
-    """Mutations answer with the written rows, as far as the caller may read them."""
-    ctx = info.context
-    query = item_query(filter, sort, limit, offset, page, search, only_ids=ids)
-    rows = await ctx.services.users.read_many(await ctx.access(), query, requested_fields(info))
-    return [DirectusUser.from_model(row) for row in in_written_order(rows, ids, query.sort)]
+    reader = info.context.services.users
+    rows = await written_rows(info, reader, ids, filter, sort, limit, offset, page, search)
+    return [DirectusUser.from_model(row) for row in rows]
 
 
 async def _read_one(info: Info, user_id: str) -> DirectusUser | None:
