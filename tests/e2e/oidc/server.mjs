@@ -2,7 +2,7 @@
 //
 // Config: a JSON object in the OIDC_PROVIDER_CONFIG environment variable, or in the file named by
 // the first argument:
-//   { "host": "127.0.0.1", "port": 0,
+//   { "npm_dir": "<folder whose node_modules holds oidc-provider>", "host": "127.0.0.1", "port": 0,
 //     "clients": [{ "client_id", "client_secret", "redirect_uris": [...],
 //                   "token_endpoint_auth_method": "client_secret_basic" | "client_secret_post" }],
 //     "accounts": [{ "sub", "email", "given_name", "family_name", "password" }],
@@ -18,8 +18,9 @@
 import { generateKeyPairSync, randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-
-import Provider from 'oidc-provider';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const raw = process.argv[2] ? readFileSync(process.argv[2], 'utf8') : process.env.OIDC_PROVIDER_CONFIG;
 if (!raw) {
@@ -27,6 +28,10 @@ if (!raw) {
   process.exit(2);
 }
 const config = JSON.parse(raw);
+// The packages live in an npm folder outside git (npm_dir), not next to this script.
+const { default: Provider } = config.npm_dir
+  ? await import(pathToFileURL(createRequire(path.join(config.npm_dir, 'package.json')).resolve('oidc-provider')).href)
+  : await import('oidc-provider');
 const host = config.host ?? '127.0.0.1';
 const accounts = config.accounts ?? [];
 const pkceRequired = config.pkce_required ?? true;
