@@ -360,7 +360,7 @@ async def complete_oidc_login(
     asked (`consent=False` presses Cancel instead, so the callback gets error=access_denied) and
     returns the callback URL (with `code` and `state`) without requesting it, so the test can hand
     it to the app. `client` keeps the provider's cookies, as a browser would. Raises
-    OidcLoginRejected when the login form comes back after the password (wrong password), and
+    OidcLoginRejectedError when the login form comes back after the password (wrong password), and
     OidcFlowError on any other page that is not a redirect, a login or a consent form.
     """
     url, method, data = authorization_url, "GET", None
