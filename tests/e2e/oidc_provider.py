@@ -64,10 +64,13 @@ class OidcClient:
 
 @dataclass(frozen=True)
 class OidcAccount:
-    """A user of the provider; the login form takes the email or the sub, and the password."""
+    """A user of the provider; the login form takes the email or the sub, and the password.
+
+    `email=None` makes an account without an email claim (for the app's "no email" path).
+    """
 
     sub: str
-    email: str
+    email: str | None
     password: str
     given_name: str | None = None
     family_name: str | None = None

@@ -43,19 +43,21 @@ __all__ = ["start_oidc_provider"]  # the fixture, used by name below
 CALLBACK = "http://127.0.0.1:9/auth/login/sso/callback"  # never requested: nothing listens
 BASIC = OidcClient("app-basic", "basic-secret-1", (CALLBACK,), "client_secret_basic")
 POST = OidcClient("app-post", "post-secret-1", (CALLBACK,), "client_secret_post")
+ADA_EMAIL = "ada@example.com"
 ADA = OidcAccount(
     sub="ada-0001",
-    email="ada@example.com",
+    email=ADA_EMAIL,
     password="correct horse 1",
     given_name="Ada",
     family_name="Lovelace",
 )
+GRACE = OidcAccount(sub="grace-0002", email=None, password="no email 2", given_name="Grace")
 SCOPE = "openid email profile"
 
 
 @pytest.fixture(scope="module")
 def provider(start_oidc_provider: StartOidcProvider) -> RunningOidcProvider:
-    return start_oidc_provider([BASIC, POST], [ADA])
+    return start_oidc_provider([BASIC, POST], [ADA, GRACE])
 
 
 @pytest.fixture
@@ -130,7 +132,7 @@ async def signed_in_code(
     state = secrets.token_urlsafe(16)
     url = authorization_url(metadata, client, state=state, nonce=nonce, verifier=verifier)
     callback = await complete_oidc_login(
-        browser, url, login=ADA.email, password=ADA.password, callback_prefix=CALLBACK
+        browser, url, login=ADA_EMAIL, password=ADA.password, callback_prefix=CALLBACK
     )
     params = callback_params(callback)
     assert params["state"] == state
@@ -156,7 +158,13 @@ async def test_discovery_publishes_the_endpoints_and_keys(provider: RunningOidcP
     assert "d" not in keys[0]  # the public half only
 
 
-@pytest.mark.parametrize(("client", "login"), [(BASIC, ADA.email), (POST, ADA.sub)])
+@pytest.mark.parametrize(
+    ("client", "login"),
+    [
+        pytest.param(BASIC, ADA_EMAIL, id="secret-basic-login-by-email"),
+        pytest.param(POST, ADA.sub, id="secret-post-login-by-sub"),
+    ],
+)
 async def test_code_flow_with_pkce_and_nonce(
     provider: RunningOidcProvider, browser: httpx.AsyncClient, client: OidcClient, login: str
 ) -> None:
@@ -191,17 +199,17 @@ async def test_code_flow_with_pkce_and_nonce(
         exp={"essential": True},
         iat={"essential": True},
     ).validate(id_token.claims)
-    assert id_token.claims["email"] == ADA.email
+    assert id_token.claims["email"] == ADA_EMAIL
     assert id_token.claims["email_verified"] is True
     assert id_token.claims["given_name"] == ADA.given_name
     assert id_token.claims["family_name"] == ADA.family_name
     assert userinfo.status_code == 200, userinfo.text
-    assert userinfo.json()["email"] == ADA.email
+    assert userinfo.json()["email"] == ADA_EMAIL
     assert userinfo.json()["sub"] == ADA.sub
 
     header, payload, signature = tokens["id_token"].split(".")
     forged = base64.urlsafe_b64encode(
-        base64.urlsafe_b64decode(payload + "==").replace(ADA.email.encode(), b"eve@example.com")
+        base64.urlsafe_b64decode(payload + "==").replace(ADA_EMAIL.encode(), b"eve@example.com")
     )
     with pytest.raises(BadSignatureError):
         jwt.decode(
@@ -209,6 +217,30 @@ async def test_code_flow_with_pkce_and_nonce(
             KeySet.import_key_set(jwks),
             algorithms=["RS256"],
         )
+
+
+async def test_an_account_without_email_gets_no_email_claim(
+    provider: RunningOidcProvider, browser: httpx.AsyncClient
+) -> None:
+    metadata = await discovery(provider)
+    verifier = secrets.token_urlsafe(48)
+    url = authorization_url(metadata, BASIC, state="st", nonce="n-grace", verifier=verifier)
+    callback = await complete_oidc_login(
+        browser, url, login=GRACE.sub, password=GRACE.password, callback_prefix=CALLBACK
+    )
+    reply = await exchange(metadata, BASIC, callback_params(callback)["code"], verifier)
+    assert reply.status_code == 200, reply.text
+    async with httpx.AsyncClient(timeout=30) as http:
+        jwks = (await http.get(metadata["jwks_uri"])).json()
+
+    keys = KeySet.import_key_set(jwks)
+    claims = jwt.decode(reply.json()["id_token"], keys, algorithms=["RS256"]).claims
+
+    assert claims["sub"] == GRACE.sub
+    assert claims["nonce"] == "n-grace"
+    assert claims["given_name"] == "Grace"
+    assert "email" not in claims
+    assert "family_name" not in claims
 
 
 async def test_s256_challenge_matches_rfc7636(provider: RunningOidcProvider) -> None:
@@ -221,7 +253,7 @@ async def test_s256_challenge_matches_rfc7636(provider: RunningOidcProvider) -> 
     )
 
 
-@pytest.mark.parametrize("login", [ADA.email, ADA.sub, "nobody@example.com"])
+@pytest.mark.parametrize("login", [ADA_EMAIL, ADA.sub, "nobody@example.com"])
 async def test_a_wrong_password_yields_no_code(
     provider: RunningOidcProvider, browser: httpx.AsyncClient, login: str
 ) -> None:
@@ -272,7 +304,7 @@ async def test_pkce_is_required(provider: RunningOidcProvider, browser: httpx.As
     url = authorization_url(metadata, BASIC, state="st", nonce="n", verifier=None)
 
     callback = await complete_oidc_login(
-        browser, url, login=ADA.email, password=ADA.password, callback_prefix=CALLBACK
+        browser, url, login=ADA_EMAIL, password=ADA.password, callback_prefix=CALLBACK
     )
 
     params = callback_params(callback)
@@ -293,7 +325,7 @@ async def test_an_unregistered_redirect_uri_stays_at_the_provider(
 
     with pytest.raises(OidcFlowError) as failed:
         await complete_oidc_login(
-            browser, url, login=ADA.email, password=ADA.password, callback_prefix=elsewhere
+            browser, url, login=ADA_EMAIL, password=ADA.password, callback_prefix=elsewhere
         )
 
     assert failed.value.status == 400
@@ -309,7 +341,7 @@ async def test_cancelling_consent_reports_access_denied(
     callback = await complete_oidc_login(
         browser,
         url,
-        login=ADA.email,
+        login=ADA_EMAIL,
         password=ADA.password,
         callback_prefix=CALLBACK,
         consent=False,
@@ -347,7 +379,7 @@ async def test_auto_consent_optional_pkce_and_a_clean_stop(
     callback = await complete_oidc_login(
         browser,
         url,
-        login=ADA.email,
+        login=ADA_EMAIL,
         password=ADA.password,
         callback_prefix=CALLBACK,
         consent=False,

@@ -219,6 +219,10 @@ server.listen(config.port ?? 0, host, () => {
     },
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('hex')] },
+    // Explicit lifetimes (seconds), so the provider does not print a notice for each default.
+    ttl: {
+      AccessToken: 3600, AuthorizationCode: 600, IdToken: 3600, Interaction: 3600, Session: 86400, Grant: 86400,
+    },
     renderError(ctx, out) {
       ctx.type = 'html';
       ctx.body = page('Error', `<p class="error">${escape(out.error)}: ${escape(out.error_description ?? '')}</p>`);
