@@ -99,13 +99,7 @@ class RunningOidcProvider:
         return out.read_text(errors="replace") + err.read_text(errors="replace")
 
     def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        _stop(self.process)
         return self.process.returncode
 
 
@@ -135,6 +129,7 @@ def _config(
             "port": port,
             "pkce_required": pkce_required,
             "auto_consent": auto_consent,
+            "exit_on_stdin_eof": True,
             "clients": [
                 {
                     "client_id": item.client_id,
@@ -178,15 +173,14 @@ def running_oidc_provider(
             [node, str(SERVER_SCRIPT)],
             cwd=workdir,
             env=env,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE,  # never written; closes when this process ends
             stdout=out,
             stderr=err,
             start_new_session=True,
         )
-    provider: RunningOidcProvider | None = None
     try:
         ready = _wait_for_ready(process, stdout_log, stderr_log)
-        provider = RunningOidcProvider(
+        yield RunningOidcProvider(
             issuer=f"http://127.0.0.1:{ready}",
             port=ready,
             clients=tuple(clients),
@@ -195,13 +189,21 @@ def running_oidc_provider(
             stdout_log=stdout_log,
             stderr_log=stderr_log,
         )
-        yield provider
     finally:
-        if provider is not None:
-            provider.stop()
-        elif process.poll() is None:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL for the group if it lingers; idempotent."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+    if process.stdin is not None and not process.stdin.closed:
+        process.stdin.close()
 
 
 def _wait_for_ready(process: subprocess.Popen[bytes], stdout_log: Path, stderr_log: Path) -> int:

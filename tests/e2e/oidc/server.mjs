@@ -8,7 +8,8 @@
 //     "accounts": [{ "sub", "email", "given_name", "family_name", "password" }],
 //     "pkce_required": true, "auto_consent": false }
 // Port 0 lets the OS choose; the issuer is http://<host>:<port>, known once listening.
-// Prints "READY <port>" on stdout when it serves, and exits 0 on SIGTERM or SIGINT.
+// Prints "READY <port>" on stdout when it serves, and exits 0 on SIGTERM or SIGINT (and, with
+// "exit_on_stdin_eof": true, when its stdin closes).
 //
 // The built-in devInteractions accept any password, so the login and consent pages are our own:
 //   GET  /interaction/:uid          login form (prompt=login) or consent form (prompt=consent)
@@ -252,3 +253,8 @@ function stop() {
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
+if (config.exit_on_stdin_eof) {
+  // The test runner holds our stdin open: if it dies without stopping us, we do not linger.
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+}
