@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await services.mailer.drain()
             await services.events.close()
             await services.rate_limits.close()
+            await services.sso.close()
             await database.dispose()
 
     app = Starlette(
