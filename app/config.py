@@ -6,11 +6,12 @@ import secrets
 import warnings
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator, model_validator
+from pydantic import BeforeValidator, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
+    InitSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -36,12 +37,20 @@ class ConfigError(Exception):
 
 
 class _AuthVariables(PydanticBaseSettingsSource):
-    """Every AUTH_* variable (from .env, then the environment) for the SSO providers, whose
-    names are only known at run time: they land in `auth_variables`, upper-case."""
+    """Every AUTH_* variable for the SSO providers, whose names are only known at run time,
+    into `auth_variables` (upper-case names): from .env, then the environment, then keywords
+    (`Settings(auth_corp_driver="ldap")` works like AUTH_CORP_DRIVER), each winning over the last.
+    """
 
-    def __init__(self, settings_cls: type[BaseSettings], *sources: EnvSettingsSource) -> None:
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        sources: list[EnvSettingsSource],
+        keywords: dict[str, Any],
+    ) -> None:
         super().__init__(settings_cls)
         self._sources = sources
+        self._keywords = keywords
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False
@@ -52,6 +61,10 @@ class _AuthVariables(PydanticBaseSettingsSource):
             for key, value in source.env_vars.items():
                 if key.upper().startswith("AUTH_") and value is not None:
                     found[key.upper()] = value
+        fields = self.settings_cls.model_fields
+        for key, value in self._keywords.items():
+            if key.lower().startswith("auth_") and key.lower() not in fields:
+                found[key.upper()] = str(value)
         return {"auth_variables": found} if found else {}
 
 
@@ -180,30 +193,16 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         raw = [s for s in (dotenv_settings, env_settings) if isinstance(s, EnvSettingsSource)]
+        keywords = (
+            init_settings.init_kwargs if isinstance(init_settings, InitSettingsSource) else {}
+        )
         return (
             init_settings,
             env_settings,
             dotenv_settings,
-            _AuthVariables(settings_cls, *raw),
+            _AuthVariables(settings_cls, raw, keywords),
             file_secret_settings,
         )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _provider_keywords(cls, data: Any) -> Any:
-        """`Settings(auth_google_driver="openid")` works like the variable AUTH_GOOGLE_DRIVER."""
-        if not isinstance(data, dict):
-            return data
-        extra = {
-            key.upper(): str(value)
-            for key, value in data.items()
-            if isinstance(key, str)
-            and key.lower().startswith("auth_")
-            and key.lower() not in cls.model_fields
-        }
-        if extra:
-            data = {**data, "auth_variables": {**data.get("auth_variables", {}), **extra}}
-        return data
 
     @field_validator("log_level", "log_style", mode="before")
     @classmethod
