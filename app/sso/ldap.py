@@ -7,6 +7,7 @@ is refused before any bind: LDAP would treat it as an anonymous bind and let it 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -84,33 +85,32 @@ class LdapDirectory:
             settings.first_name_attribute,
             settings.last_name_attribute,
         ]
+        connection = self._connection(settings.bind_dn, settings.bind_password)
         try:
-            connection = self._connection(settings.bind_dn, settings.bind_password)
             if not connection.bind():
                 raise self._unavailable(f"bind as BIND_DN failed: {connection.result}")
-            try:
-                if dn is not None:
-                    found = connection.search(
-                        dn, "(objectClass=*)", BASE, attributes=names, size_limit=1
-                    )
-                else:
-                    value = escape_filter_chars(identifier or "")
-                    found = connection.search(
-                        settings.user_dn,
-                        f"({settings.user_attribute}={value})",
-                        _SCOPES[settings.user_scope],
-                        attributes=names,
-                        size_limit=2,
-                    )
-                entries = _entries(connection.response) if found else []
-                if len(entries) != 1:  # none, or ambiguous: nobody to log in
-                    return None
-                entry_dn, attributes = entries[0]
-                groups = self._groups(connection, entry_dn) if settings.group_dn else ()
-            finally:
-                connection.unbind()
+            if dn is not None:
+                found = connection.search(
+                    dn, "(objectClass=*)", BASE, attributes=names, size_limit=1
+                )
+            else:
+                value = escape_filter_chars(identifier or "")
+                found = connection.search(
+                    settings.user_dn,
+                    f"({settings.user_attribute}={value})",
+                    _SCOPES[settings.user_scope],
+                    attributes=names,
+                    size_limit=2,
+                )
+            entries = _entries(connection.response) if found else []
+            if len(entries) != 1:  # none, or ambiguous: nobody to log in
+                return None
+            entry_dn, attributes = entries[0]
+            groups = self._groups(connection, entry_dn) if settings.group_dn else ()
         except LDAPException as error:
             raise self._unavailable(type(error).__name__) from None
+        finally:
+            _close(connection)
         return DirectoryEntry(
             dn=entry_dn,
             email=_first(attributes, settings.mail_attribute),
@@ -134,19 +134,27 @@ class LdapDirectory:
         return tuple(name for name in names if name)
 
     def _verify(self, dn: str, password: str) -> bool:
+        connection = self._connection(dn, password)
         try:
-            connection = self._connection(dn, password)
-            try:
-                if connection.bind():
-                    return True
-                result = connection.result or {}
-            finally:
-                connection.unbind()
+            if connection.bind():
+                return True
+            result = connection.result or {}
         except LDAPException as error:
             raise self._unavailable(type(error).__name__) from None
+        finally:
+            _close(connection)
         if result.get("result") == INVALID_CREDENTIALS_RESULT:
             return False
         raise self._unavailable(f"user bind failed: {result.get('description')}")
+
+
+def _close(connection: Connection) -> None:
+    """Unbind, and close the socket even when the connection never opened properly."""
+    with contextlib.suppress(LDAPException):
+        connection.unbind()
+    socket = getattr(connection, "socket", None)
+    if socket is not None:
+        socket.close()
 
 
 def _entries(response: Any) -> list[tuple[str, dict[str, Any]]]:
