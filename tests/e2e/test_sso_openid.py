@@ -40,6 +40,7 @@ __all__ = ["start_oidc_provider"]  # the fixture, used by name below
 
 APP = "http://testserver"  # the ASGI app's PUBLIC_URL (httpx's ASGI base URL)
 OPEN, CLOSED = "idp", "closed"  # two providers on one issuer: registration on and off
+PLAIN = "plain"  # the same provider through the oauth2 driver (configured endpoints, profile URL)
 DONE = "https://app.example.com/sso/done"
 ROLE_ID = "5e0c1d2a-0000-4000-8000-0000000001dc"
 UVICORN_PORTS = (free_port(), free_port())
@@ -53,7 +54,7 @@ def callback_of(base: str, provider: str) -> str:
 CLIENT = OidcClient(
     "dauth",
     "dauth-client-secret-1",
-    tuple(callback_of(base, name) for base in (APP, UVICORN_URL) for name in (OPEN, CLOSED)),
+    tuple(callback_of(base, name) for base in (APP, UVICORN_URL) for name in (OPEN, CLOSED, PLAIN)),
 )
 ADA = OidcAccount(
     sub="ada-0001",
@@ -87,15 +88,37 @@ def provider_variables(provider: RunningOidcProvider, name: str, *, open_: bool)
     return {prefix + key: value for key, value in values.items()}
 
 
+def oauth2_variables(provider: RunningOidcProvider) -> dict[str, str]:
+    metadata = httpx.get(provider.discovery_url, timeout=30).json()
+    prefix = f"AUTH_{PLAIN.upper()}_"
+    values = {
+        "DRIVER": "oauth2",
+        "CLIENT_ID": CLIENT.client_id,
+        "CLIENT_SECRET": CLIENT.client_secret,
+        "AUTHORIZE_URL": metadata["authorization_endpoint"],
+        "ACCESS_URL": metadata["token_endpoint"],
+        "PROFILE_URL": metadata["userinfo_endpoint"],
+        "SCOPE": "openid email profile",  # this provider serves profiles to OpenID scopes only
+        "IDENTIFIER_KEY": "sub",
+        "FIRST_NAME_KEY": "given_name",
+        "LAST_NAME_KEY": "family_name",
+        "ALLOW_PUBLIC_REGISTRATION": "true",
+        "DEFAULT_ROLE_ID": ROLE_ID,
+        "REDIRECT_ALLOW_LIST": DONE,
+    }
+    return {prefix + key: value for key, value in values.items()}
+
+
 @pytest.fixture
 def settings_overrides(provider: RunningOidcProvider) -> dict[str, Any]:
     variables = {
         **provider_variables(provider, OPEN, open_=True),
         **provider_variables(provider, CLOSED, open_=False),
+        **oauth2_variables(provider),
     }
     return {
         "public_url": APP,
-        "auth_providers": f"{OPEN},{CLOSED}",
+        "auth_providers": f"{OPEN},{CLOSED},{PLAIN}",
         **{key.lower(): value for key, value in variables.items()},
     }
 
@@ -155,10 +178,12 @@ def reason(response: httpx.Response) -> str:
     return parse_qs(location.query)["reason"][0]
 
 
-def forged_cookie(client: httpx.AsyncClient, provider: str, **changes: Any) -> None:
+def forged_cookie(
+    client: httpx.AsyncClient, provider: str, driver: str = "openid", **changes: Any
+) -> None:
     """Re-signs the login cookie with some values changed (the test knows SECRET): what an
     attacker who could forge it would try. The signature itself is checked elsewhere."""
-    name = f"openid.{provider}"
+    name = f"{driver}.{provider}"
     tokens = TokenService(TEST_SECRET, SystemClock())
     claims = tokens.decode_scoped(client.cookies[name], STATE_SCOPE)
     for key in ("iat", "exp", "iss", "scope"):
@@ -184,6 +209,7 @@ async def test_the_provider_is_listed(client: httpx.AsyncClient) -> None:
         "data": [
             {"name": OPEN, "driver": "openid", "icon": "key", "label": "Loopback IdP"},
             {"name": CLOSED, "driver": "openid", "icon": "key", "label": "Loopback IdP"},
+            {"name": PLAIN, "driver": "oauth2", "icon": None, "label": None},
         ],
         "disableDefault": False,
     }
@@ -475,6 +501,33 @@ async def test_a_code_cannot_be_used_twice(
         f"openid.{OPEN}", cookie, domain="testserver.local", path=f"/auth/login/{OPEN}"
     )
     assert reason(await client.get(path_of(callback))) == "INVALID_TOKEN"
+
+
+@pytest.mark.usefixtures("role")
+async def test_the_oauth2_driver_logs_in_through_the_profile_url(
+    client: httpx.AsyncClient, browser: httpx.AsyncClient, services: Services
+) -> None:
+    started = await start(client, PLAIN, redirect=DONE)
+    assert started.headers["set-cookie"].startswith(f"oauth2.{PLAIN}=")
+    assert "code_challenge=" in started.headers["location"]
+    for _ in range(2):
+        callback = await sign_in(client, browser, provider=PLAIN, redirect=DONE)
+        finished = await client.get(path_of(callback))
+        assert finished.headers["location"] == DONE, finished.text
+        assert refresh_cookie(finished)
+    (user,) = await users_of(services, PLAIN)
+    assert (user.external_identifier, user.email) == (ADA.sub, ADA.email)
+    assert (user.first_name, user.last_name, user.role) == ("Ada", "Lovelace", ROLE_ID)
+
+
+@pytest.mark.usefixtures("role")
+async def test_the_oauth2_driver_sends_the_pkce_verifier_too(
+    client: httpx.AsyncClient, browser: httpx.AsyncClient, services: Services
+) -> None:
+    callback = await sign_in(client, browser, provider=PLAIN, redirect=DONE)
+    forged_cookie(client, PLAIN, "oauth2", verifier="w" * 64)
+    assert reason(await client.get(path_of(callback))) == "INVALID_TOKEN"
+    assert await users_of(services, PLAIN) == []
 
 
 async def test_an_unknown_provider_is_invalid_provider(client: httpx.AsyncClient) -> None:
