@@ -37,7 +37,8 @@ READER_DN = f"cn=reader,{SUFFIX}"
 READER_PASSWORD = "reader-secret-1"
 PEOPLE_DN = f"ou=people,{SUFFIX}"
 GROUPS_DN = f"ou=groups,{SUFFIX}"
-GROUP_NAME = "Editors"
+GROUP_NAME = "Editors"  # groupOfNames, members by DN
+POSIX_GROUP_NAME = "Auditors"  # posixGroup, members by uid (memberUid)
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class LdapPerson:
 ADA = LdapPerson("ada", "analytical-engine-1", "ada@example.org", "Ada", "Lovelace")
 GRACE = LdapPerson("grace", "compiler-2", "grace@example.org", "Grace", "Hopper")
 PEOPLE = (ADA, GRACE)
-GROUP_MEMBERS = (ADA,)  # Grace is in no group
+GROUP_MEMBERS = (ADA,)  # Grace is in no groupOfNames…
+POSIX_GROUP_MEMBERS = (GRACE,)  # …but in the posixGroup
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ def _ldif() -> str:
     blocks.append(
         f"dn: cn={GROUP_NAME},{GROUPS_DN}\nobjectClass: groupOfNames\ncn: {GROUP_NAME}\n"
         + members.rstrip("\n")
+    )
+    uids = "".join(f"memberUid: {person.uid}\n" for person in POSIX_GROUP_MEMBERS)
+    blocks.append(
+        f"dn: cn={POSIX_GROUP_NAME},{GROUPS_DN}\nobjectClass: posixGroup\n"
+        f"cn: {POSIX_GROUP_NAME}\ngidNumber: 5001\n" + uids.rstrip("\n")
     )
     return "\n\n".join(blocks) + "\n"
 

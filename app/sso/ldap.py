@@ -84,6 +84,7 @@ class LdapDirectory:
             settings.mail_attribute,
             settings.first_name_attribute,
             settings.last_name_attribute,
+            "uid",  # for groups that list members by uid (memberUid)
         ]
         connection = self._connection(settings.bind_dn, settings.bind_password)
         try:
@@ -106,7 +107,7 @@ class LdapDirectory:
             if len(entries) != 1:  # none, or ambiguous: nobody to log in
                 return None
             entry_dn, attributes = entries[0]
-            groups = self._groups(connection, entry_dn) if settings.group_dn else ()
+            groups = self._groups(connection, entry_dn, attributes) if settings.group_dn else ()
         except LDAPException as error:
             raise self._unavailable(type(error).__name__) from None
         finally:
@@ -119,10 +120,15 @@ class LdapDirectory:
             groups=groups,
         )
 
-    def _groups(self, connection: Connection, user_dn: str) -> tuple[str, ...]:
+    def _groups(
+        self, connection: Connection, user_dn: str, attributes: dict[str, Any]
+    ) -> tuple[str, ...]:
+        """The cn of the user's groups; members are DNs, or uids for memberUid (as Directus)."""
         settings = self._settings
         assert settings.group_dn is not None
-        member = escape_filter_chars(user_dn)
+        uid = _first(attributes, "uid")
+        by_uid = settings.group_attribute.lower() == "memberuid" and uid is not None
+        member = escape_filter_chars(uid if by_uid and uid else user_dn)
         if not connection.search(
             settings.group_dn,
             f"({settings.group_attribute}={member})",

@@ -20,6 +20,7 @@ from tests.ldap_server import (
     ADA,
     GRACE,
     GROUP_NAME,
+    POSIX_GROUP_NAME,
     RunningSlapd,
     ldap_provider_settings,
     running_slapd,
@@ -29,6 +30,7 @@ PROVIDER = "corp"
 EDITORS_ROLE = "6a1a4b1e-0000-4000-8000-00000000ed17"
 DEFAULT_ROLE = "6a1a4b1e-0000-4000-8000-0000000def00"
 OTHER_NAME_ROLE = "6a1a4b1e-0000-4000-8000-000000000077"
+AUDITORS_ROLE = "6a1a4b1e-0000-4000-8000-0000000a0d17"
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +42,12 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSlapd]:
 @pytest.fixture
 def settings_overrides(slapd: RunningSlapd) -> dict[str, Any]:
     return {
-        "auth_providers": f"{PROVIDER.upper()},down",
+        "auth_providers": f"{PROVIDER.upper()},down,posix",
         **ldap_provider_settings(PROVIDER, slapd, default_role_id=DEFAULT_ROLE),
         # A second LDAP provider whose directory is not there.
         **ldap_provider_settings("down", RunningSlapd("ldap://127.0.0.1:9", 9, slapd.workdir)),
+        # The same directory, groups read through memberUid.
+        **ldap_provider_settings("posix", slapd, group_attribute="memberUid"),
         "auth_lockout_threshold": 3,
     }
 
@@ -53,6 +57,7 @@ async def roles(services: Services) -> None:
     await create_role(services, EDITORS_ROLE, GROUP_NAME.lower())  # names match case-insensitively
     await create_role(services, DEFAULT_ROLE, "Directory users")
     await create_role(services, OTHER_NAME_ROLE, "Viewers")
+    await create_role(services, AUDITORS_ROLE, POSIX_GROUP_NAME)
 
 
 async def provider_login(
@@ -120,6 +125,19 @@ async def test_a_user_in_no_group_gets_the_default_role_and_logins_link_the_same
     async with services.db.read() as session:
         rows = (await session.exec(select(User).where(col(User.provider) == PROVIDER))).all()
     assert len(rows) == 1
+
+
+@pytest.mark.usefixtures("roles")
+async def test_groups_that_list_members_by_uid_map_to_roles_too(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    grace = await client.post(
+        "/auth/login/posix", json={"identifier": GRACE.uid, "password": GRACE.password}
+    )
+    assert grace.status_code == 200, grace.text
+    user = await local_user(services, GRACE.dn)
+    assert user is not None
+    assert (user.provider, user.role) == ("posix", AUDITORS_ROLE)
 
 
 @pytest.mark.usefixtures("roles")
