@@ -75,7 +75,7 @@ class AuthService:
         sso: SsoConfig | None = None,
     ) -> None:
         self._sso = sso or SsoConfig()
-        self._ldap = LdapLogins(self._sso, db, guard, audit, hasher, self)
+        self._ldap = LdapLogins(self._sso, db, guard, audit, self)
         self._db = db
         self._settings = settings
         self._clock = clock

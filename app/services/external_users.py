@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.engine import Database
 from app.db.integrity import unique_field
@@ -50,6 +51,11 @@ class LinkRules:
     set_role: bool = False
     auth_data: dict[str, Any] | None = None  # replaces the stored auth_data when given
 
+    @property
+    def decided_role(self) -> str | None:
+        """The provider's role when it decides one, else the default role."""
+        return (self.role if self.set_role else None) or self.default_role
+
 
 class ExternalUsers:
     def __init__(self, db: Database) -> None:
@@ -84,10 +90,7 @@ class ExternalUsers:
                         external_identifier=profile.identifier,
                         status="active",
                         password=None,
-                        role=await self._existing_role(
-                            session,
-                            rules.role if rules.set_role and rules.role else rules.default_role,
-                        ),
+                        role=await self._existing_role(session, rules.decided_role),
                         **_profile_values(profile),
                         auth_data=rules.auth_data,
                     )
@@ -110,9 +113,7 @@ class ExternalUsers:
                     if other is not None and other.id != user.id:
                         values.pop("email")  # someone else has it here: keep ours
                 if rules.set_role:
-                    values["role"] = await self._existing_role(
-                        session, rules.role or rules.default_role
-                    )
+                    values["role"] = await self._existing_role(session, rules.decided_role)
                 if values:
                     await users_repo.update_values(session, user.id, **values)
                     await session.refresh(user)
@@ -131,7 +132,7 @@ class ExternalUsers:
         return roles[0].id if roles else None
 
     @staticmethod
-    async def _existing_role(session: Any, role_id: str | None) -> str | None:
+    async def _existing_role(session: AsyncSession, role_id: str | None) -> str | None:
         if role_id is None:
             return None
         found = await roles_repo.get_many(session, [role_id])

@@ -15,7 +15,6 @@ from app.accountability import ClientInfo
 from app.db.engine import Database
 from app.db.models import User
 from app.errors import InvalidCredentialsError
-from app.security.passwords import PasswordHasher
 from app.services.audit import AuditAction, AuditLog
 from app.services.external_users import ExternalProfile, ExternalUsers, LinkRules
 from app.services.login_guard import LoginGuard
@@ -50,7 +49,6 @@ class LdapLogins:
         db: Database,
         guard: LoginGuard,
         audit: AuditLog,
-        hasher: PasswordHasher,
         opener: SessionOpener,
     ) -> None:
         self._providers = {p.name: p for p in config.providers if p.driver is Driver.LDAP}
@@ -62,7 +60,6 @@ class LdapLogins:
         self._users = ExternalUsers(db)
         self._guard = guard
         self._audit = audit
-        self._hasher = hasher
         self._opener = opener
 
     def handles(self, provider: str) -> bool:
@@ -88,8 +85,7 @@ class LdapLogins:
             entry = await directory.find(dn=user.external_identifier)
         elif identifier and len(identifier) <= IDENTIFIER_LENGTH:
             entry = await directory.find(identifier=identifier)
-        if entry is None:
-            await self._hasher.verify_dummy(password)
+        if entry is None:  # the caller's stall hides that no bind was tried
             await self._failed(client, f"{name}:{label}")
             raise InvalidCredentialsError()
         user = user or await self._users.find(name, entry.dn)

@@ -238,7 +238,7 @@ class SsoService:
         as_json: bool,
     ) -> IssuedTokens:
         if params.get("error"):
-            logger.info("Provider %s answered %s", provider.name, str(params.get("error"))[:100])
+            logger.info("Provider %s answered %r", provider.name, str(params.get("error"))[:100])
             raise InvalidCredentialsError()
         state, expected = params.get("state") or "", str(flow.get("state") or "")
         if not expected or not hmac.compare_digest(state.encode(), expected.encode()):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -115,8 +115,9 @@ def _answer(result: LoginResult, services: Services) -> Response:
     if result.error is not None:
         if result.redirect is None:
             return error_response(result.error)
-        # As Directus: the redirect without its query, and the reason.
-        target = result.redirect.split("?", 1)[0]
+        # As Directus: the redirect without its query (nor fragment), and the reason.
+        parts = urlsplit(result.redirect)
+        target = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
         return RedirectResponse(f"{target}?reason={quote(result.error.code)}", status_code=302)
     assert result.issued is not None
     if result.redirect is None:
