@@ -5,6 +5,7 @@ fields, and the SSO endpoints' rate limit and coded errors."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -206,6 +207,22 @@ async def test_a_provider_that_cannot_be_reached_is_service_unavailable_without_
             {"message": "Service unavailable.", "extensions": {"code": "SERVICE_UNAVAILABLE"}}
         ]
     }
+
+
+async def test_a_token_endpoint_that_cannot_be_reached_returns_to_the_redirect_with_a_reason(
+    client: httpx.AsyncClient,
+) -> None:
+    started = await client.get("/auth/login/github", params={"redirect": "/admin/login#top"})
+    assert started.status_code == 302
+    state = parse_qs(urlsplit(started.headers["location"]).query)["state"][0]
+    callback = await client.get(
+        "/auth/login/github/callback", params={"code": "a-code", "state": state}
+    )
+    assert callback.status_code == 302
+    assert callback.headers["location"] == "/admin/login?reason=SERVICE_UNAVAILABLE"
+    cleared = [c for c in callback.headers.get_list("set-cookie") if c.startswith("oauth2.github=")]
+    assert cleared, callback.headers
+    assert "Max-Age=0" in cleared[0]
 
 
 async def test_ldap_and_oauth_routes_do_not_mix(client: httpx.AsyncClient) -> None:
