@@ -151,6 +151,12 @@ class AuthService:
                 provider, client, mode, password, otp, identifier=identifier
             )
 
+    async def directory_password_ok(self, user: User, password: str) -> bool | None:
+        """For an LDAP user, whether the directory accepts `password`; None for anyone else."""
+        if not self._ldap.handles(user.provider):
+            return None
+        return await self._ldap.verify_password(user, password)
+
     async def check_otp(self, user: User, otp: str | None, client: ClientInfo) -> int | None:
         """The TOTP step a TFA user's code matches (a failure counts as a failed login)."""
         if not user.tfa_secret:

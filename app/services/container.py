@@ -81,7 +81,7 @@ class Services:
             project_settings=SettingsService(db, roles),
             mailer=mailer,
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
-            tfa=TfaService(db, clock, hasher, audit, rate_limits),
+            tfa=TfaService(db, clock, hasher, audit, rate_limits, auth),
             audit=audit,
             events=events,
             activity=ActivityService(db, settings, clock),

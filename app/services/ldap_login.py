@@ -65,6 +65,13 @@ class LdapLogins:
     def handles(self, provider: str) -> bool:
         return provider.lower() in self._directories
 
+    async def verify_password(self, user: User, password: str) -> bool:
+        """The directory's word on an LDAP user's password (its DN is external_identifier)."""
+        directory = self._directories[user.provider.lower()]
+        return bool(user.external_identifier) and await directory.verify(
+            user.external_identifier or "", password
+        )
+
     async def login(
         self,
         provider: str,

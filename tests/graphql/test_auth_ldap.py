@@ -282,3 +282,22 @@ async def test_the_body_is_checked_like_the_password_login(client: httpx.AsyncCl
     response = await client.post(f"/auth/login/{PROVIDER}", json={"password": ADA.password})
     assert response.status_code == 400
     assert error_code(response) == "INVALID_PAYLOAD"
+
+
+TFA_GENERATE = """
+mutation Generate($password: String!) {
+  users_me_tfa_generate(password: $password) { secret }
+}
+"""
+
+
+@pytest.mark.usefixtures("roles")
+async def test_tfa_generate_asks_the_directory_for_an_ldap_users_password(
+    client: httpx.AsyncClient,
+) -> None:
+    token = (await provider_login(client, ADA.uid, ADA.password)).json()["data"]["access_token"]
+    wrong = await gql(client, TFA_GENERATE, {"password": "not-her-password"}, token=token)
+    assert wrong.codes == ["INVALID_CREDENTIALS"]
+    right = await gql(client, TFA_GENERATE, {"password": ADA.password}, token=token)
+    assert right.codes == [], right.body
+    assert right.data["users_me_tfa_generate"]["secret"]
