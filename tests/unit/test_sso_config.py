@@ -155,3 +155,16 @@ def test_no_providers_by_default() -> None:
     assert settings.auth_providers == []
     assert settings.auth_disable_default is False
     assert parse_sso_config(settings.auth_providers, settings.auth_variables).providers == ()
+
+
+def test_the_cli_refuses_to_start_with_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    monkeypatch.setenv("AUTH_PROVIDERS", "google")
+    for name, value in {**OPENID, "AUTH_GOOGLE_ISSUER_URL": ""}.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "Invalid value for AUTH_GOOGLE_ISSUER_URL: is required"
