@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Role, Session, User, new_id
+from app.repositories import core
 from app.repositories.users import UserAccess, access_of
 
 
@@ -75,7 +76,7 @@ async def add(
         "rotated_at": None,
         "successor": None,
     }
-    await session.exec(_INSERT, params=values)
+    await core.execute(session, _INSERT, values)
     return new
 
 
@@ -97,8 +98,8 @@ async def claim_for_rotation(
     session: AsyncSession, session_id: str, successor_id: str, now: datetime
 ) -> bool:
     """Mark a live session rotated; only one of many concurrent callers can win."""
-    result = await session.exec(
-        _CLAIM, params={"session_id": session_id, "successor_id": successor_id, "now": now}
+    result = await core.execute(
+        session, _CLAIM, {"session_id": session_id, "successor_id": successor_id, "now": now}
     )
     return bool(result.rowcount == 1)
 

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Role, User
+from app.repositories import core
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ _TOUCH = (
 
 
 async def touch_last_access(session: AsyncSession, user_id: str, when: datetime) -> None:
-    await session.exec(_TOUCH, params={"user_id": user_id, "when": when})
+    await core.execute(session, _TOUCH, {"user_id": user_id, "when": when})
 
 
 async def set_password_hash(session: AsyncSession, user_id: str, hashed: str) -> None:
