@@ -36,6 +36,16 @@ WRITE_LOCK_WAIT_S = 10.0
 
 
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        # Instead of the pool's unconditional ROLLBACK on return (reads run in autocommit
+        # and leave nothing open): roll back only what a unit really left open.
+        if dbapi_connection is None:
+            return
+        raw = dbapi_connection.driver_connection.raw()
+        if raw.in_transaction:
+            raw.rollback()
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writes open BEGIN IMMEDIATE; reads run in autocommit (each SELECT is its own
@@ -52,6 +62,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(
             url,
             async_creator=inline_creator(url.database or ":memory:", SQLITE_PRAGMAS),
+            pool_reset_on_return=None,
             hide_parameters=True,
         )
         _install_sqlite_hooks(engine)
@@ -82,8 +93,24 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+        async with self._session(self.engine) as session:
             yield session
+
+    @asynccontextmanager
+    async def _session(self, engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+        session = AsyncSession(engine, expire_on_commit=False)
+        if not self.is_sqlite:
+            async with session:
+                yield session
+            return
+        try:
+            yield session
+        finally:
+            # AsyncSession's own exit closes in a shielded task, which costs a trip round
+            # the loop and keeps the connection out meanwhile (other requests then open
+            # more). Inline SQLite never suspends while closing, so there is nothing for
+            # the shield to protect.
+            await session.close()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -104,10 +131,7 @@ class Database:
 
     @asynccontextmanager
     async def _unit(self) -> AsyncIterator[AsyncSession]:
-        async with (
-            AsyncSession(self._write_engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
+        async with self._session(self._write_engine) as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
