@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
@@ -97,3 +97,17 @@ async def test_a_failed_unit_leaves_nothing_behind(database: Database) -> None:
     async with database.write() as session:  # and the next writer is not locked out
         await run(session, "UPDATE counter SET n = 1 WHERE id = 1")
     assert await _count(database) == 1
+
+
+async def test_concurrent_short_reads_share_one_connection(database: Database) -> None:
+    connects: list[object] = []
+    event.listen(database.engine.sync_engine, "connect", lambda *_: connects.append(1))
+
+    async def read() -> None:
+        async with database.read() as session:
+            await run(session, "SELECT n FROM counter WHERE id = 1")
+
+    await asyncio.gather(*(read() for _ in range(32)))
+    # A unit that never suspends gives its connection back before the next one starts;
+    # opening a connection (and its pragmas) per request would cost more than the read.
+    assert connects == []
