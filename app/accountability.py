@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from app.clock import Clock
 from app.db.engine import Database
-from app.db.models import Role, User
+from app.db.models import Permission, Role, User
 from app.errors import InvalidCredentialsError
+from app.repositories import permissions as permissions_repo
 from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
 from app.security.tokens import TokenService, hash_token, looks_like_jwt
@@ -33,6 +34,8 @@ class Accountability:
     # Read while authenticating; reused by users_me and its role instead of reading again.
     user_row: User | None = field(default=None, compare=False, repr=False)
     role_row: Role | None = field(default=None, compare=False, repr=False)
+    # The role's directus_permissions rows, read in the same round as the user.
+    permission_rows: tuple[Permission, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_public(self) -> bool:
@@ -67,26 +70,29 @@ class Authenticator:
     async def authenticate(self, token: str | None, client: ClientInfo) -> Accountability:
         if not token:
             return Accountability(client=client)
-        if looks_like_jwt(token):
-            claims = self._tokens.decode_access(token)
-            async with self._db.read() as session:
+        session_id: str | None = None
+        async with self._db.read() as session:
+            if looks_like_jwt(token):
+                claims = self._tokens.decode_access(token)
+                session_id = claims.session
                 access = await users_repo.get_access(session, user_id=claims.user_id)
-                if claims.session is not None and not await sessions_repo.is_live(
-                    session, claims.session, self._clock.now()
+                if session_id is not None and not await sessions_repo.is_live(
+                    session, session_id, self._clock.now()
                 ):
                     raise InvalidCredentialsError()
-            session_id = claims.session
-        else:
-            async with self._db.read() as session:
+            else:
                 access = await users_repo.get_access(session, token_hash=hash_token(token))
-            session_id = None
-        # Access is recomputed from the database: a deleted, suspended or demoted user
-        # loses it at once, whatever the token says.
-        if access is None or access.status != "active":
-            raise InvalidCredentialsError()
-        if not ip_allowed(client.ip, access.ip_access):
-            # Outside the role's networks the user keeps its identity but none of its rights.
-            return Accountability(user=access.user_id, session=session_id, client=client)
+            # Access is recomputed from the database: a deleted, suspended or demoted user
+            # loses it at once, whatever the token says.
+            if access is None or access.status != "active":
+                raise InvalidCredentialsError()
+            if not ip_allowed(client.ip, access.ip_access):
+                # Outside the role's networks the user keeps its identity but none of its
+                # rights.
+                return Accountability(user=access.user_id, session=session_id, client=client)
+            rows = None
+            if not access.admin_access:
+                rows = tuple(await permissions_repo.for_role(session, access.role))
         return Accountability(
             user=access.user_id,
             role=access.role,
@@ -97,4 +103,5 @@ class Authenticator:
             client=client,
             user_row=access.user_row,
             role_row=access.role_row,
+            permission_rows=rows,
         )

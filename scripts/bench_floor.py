@@ -3,18 +3,20 @@
 A bare Starlette route, served by uvicorn in the same process model as `dauth serve`
 (same worker count, log level and event loop), that does what `users_me` must do at
 minimum: verify the HS256 JWT with python-jose under the same SECRET, read the user (and
-its role's name) by primary key with SQLAlchemy async on the same database, and answer
-JSON shaped like the GraphQL answer. No GraphQL, no permissions, no middleware: whatever
+its role's name) by primary key through the server's own engine (app/db/engine.py, set
+up from the same environment: SQLite on the loop's thread, or the asyncpg pool), and
+answer JSON shaped like the GraphQL answer. No GraphQL, no permissions, no middleware: whatever
 the real server adds on top of this is its own overhead, which is what the benchmark
 compares.
 
 Run by scripts/benchmark.py; by hand:
-    SECRET=... .venv/bin/python scripts/bench_floor.py --port 8099 --db-url sqlite+aiosqlite:///db
+    SECRET=... DB_FILENAME=... .venv/bin/python scripts/bench_floor.py --port 8099
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,16 +27,13 @@ import uvicorn
 from jose import jwt
 from jose.exceptions import JWTError
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-# Workers are separate processes that import this module afresh: settings travel in env.
-DB_URL_ENV = "BENCH_FLOOR_DB_URL"
-POOL_ENV = "BENCH_FLOOR_POOL_MAX"
+from app.config import load_settings
+from app.db.engine import create_engine
 
 USER_BY_ID = text(
     "SELECT u.id, u.email, u.first_name, u.status, r.name AS role_name "
@@ -50,17 +49,11 @@ def _unauthorized() -> Response:
     )
 
 
-def _engine(url: str, pool_max: int) -> AsyncEngine:
-    """The same pool shape as the app's engine (app/db/engine.py), without its hooks."""
-    if make_url(url).get_backend_name() == "sqlite":
-        return create_async_engine(url, connect_args={"timeout": 10})
-    return create_async_engine(url, pool_size=pool_max, max_overflow=0, pool_pre_ping=False)
-
-
 def create_app() -> Starlette:
     """uvicorn's factory: one engine per worker process, like the real server."""
-    secret = os.environ["SECRET"]
-    engine = _engine(os.environ[DB_URL_ENV], int(os.environ.get(POOL_ENV, "10")))
+    settings = load_settings()
+    secret = settings.secret
+    engine = create_engine(settings)
 
     async def users_me(request: Request) -> Response:
         header = request.headers.get("authorization", "")
@@ -91,6 +84,9 @@ def create_app() -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # As app.main.served_app does: the same process model.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -111,14 +107,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--db-url", required=True, help="SQLAlchemy async URL of the database")
-    parser.add_argument("--pool-max", type=int, default=10)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args()
     if not os.environ.get("SECRET"):
         parser.error("SECRET must be set (the same one the access tokens were signed with)")
-    os.environ[DB_URL_ENV] = args.db_url
-    os.environ[POOL_ENV] = str(args.pool_max)
     uvicorn.run(
         "bench_floor:create_app",
         factory=True,

@@ -1130,7 +1130,6 @@ class Run:
         raw_dir = options.output / "raw" / slug
         raw_dir.mkdir(parents=True, exist_ok=True)
         self.wrk = Wrk(wrk, self.work, raw_dir)
-        self.db_url = ""
         self.env: dict[str, str] = {}
         self.database_version = ""
 
@@ -1158,7 +1157,6 @@ class Run:
         if self.options.db == "sqlite":
             path = self.work / "bench.db"
             base.update({"DB_CLIENT": "sqlite3", "DB_FILENAME": str(path)})
-            self.db_url = f"sqlite+aiosqlite:///{path}"
             self.database_version = f"SQLite {sqlite3.sqlite_version} (file, WAL)"
         else:
             admin = make_url(self.options.pg_dsn)
@@ -1167,11 +1165,6 @@ class Run:
             self.cleanup.callback(self._drop_pg, admin.render_as_string(hide_password=False), name)
             dsn = admin.set(database=name).render_as_string(hide_password=False)
             base.update({"DB_CLIENT": "pg", "DB_CONNECTION_STRING": dsn})
-            self.db_url = (
-                make_url(dsn)
-                .set(drivername="postgresql+asyncpg")
-                .render_as_string(hide_password=False)
-            )
             version = asyncio.run(_pg_version(dsn))
             self.database_version = f"PostgreSQL {version} ({admin.host}:{admin.port}, {name})"
         self.env = base
@@ -1600,8 +1593,6 @@ class Run:
             str(ROOT / "scripts" / "bench_floor.py"),
             f"--port={port}",
             f"--workers={self.options.workers}",
-            f"--db-url={self.db_url}",
-            f"--pool-max={self.env.get('DB_POOL_MAX', '10')}",
             f"--log-level={self.env.get('LOG_LEVEL', 'info')}",
         ]
         server = start_server(

@@ -46,7 +46,7 @@ def serve(settings: Settings) -> int:
     # Workers build their own settings: hand them the same secret, generated or not.
     os.environ["SECRET"] = settings.secret
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:served_app",
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -7,6 +7,7 @@ BEGIN IMMEDIATE, which makes SQLite serialise writers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,36 +19,39 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.db.sqlite_inline import begin_immediate, inline_creator
 
 _BEGIN_OPTION = "sqlite_begin"
 
 
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    # Directus's _contains is case-sensitive; SQLite's LIKE is not by default.
+    "PRAGMA case_sensitive_like=ON",
+)
+# How long a write unit may wait for another process's write lock before it fails.
+WRITE_LOCK_WAIT_S = 10.0
+
+
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        # Instead of the pool's unconditional ROLLBACK on return (reads run in autocommit
+        # and leave nothing open): roll back only what a unit really left open.
+        if dbapi_connection is None:
+            return
+        raw = dbapi_connection.driver_connection.raw()
+        if raw.in_transaction:
+            raw.rollback()
 
-    @event.listens_for(sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take BEGIN out of the driver's hands so we can choose its kind.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=10000",
-            # Directus's _contains is case-sensitive; SQLite's LIKE is not by default.
-            "PRAGMA case_sensitive_like=ON",
-        ):
-            cursor.execute(pragma)
-        cursor.close()
-
-    @event.listens_for(sync_engine, "begin")
+    @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Writes open BEGIN IMMEDIATE; reads run in autocommit (each SELECT is its own
-        # snapshot), which saves a round trip to the driver's thread per request.
-        kind = conn.get_execution_options().get(_BEGIN_OPTION)
-        if kind is not None:
-            conn.exec_driver_sql(f"BEGIN {kind}")
+        # snapshot).
+        if conn.get_execution_options().get(_BEGIN_OPTION) is not None:
+            begin_immediate(conn.connection.driver_connection.raw(), WRITE_LOCK_WAIT_S)
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -55,7 +59,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 10}, hide_parameters=True)
+        engine = create_async_engine(
+            url,
+            async_creator=inline_creator(url.database or ":memory:", SQLITE_PRAGMAS),
+            pool_reset_on_return=None,
+            hide_parameters=True,
+        )
         _install_sqlite_hooks(engine)
         return engine
     return create_async_engine(
@@ -77,18 +86,52 @@ class Database:
         self._write_engine = (
             engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.is_sqlite else engine
         )
+        # SQLite runs on the loop's thread: a second write unit of this process must wait
+        # here, asynchronously, and never inside SQLite for a lock the first one holds.
+        self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
+        self._writer_task: asyncio.Task[Any] | None = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+        async with self._session(self.engine) as session:
             yield session
 
     @asynccontextmanager
+    async def _session(self, engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+        session = AsyncSession(engine, expire_on_commit=False)
+        if not self.is_sqlite:
+            async with session:
+                yield session
+            return
+        try:
+            yield session
+        finally:
+            # AsyncSession's own exit closes in a shielded task, which costs a trip round
+            # the loop and keeps the connection out meanwhile (other requests then open
+            # more). Inline SQLite never suspends while closing, so there is nothing for
+            # the shield to protect.
+            await session.close()
+
+    @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        async with (
-            AsyncSession(self._write_engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
+        if self._sqlite_writer is None:
+            async with self._unit() as session:
+                yield session
+            return
+        task = asyncio.current_task()
+        if task is not None and task is self._writer_task:
+            raise RuntimeError("a write unit was opened inside another one")
+        async with self._sqlite_writer:
+            self._writer_task = task
+            try:
+                async with self._unit() as session:
+                    yield session
+            finally:
+                self._writer_task = None
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
+        async with self._session(self._write_engine) as session, session.begin():
             yield session
 
     async def dispose(self) -> None:

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Role, User
+from app.repositories import core
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,27 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.exec(statement)).first()
 
 
+# Built once: every authenticated request runs one of these, and building the
+# statement cost more than running it.
+_WITH_ROLE = select(User, Role).join(Role, col(Role.id) == col(User.role), isouter=True)
+_ACCESS_BY_ID = _WITH_ROLE.where(col(User.id) == bindparam("key"))
+_ACCESS_BY_TOKEN = _WITH_ROLE.where(col(User.token) == bindparam("key"))
+
+
 async def get_access(
     session: AsyncSession, *, user_id: str | None = None, token_hash: str | None = None
 ) -> UserAccess | None:
-    statement = select(User, Role).join(Role, col(Role.id) == col(User.role), isouter=True)
     if user_id is not None:
-        statement = statement.where(col(User.id) == user_id)
+        statement, key = _ACCESS_BY_ID, user_id
     elif token_hash is not None:
-        statement = statement.where(col(User.token) == token_hash)
+        statement, key = _ACCESS_BY_TOKEN, token_hash
     else:
         return None
-    row = (await session.exec(statement)).first()
-    if row is None:
-        return None
-    user, role = row
+    row = (await session.exec(statement, params={"key": key})).first()
+    return None if row is None else access_of(*row)
+
+
+def access_of(user: User, role: Role | None) -> UserAccess:
     return UserAccess(
         user_id=user.id,
         status=user.status,
@@ -68,8 +76,18 @@ async def get_access(
     )
 
 
+# Every login and refresh runs this; built once, and the rows already in the session
+# need no update (callers read nothing from them that this changes).
+_TOUCH = (
+    update(User)
+    .where(col(User.id) == bindparam("user_id"))
+    .values(last_access=bindparam("when"))
+    .execution_options(synchronize_session=False)
+)
+
+
 async def touch_last_access(session: AsyncSession, user_id: str, when: datetime) -> None:
-    await session.exec(update(User).where(col(User.id) == user_id).values(last_access=when))
+    await core.execute(session, _TOUCH, {"user_id": user_id, "when": when})
 
 
 async def set_password_hash(session: AsyncSession, user_id: str, hashed: str) -> None:

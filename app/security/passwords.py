@@ -2,18 +2,39 @@
 
 Each hash costs tens of MiB and milliseconds of CPU; running them on the event loop
 would stall every other request, and running unboundedly many at once would
-exhaust memory. A small capacity limiter keeps both in check.
+exhaust memory. A small pool of its own keeps both in check, and its threads run at a
+lower CPU priority (argon2's lane threads inherit it), so a burst of logins slows
+other logins, not every request the loop is serving.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import secrets
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
-import anyio
 from passlib.context import CryptContext
 
 from app.config import Settings
+
+# Linux nice value of the hashing threads: the loop's thread (0) wins the CPU when both
+# want it, and an idle machine still gives hashing all it has.
+HASH_THREAD_NICE = 10
+T = TypeVar("T")
+
+
+def lower_priority() -> None:
+    """On Linux, nice applies to the calling thread alone (and to threads it starts)."""
+    if sys.platform == "linux":
+        # A sandbox may refuse; hashing still works then, at normal priority.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICE)
 
 
 def default_concurrency(parallelism: int) -> int:
@@ -41,16 +62,33 @@ class PasswordHasher:
             argon2__rounds=time_cost,
             argon2__parallelism=parallelism,
         )
-        self._limiter = anyio.CapacityLimiter(concurrency)
+        self._concurrency = concurrency
+        self._executor: ThreadPoolExecutor | None = None
         self._dummy_hash: str | None = None
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._context.hash, password, limiter=self._limiter)
+        return await self._run(self._hash_sync, password)
 
     async def verify(self, password: str, hashed: str) -> bool:
-        return await anyio.to_thread.run_sync(
-            self._verify_sync, password, hashed, limiter=self._limiter
-        )
+        return await self._run(self._verify_sync, password, hashed)
+
+    def close(self) -> None:
+        """Lets the pool's threads end once the hashes in flight are done."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    async def _run(self, function: Callable[..., T], *args: str) -> T:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self._concurrency,
+                thread_name_prefix="argon2",
+                initializer=lower_priority,
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def _hash_sync(self, password: str) -> str:
+        return str(self._context.hash(password))
 
     async def verify_dummy(self, password: str) -> None:
         """Spend the time a real verify costs, so unknown users look like known ones."""

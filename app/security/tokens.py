@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,9 @@ from app.errors import ForbiddenError, InvalidTokenError, TokenExpiredError
 ISSUER = "directus"
 ALGORITHM = "HS256"
 REFRESH_TOKEN_LENGTH = 64
+# Tokens whose signature was checked lately; a client sends the same access token on
+# every request until it expires, and a check costs more than the rest of a small read.
+VERIFIED_CACHE_SIZE = 2048
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,9 @@ class TokenService:
     def __init__(self, secret: str, clock: Clock) -> None:
         self._secret = secret
         self._clock = clock
+        # token -> its verified payload. The key is the whole token, signature included,
+        # so only the very token that passed can hit; expiry is still checked every time.
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def sign(self, claims: dict[str, Any], ttl_ms: int) -> str:
         now = int(self._clock.now().timestamp())
@@ -69,6 +76,19 @@ class TokenService:
 
     def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
         """Verify signature, algorithm and issuer; expiry against our clock."""
+        payload = dict(self._verified_payload(token))
+        exp = payload.get("exp")
+        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+            raise InvalidTokenError()
+        if verify_exp and exp <= self._clock.now().timestamp():
+            raise TokenExpiredError()
+        return payload
+
+    def _verified_payload(self, token: str) -> dict[str, Any]:
+        cached = self._verified.get(token)
+        if cached is not None:
+            self._verified.move_to_end(token)
+            return cached
         try:
             payload: dict[str, Any] = jwt.decode(
                 token,
@@ -79,11 +99,9 @@ class TokenService:
             )
         except JWTError:
             raise InvalidTokenError() from None
-        exp = payload.get("exp")
-        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-            raise InvalidTokenError()
-        if verify_exp and exp <= self._clock.now().timestamp():
-            raise TokenExpiredError()
+        self._verified[token] = payload
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
         return payload
 
     def sign_access(

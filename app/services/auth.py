@@ -12,7 +12,7 @@ from app.accountability import ClientInfo
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
-from app.db.models import Session, User
+from app.db.models import Session, User, new_id
 from app.errors import (
     DirectusError,
     InvalidCredentialsError,
@@ -188,16 +188,14 @@ class AuthService:
             ):
                 raise InvalidOtpError()
             await sessions_repo.delete_expired_for_user(session, user.id, now)
-            row = await sessions_repo.add(
+            session_id = await sessions_repo.add(
                 session,
-                Session(
-                    token=hash_token(refresh_token),
-                    user=user.id,
-                    expires=now + timedelta(milliseconds=self._session_ttl(mode)),
-                    ip=client.ip,
-                    user_agent=client.user_agent,
-                    origin=client.origin,
-                ),
+                token_hash=hash_token(refresh_token),
+                user=user.id,
+                expires=now + timedelta(milliseconds=self._session_ttl(mode)),
+                ip=client.ip,
+                user_agent=client.user_agent,
+                origin=client.origin,
             )
             await users_repo.touch_last_access(session, user.id, now)
             if user.failed_login_attempts or user.locked_until:
@@ -209,7 +207,7 @@ class AuthService:
             )
             access = await users_repo.get_access(session, user_id=user.id)
         assert access is not None
-        return self._issue(access, mode, refresh_token, row.id)
+        return self._issue(access, mode, refresh_token, session_id)
 
     async def refresh(
         self, *, presented: PresentedSession, mode: AuthMode, client: ClientInfo
@@ -230,23 +228,22 @@ class AuthService:
                     raise UserSuspendedError()
                 if found.user_status != "active":
                     raise InvalidCredentialsError()
-                successor = Session(
-                    token="",
-                    user=row.user,
-                    expires=now + timedelta(milliseconds=self._session_ttl(mode)),
-                    ip=client.ip,
-                    user_agent=client.user_agent,
-                    origin=client.origin,
-                    family=row.family,
-                )
-                if await sessions_repo.claim_for_rotation(session, row.id, successor.id, now):
+                successor_id = new_id()
+                if await sessions_repo.claim_for_rotation(session, row.id, successor_id, now):
                     raw = successor_token(self._settings.secret, row.token)
-                    successor.token = hash_token(raw)
-                    await sessions_repo.add(session, successor)
+                    await sessions_repo.add(
+                        session,
+                        token_hash=hash_token(raw),
+                        user=row.user,
+                        expires=now + timedelta(milliseconds=self._session_ttl(mode)),
+                        ip=client.ip,
+                        user_agent=client.user_agent,
+                        origin=client.origin,
+                        family=row.family,
+                        session_id=successor_id,
+                    )
                     await users_repo.touch_last_access(session, row.user, now)
-                    access = await users_repo.get_access(session, user_id=row.user)
-                    assert access is not None
-                    return self._issue(access, mode, raw, successor.id)
+                    return self._issue(found.owner, mode, raw, successor_id)
                 # Another request rotated it a moment ago: judge this one as a replay,
                 # on a fresh read (the identity map still holds the stale row).
                 session.expire_all()
@@ -254,7 +251,7 @@ class AuthService:
                 if found is None or found.session.rotated_at is None:
                     raise InvalidCredentialsError()
                 row = found.session
-            issued = await self._replayed(session, row, found.user_status, mode, now)
+            issued = await self._replayed(session, row, found.owner, mode, now)
             if issued is not None:
                 return issued
         # The chain was revoked above and committed; now the answer can fail.
@@ -267,7 +264,7 @@ class AuthService:
         self,
         session: AsyncSession,
         row: Session,
-        user_status: str,
+        owner: UserAccess,
         mode: AuthMode,
         now: datetime,
     ) -> IssuedTokens | None:
@@ -282,12 +279,10 @@ class AuthService:
             and successor is not None
             and successor.rotated_at is None
             and successor.expires > now
-            and user_status == "active"
+            and owner.status == "active"
         ):
-            access = await users_repo.get_access(session, user_id=row.user)
-            assert access is not None
             raw = successor_token(self._settings.secret, row.token)
-            return self._issue(access, mode, raw, successor.id)
+            return self._issue(owner, mode, raw, successor.id)
         await sessions_repo.delete_family(session, row.family)
         return None
 

@@ -107,6 +107,8 @@ class UsersService(ItemReader[User]):
         """The permissions of one request; admins need no query."""
         if accountability.admin:
             return Access(accountability, [])
+        if accountability.permission_rows is not None:
+            return Access(accountability, list(accountability.permission_rows))
         async with self._db.read() as session:
             rows = await permissions_repo.for_role(session, accountability.role)
         return Access(accountability, rows)

@@ -137,3 +137,51 @@ def test_looks_like_jwt(tokens: TokenService) -> None:
     assert not looks_like_jwt("a.b.c")
     assert not looks_like_jwt("")
     assert not looks_like_jwt(new_refresh_token())
+
+
+def test_a_cached_verification_still_expires(tokens: TokenService, clock: SettableClock) -> None:
+    token = tokens.sign_access(
+        user_id="u1", role=None, app_access=False, admin_access=False, ttl_ms=60_000
+    )
+    assert tokens.decode_access(token).user_id == "u1"
+    assert tokens.decode_access(token).user_id == "u1"  # the second answer comes cached
+    clock.advance(timedelta(seconds=61))
+    with pytest.raises(TokenExpiredError):
+        tokens.decode_access(token)
+
+
+def test_a_cached_verification_does_not_vouch_for_an_altered_token(
+    tokens: TokenService,
+) -> None:
+    token = tokens.sign_access(
+        user_id="u1", role=None, app_access=False, admin_access=False, ttl_ms=60_000
+    )
+    tokens.decode_access(token)
+    header, _payload, signature = token.split(".")
+    forged_payload = (
+        base64.urlsafe_b64encode(
+            json.dumps(
+                {
+                    "id": "u1",
+                    "role": None,
+                    "app_access": True,
+                    "admin_access": True,
+                    "iss": "directus",
+                    "exp": 4_102_444_800,
+                }
+            ).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
+    with pytest.raises(InvalidTokenError):
+        tokens.decode_access(f"{header}.{forged_payload}.{signature}")
+    with pytest.raises(InvalidTokenError):
+        tokens.decode_access(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+
+
+def test_callers_cannot_change_what_the_cache_holds(tokens: TokenService) -> None:
+    token = tokens.sign_scoped("password-reset", {"email": "a@example.com"}, 60_000)
+    first = tokens.decode_scoped(token, "password-reset")
+    first["email"] = "mallory@example.com"
+    assert tokens.decode_scoped(token, "password-reset")["email"] == "a@example.com"
