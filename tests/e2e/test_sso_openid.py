@@ -43,7 +43,18 @@ OPEN, CLOSED = "idp", "closed"  # two providers on one issuer: registration on a
 PLAIN = "plain"  # the same provider through the oauth2 driver (configured endpoints, profile URL)
 DONE = "https://app.example.com/sso/done"
 ROLE_ID = "5e0c1d2a-0000-4000-8000-0000000001dc"
-UVICORN_PORTS = (free_port(), free_port())
+
+
+def two_free_ports() -> tuple[int, int]:
+    first = free_port()
+    second = free_port()
+    while second == first:
+        second = free_port()
+    return first, second
+
+
+# Known before the provider starts: its client registers the callback on this PUBLIC_URL.
+UVICORN_PORTS = two_free_ports()
 UVICORN_URL = f"http://127.0.0.1:{UVICORN_PORTS[0]}"  # both instances' PUBLIC_URL
 
 
