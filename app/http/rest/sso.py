@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -17,8 +16,6 @@ from app.http.rest.auth import mode_of, tokens_answer
 from app.http.rest.context import RestContext, data, endpoint, text_field
 from app.services.container import Services
 from app.services.sso import LoginResult, login_path, state_cookie_name
-
-logger = logging.getLogger("app.sso")
 
 
 @endpoint
