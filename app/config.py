@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import secrets
 import warnings
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from app.durations import parse_duration_ms
 
@@ -26,6 +34,38 @@ CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
 
 class ConfigError(Exception):
     """Start-up must stop: one variable holds a value we cannot use."""
+
+
+class _AuthVariables(PydanticBaseSettingsSource):
+    """Every AUTH_* variable for the SSO providers, whose names are only known at run time,
+    into `auth_variables` (upper-case names): from .env, then the environment, then keywords
+    (`Settings(auth_corp_driver="ldap")` works like AUTH_CORP_DRIVER), each winning over the last.
+    """
+
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        sources: list[EnvSettingsSource],
+        keywords: dict[str, Any],
+    ) -> None:
+        super().__init__(settings_cls)
+        self._sources = sources
+        self._keywords = keywords
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, str] = {}
+        for source in self._sources:
+            for key, value in source.env_vars.items():
+                if key.upper().startswith("AUTH_") and value is not None:
+                    found[key.upper()] = value
+        fields = self.settings_cls.model_fields
+        for key, value in self._keywords.items():
+            if key.lower().startswith("auth_") and key.lower() not in fields:
+                found[key.upper()] = str(value)
+        return {"auth_variables": found} if found else {}
 
 
 class Settings(BaseSettings):
@@ -138,6 +178,32 @@ class Settings(BaseSettings):
 
     cors_origin: CommaList = []
 
+    # Single sign-on: the provider names, and their AUTH_<NAME>_* variables (app/sso/config.py).
+    auth_providers: CommaList = []
+    auth_disable_default: bool = False
+    auth_variables: dict[str, str] = {}
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        raw = [s for s in (dotenv_settings, env_settings) if isinstance(s, EnvSettingsSource)]
+        keywords = (
+            init_settings.init_kwargs if isinstance(init_settings, InitSettingsSource) else {}
+        )
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            _AuthVariables(settings_cls, raw, keywords),
+            file_secret_settings,
+        )
+
     @field_validator("log_level", "log_style", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
@@ -191,6 +257,9 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
         raise ConfigError(f"Invalid value for {name}: {first['msg']}") from None
+    from app.sso.config import sso_config_of  # it reads Settings: imported late, no cycle
+
+    sso_config_of(settings)  # a provider we cannot use stops start-up here
     if not settings.secret:
         warnings.warn(
             "SECRET is not set: using a random one for this process; tokens will not "

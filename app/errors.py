@@ -104,6 +104,10 @@ class MethodNotAllowedError(InvalidPayloadError):
     status = 405
 
 
+class InvalidProviderError(DirectusError):
+    code, status, default_message = "INVALID_PROVIDER", 403, "Invalid provider."
+
+
 class ServiceUnavailableError(DirectusError):
     code, status, default_message = "SERVICE_UNAVAILABLE", 503, "Service unavailable."
 

@@ -113,6 +113,7 @@ def create_app(
             await services.mailer.drain()
             await services.events.close()
             await services.rate_limits.close()
+            await services.sso.close()
             await database.dispose()
             services.hasher.close()
 

@@ -8,12 +8,13 @@ rows; the public gets only the rows stored for the public (role NULL).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from app.accountability import Accountability
 from app.db.models import Permission
 from app.errors import ForbiddenError
+from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
 
 Action = Literal["create", "read", "update", "delete"]
 
@@ -102,6 +103,11 @@ def _merge(first: Rule, second: Rule) -> Rule:
     )
 
 
+def _without_admin_only(rule: Rule) -> Rule:
+    fields = frozenset(USERS.fields) | {"id"} if rule.fields is None else rule.fields
+    return replace(rule, fields=fields - ADMIN_ONLY_USER_FIELDS)
+
+
 class Access:
     """The permissions of one request, computed once."""
 
@@ -118,6 +124,9 @@ class Access:
             rule = _rule_of(row)
             existing = self._rules.get(key)
             self._rules[key] = rule if existing is None else _merge(existing, rule)
+        for (collection, action), rule in list(self._rules.items()):
+            if collection == USERS.name:
+                self._rules[collection, action] = _without_admin_only(rule)
 
     @property
     def is_admin(self) -> bool:

@@ -51,6 +51,10 @@ class Collection:
         ]
 
 
+# How a user signs in is the administrators' business alone, whatever a permission grants
+# (Directus keeps these fields admin-only too).
+ADMIN_ONLY_USER_FIELDS = frozenset({"provider", "external_identifier", "auth_data"})
+
 USERS = Collection(
     name="directus_users",
     model=User,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,3 +21,12 @@ async def add(session: AsyncSession, role: Role) -> Role:
     session.add(role)
     await session.flush()
     return role
+
+
+async def get_by_names(session: AsyncSession, names: Sequence[str]) -> list[Role]:
+    """Roles whose name is one of `names`, compared case-insensitively."""
+    wanted = sorted({name.lower() for name in names})
+    if not wanted:
+        return []
+    statement = select(Role).where(func.lower(col(Role.name)).in_(wanted)).order_by(col(Role.name))
+    return list((await session.exec(statement)).all())

@@ -155,3 +155,9 @@ async def update_if(
         )
     result = await session.exec(update(User).where(*conditions).values(**values))
     return bool(result.rowcount == 1)
+
+
+async def get_by_external_identifier(session: AsyncSession, identifier: str) -> User | None:
+    """The user an identity provider knows by this id (case-insensitive, as Directus)."""
+    statement = select(User).where(func.lower(col(User.external_identifier)) == identifier.lower())
+    return (await session.exec(statement)).first()

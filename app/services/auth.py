@@ -12,12 +12,13 @@ from app.accountability import ClientInfo
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
-from app.db.models import Session, new_id
+from app.db.models import Session, User, new_id
 from app.errors import (
     DirectusError,
     InvalidCredentialsError,
     InvalidOtpError,
     InvalidPayloadError,
+    InvalidProviderError,
     UserSuspendedError,
 )
 from app.repositories import sessions as sessions_repo
@@ -28,8 +29,10 @@ from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, hash_token, new_refresh_token, successor_token
 from app.services.audit import AuditAction, AuditLog
+from app.services.ldap_login import LdapLogins
 from app.services.login_guard import LoginGuard
 from app.services.stall import stalled
+from app.sso.config import DEFAULT_PROVIDER, SsoConfig
 
 MISSING_REFRESH_TOKEN = "The refresh token is required in either the payload or cookie."
 
@@ -69,7 +72,10 @@ class AuthService:
         guard: LoginGuard,
         audit: AuditLog,
         rate_limits: RateLimits,
+        sso: SsoConfig | None = None,
     ) -> None:
+        self._sso = sso or SsoConfig()
+        self._ldap = LdapLogins(self._sso, db, guard, audit, self)
         self._db = db
         self._settings = settings
         self._clock = clock
@@ -98,6 +104,10 @@ class AuthService:
     ) -> IssuedTokens:
         async with self._db.read() as session:
             user = await users_repo.get_by_email(session, email)
+        if user is not None and self._ldap.handles(user.provider):
+            return await self._ldap.login(user.provider, client, mode, password, otp, user=user)
+        if user is not None and (user.provider != DEFAULT_PROVIDER or self._sso.disable_default):
+            user = None  # only a provider's own login (or none, AUTH_DISABLE_DEFAULT) opens it
         if user is None or user.password is None:
             await self._hasher.verify_dummy(password)
             await self._audit.record(
@@ -116,21 +126,66 @@ class AuthService:
             raise InvalidCredentialsError()
         if user.status != "active":
             raise InvalidCredentialsError()
-        step: int | None = None
-        if user.tfa_secret:
-            step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now(), stored=True)
-            if step is None:
-                await self._guard.failed(user, client)
-                raise InvalidOtpError()
-
+        step = await self.check_otp(user, otp, client)
         rehash = (
             await self._hasher.hash(password) if self._hasher.needs_update(user.password) else None
         )
+        return await self.open_session(user, mode, client, tfa_step=step, rehash=rehash)
+
+    async def login_ldap(
+        self,
+        *,
+        provider: str,
+        identifier: str,
+        password: str,
+        mode: AuthMode,
+        otp: str | None,
+        client: ClientInfo,
+    ) -> IssuedTokens:
+        """POST /auth/login/:provider for an LDAP provider: the directory checks the password."""
+        if not self._ldap.handles(provider):
+            raise InvalidProviderError()
+        await self._rate_limits.hit_auth(client.ip)
+        async with stalled(self._settings.login_stall_time):
+            return await self._ldap.login(
+                provider, client, mode, password, otp, identifier=identifier
+            )
+
+    async def directory_password_ok(self, user: User, password: str) -> bool | None:
+        """For an LDAP user, whether the directory accepts `password`; None for anyone else."""
+        if not self._ldap.handles(user.provider):
+            return None
+        return await self._ldap.verify_password(user, password)
+
+    async def check_otp(self, user: User, otp: str | None, client: ClientInfo) -> int | None:
+        """The TOTP step a TFA user's code matches (a failure counts as a failed login)."""
+        if not user.tfa_secret:
+            return None
+        step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now(), stored=True)
+        if step is None:
+            await self._guard.failed(user, client)
+            raise InvalidOtpError()
+        return step
+
+    async def open_session(
+        self,
+        user: User,
+        mode: AuthMode,
+        client: ClientInfo,
+        *,
+        tfa_step: int | None = None,
+        rehash: str | None = None,
+        comment: str | None = None,
+    ) -> IssuedTokens:
+        """The end of every successful login (password, LDAP, OpenID, OAuth2): a session row,
+        the failure count cleared, the audit entry, and the tokens for the mode."""
         now = self._clock.now()
         refresh_token = new_refresh_token()
         async with self._db.write() as session:
             # A code works once: a replay inside its 30 s window is refused.
-            if step is not None and not await users_repo.claim_tfa_step(session, user.id, step):
+            if tfa_step is not None and not await users_repo.claim_tfa_step(
+                session, user.id, tfa_step
+            ):
                 raise InvalidOtpError()
             await sessions_repo.delete_expired_for_user(session, user.id, now)
             session_id = await sessions_repo.add(
@@ -148,7 +203,7 @@ class AuthService:
             if rehash is not None:
                 await users_repo.set_password_hash(session, user.id, rehash)
             await self._audit.record_in(
-                session, self._audit.entry(AuditAction.LOGIN, client, user=user.id)
+                session, self._audit.entry(AuditAction.LOGIN, client, user=user.id, comment=comment)
             )
             access = await users_repo.get_access(session, user_id=user.id)
         assert access is not None

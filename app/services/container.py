@@ -23,8 +23,10 @@ from app.services.files import FilesService
 from app.services.login_guard import LoginGuard
 from app.services.roles import RolesService
 from app.services.settings import SettingsService
+from app.services.sso import SsoService
 from app.services.tfa import TfaService
 from app.services.users import UsersService
+from app.sso.config import sso_config_of
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Services:
     events: EventBus
     activity: ActivityService
     rate_limits: RateLimits
+    sso: SsoService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Services:
@@ -56,6 +59,9 @@ class Services:
         audit = AuditLog(db, clock)
         events = event_bus(settings)
         rate_limits = RateLimits(settings)
+        sso = sso_config_of(settings)
+        guard = LoginGuard(db, settings, clock, audit)
+        auth = AuthService(db, settings, clock, hasher, tokens, guard, audit, rate_limits, sso)
         mailer = Mailer(
             transport_for(settings),
             TemplateStore(settings.email_templates_path),
@@ -68,25 +74,17 @@ class Services:
             hasher=hasher,
             tokens=tokens,
             authenticator=Authenticator(db, tokens, clock),
-            auth=AuthService(
-                db,
-                settings,
-                clock,
-                hasher,
-                tokens,
-                LoginGuard(db, settings, clock, audit),
-                audit,
-                rate_limits,
-            ),
+            auth=auth,
             users=UsersService(db, settings, clock, hasher, roles, audit, events),
             roles=roles,
             files=FilesService(db, settings, clock),
             project_settings=SettingsService(db, roles),
             mailer=mailer,
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
-            tfa=TfaService(db, clock, hasher, audit, rate_limits),
+            tfa=TfaService(db, clock, hasher, audit, rate_limits, auth),
             audit=audit,
             events=events,
             activity=ActivityService(db, settings, clock),
             rate_limits=rate_limits,
+            sso=SsoService(sso, settings, clock, db, tokens, auth, audit, rate_limits),
         )

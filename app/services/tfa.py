@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from app.accountability import ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
+from app.db.models import User
 from app.errors import InvalidCredentialsError, InvalidOtpError, InvalidPayloadError
 from app.repositories import settings as settings_repo
 from app.repositories import users as users_repo
@@ -12,6 +15,10 @@ from app.security import totp
 from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
 from app.services.audit import AuditAction, AuditLog
+
+
+class DirectoryPasswords(Protocol):
+    async def directory_password_ok(self, user: User, password: str) -> bool | None: ...
 
 
 class TfaService:
@@ -22,7 +29,9 @@ class TfaService:
         hasher: PasswordHasher,
         audit: AuditLog,
         rate_limits: RateLimits,
+        directory: DirectoryPasswords | None = None,
     ) -> None:
+        self._directory = directory
         self._db = db
         self._clock = clock
         self._hasher = hasher
@@ -39,16 +48,24 @@ class TfaService:
             settings = await settings_repo.get(session)
         if user is None:
             raise InvalidCredentialsError()
-        if user.password is not None:
-            if not password or not await self._hasher.verify(password, user.password):
-                raise InvalidCredentialsError()
-        elif user.provider == "default":
+        if not await self._password_ok(user, password):
             raise InvalidCredentialsError()
         if user.tfa_secret:
             raise InvalidPayloadError("TFA Secret is already set for this user")
         secret = totp.new_secret()
         project = settings.project_name if settings and settings.project_name else "Directus"
         return secret, totp.provisioning_uri(secret, user.email or user.id, project)
+
+    async def _password_ok(self, user: User, password: str | None) -> bool:
+        """A local password must match; a provider user has none, except that an LDAP user's
+        lives in the directory, which is asked (as Directus's LDAP driver does)."""
+        if user.password is not None:
+            return bool(password) and await self._hasher.verify(password or "", user.password)
+        if user.provider == "default":
+            return False
+        if self._directory is None:
+            return True
+        return await self._directory.directory_password_ok(user, password or "") is not False
 
     async def enable(self, user_id: str, otp: str, secret: str, client: ClientInfo) -> None:
         await self._rate_limits.hit_auth(client.ip)

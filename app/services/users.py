@@ -29,7 +29,7 @@ from app.errors import (
 )
 from app.events import EventBus, UserEvent
 from app.permissions.access import Access, Rule
-from app.permissions.collections import USERS
+from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
 from app.repositories import permissions as permissions_repo
 from app.repositories import sessions as sessions_repo
 from app.security.passwords import PasswordHasher
@@ -51,7 +51,7 @@ from app.services.roles import RolesService
 OWN_RECORD = {"id": {"_eq": "$CURRENT_USER"}}
 STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
 USER_FIELDS = frozenset(USERS.fields) | {"id"}
-ADMIN_ONLY_FIELDS = frozenset({"provider", "external_identifier", "auth_data"})
+ADMIN_ONLY_FIELDS = ADMIN_ONLY_USER_FIELDS
 SESSION_ENDING_FIELDS = frozenset({"password", "email", "status"})
 _TEXT_LIMITS = {
     "first_name": 50,

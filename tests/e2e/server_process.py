@@ -60,14 +60,16 @@ def running_server(
     *,
     bootstrap: bool = True,
     ready_headers: Mapping[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[RunningServer]:
     """Bootstraps and serves from `workdir`, with only `env` on top of a clean environment.
 
     `bootstrap=False` serves a database another process already set up (one of several
     instances); `ready_headers` go with the readiness probe (e.g. an X-Forwarded-For, so the
-    probe does not spend a rate-limit budget the test counts).
+    probe does not spend a rate-limit budget the test counts); `port` when the test must know
+    it beforehand (e.g. for PUBLIC_URL).
     """
-    port = free_port()
+    port = port or free_port()
     full_env = {
         "PATH": os.environ.get("PATH", ""),
         "HOST": "127.0.0.1",

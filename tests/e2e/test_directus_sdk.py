@@ -157,6 +157,14 @@ def test_the_directus_sdk_works_against_a_running_server(tmp_path: Path, sdk_pre
         "EMAIL_SMTP_HOST": "127.0.0.1",
         "EMAIL_SMTP_PORT": str(controller.port),
         "EMAIL_FROM": SENDER,
+        # Listed by readProviders (never contacted here: LDAP logins have their own tests).
+        "AUTH_PROVIDERS": "corp",
+        "AUTH_CORP_DRIVER": "ldap",
+        "AUTH_CORP_CLIENT_URL": "ldap://127.0.0.1:9",
+        "AUTH_CORP_BIND_DN": "cn=reader,dc=example,dc=org",
+        "AUTH_CORP_BIND_PASSWORD": "reader",
+        "AUTH_CORP_USER_DN": "ou=people,dc=example,dc=org",
+        "AUTH_CORP_LABEL": "Corporate directory",
     }
     try:
         with running_server(tmp_path, env) as server:
@@ -171,7 +179,9 @@ def test_the_directus_sdk_works_against_a_running_server(tmp_path: Path, sdk_pre
                 "sdk_version": SDK_VERSION,
                 "ping": "pong",
                 "health_status": "ok",
-                "providers": [],
+                "providers": [
+                    {"name": "corp", "driver": "ldap", "icon": None, "label": "Corporate directory"}
+                ],
                 "wrong_login": BAD_CREDENTIALS,
                 "login": {
                     "keys": ["access_token", "expires", "refresh_token"],

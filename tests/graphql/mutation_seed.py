@@ -32,6 +32,10 @@ USER_FIELDS = """
   role { id name admin_access app_access }
 """
 
+# What a non-admin may read of its own record: all but the admin-only sign-in fields.
+SELF_FIELDS = USER_FIELDS.replace("provider external_identifier auth_data ", "")
+assert SELF_FIELDS != USER_FIELDS
+
 ROLE_FIELDS = """
   id name icon description ip_access enforce_tfa admin_access app_access
   users { id email }

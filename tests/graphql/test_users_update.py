@@ -17,6 +17,7 @@ from tests.graphql.mutation_seed import (
     FORBIDDEN_MESSAGE,
     LAST_ADMIN_MESSAGE,
     PASSWORD_POLICY,
+    SELF_FIELDS,
     UNKNOWN_ID,
     USER_FIELDS,
     add_permission,
@@ -42,6 +43,9 @@ mutation Update($id: ID!, $data: update_directus_users_input!) {{
 }}
 """
 
+# The same for a non-admin, who may not read the sign-in fields.
+UPDATE_ONE_AS_USER = UPDATE_ONE.replace(USER_FIELDS, SELF_FIELDS)
+
 UPDATE_MANY = """
 mutation UpdateMany($ids: [ID]!, $data: update_directus_users_input!) {
   update_users_items(ids: $ids, data: $data) { id email first_name status }
@@ -56,7 +60,7 @@ mutation UpdateBatch($data: [update_directus_users_input!]) {
 
 UPDATE_ME = f"""
 mutation UpdateMe($data: update_directus_users_input) {{
-  update_users_me(data: $data) {{ {USER_FIELDS} }}
+  update_users_me(data: $data) {{ {SELF_FIELDS} }}
 }}
 """
 
@@ -606,7 +610,9 @@ async def test_app_user_may_update_itself_by_id(
 ) -> None:
     user, token = await app_user(client, services, "byid@example.com")
     updated = ok(
-        await gql(client, UPDATE_ONE, {"id": user.id, "data": {"first_name": "ById"}}, token=token),
+        await gql(
+            client, UPDATE_ONE_AS_USER, {"id": user.id, "data": {"first_name": "ById"}}, token=token
+        ),
         "update_users_item",
     )
     assert updated["first_name"] == "ById"
@@ -654,7 +660,10 @@ async def test_row_filtered_update_permission_lets_only_matching_rows_change(
         )
 
     reply = await gql(
-        client, UPDATE_ONE, {"id": editable.id, "data": {"last_name": "Changed"}}, token=token
+        client,
+        UPDATE_ONE_AS_USER,
+        {"id": editable.id, "data": {"last_name": "Changed"}},
+        token=token,
     )
     updated = ok(reply, "update_users_item")
     assert updated["id"] == editable.id
@@ -662,7 +671,7 @@ async def test_row_filtered_update_permission_lets_only_matching_rows_change(
     assert (await stored_user(services, editable.id)).last_name == "Changed"
 
     denied = await gql(
-        client, UPDATE_ONE, {"id": locked.id, "data": {"last_name": "Changed"}}, token=token
+        client, UPDATE_ONE_AS_USER, {"id": locked.id, "data": {"last_name": "Changed"}}, token=token
     )
     refused(denied, "FORBIDDEN", FORBIDDEN_MESSAGE)
     assert (await stored_user(services, locked.id)).last_name is None
@@ -679,7 +688,7 @@ async def test_row_filtered_update_permission_lets_only_matching_rows_change(
 
     # Neither the custom fields nor the default profile fields include status.
     not_a_field = await gql(
-        client, UPDATE_ONE, {"id": editable.id, "data": {"status": "draft"}}, token=token
+        client, UPDATE_ONE_AS_USER, {"id": editable.id, "data": {"status": "draft"}}, token=token
     )
     refused(not_a_field, "FORBIDDEN", FORBIDDEN_MESSAGE)
     assert (await stored_user(services, editable.id)).status == "active"

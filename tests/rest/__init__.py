@@ -45,6 +45,8 @@ USER_FIELDS = {
     "theme_dark_overrides",
     "text_direction",
 }
+# What `*` reads for a non-admin: the sign-in fields are the administrators' alone.
+SELF_FIELDS = USER_FIELDS - {"provider", "external_identifier", "auth_data"}
 
 REFRESH_COOKIE = "directus_refresh_token"
 SESSION_COOKIE = "directus_session_token"

@@ -25,8 +25,8 @@ from tests.rest import (
     INVALID_OTP,
     INVALID_TOKEN,
     RECORD_NOT_UNIQUE,
+    SELF_FIELDS,
     TOKEN_EXPIRED,
-    USER_FIELDS,
     admin_token,
     assert_error,
     assert_no_content,
@@ -149,7 +149,7 @@ async def test_me_reads_every_field_by_default(
     response = await client.get("/users/me", headers=bearer(alice_token))
     assert response.status_code == 200
     data = response.json()["data"]
-    assert set(data) == USER_FIELDS
+    assert set(data) == SELF_FIELDS
     assert data["id"] == alice.id
     assert data["email"] == ALICE
     assert data["password"] == "**********"
@@ -203,7 +203,7 @@ async def test_update_me_answers_the_updated_record(
         "data": {"id": alice.id, "first_name": "Alicia", "title": "Editor", "appearance": "dark"}
     }
     whole = await client.patch("/users/me", json={"location": "Paris"}, headers=bearer(alice_token))
-    assert set(whole.json()["data"]) == USER_FIELDS
+    assert set(whole.json()["data"]) == SELF_FIELDS
     assert whole.json()["data"]["location"] == "Paris"
     assert whole.json()["data"]["first_name"] == "Alicia"
 

@@ -1,4 +1,4 @@
-"""/auth: login, refresh, logout, password reset, providers."""
+"""/auth: login, refresh, logout, password reset (the SSO routes are in sso.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.http.rest.context import RestContext, data, endpoint, text_field
 from app.services.auth import AuthMode, IssuedTokens
 
 
-def _mode(body: dict[str, Any] | Any) -> AuthMode:
+def mode_of(body: dict[str, Any] | Any) -> AuthMode:
     raw = body.get("mode") or "json"
     try:
         return AuthMode(raw)
@@ -21,7 +21,7 @@ def _mode(body: dict[str, Any] | Any) -> AuthMode:
         raise InvalidPayloadError('"mode" has to be json, cookie or session') from None
 
 
-def _tokens_answer(ctx: RestContext, issued: IssuedTokens) -> JSONResponse:
+def tokens_answer(ctx: RestContext, issued: IssuedTokens) -> JSONResponse:
     shown = deliver_tokens(ctx.response, ctx.services.settings, issued)
     payload: dict[str, Any] = {"expires": shown.expires_ms}
     if shown.mode is not AuthMode.SESSION:
@@ -37,17 +37,17 @@ async def login(ctx: RestContext) -> Response:
     issued = await ctx.services.auth.login(
         email=text_field(body, "email") or "",
         password=text_field(body, "password") or "",
-        mode=_mode(body),
+        mode=mode_of(body),
         otp=text_field(body, "otp", required=False),
         client=ctx.accountability.client,
     )
-    return _tokens_answer(ctx, issued)
+    return tokens_answer(ctx, issued)
 
 
 @endpoint
 async def refresh(ctx: RestContext) -> Response:
     body = await ctx.object_body()
-    mode = _mode(body)
+    mode = mode_of(body)
     presented = presented_session(
         ctx.request,
         ctx.services.settings,
@@ -58,13 +58,13 @@ async def refresh(ctx: RestContext) -> Response:
     issued = await ctx.services.auth.refresh(
         presented=presented, mode=mode, client=ctx.accountability.client
     )
-    return _tokens_answer(ctx, issued)
+    return tokens_answer(ctx, issued)
 
 
 @endpoint
 async def logout(ctx: RestContext) -> None:
     body = await ctx.object_body()
-    mode = _mode(body)
+    mode = mode_of(body)
     presented = presented_session(
         ctx.request,
         ctx.services.settings,
@@ -94,9 +94,3 @@ async def password_reset(ctx: RestContext) -> None:
         text_field(body, "password") or "",
         ctx.accountability.client,
     )
-
-
-@endpoint
-async def providers(ctx: RestContext) -> JSONResponse:
-    """No single sign-on providers are configured yet: only the default login."""
-    return data([], {"disableDefault": False})

@@ -22,12 +22,21 @@ class FieldTree:
     nested: dict[str, FieldTree] = field(default_factory=dict)
 
 
-def field_tree(collection: Collection, fields: Sequence[str]) -> FieldTree:
+def field_tree(
+    collection: Collection, fields: Sequence[str], access: Access | None = None
+) -> FieldTree:
+    """`*` stands for the fields `access` may read (all of them without `access`), as Directus."""
     tree = FieldTree()
     for raw in fields:
         head, _, rest = raw.partition(".")
         if head == "*":
-            tree.own.extend(name for name in collection.fields if name not in tree.own)
+            rule = access.rule(collection.name, "read") if access is not None else None
+            allowed = rule.fields if rule is not None else None
+            tree.own.extend(
+                name
+                for name in collection.fields
+                if name not in tree.own and (allowed is None or name in allowed)
+            )
             continue
         if head not in collection.fields and head not in collection.relations:
             raise InvalidQueryError(f'Field "{head}" does not exist in "{collection.name}"')
@@ -37,7 +46,7 @@ def field_tree(collection: Collection, fields: Sequence[str]) -> FieldTree:
                 raise InvalidQueryError(f'"{head}" has no nested fields here')
             target = COLLECTIONS[relation.target]
             child = tree.nested.setdefault(head, FieldTree())
-            merged = field_tree(target, [rest])
+            merged = field_tree(target, [rest], access)
             child.own.extend(name for name in merged.own if name not in child.own)
             child.nested.update(merged.nested)
         if head not in tree.own:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from app.http.rest import auth, server, users
+from app.http.rest import auth, server, sso, users
 
 
 def rest_routes() -> list[BaseRoute]:
     return [
-        Route("/auth", auth.providers, methods=["GET"]),
+        Route("/auth", sso.providers, methods=["GET"]),
         Route("/auth/login", auth.login, methods=["POST"]),
+        Route("/auth/login/{provider}", sso.login_start, methods=["GET"]),
+        Route("/auth/login/{provider}", sso.login_with_provider, methods=["POST"]),
+        Route("/auth/login/{provider}/callback", sso.login_callback, methods=["GET"]),
         Route("/auth/refresh", auth.refresh, methods=["POST"]),
         Route("/auth/logout", auth.logout, methods=["POST"]),
         Route("/auth/password/request", auth.password_request, methods=["POST"]),

@@ -36,7 +36,7 @@ async def _shaped(
 
 async def _read(ctx: RestContext, query: RestQuery) -> JSONResponse:
     access = await ctx.access()
-    tree = field_tree(USERS, query.fields)
+    tree = field_tree(USERS, query.fields, access)
     check_readable(access, USERS, tree)
     users = ctx.services.users
     rows = await users.read_many(access, query.items, set(tree.own))
@@ -63,7 +63,7 @@ async def _answer_items(ctx: RestContext, ids: list[str], *, many: bool) -> JSON
     """Written items as the caller may read them, in the order written."""
     query = parse_query(ctx.request.query_params)
     access = await ctx.access()
-    tree = field_tree(USERS, query.fields)
+    tree = field_tree(USERS, query.fields, access)
     check_readable(access, USERS, tree)
     rows = await ctx.services.users.read_ids(access, ids, set(tree.own))
     shaped = await _shaped(ctx, access, rows, tree)
@@ -127,7 +127,7 @@ async def read_user(ctx: RestContext) -> JSONResponse:
     user_id = str(ctx.request.path_params["id"])
     query = parse_query(ctx.request.query_params)
     access = await ctx.access()
-    tree = field_tree(USERS, query.fields)
+    tree = field_tree(USERS, query.fields, access)
     check_readable(access, USERS, tree)
     row = await ctx.services.users.read_one(access, user_id, set(tree.own))
     return data((await _shaped(ctx, access, [row], tree))[0])
@@ -157,7 +157,7 @@ async def read_me(ctx: RestContext) -> JSONResponse:
     user_id = _me(ctx)
     query = parse_query(ctx.request.query_params)
     access = await ctx.access()
-    tree = field_tree(USERS, query.fields)
+    tree = field_tree(USERS, query.fields, access)
     try:
         check_readable(access, USERS, tree)
         row = await ctx.services.users.read_one(access, user_id, set(tree.own))

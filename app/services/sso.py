@@ -1,0 +1,301 @@
+"""Browser logins through OpenID Connect and OAuth2 providers (Directus's `/auth/login/:provider`).
+
+`start` sends the browser to the provider. What the callback must check later — state, nonce,
+PKCE verifier, the redirect, the mode, an OTP — travels in a short-lived HttpOnly cookie holding
+a JWT signed with SECRET (Directus keeps its `openid.<provider>` / `oauth2.<provider>` cookie the
+same way), so any instance can finish a login another one started. `callback` checks it all,
+finds or creates the local user, and opens a session like a password login does.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from app.accountability import ClientInfo
+from app.clock import Clock
+from app.config import Settings
+from app.db.engine import Database
+from app.errors import (
+    DirectusError,
+    InvalidCredentialsError,
+    InvalidPayloadError,
+    InvalidProviderError,
+)
+from app.security.rate_limits import RateLimits
+from app.security.tokens import TokenService
+from app.services.account_flows import allowed_url
+from app.services.audit import AuditAction, AuditLog
+from app.services.auth import AuthMode, AuthService, IssuedTokens
+from app.services.external_users import ExternalProfile, ExternalUsers, LinkRules
+from app.sso.config import Driver, LoginMode, ProviderConfig, SsoConfig
+from app.sso.oauth import OAuthClient, ProviderIdentity
+
+logger = logging.getLogger("app.sso")
+
+STATE_SCOPE = "sso-login"
+STATE_TTL_MS = 5 * 60_000
+HTTP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    name: str
+    driver: str
+    icon: str | None
+    label: str | None
+
+
+@dataclass(frozen=True)
+class LoginStart:
+    """Where to send the browser, and the cookie that remembers the attempt."""
+
+    location: str
+    cookie_name: str
+    cookie_value: str
+    cookie_path: str
+    max_age_s: int
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A finished callback: tokens or an error, and where the browser goes (None: answer JSON)."""
+
+    redirect: str | None
+    issued: IssuedTokens | None = None
+    error: DirectusError | None = None
+
+
+def state_cookie_name(provider: ProviderConfig) -> str:
+    return f"{provider.driver.value}.{provider.name}"
+
+
+def login_path(provider: ProviderConfig) -> str:
+    return f"/auth/login/{provider.name}"
+
+
+class SsoService:
+    def __init__(
+        self,
+        config: SsoConfig,
+        settings: Settings,
+        clock: Clock,
+        db: Database,
+        tokens: TokenService,
+        auth: AuthService,
+        audit: AuditLog,
+        rate_limits: RateLimits,
+    ) -> None:
+        self.config = config
+        self._settings = settings
+        self._clock = clock
+        self._tokens = tokens
+        self._auth = auth
+        self._audit = audit
+        self._rate_limits = rate_limits
+        self._users = ExternalUsers(db)
+        self._http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, follow_redirects=False)
+        base = settings.public_url.rstrip("/")
+        self._clients = {
+            provider.name: OAuthClient(
+                provider, f"{base}{login_path(provider)}/callback", self._http
+            )
+            for provider in config.providers
+            if provider.driver in (Driver.OPENID, Driver.OAUTH2)
+        }
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    def providers(self) -> list[ProviderInfo]:
+        return [
+            ProviderInfo(p.name, p.driver.value, p.icon, p.label) for p in self.config.providers
+        ]
+
+    def redirect_allowed(self, provider: ProviderConfig, redirect: str) -> bool:
+        """Directus's rule: a path on this server, anything on PUBLIC_URL's origin, or a URL on
+        the provider's REDIRECT_ALLOW_LIST (origin and path)."""
+        if any(ord(char) < 0x20 or char == "\\" for char in redirect):
+            return False
+        parts = urlsplit(redirect)
+        if not parts.scheme and not parts.netloc:
+            return redirect.startswith("/") and not redirect.startswith("//")
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            return False
+        if allowed_url(redirect, provider.redirect_allow_list):
+            return True
+        public = urlsplit(self._settings.public_url)
+        return (parts.scheme.lower(), parts.netloc.lower()) == (
+            public.scheme.lower(),
+            public.netloc.lower(),
+        )
+
+    def _browser_provider(self, name: str) -> tuple[ProviderConfig, OAuthClient]:
+        provider = self.config.get(name)
+        client = self._clients.get(name.lower())
+        if provider is None or client is None:
+            raise InvalidProviderError()
+        return provider, client
+
+    async def start(
+        self,
+        name: str,
+        *,
+        redirect: str | None,
+        mode: str | None,
+        otp: str | None,
+        client: ClientInfo,
+    ) -> LoginStart:
+        await self._rate_limits.hit_auth(client.ip)
+        provider, oauth = self._browser_provider(name)
+        if redirect is not None and not self.redirect_allowed(provider, redirect):
+            raise InvalidPayloadError(f'URL "{redirect}" can\'t be used to redirect after login')
+        chosen = provider.mode
+        if mode is not None:
+            try:
+                chosen = LoginMode(mode)
+            except ValueError:
+                raise InvalidPayloadError('"mode" has to be cookie or session') from None
+        state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        verifier = secrets.token_urlsafe(48)  # 64 characters: RFC 7636 asks for 43 to 128
+        location = await oauth.authorization_url(state=state, nonce=nonce, code_verifier=verifier)
+        claims: dict[str, Any] = {
+            "provider": provider.name,
+            "state": state,
+            "nonce": nonce,
+            "verifier": verifier,
+            "redirect": redirect,
+            "mode": chosen.value,
+        }
+        if otp:
+            claims["otp"] = otp
+        return LoginStart(
+            location=location,
+            cookie_name=state_cookie_name(provider),
+            cookie_value=self._tokens.sign_scoped(STATE_SCOPE, claims, STATE_TTL_MS),
+            cookie_path=login_path(provider),
+            max_age_s=STATE_TTL_MS // 1000,
+        )
+
+    async def callback(
+        self,
+        name: str,
+        *,
+        params: Mapping[str, str],
+        state_cookie: str | None,
+        client: ClientInfo,
+    ) -> LoginResult:
+        """Never raises a coded error once the redirect is known: it comes back in the result."""
+        await self._rate_limits.hit_auth(client.ip)
+        provider, oauth = self._browser_provider(name)
+        flow = self._flow(provider, state_cookie)
+        redirect = flow.get("redirect")
+        redirect = redirect if isinstance(redirect, str) and redirect else None
+        if redirect is not None and not self.redirect_allowed(provider, redirect):
+            raise InvalidPayloadError(f'URL "{redirect}" can\'t be used to redirect after login')
+        try:
+            issued = await self._finish(provider, oauth, flow, params, client, redirect is None)
+        except DirectusError as error:
+            await self._audit.record(
+                self._audit.entry(
+                    AuditAction.LOGIN_FAILED,
+                    client,
+                    item=f"provider:{provider.name}",
+                    comment=error.code,
+                )
+            )
+            return LoginResult(redirect=redirect, error=error)
+        return LoginResult(redirect=redirect, issued=issued)
+
+    def _flow(self, provider: ProviderConfig, state_cookie: str | None) -> dict[str, Any]:
+        """The attempt the cookie remembers; without a valid one nothing can be checked."""
+        if not state_cookie:
+            logger.info("SSO callback for %s without its cookie", provider.name)
+            raise InvalidCredentialsError()
+        try:
+            flow = self._tokens.decode_scoped(state_cookie, STATE_SCOPE)
+        except DirectusError:
+            logger.info("SSO callback for %s with an invalid or expired cookie", provider.name)
+            raise InvalidCredentialsError() from None
+        if flow.get("provider") != provider.name:
+            raise InvalidCredentialsError()
+        return flow
+
+    async def _finish(
+        self,
+        provider: ProviderConfig,
+        oauth: OAuthClient,
+        flow: Mapping[str, Any],
+        params: Mapping[str, str],
+        client: ClientInfo,
+        as_json: bool,
+    ) -> IssuedTokens:
+        if params.get("error"):
+            logger.info("Provider %s answered %r", provider.name, str(params.get("error"))[:100])
+            raise InvalidCredentialsError()
+        state, expected = params.get("state") or "", str(flow.get("state") or "")
+        if not expected or not hmac.compare_digest(state.encode(), expected.encode()):
+            logger.warning("SSO callback for %s with a state that is not ours", provider.name)
+            raise InvalidCredentialsError()
+        code = params.get("code")
+        if not code:
+            raise InvalidCredentialsError()
+        identity = await oauth.identity(
+            code=code,
+            code_verifier=str(flow.get("verifier") or ""),
+            nonce=str(flow.get("nonce") or ""),
+            now=self._clock.now().timestamp(),
+        )
+        user = await self._users.link(
+            self._profile(provider, identity), self._rules(provider, identity)
+        )
+        if user.status != "active":
+            raise InvalidCredentialsError()
+        otp = flow.get("otp")
+        step = await self._auth.check_otp(user, otp if isinstance(otp, str) else None, client)
+        mode = AuthMode.JSON if as_json else AuthMode(str(flow.get("mode") or "cookie"))
+        return await self._auth.open_session(
+            user, mode, client, tfa_step=step, comment=f"provider={provider.name}"
+        )
+
+    @staticmethod
+    def _profile(provider: ProviderConfig, identity: ProviderIdentity) -> ExternalProfile:
+        assert provider.oauth is not None
+        keys, claims = provider.oauth, identity.claims
+
+        def claim(key: str | None) -> str | None:
+            value = claims.get(key) if key else None
+            return str(value) if isinstance(value, str | int) and str(value) else None
+
+        email = claim(keys.email_key)
+        # As Directus: the identifier claim, else the email.
+        identifier = claim(keys.identifier_key) or email
+        if not identifier:
+            logger.warning("Provider %s sent no %s claim", provider.name, keys.identifier_key)
+            raise InvalidCredentialsError()
+        return ExternalProfile(
+            provider=provider.name,
+            identifier=identifier,
+            email=email,
+            first_name=claim(keys.first_name_key),
+            last_name=claim(keys.last_name_key),
+        )
+
+    @staticmethod
+    def _rules(provider: ProviderConfig, identity: ProviderIdentity) -> LinkRules:
+        assert provider.oauth is not None
+        verified = identity.claims.get("email_verified") is True
+        return LinkRules(
+            create=provider.allow_public_registration
+            and (verified or not provider.oauth.require_verified_email),
+            default_role=provider.default_role_id,
+            sync_profile=provider.sync_user_info,
+            auth_data={"refreshToken": identity.refresh_token} if identity.refresh_token else None,
+        )

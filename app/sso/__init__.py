@@ -1,0 +1,1 @@
+"""Single sign-on: provider configuration and the OpenID Connect, OAuth2 and LDAP drivers."""
