@@ -30,6 +30,8 @@ SETTINGS_FIELDS = frozenset(
 )
 COLLECTION = "directus_settings"
 _TEXT_LIMITS = {"project_name": 100, "auth_password_policy": 255}
+# Columns that are NOT NULL: a null must come back as the client's error, not the database's.
+_REQUIRED = frozenset({"project_name"})
 
 
 class SettingsService:
@@ -59,6 +61,8 @@ class SettingsService:
                     values[key] = value
                 elif key == "public_registration_email_filter":
                     values[key] = value
+                elif value is None and key in _REQUIRED:
+                    raise FailedValidationError(key, "Value can't be null.")
                 else:
                     values[key] = as_text(value, key, max_length=_TEXT_LIMITS[key])
             if values:

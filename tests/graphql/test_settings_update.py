@@ -197,6 +197,22 @@ async def test_too_long_project_name_is_refused_with_a_code(
     assert (await settings_row(services)).project_name == "Directus"
 
 
+async def test_a_null_project_name_is_refused_with_a_code(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """project_name is NOT NULL; schemathesis once found a null answered by a 500."""
+    token = await admin_token(client)
+    reply = await gql(
+        client, UPDATE, {"data": {"project_name": None, "auth_login_attempts": 3}}, token=token
+    )
+    refused(reply, "FAILED_VALIDATION")
+    assert reply.body["errors"][0]["message"] == (
+        'Validation failed for field "project_name". Value can\'t be null.'
+    )
+    row = await settings_row(services)
+    assert (row.project_name, row.auth_login_attempts) == ("Directus", 25)
+
+
 async def test_password_policy_setting_applies_to_user_mutations(
     client: httpx.AsyncClient, services: Services
 ) -> None:
