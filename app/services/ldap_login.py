@@ -19,10 +19,10 @@ from app.services.audit import AuditAction, AuditLog
 from app.services.external_users import ExternalProfile, ExternalUsers, LinkRules
 from app.services.login_guard import LoginGuard
 from app.sso.config import Driver, ProviderConfig, SsoConfig
-from app.sso.ldap import DirectoryEntry, LdapDirectory
 
 if TYPE_CHECKING:
     from app.services.auth import AuthMode, IssuedTokens
+    from app.sso.ldap import DirectoryEntry, LdapDirectory
 
 IDENTIFIER_LENGTH = 255
 
@@ -52,11 +52,16 @@ class LdapLogins:
         opener: SessionOpener,
     ) -> None:
         self._providers = {p.name: p for p in config.providers if p.driver is Driver.LDAP}
-        self._directories = {
-            name: LdapDirectory(provider.ldap, name)
-            for name, provider in self._providers.items()
-            if provider.ldap is not None
-        }
+        self._directories: dict[str, LdapDirectory] = {}
+        if self._providers:
+            # ldap3 is imported only when an LDAP provider is configured (~14 MB per worker).
+            from app.sso.ldap import LdapDirectory
+
+            self._directories = {
+                name: LdapDirectory(provider.ldap, name)
+                for name, provider in self._providers.items()
+                if provider.ldap is not None
+            }
         self._users = ExternalUsers(db)
         self._guard = guard
         self._audit = audit

@@ -14,10 +14,8 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import httpx
 
 from app.accountability import ClientInfo
 from app.clock import Clock
@@ -36,7 +34,11 @@ from app.services.audit import AuditAction, AuditLog
 from app.services.auth import AuthMode, AuthService, IssuedTokens
 from app.services.external_users import ExternalProfile, ExternalUsers, LinkRules
 from app.sso.config import Driver, LoginMode, ProviderConfig, SsoConfig
-from app.sso.oauth import OAuthClient, ProviderIdentity
+
+if TYPE_CHECKING:
+    import httpx
+
+    from app.sso.oauth import OAuthClient, ProviderIdentity
 
 logger = logging.getLogger("app.sso")
 
@@ -101,18 +103,28 @@ class SsoService:
         self._audit = audit
         self._rate_limits = rate_limits
         self._users = ExternalUsers(db)
-        self._http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, follow_redirects=False)
-        base = settings.public_url.rstrip("/")
-        self._clients = {
-            provider.name: OAuthClient(
-                provider, f"{base}{login_path(provider)}/callback", self._http
-            )
-            for provider in config.providers
-            if provider.driver in (Driver.OPENID, Driver.OAUTH2)
-        }
+        self._http: httpx.AsyncClient | None = None
+        self._clients: dict[str, OAuthClient] = {}
+        browser = [p for p in config.providers if p.driver in (Driver.OPENID, Driver.OAUTH2)]
+        if browser:
+            # Imported only when configured: the HTTP client, authlib and joserfc (with
+            # cryptography) would add ~20 MB to every worker that has no such provider.
+            import httpx
+
+            from app.sso.oauth import OAuthClient
+
+            self._http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, follow_redirects=False)
+            base = settings.public_url.rstrip("/")
+            self._clients = {
+                provider.name: OAuthClient(
+                    provider, f"{base}{login_path(provider)}/callback", self._http
+                )
+                for provider in browser
+            }
 
     async def close(self) -> None:
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     def providers(self) -> list[ProviderInfo]:
         return [
