@@ -188,14 +188,8 @@ class AuthService:
             ):
                 raise InvalidOtpError()
             await sessions_repo.delete_expired_for_user(session, user.id, now)
-            session_id = await sessions_repo.add(
-                session,
-                token_hash=hash_token(refresh_token),
-                user=user.id,
-                expires=now + timedelta(milliseconds=self._session_ttl(mode)),
-                ip=client.ip,
-                user_agent=client.user_agent,
-                origin=client.origin,
+            session_id = await self._add_session(
+                session, user.id, hash_token(refresh_token), mode, client, now
             )
             await users_repo.touch_last_access(session, user.id, now)
             if user.failed_login_attempts or user.locked_until:
@@ -231,14 +225,13 @@ class AuthService:
                 successor_id = new_id()
                 if await sessions_repo.claim_for_rotation(session, row.id, successor_id, now):
                     raw = successor_token(self._settings.secret, row.token)
-                    await sessions_repo.add(
+                    await self._add_session(
                         session,
-                        token_hash=hash_token(raw),
-                        user=row.user,
-                        expires=now + timedelta(milliseconds=self._session_ttl(mode)),
-                        ip=client.ip,
-                        user_agent=client.user_agent,
-                        origin=client.origin,
+                        row.user,
+                        hash_token(raw),
+                        mode,
+                        client,
+                        now,
                         family=row.family,
                         session_id=successor_id,
                     )
@@ -312,6 +305,31 @@ class AuthService:
             return self._tokens.decode_access(session_jwt, verify_exp=False).session
         except DirectusError:
             return None
+
+    async def _add_session(
+        self,
+        session: AsyncSession,
+        user_id: str,
+        token_hash: str,
+        mode: AuthMode,
+        client: ClientInfo,
+        now: datetime,
+        *,
+        family: str | None = None,
+        session_id: str | None = None,
+    ) -> str:
+        """A session row for a login (a new family) or a rotation (the same family)."""
+        return await sessions_repo.add(
+            session,
+            token_hash=token_hash,
+            user=user_id,
+            expires=now + timedelta(milliseconds=self._session_ttl(mode)),
+            ip=client.ip,
+            user_agent=client.user_agent,
+            origin=client.origin,
+            family=family,
+            session_id=session_id,
+        )
 
     def _session_ttl(self, mode: AuthMode) -> int:
         if mode is AuthMode.SESSION:
