@@ -40,11 +40,9 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
         # Instead of the pool's unconditional ROLLBACK on return (reads run in autocommit
         # and leave nothing open): roll back only what a unit really left open.
-        if dbapi_connection is None:
-            return
-        raw = dbapi_connection.driver_connection.raw()
-        if raw.in_transaction:
-            raw.rollback()
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and driver.in_transaction:
+            driver.raw().rollback()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
