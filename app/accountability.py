@@ -9,9 +9,7 @@ from app.clock import Clock
 from app.db.engine import Database
 from app.db.models import Permission, Role, User
 from app.errors import InvalidCredentialsError
-from app.repositories import permissions as permissions_repo
-from app.repositories import sessions as sessions_repo
-from app.repositories import users as users_repo
+from app.repositories.access import AccessQuery
 from app.security.tokens import TokenService, hash_token, looks_like_jwt
 
 
@@ -71,28 +69,24 @@ class Authenticator:
         if not token:
             return Accountability(client=client)
         session_id: str | None = None
-        async with self._db.read() as session:
-            if looks_like_jwt(token):
-                claims = self._tokens.decode_access(token)
-                session_id = claims.session
-                access = await users_repo.get_access(session, user_id=claims.user_id)
-                if session_id is not None and not await sessions_repo.is_live(
-                    session, session_id, self._clock.now()
-                ):
-                    raise InvalidCredentialsError()
-            else:
-                access = await users_repo.get_access(session, token_hash=hash_token(token))
-            # Access is recomputed from the database: a deleted, suspended or demoted user
-            # loses it at once, whatever the token says.
-            if access is None or access.status != "active":
-                raise InvalidCredentialsError()
-            if not ip_allowed(client.ip, access.ip_access):
-                # Outside the role's networks the user keeps its identity but none of its
-                # rights.
-                return Accountability(user=access.user_id, session=session_id, client=client)
-            rows = None
-            if not access.admin_access:
-                rows = tuple(await permissions_repo.for_role(session, access.role))
+        if looks_like_jwt(token):
+            claims = self._tokens.decode_access(token)
+            session_id = claims.session
+            query = AccessQuery(
+                user_id=claims.user_id, session_id=session_id, now=self._clock.now()
+            )
+        else:
+            query = AccessQuery(token_hash=hash_token(token))
+        found = await self._db.run_reads(query)
+        # Access is recomputed from the database: a deleted, suspended or demoted user
+        # loses it at once, whatever the token says; so does an ended session.
+        if found is None or found.access.status != "active":
+            raise InvalidCredentialsError()
+        access = found.access
+        if not ip_allowed(client.ip, access.ip_access):
+            # Outside the role's networks the user keeps its identity but none of its
+            # rights.
+            return Accountability(user=access.user_id, session=session_id, client=client)
         return Accountability(
             user=access.user_id,
             role=access.role,
@@ -103,5 +97,5 @@ class Authenticator:
             client=client,
             user_row=access.user_row,
             role_row=access.role_row,
-            permission_rows=rows,
+            permission_rows=found.permissions,
         )

@@ -8,20 +8,22 @@ BEGIN IMMEDIATE, which makes SQLite serialise writers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.db.sqlite_inline import begin_immediate, inline_creator
+from app.db.sqlite_inline import begin_immediate, inline_creator, open_connection
 
 _BEGIN_OPTION = "sqlite_begin"
+T = TypeVar("T")
 
 
 SQLITE_PRAGMAS = (
@@ -75,12 +77,31 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+def _sqlite_reads_engine(engine: AsyncEngine) -> Engine | None:
+    """A plain (synchronous) engine on the same SQLite file, for `Database.run_reads`.
+
+    Every SQLite statement here already runs on the loop's thread; this one skips the
+    async layer's greenlet switch per call. An in-memory database is private to its
+    connection, so it has none."""
+    path = engine.url.database
+    if not path or path == ":memory:":
+        return None
+    return create_sync_engine(
+        engine.url.set(drivername="sqlite+pysqlite"),
+        creator=lambda: open_connection(path, SQLITE_PRAGMAS),
+        # Reads run in autocommit and leave nothing open to roll back.
+        pool_reset_on_return=None,
+        hide_parameters=True,
+    )
+
+
 class Database:
     """Hands out sessions; every write unit is one transaction, all or nothing."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self._reads_engine = _sqlite_reads_engine(engine) if self.is_sqlite else None
         self._write_engine = (
             engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.is_sqlite else engine
         )
@@ -93,6 +114,24 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self._session(self.engine) as session:
             yield session
+
+    async def run_reads(self, reads: Callable[[Connection], T]) -> T:
+        """Runs a function of plain Core reads on one connection, in autocommit.
+
+        For the reads every request makes (who is asking): through an AsyncSession each
+        statement cost several times SQLite's work in ORM and greenlet overhead. SQLite
+        runs them synchronously on the loop's thread, like every SQLite statement here;
+        PostgreSQL runs the whole function in one greenlet on a pooled connection."""
+        if self._reads_engine is not None:
+            with self._reads_engine.connect() as connection:
+                return reads(connection)
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(reads)
+
+    def engines(self) -> tuple[Engine, ...]:
+        """Every synchronous engine statements run through (for instrumentation)."""
+        extra = () if self._reads_engine is None else (self._reads_engine,)
+        return (self.engine.sync_engine, *extra)
 
     @asynccontextmanager
     async def _session(self, engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
@@ -133,4 +172,6 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._reads_engine is not None:
+            self._reads_engine.dispose()
         await self.engine.dispose()

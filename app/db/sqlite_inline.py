@@ -138,17 +138,22 @@ class InlineConnection:
         return self._conn
 
 
+def open_connection(path: str, pragmas: Sequence[str]) -> sqlite3.Connection:
+    """A sqlite3 connection in autocommit, set up; only the loop's thread ever uses it."""
+    # The pool may close a connection from another task; the loop's thread is still
+    # the only one that ever touches it.
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    for pragma in pragmas:
+        connection.execute(pragma)
+    connection.execute(f"PRAGMA busy_timeout={READ_BUSY_TIMEOUT_MS}")
+    return connection
+
+
 def inline_creator(path: str, pragmas: Sequence[str]) -> Callable[[], Any]:
-    """The engine's `async_creator`: one sqlite3 connection, set up, per pool slot."""
+    """The async engine's `async_creator`: one sqlite3 connection, set up, per pool slot."""
 
     async def create() -> InlineConnection:
-        # The pool may close a connection from another task; the loop's thread is still
-        # the only one that ever touches it.
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        for pragma in pragmas:
-            connection.execute(pragma)
-        connection.execute(f"PRAGMA busy_timeout={READ_BUSY_TIMEOUT_MS}")
-        return InlineConnection(connection)
+        return InlineConnection(open_connection(path, pragmas))
 
     return create
 

@@ -1,17 +1,22 @@
-"""Statements that need none of the ORM: run on the session's connection directly.
+"""Statements that need none of the ORM: run on a connection directly.
 
 An ORM-enabled UPDATE or INSERT pays for bulk-persistence planning and identity-map
-synchronisation; on the login and refresh paths that cost more than SQLite's work.
+synchronisation, and an ORM SELECT for loading through the identity map; on the paths
+every request or every login takes, that cost more than SQLite's work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import CursorResult
+from sqlalchemy import Column, CursorResult, Table
+from sqlalchemy.orm import Mapper, configure_mappers, make_transient_to_detached
 from sqlalchemy.sql.dml import UpdateBase
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+M = TypeVar("M", bound=SQLModel)
 
 
 async def execute(
@@ -20,3 +25,30 @@ async def execute(
     """Runs inside the session's transaction, like session.exec would."""
     connection = await session.connection()
     return await connection.execute(statement, dict(params))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+class RowBuilder(Generic[M]):
+    """Model instances from the columns of a Core row, as the ORM would load them.
+
+    The instance is detached, with every column loaded: reading it is the same as
+    reading one an ORM query returned after its session closed."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.columns: tuple[Column[Any], ...] = tuple(table_of(model).columns)
+        mapper: Mapper[M] = model.__mapper__  # type: ignore[attr-defined]
+        self._mapper = mapper
+        self._keys = tuple(mapper.get_property_by_column(column).key for column in self.columns)
+
+    def build(self, values: Sequence[Any]) -> M:
+        if not self._mapper.configured:
+            configure_mappers()
+        instance: M = self._mapper.class_manager.new_instance()
+        instance.__dict__.update(zip(self._keys, values, strict=True))
+        make_transient_to_detached(instance)
+        return instance

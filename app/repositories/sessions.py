@@ -104,18 +104,6 @@ async def claim_for_rotation(
     return bool(result.rowcount == 1)
 
 
-_LIVE = select(Session.id).where(
-    col(Session.id) == bindparam("id"),
-    col(Session.rotated_at).is_(None),
-    col(Session.expires) > bindparam("now"),
-)
-
-
-async def is_live(session: AsyncSession, session_id: str, now: datetime) -> bool:
-    """Asked on every request made with a session cookie; the statement is built once."""
-    return (await session.exec(_LIVE, params={"id": session_id, "now": now})).first() is not None
-
-
 async def delete_by_id(session: AsyncSession, session_id: str) -> None:
     await session.exec(delete(Session).where(col(Session.id) == session_id))
 

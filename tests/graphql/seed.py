@@ -243,12 +243,14 @@ def counting_statements(services: Services) -> Iterator[list[str]]:
         if not statement.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT")):
             statements.append(statement)
 
-    engine = services.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", handler)
+    engines = services.db.engines()
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", handler)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", handler)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", handler)
 
 
 def last_names(rows: list[dict[str, Any]]) -> list[str]:

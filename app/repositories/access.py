@@ -1,0 +1,91 @@
+"""The reads that tell who is asking: made on every authenticated request.
+
+Plain Core statements, built once and run together on one connection by
+`Database.run_reads`: through an AsyncSession these reads cost several times SQLite's
+own work. The rows come back as detached model instances, as the ORM would load them,
+so the rest of the request reuses them instead of reading again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, select
+
+from app.db.models import Permission, Role, Session, User
+from app.repositories.core import RowBuilder, table_of
+from app.repositories.users import UserAccess, access_of
+
+_USERS = RowBuilder(User)
+_ROLES = RowBuilder(Role)
+_PERMISSIONS = RowBuilder(Permission)
+_USER_COUNT = len(_USERS.columns)
+
+_users, _roles, _sessions = table_of(User), table_of(Role), table_of(Session)
+_permissions = table_of(Permission)
+_WITH_ROLE = select(*_USERS.columns, *_ROLES.columns).select_from(
+    _users.outerjoin(_roles, _roles.c.id == _users.c.role)
+)
+_BY_ID = _WITH_ROLE.where(_users.c.id == bindparam("key"))
+_BY_TOKEN = _WITH_ROLE.where(_users.c.token == bindparam("key"))
+_LIVE_SESSION = select(_sessions.c.id).where(
+    _sessions.c.id == bindparam("id"),
+    _sessions.c.rotated_at.is_(None),
+    _sessions.c.expires > bindparam("now"),
+)
+_OF_ROLE = select(*_PERMISSIONS.columns).where(_permissions.c.role == bindparam("role"))
+_OF_PUBLIC = select(*_PERMISSIONS.columns).where(_permissions.c.role.is_(None))
+
+
+@dataclass(frozen=True)
+class AccessRows:
+    """A user with its role; its role's permission rows unless it is an admin or inactive."""
+
+    access: UserAccess
+    permissions: tuple[Permission, ...] | None
+
+
+@dataclass(frozen=True)
+class AccessQuery:
+    """Whom to read: a user id (from a JWT) or a static token's hash, and the session a
+    session JWT names, which must still be live at `now`."""
+
+    user_id: str | None = None
+    token_hash: str | None = None
+    session_id: str | None = None
+    now: datetime | None = None
+
+    def __call__(self, connection: Connection) -> AccessRows | None:
+        if self.user_id is not None:
+            statement, key = _BY_ID, self.user_id
+        elif self.token_hash is not None:
+            statement, key = _BY_TOKEN, self.token_hash
+        else:
+            return None
+        row = connection.execute(statement, {"key": key}).first()
+        if row is None:
+            return None
+        if self.session_id is not None:
+            live = connection.execute(
+                _LIVE_SESSION, {"id": self.session_id, "now": self.now}
+            ).first()
+            if live is None:
+                return None
+        user = _USERS.build(row[:_USER_COUNT])
+        role_values = row[_USER_COUNT:]
+        role = None if user.role is None or role_values[0] is None else _ROLES.build(role_values)
+        access = access_of(user, role)
+        permissions = None
+        if access.status == "active" and not access.admin_access:
+            permissions = permissions_of(connection, access.role)
+        return AccessRows(access, permissions)
+
+
+def permissions_of(connection: Connection, role: str | None) -> tuple[Permission, ...]:
+    """The rows of a role, or of the public when role is None."""
+    if role is None:
+        rows = connection.execute(_OF_PUBLIC).all()
+    else:
+        rows = connection.execute(_OF_ROLE, {"role": role}).all()
+    return tuple(_PERMISSIONS.build(row) for row in rows)
