@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from app.cli.serving import EVENT_LOOP
 from app.config import load_settings
 from app.db.engine import create_engine
 
@@ -120,6 +121,7 @@ def main() -> None:
         workers=args.workers,
         log_level=args.log_level,
         proxy_headers=False,
+        loop=EVENT_LOOP,
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import uvicorn
 
 from app.cli.runtime import operator_access, services_for
+from app.cli.serving import EVENT_LOOP
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import Database, create_engine
@@ -54,6 +55,7 @@ def serve(settings: Settings) -> int:
         log_level=settings.log_level,
         proxy_headers=False,
         access_log=False,
+        loop=EVENT_LOOP,
     )
     return 0
 
