@@ -31,12 +31,12 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
 from resolvers.errors import CodedErrors
+from resolvers.validation import ShapeValidationCache, ShapeValidator
 
 SENSITIVE_MUTATIONS = frozenset(
     {
@@ -135,7 +135,10 @@ def extension_factories(limits: DocumentLimits) -> list[Callable[[], SchemaExten
     def validation_rules() -> SchemaExtension:
         return AddValidationRules(list(rules))
 
+    # Our rules read no literal value, so documents of one shape share their verdict.
+    validator = ShapeValidator(literal_free_rules=rules, maxsize=1024)
+
     def validation_cache() -> SchemaExtension:
-        return ValidationCache(maxsize=1024)
+        return ShapeValidationCache(validator)
 
     return [tokens, parser_cache, validation_rules, validation_cache, OperationLabel, CodedErrors]
