@@ -8,6 +8,7 @@ BEGIN IMMEDIATE, which makes SQLite serialise writers.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
-from app.db.sqlite_inline import begin_immediate, inline_creator, open_connection
+from app.db.sqlite_inline import (
+    begin_immediate,
+    begin_immediate_async,
+    inline_creator,
+    open_connection,
+)
 
 _BEGIN_OPTION = "sqlite_begin"
 T = TypeVar("T")
@@ -77,8 +83,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def _sqlite_reads_engine(engine: AsyncEngine) -> Engine | None:
-    """A plain (synchronous) engine on the same SQLite file, for `Database.run_reads`.
+def _sqlite_sync_engine(engine: AsyncEngine) -> Engine | None:
+    """A plain (synchronous) engine on the same SQLite file, for `Database.run_reads` and
+    `Database.run_writes`.
 
     Every SQLite statement here already runs on the loop's thread; this one skips the
     async layer's greenlet switch per call. An in-memory database is private to its
@@ -89,7 +96,7 @@ def _sqlite_reads_engine(engine: AsyncEngine) -> Engine | None:
     return create_sync_engine(
         engine.url.set(drivername="sqlite+pysqlite"),
         creator=lambda: open_connection(path, SQLITE_PRAGMAS),
-        # Reads run in autocommit and leave nothing open to roll back.
+        # Reads run in autocommit; run_writes commits or rolls back what it began.
         pool_reset_on_return=None,
         hide_parameters=True,
     )
@@ -101,7 +108,7 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
-        self._reads_engine = _sqlite_reads_engine(engine) if self.is_sqlite else None
+        self._sync_engine = _sqlite_sync_engine(engine) if self.is_sqlite else None
         self._write_engine = (
             engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if self.is_sqlite else engine
         )
@@ -122,15 +129,15 @@ class Database:
         statement cost several times SQLite's work in ORM and greenlet overhead. SQLite
         runs them synchronously on the loop's thread, like every SQLite statement here;
         PostgreSQL runs the whole function in one greenlet on a pooled connection."""
-        if self._reads_engine is not None:
-            with self._reads_engine.connect() as connection:
+        if self._sync_engine is not None:
+            with self._sync_engine.connect() as connection:
                 return reads(connection)
         async with self.engine.connect() as connection:
             return await connection.run_sync(reads)
 
     def engines(self) -> tuple[Engine, ...]:
         """Every synchronous engine statements run through (for instrumentation)."""
-        extra = () if self._reads_engine is None else (self._reads_engine,)
+        extra = () if self._sync_engine is None else (self._sync_engine,)
         return (self.engine.sync_engine, *extra)
 
     @asynccontextmanager
@@ -151,9 +158,37 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self._exclusive(), self._unit() as session:
+            yield session
+
+    async def run_writes(self, writes: Callable[[Connection], T]) -> T:
+        """Runs a function of plain Core statements as one write transaction: all of it
+        commits, or none (an exception rolls back and propagates).
+
+        For the hot write paths (token rotation): one synchronous run instead of a
+        greenlet switch per statement. SQLite runs it on the loop's thread after BEGIN
+        IMMEDIATE (waited for asynchronously); PostgreSQL in one greenlet."""
+        if self._sync_engine is None:
+            async with self.write() as session:
+                return await session.run_sync(lambda sync: writes(sync.connection()))
+        async with self._exclusive():
+            with self._sync_engine.connect() as connection:
+                driver = connection.connection.driver_connection
+                assert isinstance(driver, sqlite3.Connection)
+                await begin_immediate_async(driver, WRITE_LOCK_WAIT_S)
+                try:
+                    result = writes(connection)
+                except BaseException:
+                    driver.rollback()
+                    raise
+                driver.commit()
+                return result
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """SQLite: one write unit of this process at a time, waited for asynchronously."""
         if self._sqlite_writer is None:
-            async with self._unit() as session:
-                yield session
+            yield
             return
         task = asyncio.current_task()
         if task is not None and task is self._writer_task:
@@ -161,8 +196,7 @@ class Database:
         async with self._sqlite_writer:
             self._writer_task = task
             try:
-                async with self._unit() as session:
-                    yield session
+                yield
             finally:
                 self._writer_task = None
 
@@ -172,6 +206,6 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
-        if self._reads_engine is not None:
-            self._reads_engine.dispose()
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
         await self.engine.dispose()

@@ -162,12 +162,9 @@ def _is_locked(error: sqlite3.OperationalError) -> bool:
     return "locked" in str(error) or "busy" in str(error)
 
 
-def begin_immediate(connection: sqlite3.Connection, deadline_s: float) -> None:
-    """BEGIN IMMEDIATE without blocking the loop while another process writes.
-
-    Runs inside SQLAlchemy's greenlet, so the waits between tries are `await_`ed: the
-    loop serves other requests meanwhile.
-    """
+async def begin_immediate_async(connection: sqlite3.Connection, deadline_s: float) -> None:
+    """BEGIN IMMEDIATE without blocking the loop while another process writes: tried
+    without a busy timeout, and retried after an asynchronous sleep until the deadline."""
     started = time.monotonic()
     pause = _RETRY_FIRST_S
     connection.execute("PRAGMA busy_timeout=0")
@@ -179,7 +176,13 @@ def begin_immediate(connection: sqlite3.Connection, deadline_s: float) -> None:
             except sqlite3.OperationalError as error:
                 if not _is_locked(error) or time.monotonic() - started >= deadline_s:
                     raise
-            await_(asyncio.sleep(pause))
+            await asyncio.sleep(pause)
             pause = min(pause * 2, _RETRY_MAX_S)
     finally:
         connection.execute(f"PRAGMA busy_timeout={READ_BUSY_TIMEOUT_MS}")
+
+
+def begin_immediate(connection: sqlite3.Connection, deadline_s: float) -> None:
+    """The same from inside SQLAlchemy's greenlet: the sleeps are `await_`ed, so the loop
+    serves other requests meanwhile."""
+    await_(begin_immediate_async(connection, deadline_s))

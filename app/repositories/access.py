@@ -8,8 +8,10 @@ so the rest of the request reuses them instead of reading again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -17,14 +19,16 @@ from app.db.models import Permission, Role, Session, User
 from app.repositories.core import RowBuilder, table_of
 from app.repositories.users import UserAccess, access_of
 
-_USERS = RowBuilder(User)
-_ROLES = RowBuilder(Role)
+USERS = RowBuilder(User)
+ROLES = RowBuilder(Role)
 _PERMISSIONS = RowBuilder(Permission)
-_USER_COUNT = len(_USERS.columns)
+# A user's columns then its role's (all NULL without one): what `owner_of` reads.
+OWNER_COLUMNS = (*USERS.columns, *ROLES.columns)
+_USER_COUNT = len(USERS.columns)
 
 _users, _roles, _sessions = table_of(User), table_of(Role), table_of(Session)
 _permissions = table_of(Permission)
-_WITH_ROLE = select(*_USERS.columns, *_ROLES.columns).select_from(
+_WITH_ROLE = select(*OWNER_COLUMNS).select_from(
     _users.outerjoin(_roles, _roles.c.id == _users.c.role)
 )
 _BY_ID = _WITH_ROLE.where(_users.c.id == bindparam("key"))
@@ -72,14 +76,19 @@ class AccessQuery:
             ).first()
             if live is None:
                 return None
-        user = _USERS.build(row[:_USER_COUNT])
-        role_values = row[_USER_COUNT:]
-        role = None if user.role is None or role_values[0] is None else _ROLES.build(role_values)
-        access = access_of(user, role)
+        access = owner_of(row)
         permissions = None
         if access.status == "active" and not access.admin_access:
             permissions = permissions_of(connection, access.role)
         return AccessRows(access, permissions)
+
+
+def owner_of(values: Sequence[Any]) -> UserAccess:
+    """A user and its role from a row of OWNER_COLUMNS."""
+    user = USERS.build(values[:_USER_COUNT])
+    role_values = values[_USER_COUNT:]
+    role = None if user.role is None or role_values[0] is None else ROLES.build(role_values)
+    return access_of(user, role)
 
 
 def permissions_of(connection: Connection, role: str | None) -> tuple[Permission, ...]:

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, delete, insert, update
-from sqlmodel import col, select
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Role, Session, User, new_id
-from app.repositories import core
-from app.repositories.users import UserAccess, access_of
+from app.repositories.access import OWNER_COLUMNS, owner_of
+from app.repositories.core import RowBuilder, table_of
+from app.repositories.users import UserAccess
 
 
 @dataclass(frozen=True)
@@ -25,31 +26,35 @@ class SessionOwner:
         return self.owner.status
 
 
-# Logins and refreshes run these; each is built once, not per request.
-_SESSIONS: Table = Session.__table__  # type: ignore[attr-defined]
+# Logins and refreshes run these, as plain Core on one connection (see
+# `Database.run_writes`); each is built once, not per request.
+_SESSION_ROWS = RowBuilder(Session)
+_SESSION_COUNT = len(_SESSION_ROWS.columns)
+_SESSIONS = table_of(Session)
+_USERS, _ROLES = table_of(User), table_of(Role)
 _INSERT = insert(_SESSIONS)
-_WITH_OWNER = (
-    select(Session, User, Role)
-    .join(User, col(User.id) == col(Session.user))
-    .join(Role, col(Role.id) == col(User.role), isouter=True)
+_WITH_OWNER = select(*_SESSION_ROWS.columns, *OWNER_COLUMNS).select_from(
+    _SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user).outerjoin(
+        _ROLES, _ROLES.c.id == _USERS.c.role
+    )
 )
-_BY_TOKEN = _WITH_OWNER.where(col(Session.token) == bindparam("key"))
-_BY_ID = _WITH_OWNER.where(col(Session.id) == bindparam("key"))
+_BY_TOKEN = _WITH_OWNER.where(_SESSIONS.c.token == bindparam("key"))
+_BY_ID = _WITH_OWNER.where(_SESSIONS.c.id == bindparam("key"))
+_GET = select(*_SESSION_ROWS.columns).where(_SESSIONS.c.id == bindparam("id"))
 _CLAIM = (
-    update(Session)
+    update(_SESSIONS)
     .where(
-        col(Session.id) == bindparam("session_id"),
-        col(Session.rotated_at).is_(None),
-        col(Session.expires) > bindparam("now"),
+        _SESSIONS.c.id == bindparam("session_id"),
+        _SESSIONS.c.rotated_at.is_(None),
+        _SESSIONS.c.expires > bindparam("now"),
     )
     .values(rotated_at=bindparam("now"), successor=bindparam("successor_id"))
-    # The caller reads the stale row again only after expire_all().
-    .execution_options(synchronize_session=False)
 )
+_DELETE_FAMILY = delete(_SESSIONS).where(_SESSIONS.c.family == bindparam("family"))
 
 
-async def add(
-    session: AsyncSession,
+def add(
+    connection: Connection,
     *,
     token_hash: str,
     user: str,
@@ -60,9 +65,8 @@ async def add(
     family: str | None = None,
     session_id: str | None = None,
 ) -> str:
-    """A plain INSERT (the ORM's flush costs more than the row); returns the new id.
-
-    Without a family the session starts a login of its own."""
+    """A plain INSERT; returns the new id. Without a family the session starts a login
+    of its own."""
     new = session_id or new_id()
     values = {
         "id": new,
@@ -76,12 +80,12 @@ async def add(
         "rotated_at": None,
         "successor": None,
     }
-    await core.execute(session, _INSERT, values)
+    connection.execute(_INSERT, values)
     return new
 
 
-async def find_with_owner(
-    session: AsyncSession, *, token_hash: str | None = None, session_id: str | None = None
+def find_with_owner(
+    connection: Connection, *, token_hash: str | None = None, session_id: str | None = None
 ) -> SessionOwner | None:
     """The session with its user and role, so the refresh that follows reads nothing else."""
     if token_hash is not None:
@@ -90,18 +94,31 @@ async def find_with_owner(
         statement, key = _BY_ID, session_id
     else:
         return None
-    row = (await session.exec(statement, params={"key": key})).first()
-    return None if row is None else SessionOwner(session=row[0], owner=access_of(row[1], row[2]))
+    row = connection.execute(statement, {"key": key}).first()
+    if row is None:
+        return None
+    return SessionOwner(
+        session=_SESSION_ROWS.build(row[:_SESSION_COUNT]), owner=owner_of(row[_SESSION_COUNT:])
+    )
 
 
-async def claim_for_rotation(
-    session: AsyncSession, session_id: str, successor_id: str, now: datetime
+def claim_for_rotation(
+    connection: Connection, session_id: str, successor_id: str, now: datetime
 ) -> bool:
     """Mark a live session rotated; only one of many concurrent callers can win."""
-    result = await core.execute(
-        session, _CLAIM, {"session_id": session_id, "successor_id": successor_id, "now": now}
+    result = connection.execute(
+        _CLAIM, {"session_id": session_id, "successor_id": successor_id, "now": now}
     )
     return bool(result.rowcount == 1)
+
+
+def get(connection: Connection, session_id: str) -> Session | None:
+    row = connection.execute(_GET, {"id": session_id}).first()
+    return None if row is None else _SESSION_ROWS.build(row)
+
+
+def delete_family(connection: Connection, family: str) -> None:
+    connection.execute(_DELETE_FAMILY, {"family": family})
 
 
 async def delete_by_id(session: AsyncSession, session_id: str) -> None:
@@ -120,10 +137,6 @@ async def delete_expired(session: AsyncSession, now: datetime) -> None:
     await session.exec(delete(Session).where(col(Session.expires) <= now))
 
 
-async def delete_family(session: AsyncSession, family: str) -> None:
-    await session.exec(delete(Session).where(col(Session.family) == family))
-
-
 async def delete_expired_for_user(session: AsyncSession, user_id: str, now: datetime) -> None:
     await session.exec(
         delete(Session).where(col(Session.user) == user_id, col(Session.expires) <= now)
@@ -138,7 +151,3 @@ async def delete_for_users_except(
     if keep_session is not None:
         statement = statement.where(col(Session.id) != keep_session)
     await session.exec(statement)
-
-
-async def get(session: AsyncSession, session_id: str) -> Session | None:
-    return await session.get(Session, session_id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import Connection, bindparam, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,18 +76,16 @@ def access_of(user: User, role: Role | None) -> UserAccess:
     )
 
 
-# Every login and refresh runs this; built once, and the rows already in the session
-# need no update (callers read nothing from them that this changes).
+# Every login and refresh runs this, as plain Core; built once.
 _TOUCH = (
-    update(User)
-    .where(col(User.id) == bindparam("user_id"))
+    update(core.table_of(User))
+    .where(core.table_of(User).c.id == bindparam("user_id"))
     .values(last_access=bindparam("when"))
-    .execution_options(synchronize_session=False)
 )
 
 
-async def touch_last_access(session: AsyncSession, user_id: str, when: datetime) -> None:
-    await core.execute(session, _TOUCH, {"user_id": user_id, "when": when})
+def touch_last_access(connection: Connection, user_id: str, when: datetime) -> None:
+    connection.execute(_TOUCH, {"user_id": user_id, "when": when})
 
 
 async def set_password_hash(session: AsyncSession, user_id: str, hashed: str) -> None:

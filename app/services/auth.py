@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import Connection
 
 from app.accountability import ClientInfo
 from app.clock import Clock
@@ -21,6 +21,7 @@ from app.errors import (
     InvalidProviderError,
     UserSuspendedError,
 )
+from app.repositories import core
 from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
 from app.repositories.users import UserAccess
@@ -188,10 +189,10 @@ class AuthService:
             ):
                 raise InvalidOtpError()
             await sessions_repo.delete_expired_for_user(session, user.id, now)
-            session_id = await self._add_session(
-                session, user.id, hash_token(refresh_token), mode, client, now
+            session_id = await core.run(
+                session, self._add_session, user.id, hash_token(refresh_token), mode, client, now
             )
-            await users_repo.touch_last_access(session, user.id, now)
+            await core.run(session, users_repo.touch_last_access, user.id, now)
             if user.failed_login_attempts or user.locked_until:
                 await users_repo.clear_failures(session, user.id)
             if rehash is not None:
@@ -210,52 +211,67 @@ class AuthService:
             raise InvalidPayloadError(MISSING_REFRESH_TOKEN)
         await self._rate_limits.hit_auth(client.ip)
         now = self._clock.now()
-        async with self._db.write() as session:
-            found = await self._find(session, presented)
-            if found is None:
-                raise InvalidCredentialsError()
-            row = found.session
-            if row.rotated_at is None:
-                if row.expires <= now:
-                    raise InvalidCredentialsError()
-                if found.user_status == "suspended":
-                    raise UserSuspendedError()
-                if found.user_status != "active":
-                    raise InvalidCredentialsError()
-                successor_id = new_id()
-                if await sessions_repo.claim_for_rotation(session, row.id, successor_id, now):
-                    raw = successor_token(self._settings.secret, row.token)
-                    await self._add_session(
-                        session,
-                        row.user,
-                        hash_token(raw),
-                        mode,
-                        client,
-                        now,
-                        family=row.family,
-                        session_id=successor_id,
-                    )
-                    await users_repo.touch_last_access(session, row.user, now)
-                    return self._issue(found.owner, mode, raw, successor_id)
-                # Another request rotated it a moment ago: judge this one as a replay,
-                # on a fresh read (the identity map still holds the stale row).
-                session.expire_all()
-                found = await self._find(session, presented)
-                if found is None or found.session.rotated_at is None:
-                    raise InvalidCredentialsError()
-                row = found.session
-            issued = await self._replayed(session, row, found.owner, mode, now)
-            if issued is not None:
-                return issued
-        # The chain was revoked above and committed; now the answer can fail.
+        outcome = await self._db.run_writes(
+            lambda connection: self._rotate(connection, presented, mode, client, now)
+        )
+        if isinstance(outcome, IssuedTokens):
+            return outcome
+        # The chain was revoked and committed; now the answer can fail.
         await self._audit.record(
-            self._audit.entry(AuditAction.REFRESH_REUSED, client, user=row.user, item=row.family)
+            self._audit.entry(
+                AuditAction.REFRESH_REUSED, client, user=outcome.user, item=outcome.family
+            )
         )
         raise InvalidCredentialsError()
 
-    async def _replayed(
+    def _rotate(
         self,
-        session: AsyncSession,
+        connection: Connection,
+        presented: PresentedSession,
+        mode: AuthMode,
+        client: ClientInfo,
+        now: datetime,
+    ) -> IssuedTokens | Session:
+        """One write transaction: the successor's tokens, or the replayed session whose
+        chain was just revoked. Raising rolls everything back."""
+        found = self._find(connection, presented)
+        if found is None:
+            raise InvalidCredentialsError()
+        row = found.session
+        if row.rotated_at is None:
+            if row.expires <= now:
+                raise InvalidCredentialsError()
+            if found.user_status == "suspended":
+                raise UserSuspendedError()
+            if found.user_status != "active":
+                raise InvalidCredentialsError()
+            successor_id = new_id()
+            if sessions_repo.claim_for_rotation(connection, row.id, successor_id, now):
+                raw = successor_token(self._settings.secret, row.token)
+                self._add_session(
+                    connection,
+                    row.user,
+                    hash_token(raw),
+                    mode,
+                    client,
+                    now,
+                    family=row.family,
+                    session_id=successor_id,
+                )
+                users_repo.touch_last_access(connection, row.user, now)
+                return self._issue(found.owner, mode, raw, successor_id)
+            # Another request rotated it a moment ago: judge this one as a replay, on a
+            # fresh read.
+            found = self._find(connection, presented)
+            if found is None or found.session.rotated_at is None:
+                raise InvalidCredentialsError()
+            row = found.session
+        issued = self._replayed(connection, row, found.owner, mode, now)
+        return row if issued is None else issued
+
+    def _replayed(
+        self,
+        connection: Connection,
         row: Session,
         owner: UserAccess,
         mode: AuthMode,
@@ -265,7 +281,7 @@ class AuthService:
         refreshed at once); after it, a stolen token is being replayed, so the chain dies."""
         assert row.rotated_at is not None
         grace = timedelta(milliseconds=self._settings.refresh_token_reuse_interval)
-        successor = await sessions_repo.get(session, row.successor) if row.successor else None
+        successor = sessions_repo.get(connection, row.successor) if row.successor else None
         if (
             now - row.rotated_at <= grace
             and grace.total_seconds() > 0
@@ -276,14 +292,15 @@ class AuthService:
         ):
             raw = successor_token(self._settings.secret, row.token)
             return self._issue(owner, mode, raw, successor.id)
-        await sessions_repo.delete_family(session, row.family)
+        sessions_repo.delete_family(connection, row.family)
         return None
 
-    async def _find(
-        self, session: AsyncSession, presented: PresentedSession
+    @staticmethod
+    def _find(
+        connection: Connection, presented: PresentedSession
     ) -> sessions_repo.SessionOwner | None:
-        return await sessions_repo.find_with_owner(
-            session,
+        return sessions_repo.find_with_owner(
+            connection,
             token_hash=hash_token(presented.refresh_token) if presented.refresh_token else None,
             session_id=presented.session_id,
         )
@@ -292,10 +309,13 @@ class AuthService:
         """Ends the whole login the token belongs to, rotated predecessors included."""
         if not presented.refresh_token and not presented.session_id:
             raise InvalidPayloadError(MISSING_REFRESH_TOKEN)
-        async with self._db.write() as session:
-            found = await self._find(session, presented)
+
+        def end(connection: Connection) -> None:
+            found = self._find(connection, presented)
             if found is not None:
-                await sessions_repo.delete_family(session, found.session.family)
+                sessions_repo.delete_family(connection, found.session.family)
+
+        await self._db.run_writes(end)
 
     def session_of_cookie(self, session_jwt: str | None) -> str | None:
         """The session id inside a session-mode cookie; its expiry is the row's business."""
@@ -306,9 +326,9 @@ class AuthService:
         except DirectusError:
             return None
 
-    async def _add_session(
+    def _add_session(
         self,
-        session: AsyncSession,
+        connection: Connection,
         user_id: str,
         token_hash: str,
         mode: AuthMode,
@@ -319,8 +339,8 @@ class AuthService:
         session_id: str | None = None,
     ) -> str:
         """A session row for a login (a new family) or a rotation (the same family)."""
-        return await sessions_repo.add(
-            session,
+        return sessions_repo.add(
+            connection,
             token_hash=token_hash,
             user=user_id,
             expires=now + timedelta(milliseconds=self._session_ttl(mode)),
