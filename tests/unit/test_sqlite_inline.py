@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
@@ -111,3 +111,62 @@ async def test_concurrent_short_reads_share_one_connection(database: Database) -
     # A unit that never suspends gives its connection back before the next one starts;
     # opening a connection (and its pragmas) per request would cost more than the read.
     assert connects == []
+
+
+def _increment(connection: Connection) -> int:
+    n = int(connection.execute(text("SELECT n FROM counter WHERE id = 1")).scalar_one())
+    connection.execute(text("UPDATE counter SET n = :n WHERE id = 1"), {"n": n + 1})
+    return n + 1
+
+
+async def test_run_writes_commits_all_or_nothing(database: Database) -> None:
+    assert await database.run_writes(_increment) == 1
+
+    def fail_midway(connection: Connection) -> None:
+        connection.execute(text("UPDATE counter SET n = 99 WHERE id = 1"))
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        await database.run_writes(fail_midway)
+    assert await _count(database) == 1
+    # Interleaved with ORM units, nothing is lost and nobody is locked out.
+    await asyncio.gather(*(database.run_writes(_increment) for _ in range(20)))
+    assert await _count(database) == 21
+
+
+async def test_run_writes_waits_for_another_process_writer(
+    database: Database, tmp_path: Path
+) -> None:
+    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    events: list[str] = []
+
+    async def write() -> None:
+        await database.run_writes(_increment)
+        events.append("written")
+
+    async def release() -> None:
+        await asyncio.sleep(0.2)
+        events.append("released")
+        other.execute("COMMIT")
+
+    await asyncio.gather(write(), release())
+    other.close()
+    assert events == ["released", "written"]
+    assert await _count(database) == 1
+
+
+async def test_run_writes_inside_a_write_unit_is_refused(database: Database) -> None:
+    async with database.write():
+        with pytest.raises(RuntimeError, match="inside another"):
+            await database.run_writes(_increment)
+
+
+async def test_run_reads_see_committed_rows_only(database: Database) -> None:
+    def count(connection: Connection) -> int:
+        return int(connection.execute(text("SELECT n FROM counter WHERE id = 1")).scalar_one())
+
+    async with database.write() as session:
+        await run(session, "UPDATE counter SET n = 5 WHERE id = 1")
+        assert await database.run_reads(count) == 0
+    assert await database.run_reads(count) == 5
