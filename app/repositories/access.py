@@ -28,8 +28,17 @@ _USER_COUNT = len(USERS.columns)
 
 _users, _roles, _sessions = table_of(User), table_of(Role), table_of(Session)
 _permissions = table_of(Permission)
-_WITH_ROLE = select(*OWNER_COLUMNS).select_from(
-    _users.outerjoin(_roles, _roles.c.id == _users.c.role)
+_OWNER_COUNT = len(OWNER_COLUMNS)
+# The user, its role and the role's permission rows in one statement: a row per
+# permission (or one with NULLs when the role has none).
+_WITH_ROLE = (
+    select(*OWNER_COLUMNS, *_PERMISSIONS.columns)
+    .select_from(
+        _users.outerjoin(_roles, _roles.c.id == _users.c.role).outerjoin(
+            _permissions, _permissions.c.role == _users.c.role
+        )
+    )
+    .order_by(_permissions.c.id)
 )
 _BY_ID = _WITH_ROLE.where(_users.c.id == bindparam("key"))
 _BY_TOKEN = _WITH_ROLE.where(_users.c.token == bindparam("key"))
@@ -38,7 +47,6 @@ _LIVE_SESSION = select(_sessions.c.id).where(
     _sessions.c.rotated_at.is_(None),
     _sessions.c.expires > bindparam("now"),
 )
-_OF_ROLE = select(*_PERMISSIONS.columns).where(_permissions.c.role == bindparam("role"))
 _OF_PUBLIC = select(*_PERMISSIONS.columns).where(_permissions.c.role.is_(None))
 
 
@@ -67,8 +75,8 @@ class AccessQuery:
             statement, key = _BY_TOKEN, self.token_hash
         else:
             return None
-        row = connection.execute(statement, {"key": key}).first()
-        if row is None:
+        rows = connection.execute(statement, {"key": key}).all()
+        if not rows:
             return None
         if self.session_id is not None:
             live = connection.execute(
@@ -76,25 +84,28 @@ class AccessQuery:
             ).first()
             if live is None:
                 return None
-        access = owner_of(row)
+        access = owner_of(rows[0])
         permissions = None
         if access.status == "active" and not access.admin_access:
-            permissions = permissions_of(connection, access.role)
+            if access.role is None:
+                permissions = public_permissions(connection)
+            else:
+                permissions = tuple(
+                    _PERMISSIONS.build(row[_OWNER_COUNT:])
+                    for row in rows
+                    if row[_OWNER_COUNT] is not None
+                )
         return AccessRows(access, permissions)
 
 
 def owner_of(values: Sequence[Any]) -> UserAccess:
-    """A user and its role from a row of OWNER_COLUMNS."""
+    """A user and its role from a row starting with OWNER_COLUMNS."""
     user = USERS.build(values[:_USER_COUNT])
-    role_values = values[_USER_COUNT:]
+    role_values = values[_USER_COUNT:_OWNER_COUNT]
     role = None if user.role is None or role_values[0] is None else ROLES.build(role_values)
     return access_of(user, role)
 
 
-def permissions_of(connection: Connection, role: str | None) -> tuple[Permission, ...]:
-    """The rows of a role, or of the public when role is None."""
-    if role is None:
-        rows = connection.execute(_OF_PUBLIC).all()
-    else:
-        rows = connection.execute(_OF_ROLE, {"role": role}).all()
-    return tuple(_PERMISSIONS.build(row) for row in rows)
+def public_permissions(connection: Connection) -> tuple[Permission, ...]:
+    """The public's rows (a user without a role has those)."""
+    return tuple(_PERMISSIONS.build(row) for row in connection.execute(_OF_PUBLIC).all())

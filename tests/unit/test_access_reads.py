@@ -46,6 +46,9 @@ async def _seed(services: Services, *, admin: bool = False) -> tuple[User, Role,
                 fields=["id", "email"],
             )
         )
+        await session.flush()
+        session.add(Permission(role=role.id, collection="directus_users", action="update"))
+        session.add(Permission(role=None, collection="directus_roles", action="read"))
     return user, role, login
 
 
@@ -77,7 +80,8 @@ async def test_rows_match_what_the_orm_loads(services: Services) -> None:
     assert not found.access.admin_access
     assert found.permissions is not None
     assert [(p.collection, p.action, p.fields) for p in found.permissions] == [
-        ("directus_users", "read", ["id", "email"])
+        ("directus_users", "read", ["id", "email"]),
+        ("directus_users", "update", None),
     ]
     assert found.permissions[0].permissions == {"id": {"_eq": "$CURRENT_USER"}}
 
@@ -130,3 +134,11 @@ async def test_a_user_without_role(services: Services) -> None:
     assert found.access.role is None
     # A role-less user reads the public's rows.
     assert found.permissions == ()
+    async with services.db.write() as session:
+        session.add(Permission(role=None, collection="directus_roles", action="read"))
+    found = await services.db.run_reads(AccessQuery(user_id=user.id))
+    assert found is not None
+    assert found.permissions is not None
+    assert [(p.role, p.collection, p.action) for p in found.permissions] == [
+        (None, "directus_roles", "read")
+    ]
