@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
-from strawberry.types.execution import PreExecutionError, StreamExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from app.errors import DirectusError, InternalServerError
 
@@ -63,21 +61,12 @@ def coded(error: GraphQLError) -> GraphQLError:
     )
 
 
-class CodedErrors(SchemaExtension):
-    """Codes (and masks) errors for every transport: HTTP answers and socket messages."""
-
-    def _code(self, result: object) -> None:
-        errors = getattr(result, "errors", None)
-        if errors:
-            result.errors = [coded(error) for error in errors]  # type: ignore[attr-defined]
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        self._code(self.execution_context.result)
-
-    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
-        self._code(result)
-        yield
+def code_errors(result: object) -> None:
+    """Codes (and masks) a result's errors, for every transport: HTTP answers and socket
+    messages."""
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = [coded(error) for error in errors]  # type: ignore[attr-defined]
 
 
 def format_error(error: GraphQLError) -> dict[str, Any]:

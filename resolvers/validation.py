@@ -12,7 +12,7 @@ document. Documents with no literal are cached whole, errors included.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 from graphql import (
@@ -33,7 +33,6 @@ from graphql.validation import (
     OverlappingFieldsCanBeMergedRule,
     ValuesOfCorrectTypeRule,
 )
-from strawberry.extensions import SchemaExtension
 
 Rules = tuple[type[ASTValidationRule], ...]
 
@@ -151,21 +150,3 @@ class ShapeValidator:
         else:
             self._shapes.put((shape, rule_set), errors)
         return errors
-
-
-class ShapeValidationCache(SchemaExtension):
-    """Strawberry's ValidationCache, keyed by shape for the rules that allow it."""
-
-    def __init__(self, validator: ShapeValidator) -> None:
-        self.validator = validator
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        assert context.graphql_document is not None
-        context.pre_execution_errors = self.validator.validate(
-            context.schema._schema,
-            context.query,
-            context.graphql_document,
-            context.validation_rules,
-        )
-        yield
