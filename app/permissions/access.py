@@ -103,9 +103,20 @@ def _merge(first: Rule, second: Rule) -> Rule:
     )
 
 
+_EVERY_USER_FIELD = frozenset(USERS.fields) | {"id"}
+
+
 def _without_admin_only(rule: Rule) -> Rule:
-    fields = frozenset(USERS.fields) | {"id"} if rule.fields is None else rule.fields
+    fields = _EVERY_USER_FIELD if rule.fields is None else rule.fields
     return replace(rule, fields=fields - ADMIN_ONLY_USER_FIELDS)
+
+
+def _finished(key: tuple[str, Action], rule: Rule) -> Rule:
+    return _without_admin_only(rule) if key[0] == USERS.name else rule
+
+
+# Finished once here, not on every request.
+_APP_DEFAULT_RULES = {key: _finished(key, rule) for key, rule in _APP_DEFAULTS.items()}
 
 
 class Access:
@@ -114,19 +125,20 @@ class Access:
     def __init__(self, accountability: Accountability, rows: Sequence[Permission]) -> None:
         self.accountability = accountability
         self._rules: dict[tuple[str, Action], Rule] = {}
-        if accountability.app and not accountability.admin:
-            self._rules.update(_APP_DEFAULTS)
+        defaults = _APP_DEFAULTS if accountability.app and not accountability.admin else {}
+        if defaults:
+            self._rules.update(_APP_DEFAULT_RULES)
+        granted: dict[tuple[str, Action], Rule] = {}
         for row in rows:
             action = _ACTIONS.get(row.action)
             if action is None:
                 continue
             key = (row.collection, action)
             rule = _rule_of(row)
-            existing = self._rules.get(key)
-            self._rules[key] = rule if existing is None else _merge(existing, rule)
-        for (collection, action), rule in list(self._rules.items()):
-            if collection == USERS.name:
-                self._rules[collection, action] = _without_admin_only(rule)
+            existing = granted.get(key, defaults.get(key))
+            granted[key] = rule if existing is None else _merge(existing, rule)
+        for key, rule in granted.items():
+            self._rules[key] = _finished(key, rule)
 
     @property
     def is_admin(self) -> bool:
