@@ -51,6 +51,9 @@ _CLAIM = (
     .values(rotated_at=bindparam("now"), successor=bindparam("successor_id"))
 )
 _DELETE_FAMILY = delete(_SESSIONS).where(_SESSIONS.c.family == bindparam("family"))
+_DELETE_EXPIRED_OF_USER = delete(_SESSIONS).where(
+    _SESSIONS.c.user == bindparam("user"), _SESSIONS.c.expires <= bindparam("now")
+)
 
 
 def add(
@@ -137,10 +140,8 @@ async def delete_expired(session: AsyncSession, now: datetime) -> None:
     await session.exec(delete(Session).where(col(Session.expires) <= now))
 
 
-async def delete_expired_for_user(session: AsyncSession, user_id: str, now: datetime) -> None:
-    await session.exec(
-        delete(Session).where(col(Session.user) == user_id, col(Session.expires) <= now)
-    )
+def delete_expired_for_user(connection: Connection, user_id: str, now: datetime) -> None:
+    connection.execute(_DELETE_EXPIRED_OF_USER, {"user": user_id, "now": now})
 
 
 async def delete_for_users_except(

@@ -41,26 +41,6 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.exec(statement)).first()
 
 
-# Built once: every authenticated request runs one of these, and building the
-# statement cost more than running it.
-_WITH_ROLE = select(User, Role).join(Role, col(Role.id) == col(User.role), isouter=True)
-_ACCESS_BY_ID = _WITH_ROLE.where(col(User.id) == bindparam("key"))
-_ACCESS_BY_TOKEN = _WITH_ROLE.where(col(User.token) == bindparam("key"))
-
-
-async def get_access(
-    session: AsyncSession, *, user_id: str | None = None, token_hash: str | None = None
-) -> UserAccess | None:
-    if user_id is not None:
-        statement, key = _ACCESS_BY_ID, user_id
-    elif token_hash is not None:
-        statement, key = _ACCESS_BY_TOKEN, token_hash
-    else:
-        return None
-    row = (await session.exec(statement, params={"key": key})).first()
-    return None if row is None else access_of(*row)
-
-
 def access_of(user: User, role: Role | None) -> UserAccess:
     return UserAccess(
         user_id=user.id,

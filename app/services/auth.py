@@ -24,6 +24,7 @@ from app.errors import (
 from app.repositories import core
 from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
+from app.repositories.access import AccessQuery
 from app.repositories.users import UserAccess
 from app.security import totp
 from app.security.passwords import PasswordHasher
@@ -188,11 +189,15 @@ class AuthService:
                 session, user.id, tfa_step
             ):
                 raise InvalidOtpError()
-            await sessions_repo.delete_expired_for_user(session, user.id, now)
             session_id = await core.run(
-                session, self._add_session, user.id, hash_token(refresh_token), mode, client, now
+                session,
+                self._start_session,
+                user.id,
+                hash_token(refresh_token),
+                mode,
+                client,
+                now,
             )
-            await core.run(session, users_repo.touch_last_access, user.id, now)
             if user.failed_login_attempts or user.locked_until:
                 await users_repo.clear_failures(session, user.id)
             if rehash is not None:
@@ -200,8 +205,9 @@ class AuthService:
             await self._audit.record_in(
                 session, self._audit.entry(AuditAction.LOGIN, client, user=user.id, comment=comment)
             )
-            access = await users_repo.get_access(session, user_id=user.id)
-        assert access is not None
+            found = await core.run(session, AccessQuery(user_id=user.id))
+        assert found is not None
+        access = found.access
         return self._issue(access, mode, refresh_token, session_id)
 
     async def refresh(
@@ -325,6 +331,22 @@ class AuthService:
             return self._tokens.decode_access(session_jwt, verify_exp=False).session
         except DirectusError:
             return None
+
+    def _start_session(
+        self,
+        connection: Connection,
+        user_id: str,
+        token_hash: str,
+        mode: AuthMode,
+        client: ClientInfo,
+        now: datetime,
+    ) -> str:
+        """A login's rows in one go: the user's expired sessions gone, a new session (a new
+        family), the user's last access."""
+        sessions_repo.delete_expired_for_user(connection, user_id, now)
+        session_id = self._add_session(connection, user_id, token_hash, mode, client, now)
+        users_repo.touch_last_access(connection, user_id, now)
+        return session_id
 
     def _add_session(
         self,
