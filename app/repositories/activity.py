@@ -1,11 +1,15 @@
-"""Writes to directus_activity, the audit trail."""
+"""Writes to directus_activity, the audit trail: a plain INSERT (every login writes one)."""
 
 from __future__ import annotations
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy import Connection, insert
 
 from app.db.models import Activity
+from app.repositories.core import RowBuilder
+
+_ROWS = RowBuilder(Activity)
+_INSERT = insert(_ROWS.table)
 
 
-async def add(session: AsyncSession, row: Activity) -> None:
-    session.add(row)
+def add(connection: Connection, row: Activity) -> None:
+    connection.execute(_INSERT, _ROWS.values_of(row))

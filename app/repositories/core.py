@@ -44,7 +44,8 @@ class RowBuilder(Generic[M]):
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
-        self.columns: tuple[Column[Any], ...] = tuple(table_of(model).columns)
+        self.table = table_of(model)
+        self.columns: tuple[Column[Any], ...] = tuple(self.table.columns)
         mapper: Mapper[M] = model.__mapper__  # type: ignore[attr-defined]
         self._mapper = mapper
         self._keys = tuple(mapper.get_property_by_column(column).key for column in self.columns)
@@ -56,3 +57,14 @@ class RowBuilder(Generic[M]):
         instance.__dict__.update(zip(self._keys, values, strict=True))
         make_transient_to_detached(instance)
         return instance
+
+    def values_of(self, instance: M) -> dict[str, Any]:
+        """An instance's column values for an INSERT; a primary key still None is left
+        for the database to assign."""
+        values: dict[str, Any] = {}
+        for column, key in zip(self.columns, self._keys, strict=True):
+            value = getattr(instance, key)
+            if value is None and column.primary_key:
+                continue
+            values[column.key] = value
+        return values

@@ -12,6 +12,7 @@ from app.clock import Clock
 from app.db.engine import Database
 from app.db.models import Activity
 from app.repositories import activity as activity_repo
+from app.repositories import core
 
 logger = logging.getLogger("app.audit")
 
@@ -55,12 +56,11 @@ class AuditLog:
 
     async def record_in(self, session: AsyncSession, entry: Activity) -> None:
         """Part of the caller's transaction: recorded only if that commits."""
-        await activity_repo.add(session, entry)
+        await core.run(session, activity_repo.add, entry)
 
     async def record(self, entry: Activity) -> None:
         """On its own: failures are recorded even though the request itself fails."""
         try:
-            async with self._db.write() as session:
-                await activity_repo.add(session, entry)
+            await self._db.run_writes(lambda connection: activity_repo.add(connection, entry))
         except Exception:  # the audit must never turn an answer into a 500
             logger.exception("Could not record %s", entry.action)
