@@ -137,6 +137,14 @@ class Session(SQLModel, table=True):
     successor: str | None = Field(default=None, max_length=36)
 
 
+# A login deletes its user's expired sessions (migration 0006).
+Index(
+    "ix_directus_sessions_user_expires",
+    Session.__table__.c.user,  # type: ignore[attr-defined]
+    Session.__table__.c.expires,  # type: ignore[attr-defined]
+)
+
+
 class Permission(SQLModel, table=True):
     __tablename__ = "directus_permissions"
 

@@ -46,3 +46,22 @@ async def test_migrated_schema_matches_models(settings: Any) -> None:
                 await connection.run_sync(_insert_user, "someone@example.COM")
     finally:
         await engine.dispose()
+
+
+async def test_a_logins_expired_session_cleanup_uses_the_user_expiry_index(settings: Any) -> None:
+    """DELETE of one user's expired sessions reaches them by (user, expires), not by
+    visiting every session the user has."""
+    engine = create_async_engine(settings.database_url())
+    statement = "DELETE FROM directus_sessions WHERE \"user\" = 'u' AND expires <= '2026-01-01'"
+    try:
+        async with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                plan = (await connection.execute(text(f"EXPLAIN QUERY PLAN {statement}"))).all()
+                details = " ".join(str(row[-1]) for row in plan)
+            else:
+                await connection.execute(text("SET enable_seqscan = off"))
+                plan = (await connection.execute(text(f"EXPLAIN {statement}"))).all()
+                details = " ".join(str(row[0]) for row in plan)
+        assert "ix_directus_sessions_user_expires" in details
+    finally:
+        await engine.dispose()
