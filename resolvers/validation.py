@@ -11,10 +11,10 @@ document. Documents with no literal are cached whole, errors included.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import cache
 
+from cachetools import LRUCache
 from graphql import (
     DocumentNode,
     FloatValueNode,
@@ -95,31 +95,15 @@ def _reading_literals(rules: Rules, literal_free: frozenset[type[ASTValidationRu
     return tuple(rule for rule in rules if rule not in literal_free)
 
 
-class _Lru:
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._items: OrderedDict[object, list[GraphQLError]] = OrderedDict()
-
-    def get(self, key: object) -> list[GraphQLError] | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: object, errors: list[GraphQLError]) -> None:
-        self._items[key] = errors
-        self._items.move_to_end(key)
-        while len(self._items) > self.maxsize:
-            self._items.popitem(last=False)
-
-
 class ShapeValidator:
     """Shared by every request of one schema (the caches live here, not per request)."""
 
     def __init__(self, literal_free_rules: Iterable[type[ASTValidationRule]], maxsize: int) -> None:
         self.literal_free = _LITERAL_FREE_SPECIFIED | frozenset(literal_free_rules)
-        self._documents = _Lru(maxsize)  # whole documents: their errors, even none
-        self._shapes = _Lru(maxsize)  # shapes that passed every literal-free rule
+        # Whole documents: their errors, even none.
+        self._documents: LRUCache[object, list[GraphQLError]] = LRUCache(maxsize)
+        # Shapes that passed every literal-free rule.
+        self._shapes: LRUCache[object, list[GraphQLError]] = LRUCache(maxsize)
 
     def validate(
         self,
@@ -139,14 +123,14 @@ class ShapeValidator:
             return validate(schema, document, rule_set)
         if shape == query:
             errors = validate(schema, document, rule_set)
-            self._documents.put((query, rule_set), errors)
+            self._documents[query, rule_set] = errors
             return errors
         if self._shapes.get((shape, rule_set)) is not None:
             reading = _reading_literals(rule_set, self.literal_free)
             return validate(schema, document, reading) if reading else []
         errors = validate(schema, document, rule_set)
         if errors:
-            self._documents.put((query, rule_set), errors)
+            self._documents[query, rule_set] = errors
         else:
-            self._shapes.put((shape, rule_set), errors)
+            self._shapes[shape, rule_set] = errors
         return errors

@@ -10,10 +10,10 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import LRUCache
 from jose import jwt
 from jose.exceptions import JWTError
 
@@ -67,7 +67,7 @@ class TokenService:
         self._clock = clock
         # token -> its verified payload. The key is the whole token, signature included,
         # so only the very token that passed can hit; expiry is still checked every time.
-        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._verified: LRUCache[str, dict[str, Any]] = LRUCache(maxsize=VERIFIED_CACHE_SIZE)
 
     def sign(self, claims: dict[str, Any], ttl_ms: int) -> str:
         now = int(self._clock.now().timestamp())
@@ -87,7 +87,6 @@ class TokenService:
     def _verified_payload(self, token: str) -> dict[str, Any]:
         cached = self._verified.get(token)
         if cached is not None:
-            self._verified.move_to_end(token)
             return cached
         try:
             payload: dict[str, Any] = jwt.decode(
@@ -100,8 +99,6 @@ class TokenService:
         except JWTError:
             raise InvalidTokenError() from None
         self._verified[token] = payload
-        if len(self._verified) > VERIFIED_CACHE_SIZE:
-            self._verified.popitem(last=False)
         return payload
 
     def sign_access(
