@@ -26,8 +26,8 @@ _PERMISSIONS = RowBuilder(Permission)
 OWNER_COLUMNS = (*USERS.columns, *ROLES.columns)
 _USER_COUNT = len(USERS.columns)
 
-_users, _roles, _sessions = table_of(User), table_of(Role), table_of(Session)
-_permissions = table_of(Permission)
+_users, _roles, _permissions = USERS.table, ROLES.table, _PERMISSIONS.table
+_sessions = table_of(Session)
 _OWNER_COUNT = len(OWNER_COLUMNS)
 # The user, its role and the role's permission rows in one statement: a row per
 # permission (or one with NULLs when the role has none).

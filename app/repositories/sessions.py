@@ -10,9 +10,9 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Role, Session, User, new_id
-from app.repositories.access import OWNER_COLUMNS, owner_of
-from app.repositories.core import RowBuilder, table_of
+from app.db.models import Session, new_id
+from app.repositories.access import OWNER_COLUMNS, ROLES, USERS, owner_of
+from app.repositories.core import RowBuilder
 from app.repositories.users import UserAccess
 
 
@@ -30,8 +30,8 @@ class SessionOwner:
 # `Database.run_writes`); each is built once, not per request.
 _SESSION_ROWS = RowBuilder(Session)
 _SESSION_COUNT = len(_SESSION_ROWS.columns)
-_SESSIONS = table_of(Session)
-_USERS, _ROLES = table_of(User), table_of(Role)
+_SESSIONS = _SESSION_ROWS.table
+_USERS, _ROLES = USERS.table, ROLES.table
 _INSERT = insert(_SESSIONS)
 _WITH_OWNER = select(*_SESSION_ROWS.columns, *OWNER_COLUMNS).select_from(
     _SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user).outerjoin(

@@ -57,10 +57,9 @@ def access_of(user: User, role: Role | None) -> UserAccess:
 
 
 # Every login and refresh runs this, as plain Core; built once.
+_USERS = core.table_of(User)
 _TOUCH = (
-    update(core.table_of(User))
-    .where(core.table_of(User).c.id == bindparam("user_id"))
-    .values(last_access=bindparam("when"))
+    update(_USERS).where(_USERS.c.id == bindparam("user_id")).values(last_access=bindparam("when"))
 )
 
 
