@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -47,16 +47,29 @@ async def test_concurrent_read_modify_write_units_lose_nothing(database: Databas
     assert await _count(database) == 60
 
 
+async def _write_in_unit(database: Database) -> None:
+    async with database.write() as session:
+        await run(session, "UPDATE counter SET n = 7 WHERE id = 1")
+
+
+async def _write_in_run(database: Database) -> None:
+    await database.run_writes(
+        lambda connection: connection.execute(text("UPDATE counter SET n = 7 WHERE id = 1"))
+    )
+
+
+@pytest.mark.parametrize("write_seven", [_write_in_unit, _write_in_run])
 async def test_a_write_waits_for_another_process_writer_and_then_succeeds(
-    database: Database, tmp_path: Path
+    database: Database,
+    tmp_path: Path,
+    write_seven: Callable[[Database], Awaitable[None]],
 ) -> None:
     other = sqlite3.connect(tmp_path / "t.db", isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")  # holds the write lock, like another worker would
     events: list[str] = []
 
     async def write() -> None:
-        async with database.write() as session:
-            await run(session, "UPDATE counter SET n = 7 WHERE id = 1")
+        await write_seven(database)
         events.append("written")
 
     async def release() -> None:
@@ -132,28 +145,6 @@ async def test_run_writes_commits_all_or_nothing(database: Database) -> None:
     # Interleaved with ORM units, nothing is lost and nobody is locked out.
     await asyncio.gather(*(database.run_writes(_increment) for _ in range(20)))
     assert await _count(database) == 21
-
-
-async def test_run_writes_waits_for_another_process_writer(
-    database: Database, tmp_path: Path
-) -> None:
-    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")
-    events: list[str] = []
-
-    async def write() -> None:
-        await database.run_writes(_increment)
-        events.append("written")
-
-    async def release() -> None:
-        await asyncio.sleep(0.2)
-        events.append("released")
-        other.execute("COMMIT")
-
-    await asyncio.gather(write(), release())
-    other.close()
-    assert events == ["released", "written"]
-    assert await _count(database) == 1
 
 
 async def test_run_writes_inside_a_write_unit_is_refused(database: Database) -> None:
