@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from cachetools import LRUCache
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -35,6 +36,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.execution import StreamExecutionResult
 
 from resolvers.errors import code_errors
+from resolvers.templates import DocumentTemplates, Literals, split_literals
 from resolvers.validation import ShapeValidator
 
 SENSITIVE_MUTATIONS = frozenset(
@@ -100,16 +102,25 @@ def _operation_label(context: ExecutionContext) -> str | None:
     return label
 
 
+Rules = tuple[type[ASTValidationRule], ...]
+
+
+@dataclass(frozen=True)
+class Documents:
+    """The caches every request of one app shares: parsed texts, validation verdicts by
+    shape, and templates for texts that differ only in literal values."""
+
+    parsed: LRUCache[object, DocumentNode]
+    validator: ShapeValidator
+    templates: DocumentTemplates
+
+
 @dataclass(frozen=True)
 class DocumentLimits:
     token_limit: int = 5000
     max_depth: int = 10
     max_aliases: int = 50
     introspection: bool = True
-
-
-# Parsed documents, shared by every request (the parse options are part of the key).
-_cached_parse = lru_cache(maxsize=1024)(parse)
 
 
 class DocumentPipeline(SchemaExtension):
@@ -121,15 +132,14 @@ class DocumentPipeline(SchemaExtension):
     request: as six extensions (Strawberry's MaxTokensLimiter, ParserCache and
     AddValidationRules among them) they cost a third of `{ server_ping }`."""
 
-    def __init__(
-        self,
-        token_limit: int,
-        rules: tuple[type[ASTValidationRule], ...],
-        validator: ShapeValidator,
-    ) -> None:
+    def __init__(self, token_limit: int, rules: Rules, documents: Documents) -> None:
         self.token_limit = token_limit
         self.rules = rules
-        self.validator = validator
+        self.documents = documents
+        # Set while parsing, read while validating (an extension lives for one request).
+        self._literals: Literals | None = None
+        self._template_key: object = None
+        self._validated = False
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
@@ -140,18 +150,38 @@ class DocumentPipeline(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
-        context.graphql_document = _cached_parse(context.query, **context.parse_options)
+        query = context.query
+        options = context.parse_options
+        exact = (query, tuple(sorted(options.items())))
+        documents = self.documents
+        document = documents.parsed.get(exact)
+        if document is None and query is not None:
+            self._literals = split_literals(query)
+            self._template_key = (exact[1], tuple(context.validation_rules))
+            if self._literals is not None:
+                document = documents.templates.instantiate(self._literals, self._template_key)
+                self._validated = document is not None
+            if document is None:
+                document = parse(query, **options)
+                documents.parsed[exact] = document
+        context.graphql_document = document
         yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        assert context.graphql_document is not None
-        context.pre_execution_errors = self.validator.validate(
-            context.schema._schema,
-            context.query,
-            context.graphql_document,
-            context.validation_rules,
-        )
+        document = context.graphql_document
+        assert document is not None
+        if self._validated:
+            context.pre_execution_errors = []
+        else:
+            documents = self.documents
+            rules = context.validation_rules
+            schema = context.schema._schema
+            errors = documents.validator.validate(schema, context.query, document, rules)
+            context.pre_execution_errors = errors
+            literals = self._literals
+            if not errors and literals is not None and documents.validator.values_decide(rules):
+                documents.templates.remember(schema, literals, document, self._template_key)
         yield
 
     def on_execute(self) -> Iterator[None]:
@@ -177,10 +207,14 @@ def extension_factories(limits: DocumentLimits) -> list[Callable[[], SchemaExten
     if not limits.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     # Our rules read no literal value, so documents of one shape share their verdict.
-    validator = ShapeValidator(literal_free_rules=rules, maxsize=1024)
+    documents = Documents(
+        parsed=LRUCache(1024),
+        validator=ShapeValidator(literal_free_rules=rules, maxsize=1024),
+        templates=DocumentTemplates(maxsize=1024),
+    )
     rule_set = tuple(rules)
 
     def pipeline() -> SchemaExtension:
-        return DocumentPipeline(limits.token_limit, rule_set, validator)
+        return DocumentPipeline(limits.token_limit, rule_set, documents)
 
     return [pipeline]

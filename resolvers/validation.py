@@ -105,6 +105,11 @@ class ShapeValidator:
         # Shapes that passed every literal-free rule.
         self._shapes: LRUCache[object, list[GraphQLError]] = LRUCache(maxsize)
 
+    def values_decide(self, rules: Sequence[type[ASTValidationRule]]) -> bool:
+        """Whether, of these rules, only graphql-core's known literal readers read values
+        (so a shape's verdict plus the literals' own checks is the document's verdict)."""
+        return set(_reading_literals(tuple(rules), self.literal_free)) <= _READ_LITERALS
+
     def validate(
         self,
         schema: GraphQLSchema,

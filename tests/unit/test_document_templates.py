@@ -1,0 +1,119 @@
+"""Documents built from a template of their shape: equal to what the parser builds, node
+for node and location for location, and every text the template cannot vouch for goes
+the normal way (parse and validate)."""
+
+from __future__ import annotations
+
+import pytest
+from graphql import GraphQLSchema, parse, specified_rules, validate
+from graphql.validation import ASTValidationRule
+
+from resolvers.extensions import DocumentLimits, SensitiveOnceRule
+from resolvers.schema import build_schema
+from resolvers.templates import DocumentTemplates, split_literals
+
+RULES: tuple[type[ASTValidationRule], ...] = (*specified_rules, SensitiveOnceRule)
+KEY = ("options", RULES)
+
+
+@pytest.fixture(scope="module")
+def schema() -> GraphQLSchema:
+    return build_schema(DocumentLimits())._schema
+
+
+def _learn(templates: DocumentTemplates, schema: GraphQLSchema, query: str) -> None:
+    literals = split_literals(query)
+    assert literals is not None
+    document = parse(query)
+    assert validate(schema, document, RULES) == []
+    templates.remember(schema, literals, document, KEY)
+
+
+def _build(templates: DocumentTemplates, query: str) -> object:
+    literals = split_literals(query)
+    return None if literals is None else templates.instantiate(literals, KEY)
+
+
+def test_split_blanks_string_and_number_literals_with_their_length() -> None:
+    literals = split_literals(
+        '# a "comment"\n{ users(filter: {email: {_eq: "a@b.c"}}, limit: 25, offset: -1) '
+        "{ id x1: first_name } f(v: 1.5e3) }"
+    )
+    assert literals is not None
+    assert literals.raw == ('"a@b.c"', "25", "-1", "1.5e3")
+    assert literals.shape == (
+        '# a "comment"\n{ users(filter: {email: {_eq: \x00s7\x00}}, limit: \x00i2\x00, '
+        "offset: \x00i2\x00) { id x1: first_name } f(v: \x00f5\x00) }"
+    )
+    assert split_literals("{ users_me { id } }") is None  # nothing to blank
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '{ f(a: """block""") }',
+        r'{ f(a: "esc\"aped") }',
+        '{ f(a: "unterminated) }',
+        "{ f(a: 007) }",
+        "{ f(a: 1.) }",
+        "{ f(a: 1x) }",
+        '{ f(a: "nul\x00") }',
+    ],
+)
+def test_split_refuses_what_only_the_lexer_can_judge(query: str) -> None:
+    assert split_literals(query) is None
+
+
+@pytest.mark.parametrize(
+    ("learned", "asked"),
+    [
+        (
+            'mutation { auth_refresh(refresh_token: "aaaaaaaa", mode: json) { access_token } }',
+            'mutation { auth_refresh(refresh_token: "bbbbbbbb", mode: json) { access_token } }',
+        ),
+        (
+            '{ users_by_id(id: "8c2ef1d0-0000-4000-8000-000000000001") { id email } }',
+            '{ users_by_id(id: "8c2ef1d0-0000-4000-8000-0000000000ff") { id email } }',
+        ),
+        (
+            '{\n  users(filter: { email: { _eq: "a@example.com" } }, limit: 25) {\n    id\n  }\n}',
+            '{\n  users(filter: { email: { _eq: "b@example.org" } }, limit: 10) {\n    id\n  }\n}',
+        ),
+    ],
+)
+def test_an_instance_equals_the_parsed_document(
+    schema: GraphQLSchema, learned: str, asked: str
+) -> None:
+    templates = DocumentTemplates(maxsize=8)
+    _learn(templates, schema, learned)
+    built = _build(templates, asked)
+    parsed = parse(asked)
+    assert built == parsed  # dataclass equality: every node, value and location
+    assert built is not None
+    assert validate(schema, parsed, RULES) == []
+
+
+def test_another_length_or_kind_is_another_shape(schema: GraphQLSchema) -> None:
+    templates = DocumentTemplates(maxsize=8)
+    _learn(templates, schema, '{ users_by_id(id: "12345") { id } }')
+    assert _build(templates, '{ users_by_id(id: "123456") { id } }') is None
+    assert _build(templates, "{ users_by_id(id: 12345) { id } }") is None
+
+
+def test_a_value_of_the_wrong_type_goes_the_normal_way(schema: GraphQLSchema) -> None:
+    templates = DocumentTemplates(maxsize=8)
+    _learn(templates, schema, "{ users(limit: 1000000000, offset: 1) { id } }")
+    assert _build(templates, "{ users(limit: 2000000000, offset: 2) { id } }") is not None
+    # Out of Int's range (same length, same shape): validation must see it and report it.
+    assert _build(templates, "{ users(limit: 9999999999, offset: 2) { id } }") is None
+
+
+def test_documents_whose_fields_may_merge_get_no_template(schema: GraphQLSchema) -> None:
+    templates = DocumentTemplates(maxsize=8)
+    same = '{ a: users_by_id(id: "1") { id } a: users_by_id(id: "1") { id } }'
+    _learn(templates, schema, same)
+    # Conflicting arguments: the overlapping-fields rule must judge it, not a template.
+    assert _build(templates, same.replace('"1") { id } }', '"2") { id } }')) is None
+    fragment = '{ ...F } fragment F on Query { users_by_id(id: "1") { id } }'
+    _learn(templates, schema, fragment)
+    assert _build(templates, fragment.replace('"1"', '"2"')) is None
