@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLSchema, parse, specified_rules, validate
 from graphql.validation import ASTValidationRule
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resolvers.extensions import DocumentLimits, SensitiveOnceRule
 from resolvers.schema import build_schema
@@ -16,9 +18,12 @@ RULES: tuple[type[ASTValidationRule], ...] = (*specified_rules, SensitiveOnceRul
 KEY = ("options", RULES)
 
 
+SCHEMA = build_schema(DocumentLimits())._schema
+
+
 @pytest.fixture(scope="module")
 def schema() -> GraphQLSchema:
-    return build_schema(DocumentLimits())._schema
+    return SCHEMA
 
 
 def _learn(templates: DocumentTemplates, schema: GraphQLSchema, query: str) -> None:
@@ -117,3 +122,21 @@ def test_documents_whose_fields_may_merge_get_no_template(schema: GraphQLSchema)
     fragment = '{ ...F } fragment F on Query { users_by_id(id: "1") { id } }'
     _learn(templates, schema, fragment)
     assert _build(templates, fragment.replace('"1"', '"2"')) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.characters(blacklist_characters='"\\\n\r\x00', blacklist_categories=("Cs",)),
+        min_size=8,
+        max_size=8,
+    ),
+    number=st.integers(min_value=10_000, max_value=99_999),
+)
+def test_any_same_length_values_build_the_parsed_document(text: str, number: int) -> None:
+    """(NUL is refused by the splitter, which uses it as its marker.)"""
+    query = '{ users(filter: {email: {_eq: "%s"}}, limit: %d) { id } }'
+    templates = DocumentTemplates(maxsize=8)
+    _learn(templates, SCHEMA, query % ("abcdefgh", 12345))
+    asked = query % (text, number)
+    assert _build(templates, asked) == parse(asked)
