@@ -107,6 +107,7 @@ def create_app(
             # collector's sight, full collections stay short and so do latency spikes.
             gc.collect()
             gc.freeze()
+        database.start()
         try:
             yield
         finally:

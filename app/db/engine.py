@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
+from app.db.checkpoints import REQUEST_AUTOCHECKPOINT_PAGES, WalCheckpointer
 from app.db.sqlite_inline import (
     begin_immediate,
     begin_immediate_async,
@@ -38,6 +39,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     # Directus's _contains is case-sensitive; SQLite's LIKE is not by default.
     "PRAGMA case_sensitive_like=ON",
+    # WalCheckpointer copies the log back from a thread; a request checkpoints only if it
+    # falls far behind.
+    f"PRAGMA wal_autocheckpoint={REQUEST_AUTOCHECKPOINT_PAGES}",
 )
 # How long a write unit may wait for another process's write lock before it fails.
 WRITE_LOCK_WAIT_S = 10.0
@@ -116,6 +120,17 @@ class Database:
         # here, asynchronously, and never inside SQLite for a lock the first one holds.
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         self._writer_task: asyncio.Task[Any] | None = None
+        path = engine.url.database
+        self.checkpointer = (
+            WalCheckpointer(path, SQLITE_PRAGMAS)
+            if self._sync_engine is not None and path is not None
+            else None
+        )
+
+    def start(self) -> None:
+        """Starts the background work a served database needs (SQLite's checkpoints)."""
+        if self.checkpointer is not None:
+            self.checkpointer.start()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -206,6 +221,8 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
         if self._sync_engine is not None:
             self._sync_engine.dispose()
         await self.engine.dispose()
