@@ -6,7 +6,7 @@ new document, and graphql-core's thirty-odd rules took longer than executing it.
 rules never read a literal's content: they answer the same for every document of one
 shape, so they run once per shape. The few that do read it (a value's type, the merging
 of same-named fields, @defer labels), and any rule not known to ignore it, run on every
-document. Documents with no literal are cached whole, errors included.
+document. Every text is also cached whole, errors included.
 """
 
 from __future__ import annotations
@@ -132,10 +132,11 @@ class ShapeValidator:
             return errors
         if self._shapes.get((shape, rule_set)) is not None:
             reading = _reading_literals(rule_set, self.literal_free)
-            return validate(schema, document, reading) if reading else []
-        errors = validate(schema, document, rule_set)
-        if errors:
-            self._documents[query, rule_set] = errors
+            errors = validate(schema, document, reading) if reading else []
         else:
-            self._shapes[shape, rule_set] = errors
+            errors = validate(schema, document, rule_set)
+            if not errors:
+                self._shapes[shape, rule_set] = errors
+        # The same text again (a client repeating its login document) is a lookup.
+        self._documents[query, rule_set] = errors
         return errors

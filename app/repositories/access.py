@@ -1,4 +1,4 @@
-"""The reads that tell who is asking: made on every authenticated request.
+"""The reads that tell who is asking: made on every authenticated request and login.
 
 Plain Core statements, built once and run together on one connection by
 `Database.run_reads`: through an AsyncSession these reads cost several times SQLite's
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from app.db.models import Permission, Role, Session, User
 from app.repositories.core import RowBuilder, table_of
@@ -41,6 +41,12 @@ _WITH_ROLE = (
     .order_by(_permissions.c.id)
 )
 _BY_ID = _WITH_ROLE.where(_users.c.id == bindparam("key"))
+_OWNER_BY_ID = (
+    select(*OWNER_COLUMNS)
+    .select_from(_users.outerjoin(_roles, _roles.c.id == _users.c.role))
+    .where(_users.c.id == bindparam("key"))
+)
+_USER_BY_EMAIL = select(*USERS.columns).where(func.lower(_users.c.email) == bindparam("email"))
 _BY_TOKEN = _WITH_ROLE.where(_users.c.token == bindparam("key"))
 _LIVE_SESSION = select(_sessions.c.id).where(
     _sessions.c.id == bindparam("id"),
@@ -61,14 +67,19 @@ class AccessRows:
 @dataclass(frozen=True)
 class AccessQuery:
     """Whom to read: a user id (from a JWT) or a static token's hash, and the session a
-    session JWT names, which must still be live at `now`."""
+    session JWT names, which must still be live at `now`. Without `permissions` (a login
+    only signs a token), the permission rows are not read."""
 
     user_id: str | None = None
     token_hash: str | None = None
     session_id: str | None = None
     now: datetime | None = None
+    permissions: bool = True
 
     def __call__(self, connection: Connection) -> AccessRows | None:
+        if self.user_id is not None and not self.permissions:
+            row = connection.execute(_OWNER_BY_ID, {"key": self.user_id}).first()
+            return None if row is None else AccessRows(owner_of(row), None)
         if self.user_id is not None:
             statement, key = _BY_ID, self.user_id
         elif self.token_hash is not None:
@@ -96,6 +107,13 @@ class AccessQuery:
                     if row[_OWNER_COUNT] is not None
                 )
         return AccessRows(access, permissions)
+
+
+def user_by_email(connection: Connection, email: str) -> User | None:
+    """Case-insensitive, through the lower(email) unique index; a detached snapshot (to
+    change the user, read it in an ORM unit with `users.get_by_email`)."""
+    row = connection.execute(_USER_BY_EMAIL, {"email": email.lower()}).first()
+    return None if row is None else USERS.build(row)
 
 
 def owner_of(values: Sequence[Any]) -> UserAccess:

@@ -58,17 +58,21 @@ def access_of(user: User, role: Role | None) -> UserAccess:
 
 # Every login and refresh runs this, as plain Core; built once.
 _USERS = core.table_of(User)
-_TOUCH = (
-    update(_USERS).where(_USERS.c.id == bindparam("user_id")).values(last_access=bindparam("when"))
-)
+_THE_USER = update(_USERS).where(_USERS.c.id == bindparam("user_id"))
+_TOUCH = _THE_USER.values(last_access=bindparam("when"))
+_CLAIM_TFA_STEP = _THE_USER.where(
+    or_(_USERS.c.tfa_last_step.is_(None), _USERS.c.tfa_last_step < bindparam("step"))
+).values(tfa_last_step=bindparam("step"))
+_CLEAR_FAILURES = _THE_USER.values(failed_login_attempts=0, locked_until=None)
+_SET_PASSWORD = _THE_USER.values(password=bindparam("hashed"))
 
 
 def touch_last_access(connection: Connection, user_id: str, when: datetime) -> None:
     connection.execute(_TOUCH, {"user_id": user_id, "when": when})
 
 
-async def set_password_hash(session: AsyncSession, user_id: str, hashed: str) -> None:
-    await session.exec(update(User).where(col(User.id) == user_id).values(password=hashed))
+def set_password_hash(connection: Connection, user_id: str, hashed: str) -> None:
+    connection.execute(_SET_PASSWORD, {"user_id": user_id, "hashed": hashed})
 
 
 async def count(session: AsyncSession) -> int:
@@ -81,16 +85,9 @@ async def add(session: AsyncSession, user: User) -> User:
     return user
 
 
-async def claim_tfa_step(session: AsyncSession, user_id: str, step: int) -> bool:
+def claim_tfa_step(connection: Connection, user_id: str, step: int) -> bool:
     """Records a TOTP step as used; false when it (or a later one) was used before."""
-    result = await session.exec(
-        update(User)
-        .where(
-            col(User.id) == user_id,
-            or_(col(User.tfa_last_step).is_(None), col(User.tfa_last_step) < step),
-        )
-        .values(tfa_last_step=step)
-    )
+    result = connection.execute(_CLAIM_TFA_STEP, {"user_id": user_id, "step": step})
     return bool(result.rowcount == 1)
 
 
@@ -110,8 +107,8 @@ async def count_failure(session: AsyncSession, user_id: str) -> int:
     return int(result.scalar_one())
 
 
-async def clear_failures(session: AsyncSession, user_id: str) -> None:
-    await update_values(session, user_id, failed_login_attempts=0, locked_until=None)
+def clear_failures(connection: Connection, user_id: str) -> None:
+    connection.execute(_CLEAR_FAILURES, {"user_id": user_id})
 
 
 async def update_if(

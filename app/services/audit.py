@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import logging
 
+from sqlalchemy import Connection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.accountability import ClientInfo
@@ -57,6 +58,10 @@ class AuditLog:
     async def record_in(self, session: AsyncSession, entry: Activity) -> None:
         """Part of the caller's transaction: recorded only if that commits."""
         await core.run(session, activity_repo.add, entry)
+
+    def record_on(self, connection: Connection, entry: Activity) -> None:
+        """Part of the caller's Core transaction (`Database.run_writes`)."""
+        activity_repo.add(connection, entry)
 
     async def record(self, entry: Activity) -> None:
         """On its own: failures are recorded even though the request itself fails."""

@@ -21,10 +21,9 @@ from app.errors import (
     InvalidProviderError,
     UserSuspendedError,
 )
-from app.repositories import core
 from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
-from app.repositories.access import AccessQuery
+from app.repositories.access import AccessQuery, AccessRows, user_by_email
 from app.repositories.users import UserAccess
 from app.security import totp
 from app.security.passwords import PasswordHasher
@@ -104,8 +103,7 @@ class AuthService:
     async def _login(
         self, email: str, password: str, mode: AuthMode, otp: str | None, client: ClientInfo
     ) -> IssuedTokens:
-        async with self._db.read() as session:
-            user = await users_repo.get_by_email(session, email)
+        user = await self._db.run_reads(lambda connection: user_by_email(connection, email))
         if user is not None and self._ldap.handles(user.provider):
             return await self._ldap.login(user.provider, client, mode, password, otp, user=user)
         if user is not None and (user.provider != DEFAULT_PROVIDER or self._sso.disable_default):
@@ -183,32 +181,27 @@ class AuthService:
         the failure count cleared, the audit entry, and the tokens for the mode."""
         now = self._clock.now()
         refresh_token = new_refresh_token()
-        async with self._db.write() as session:
+        token_hash = hash_token(refresh_token)
+        entry = self._audit.entry(AuditAction.LOGIN, client, user=user.id, comment=comment)
+
+        def write(connection: Connection) -> tuple[str, AccessRows | None]:
             # A code works once: a replay inside its 30 s window is refused.
-            if tfa_step is not None and not await users_repo.claim_tfa_step(
-                session, user.id, tfa_step
+            if tfa_step is not None and not users_repo.claim_tfa_step(
+                connection, user.id, tfa_step
             ):
                 raise InvalidOtpError()
-            session_id = await core.run(
-                session,
-                self._start_session,
-                user.id,
-                hash_token(refresh_token),
-                mode,
-                client,
-                now,
-            )
+            session_id = self._start_session(connection, user.id, token_hash, mode, client, now)
             if user.failed_login_attempts or user.locked_until:
-                await users_repo.clear_failures(session, user.id)
+                users_repo.clear_failures(connection, user.id)
             if rehash is not None:
-                await users_repo.set_password_hash(session, user.id, rehash)
-            await self._audit.record_in(
-                session, self._audit.entry(AuditAction.LOGIN, client, user=user.id, comment=comment)
-            )
-            found = await core.run(session, AccessQuery(user_id=user.id))
+                users_repo.set_password_hash(connection, user.id, rehash)
+            self._audit.record_on(connection, entry)
+            return session_id, AccessQuery(user_id=user.id, permissions=False)(connection)
+
+        # One Core transaction: all of the login's rows commit, or none.
+        session_id, found = await self._db.run_writes(write)
         assert found is not None
-        access = found.access
-        return self._issue(access, mode, refresh_token, session_id)
+        return self._issue(found.access, mode, refresh_token, session_id)
 
     async def refresh(
         self, *, presented: PresentedSession, mode: AuthMode, client: ClientInfo

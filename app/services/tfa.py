@@ -9,6 +9,7 @@ from app.clock import Clock
 from app.db.engine import Database
 from app.db.models import User
 from app.errors import InvalidCredentialsError, InvalidOtpError, InvalidPayloadError
+from app.repositories import core
 from app.repositories import settings as settings_repo
 from app.repositories import users as users_repo
 from app.security import totp
@@ -89,7 +90,9 @@ class TfaService:
             if user is None or not user.tfa_secret:
                 raise InvalidPayloadError("TFA is not enabled for this user")
             step = totp.matching_step(user.tfa_secret, otp, self._clock.now(), stored=True)
-            if step is None or not await users_repo.claim_tfa_step(session, user_id, step):
+            if step is None:
+                raise InvalidOtpError()
+            if not await core.run(session, users_repo.claim_tfa_step, user_id, step):
                 raise InvalidOtpError()
             await users_repo.update_values(session, user_id, tfa_secret=None, tfa_last_step=None)
             entry = self._audit.entry(AuditAction.TFA_DISABLED, client, user=user_id)

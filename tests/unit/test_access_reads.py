@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from sqlmodel import col, select
 
 from app.db.models import Permission, Role, Session, User, new_id
-from app.repositories.access import AccessQuery
+from app.repositories.access import AccessQuery, user_by_email
 from app.security.tokens import hash_token
 from app.services.container import Services
 
@@ -142,3 +142,29 @@ async def test_a_user_without_role(services: Services) -> None:
     assert [(p.role, p.collection, p.action) for p in found.permissions] == [
         (None, "directus_roles", "read")
     ]
+
+
+async def test_a_login_reads_its_user_by_email_and_its_role_without_permissions(
+    services: Services,
+) -> None:
+    user, role, _ = await _seed(services)
+    by_email = await services.db.run_reads(
+        lambda connection: user_by_email(connection, "READS@example.com")
+    )
+    assert by_email is not None
+    assert by_email.model_dump() == (await _orm_user(services, user.id)).model_dump()
+    assert inspect(by_email).detached
+    assert (
+        await services.db.run_reads(
+            lambda connection: user_by_email(connection, "nobody@example.com")
+        )
+        is None
+    )
+    owner = await services.db.run_reads(AccessQuery(user_id=user.id, permissions=False))
+    assert owner is not None
+    assert owner.permissions is None
+    assert owner.access.role == role.id
+    assert owner.access.enforce_tfa
+    assert owner.access.role_row is not None
+    assert owner.access.role_row.name == "Editors"
+    assert await services.db.run_reads(AccessQuery(user_id=new_id(), permissions=False)) is None
