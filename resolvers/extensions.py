@@ -152,18 +152,21 @@ class DocumentPipeline(SchemaExtension):
         context = self.execution_context
         query = context.query
         options = context.parse_options
-        exact = (query, tuple(sorted(options.items())))
         documents = self.documents
+        exact = (query, tuple(sorted(options.items())))
         document = documents.parsed.get(exact)
         if document is None and query is not None:
-            self._literals = split_literals(query)
+            literals = self._literals = split_literals(query)
             self._template_key = (exact[1], tuple(context.validation_rules))
-            if self._literals is not None:
-                document = documents.templates.instantiate(self._literals, self._template_key)
+            if literals is not None and literals.spans:
+                document = documents.templates.instantiate(literals, self._template_key)
                 self._validated = document is not None
             if document is None:
                 document = parse(query, **options)
-                documents.parsed[exact] = document
+                # Only texts without literal values are kept whole: a literal may be a
+                # password or a token, and the others are built from templates anyway.
+                if literals is not None and not literals.spans:
+                    documents.parsed[exact] = document
         context.graphql_document = document
         yield
 
@@ -181,7 +184,9 @@ class DocumentPipeline(SchemaExtension):
             context.pre_execution_errors = errors
             literals = self._literals
             if not errors and literals is not None and documents.validator.values_decide(rules):
-                documents.templates.remember(schema, literals, document, self._template_key)
+                documents.templates.remember(
+                    schema, literals, context.parse_options, self._template_key
+                )
         yield
 
     def on_execute(self) -> Iterator[None]:

@@ -16,6 +16,7 @@ errors point at the right line and column.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,6 +38,7 @@ from graphql import (
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
+    parse,
     value_from_ast,
     visit,
 )
@@ -72,7 +74,8 @@ class Literals:
 
 
 def split_literals(query: str) -> Literals | None:
-    """None when the text holds something only the real lexer can judge."""
+    """None when the text holds something only the real lexer can judge; no spans when
+    it has no literal."""
     if "\x00" in query:
         return None
     parts: list[str] = []
@@ -101,7 +104,7 @@ def split_literals(query: str) -> Literals | None:
         spans.append((start, end))
         raw.append(token)
     if not spans:
-        return None
+        return Literals(query, (), ())
     parts.append(query[position:])
     return Literals("".join(parts), tuple(spans), tuple(raw))
 
@@ -207,6 +210,23 @@ def _value_node(slot: _Slot, raw: str) -> StringValueNode | IntValueNode | Float
     return replace(old, value=raw)
 
 
+def _placeholder(raw: str) -> str:
+    if raw.startswith('"'):
+        return '"' + "x" * (len(raw) - 2) + '"'
+    if _INT.fullmatch(raw):
+        return "1" * len(raw)
+    return "1." + "0" * (len(raw) - 2)  # a float has at least three characters
+
+
+def _placeholder_text(literals: Literals) -> str:
+    """The shape with each marker replaced by a neutral literal of the same kind and length."""
+    parts = literals.shape.split("\x00")
+    # split gives: text, marker, text, marker, ..., text
+    for index, raw in zip(range(1, len(parts), 2), literals.raw, strict=True):
+        parts[index] = _placeholder(raw)
+    return "".join(parts)
+
+
 class DocumentTemplates:
     """Shared by every request of one schema; keyed by shape, parse options and rules."""
 
@@ -228,9 +248,17 @@ class DocumentTemplates:
         return document
 
     def remember(
-        self, schema: GraphQLSchema, literals: Literals, document: DocumentNode, key: object
+        self, schema: GraphQLSchema, literals: Literals, options: Mapping[str, Any], key: object
     ) -> None:
-        """Keeps a document that passed every rule as the template of its shape."""
+        """Makes a template of the shape of a document that passed every rule.
+
+        The template is parsed from the shape with placeholder values of the same kinds
+        and lengths, not kept from the request: a password or token in the first text
+        of a shape must not live on in memory (its tokens and source hang off every
+        node's location)."""
+        if not literals.spans:
+            return
+        document = parse(_placeholder_text(literals), **options)
         if not _literal_independent(document):
             return
         found: list[tuple[Path, Node]] = []

@@ -6,7 +6,8 @@ new document, and graphql-core's thirty-odd rules took longer than executing it.
 rules never read a literal's content: they answer the same for every document of one
 shape, so they run once per shape. The few that do read it (a value's type, the merging
 of same-named fields, @defer labels), and any rule not known to ignore it, run on every
-document. Every text is also cached whole, errors included.
+document. Texts without literals are cached whole, errors included; texts with them
+are not kept (a literal may be a password).
 """
 
 from __future__ import annotations
@@ -132,11 +133,8 @@ class ShapeValidator:
             return errors
         if self._shapes.get((shape, rule_set)) is not None:
             reading = _reading_literals(rule_set, self.literal_free)
-            errors = validate(schema, document, reading) if reading else []
-        else:
-            errors = validate(schema, document, rule_set)
-            if not errors:
-                self._shapes[shape, rule_set] = errors
-        # The same text again (a client repeating its login document) is a lookup.
-        self._documents[query, rule_set] = errors
+            return validate(schema, document, reading) if reading else []
+        errors = validate(schema, document, rule_set)
+        if not errors:
+            self._shapes[shape, rule_set] = errors
         return errors
