@@ -10,7 +10,8 @@ the input type its position expects, exactly as `ValuesOfCorrectType` would; any
 unusual (escapes, block strings, a value of the wrong type) takes the normal path.
 
 A literal's length is part of the shape, so every node keeps its exact location and
-errors point at the right line and column.
+errors point at the right line and column (their source text, which only a log would
+print, shows the placeholders).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from graphql import (
     FloatValueNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLInputType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -211,11 +213,14 @@ def _value_node(slot: _Slot, raw: str) -> StringValueNode | IntValueNode | Float
 
 
 def _placeholder(raw: str) -> str:
+    """Same kind, length and sign: `[1.5-2.5]` is two floats, and must stay two."""
     if raw.startswith('"'):
         return '"' + "x" * (len(raw) - 2) + '"'
+    sign = "-" if raw.startswith("-") else ""
+    digits = len(raw) - len(sign)
     if _INT.fullmatch(raw):
-        return "1" * len(raw)
-    return "1." + "0" * (len(raw) - 2)  # a float has at least three characters
+        return sign + "1" * digits
+    return sign + "1." + "0" * (digits - 2)  # a float has at least three characters
 
 
 def _placeholder_text(literals: Literals) -> str:
@@ -231,7 +236,8 @@ class DocumentTemplates:
     """Shared by every request of one schema; keyed by shape, parse options and rules."""
 
     def __init__(self, maxsize: int) -> None:
-        self._templates: LRUCache[object, _Template] = LRUCache(maxsize)
+        # None: a shape that can have no template (known, so it is not tried again).
+        self._templates: LRUCache[object, _Template | None] = LRUCache(maxsize)
 
     def instantiate(self, literals: Literals, key: object) -> DocumentNode | None:
         """A validated document for the text, or None when it needs the normal path."""
@@ -256,17 +262,27 @@ class DocumentTemplates:
         and lengths, not kept from the request: a password or token in the first text
         of a shape must not live on in memory (its tokens and source hang off every
         node's location)."""
-        if not literals.spans:
-            return
-        document = parse(_placeholder_text(literals), **options)
+        cache_key = (literals.shape, key)
+        if not literals.spans or cache_key in self._templates:
+            return  # a value the template refused took the normal path: nothing new
+        template = self._make(schema, literals, options)
+        self._templates[cache_key] = template
+
+    def _make(
+        self, schema: GraphQLSchema, literals: Literals, options: Mapping[str, Any]
+    ) -> _Template | None:
+        try:
+            document = parse(_placeholder_text(literals), **options)
+        except GraphQLError:
+            return None  # the placeholders do not lex as the request did: no template
         if not _literal_independent(document):
-            return
+            return None
         found: list[tuple[Path, Node]] = []
         _paths(document, (), found)
         found.sort(key=lambda item: item[1].loc.start if item[1].loc else -1)
         located = tuple((node.loc.start, node.loc.end) if node.loc else None for _, node in found)
         if located != literals.spans:
-            return  # the parser saw other literals than the splitter: stay on the safe path
+            return None  # the parser saw other literals than the splitter
         type_info = TypeInfo(schema)
         types = _LiteralTypes(type_info)
         visit(document, TypeInfoVisitor(type_info, types))
@@ -274,6 +290,6 @@ class DocumentTemplates:
         for path, node in found:
             input_type = types.types.get(id(node))
             if input_type is None or not isinstance(node, _LITERAL_NODES):
-                return
+                return None
             slots.append(_Slot(path, node, input_type))
-        self._templates[literals.shape, key] = _Template(document, tuple(slots))
+        return _Template(document, tuple(slots))

@@ -33,3 +33,12 @@ async def test_a_known_shape_with_a_bad_value_is_refused_by_validation(
     bad = await gql(client, "{ users(limit: 9999999999) { id } }", token=token)
     (message,) = validation_messages(bad)
     assert "Int cannot represent non 32-bit signed integer value" in message
+
+
+async def test_a_negative_number_after_another_keeps_working(client: httpx.AsyncClient) -> None:
+    token = (await login(client, ADMIN_EMAIL, ADMIN_PASSWORD))["access_token"]
+    query = "{ users(filter: {tags_func: {count: {_between: [%s]}}}) { id } }"
+    for values in ("1.5-2.5", "3.5-4.5", "1.5, -2.5"):
+        reply = await gql(client, query % values, token=token)
+        assert reply.status == 200, reply.body
+        assert reply.data["users"] == []

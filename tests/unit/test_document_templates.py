@@ -161,3 +161,40 @@ def test_a_template_keeps_no_value_of_the_text_it_was_learned_from(
         texts.append(str(token.value))
         token = token.next
     assert not any("first-secret" in text for text in texts)
+
+
+@pytest.mark.parametrize(
+    ("learned", "asked"),
+    [
+        # A negative number right after another token: the placeholders keep the sign, or
+        # `[1.5-2.5]` would become one malformed number.
+        (
+            "{ users(filter: {tags_func: {count: {_between: [1.5-2.5]}}}) { id } }",
+            "{ users(filter: {tags_func: {count: {_between: [7.5-9.5]}}}) { id } }",
+        ),
+        (
+            "{ users(filter: {tags_func: {count: {_between: [1-2]}}}) { id } }",
+            "{ users(filter: {tags_func: {count: {_between: [3-4]}}}) { id } }",
+        ),
+    ],
+)
+def test_adjacent_signed_numbers_keep_their_tokens(
+    schema: GraphQLSchema, learned: str, asked: str
+) -> None:
+    templates = DocumentTemplates(maxsize=8)
+    _learn(templates, schema, learned)
+    assert _build(templates, asked) == parse(asked)
+
+
+def test_a_known_shape_is_not_learned_again(schema: GraphQLSchema) -> None:
+    """A value the template refused takes the normal path, which passes and offers the
+    shape again: the template stays as it was (it is not parsed anew)."""
+    templates = DocumentTemplates(maxsize=8)
+    query = "{ users(limit: %s) { id } }"
+    _learn(templates, schema, query % "1000000000")
+    refused = split_literals(query % "9999999999")
+    assert refused is not None
+    assert templates.instantiate(refused, KEY) is None
+    # Were it parsed again, a one-token limit would fail it and leave no template.
+    templates.remember(schema, refused, {"max_tokens": 1}, KEY)
+    assert _build(templates, query % "2000000000") == parse(query % "2000000000")
