@@ -32,20 +32,23 @@ class WalCheckpointer:
         self.pragmas = tuple(pragmas)
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+        self._stopping: asyncio.Event | None = None
         self._connection: sqlite3.Connection | None = None
 
     def start(self) -> None:
+        """On the running loop; again after `stop` (an app may be started by several loops)."""
         if self._task is None:
-            self._stopping.clear()
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            # An Event belongs to the loop that first waits on it: one per start.
+            self._stopping = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(self._run(self._stopping))
 
     async def stop(self) -> None:
         """Lets a checkpoint in progress finish (its thread holds the connection)."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is not None and self._stopping is not None:
             self._stopping.set()
-            await task
+            # Shielded: a cancelled stop must not close the connection under the thread.
+            await asyncio.shield(task)
         connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
@@ -57,13 +60,19 @@ class WalCheckpointer:
         row = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return int(row[0]), int(row[1]), int(row[2])
 
-    async def _run(self) -> None:
+    async def _run(self, stopping: asyncio.Event) -> None:
+        failing = False
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.interval)
+                await asyncio.wait_for(stopping.wait(), self.interval)
                 return
             try:
                 await asyncio.to_thread(self.checkpoint)
-            except sqlite3.Error as error:
-                # Busy or locked by another process's checkpoint: the next round retries.
-                logger.debug("WAL checkpoint skipped: %s", error)
+            except Exception as error:  # the loop must outlive any one round
+                # (Another process's checkpoint makes this one report busy, not fail.)
+                # Say it once per spell of failures; commits checkpoint past the bound.
+                if not failing:
+                    logger.warning("WAL checkpoint failed (retrying every round): %s", error)
+                failing = True
+            else:
+                failing = False

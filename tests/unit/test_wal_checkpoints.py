@@ -51,3 +51,32 @@ async def test_the_checkpointer_copies_the_log_back_in_the_background(tmp_path: 
     assert count == 300
     connection.close()
     await checkpointer.stop()  # stopping twice is harmless
+
+
+def test_the_checkpointer_starts_again_on_another_loop(tmp_path: Path) -> None:
+    """An app may be started by one event loop, stopped, then started by another."""
+    path = tmp_path / "db.sqlite"
+    checkpointer = WalCheckpointer(str(path), SQLITE_PRAGMAS, interval=0.02)
+
+    async def cycle() -> None:
+        checkpointer.start()
+        await asyncio.sleep(0.1)
+        await checkpointer.stop()
+
+    asyncio.run(cycle())
+    connection = _fill(path, 300)
+    size_before = path.stat().st_size
+
+    async def until_copied() -> None:
+        checkpointer.start()
+        try:
+            for _ in range(250):
+                if path.stat().st_size > size_before + 250_000:
+                    return
+                await asyncio.sleep(0.02)
+        finally:
+            await checkpointer.stop()
+
+    asyncio.run(until_copied())
+    assert path.stat().st_size > size_before + 250_000
+    connection.close()
