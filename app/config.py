@@ -117,9 +117,6 @@ class Settings(BaseSettings):
     # Unset: as many hashes at once as the cores can run side by side (each already uses
     # HASH_PARALLELISM threads); more would only queue on the CPU and cost 64 MiB each.
     hash_concurrency: int | None = Field(default=None, ge=1)
-    # The hashing threads' CPU priority: idle (SCHED_IDLE, the default), low (nice 10) or
-    # normal. See app/security/passwords.py.
-    hash_thread_priority: Literal["idle", "low", "normal"] = "idle"
 
     query_limit_default: int = Field(default=100, ge=1)
     query_limit_max: int = Field(default=-1, ge=-1)

@@ -2,8 +2,8 @@
 
 Each hash costs tens of MiB and milliseconds of CPU; running them on the event loop
 would stall every other request, and running unboundedly many at once would
-exhaust memory. A small pool of its own keeps both in check, and its threads run at the
-lowest CPU priority (argon2's lane threads inherit it), so a burst of logins slows
+exhaust memory. A small pool of its own keeps both in check, and its threads run at a
+lower CPU priority (argon2's lane threads inherit it), so a burst of logins slows
 other logins, not every request the loop is serving.
 """
 
@@ -17,33 +17,23 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from passlib.context import CryptContext
 
 from app.config import Settings
 
-HashThreadPriority = Literal["idle", "low", "normal"]
-# Linux nice value of the hashing threads at priority "low".
+# Linux nice value of the hashing threads: the loop's thread (0) wins the CPU when both
+# want it, and an idle machine still gives hashing all it has.
 HASH_THREAD_NICE = 10
 T = TypeVar("T")
 
 
-def set_thread_priority(priority: HashThreadPriority) -> None:
-    """For the calling thread alone, on Linux (threads it starts inherit it).
-
-    "idle" is SCHED_IDLE: a thread that wants the CPU (the event loop) preempts a hashing
-    thread the moment it wakes, where at nice 10 it could wait out the hasher's time
-    slice (users_me p99 during 16 logins: 4.0 ms at nice 10, 1.9-2.5 ms at SCHED_IDLE,
-    idle 0.9 ms). An idle core still gives hashing all it has; a machine whose cores
-    are all busy serving leaves logins waiting, which "low" (nice 10) softens."""
-    if sys.platform != "linux" or priority == "normal":
-        return
-    # A sandbox may refuse; hashing still works then, at normal priority.
-    with contextlib.suppress(OSError):
-        if priority == "idle":
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        else:
+def lower_priority() -> None:
+    """On Linux, nice applies to the calling thread alone (and to threads it starts)."""
+    if sys.platform == "linux":
+        # A sandbox may refuse; hashing still works then, at normal priority.
+        with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICE)
 
 
@@ -60,17 +50,10 @@ class PasswordHasher:
             time_cost=settings.hash_time_cost,
             parallelism=settings.hash_parallelism,
             concurrency=settings.hash_concurrency or default_concurrency(settings.hash_parallelism),
-            priority=settings.hash_thread_priority,
         )
 
     def __init__(
-        self,
-        *,
-        memory_cost: int,
-        time_cost: int,
-        parallelism: int,
-        concurrency: int,
-        priority: HashThreadPriority = "idle",
+        self, *, memory_cost: int, time_cost: int, parallelism: int, concurrency: int
     ) -> None:
         self._context = CryptContext(
             schemes=["argon2"],
@@ -80,7 +63,6 @@ class PasswordHasher:
             argon2__parallelism=parallelism,
         )
         self._concurrency = concurrency
-        self._priority = priority
         self._executor: ThreadPoolExecutor | None = None
         self._dummy_hash: str | None = None
 
@@ -101,8 +83,7 @@ class PasswordHasher:
             self._executor = ThreadPoolExecutor(
                 max_workers=self._concurrency,
                 thread_name_prefix="argon2",
-                initializer=set_thread_priority,
-                initargs=(self._priority,),
+                initializer=lower_priority,
             )
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 

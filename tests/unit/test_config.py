@@ -97,15 +97,3 @@ def test_dotenv_in_working_directory_is_read(tmp_path: Path) -> None:
     """Directus reads .env from the working directory; so do we."""
     (tmp_path / ".env").write_text("ACCESS_TOKEN_TTL=1h\n", encoding="utf-8")
     assert load_settings().access_token_ttl == 3_600_000
-
-
-def test_hash_thread_priority_defaults_to_idle_and_refuses_others(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("HASH_THREAD_PRIORITY", raising=False)
-    assert load_settings().hash_thread_priority == "idle"
-    monkeypatch.setenv("HASH_THREAD_PRIORITY", "low")
-    assert load_settings().hash_thread_priority == "low"
-    monkeypatch.setenv("HASH_THREAD_PRIORITY", "realtime")
-    with pytest.raises(ConfigError, match="HASH_THREAD_PRIORITY"):
-        load_settings()

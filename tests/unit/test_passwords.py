@@ -8,34 +8,11 @@ import threading
 
 import pytest
 
-from app.security.passwords import (
-    HASH_THREAD_NICE,
-    HashThreadPriority,
-    PasswordHasher,
-    set_thread_priority,
-)
+from app.security.passwords import HASH_THREAD_NICE, PasswordHasher, lower_priority
 
 
-def _hasher(memory_cost: int = 1024, priority: HashThreadPriority = "idle") -> PasswordHasher:
-    return PasswordHasher(
-        memory_cost=memory_cost, time_cost=1, parallelism=1, concurrency=2, priority=priority
-    )
-
-
-def _priority_of(native_id: int) -> tuple[int, int]:
-    """(scheduling policy, nice) of one thread."""
-    return os.sched_getscheduler(native_id), os.getpriority(os.PRIO_PROCESS, native_id)
-
-
-EXPECTED: dict[str, tuple[int, int]] = (
-    {
-        "idle": (os.SCHED_IDLE, 0),
-        "low": (os.SCHED_OTHER, HASH_THREAD_NICE),
-        "normal": (os.SCHED_OTHER, 0),
-    }
-    if sys.platform == "linux"
-    else {}
-)
+def _hasher(memory_cost: int = 1024) -> PasswordHasher:
+    return PasswordHasher(memory_cost=memory_cost, time_cost=1, parallelism=1, concurrency=2)
 
 
 @pytest.fixture
@@ -80,46 +57,32 @@ async def test_verify_dummy_runs(hasher: PasswordHasher) -> None:
     assert await hasher.verify("whatever", await hasher.hash("whatever"))
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priorities are Linux's")
-@pytest.mark.parametrize("priority", ["idle", "low", "normal"])
-def test_hashing_threads_yield_the_cpu_to_the_event_loop(priority: HashThreadPriority) -> None:
-    seen: list[tuple[int, int]] = []
-    started: list[tuple[int, int]] = []
-
-    def lane() -> None:
-        started.append(_priority_of(threading.get_native_id()))
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are Linux's")
+def test_hashing_threads_yield_the_cpu_to_the_event_loop() -> None:
+    seen: list[int] = []
 
     def worker() -> None:
-        set_thread_priority(priority)
-        seen.append(_priority_of(threading.get_native_id()))
-        # argon2's lane threads are started by the hashing thread: they inherit it.
-        child = threading.Thread(target=lane)
-        child.start()
-        child.join()
+        lower_priority()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
 
     thread = threading.Thread(target=worker)
     thread.start()
     thread.join()
-    assert seen == [EXPECTED[priority]]
-    assert started == [EXPECTED[priority]]
+    assert seen == [HASH_THREAD_NICE]
     # Only that thread was lowered, not the process (and so not the event loop).
-    assert _priority_of(threading.get_native_id()) == (os.SCHED_OTHER, 0)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0
 
 
-@pytest.mark.parametrize("priority", ["idle", "low"])
-async def test_hashes_run_in_the_pool_at_the_configured_priority(
-    priority: HashThreadPriority,
-) -> None:
-    hasher = _hasher(priority=priority)
-    before = set(threading.enumerate())  # another test's pool may still be winding down
+async def test_hashes_run_in_the_pool_at_the_lower_priority() -> None:
+    hasher = _hasher()
     try:
         await hasher.hash("warm the pool up")
-        pool = [t for t in threading.enumerate() if t.name.startswith("argon2") and t not in before]
+        pool = [t for t in threading.enumerate() if t.name.startswith("argon2")]
         assert pool
         for thread in pool:
             assert thread.native_id is not None
             if sys.platform == "linux":
-                assert _priority_of(thread.native_id) == EXPECTED[priority]
+                assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == HASH_THREAD_NICE
     finally:
         hasher.close()
 
