@@ -193,8 +193,8 @@ class AuthService:
             session_id = self._start_session(connection, user.id, token_hash, mode, client, now)
             if user.failed_login_attempts or user.locked_until:
                 users_repo.clear_failures(connection, user.id)
-            if rehash is not None:
-                users_repo.set_password_hash(connection, user.id, rehash)
+            if rehash is not None and user.password is not None:
+                users_repo.upgrade_password_hash(connection, user.id, user.password, rehash)
             self._audit.record_on(connection, entry)
             return session_id, AccessQuery(user_id=user.id, permissions=False)(connection)
 

@@ -1,0 +1,71 @@
+"""A login upgrades a hash made with other argon2 parameters, and never brings back a
+password that was changed while the login was being checked."""
+
+from __future__ import annotations
+
+import httpx
+
+from app.accountability import ClientInfo
+from app.db.models import User
+from app.security.passwords import PasswordHasher
+from app.services.auth import AuthMode
+from app.services.container import Services
+from tests.conftest import CHEAP_HASH, create_user, login
+
+EMAIL = "rehash@example.com"
+PASSWORD = "old-params-password-1"
+
+
+async def _old_params_hash(password: str) -> str:
+    other = PasswordHasher(
+        memory_cost=CHEAP_HASH["hash_memory_cost"] * 2, time_cost=1, parallelism=1, concurrency=1
+    )
+    try:
+        return await other.hash(password)
+    finally:
+        other.close()
+
+
+async def _stored_hash(services: Services, user_id: str) -> str | None:
+    async with services.db.read() as session:
+        row = await session.get(User, user_id)
+    assert row is not None
+    return row.password
+
+
+async def _set_hash(services: Services, user_id: str, hashed: str) -> None:
+    async with services.db.write() as session:
+        row = await session.get(User, user_id)
+        assert row is not None
+        row.password = hashed
+
+
+async def test_a_login_upgrades_an_old_parameter_hash(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    user = await create_user(services, EMAIL, PASSWORD)
+    old = await _old_params_hash(PASSWORD)
+    await _set_hash(services, user.id, old)
+    await login(client, EMAIL, PASSWORD)
+    upgraded = await _stored_hash(services, user.id)
+    assert upgraded is not None
+    assert upgraded != old
+    assert f"m={CHEAP_HASH['hash_memory_cost']}," in upgraded
+    assert not services.hasher.needs_update(upgraded)
+    await login(client, EMAIL, PASSWORD)  # the upgraded hash still verifies
+
+
+async def test_a_password_changed_during_the_login_is_kept(services: Services) -> None:
+    user = await create_user(services, EMAIL, PASSWORD)
+    await _set_hash(services, user.id, await _old_params_hash(PASSWORD))
+    async with services.db.read() as session:
+        checked = await session.get(User, user.id)  # what the login verified
+    assert checked is not None
+    # Meanwhile the user sets a new password.
+    changed = await services.hasher.hash("brand-new-password-2")
+    await _set_hash(services, user.id, changed)
+    rehash = await services.hasher.hash(PASSWORD)
+    await services.auth.open_session(
+        checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"), rehash=rehash
+    )
+    assert await _stored_hash(services, user.id) == changed
