@@ -73,9 +73,7 @@ def touch_last_access(connection: Connection, user_id: str, when: datetime) -> N
     connection.execute(_TOUCH, {"user_id": user_id, "when": when})
 
 
-def upgrade_password_hash(
-    connection: Connection, user_id: str, verified: str, hashed: str
-) -> bool:
+def upgrade_password_hash(connection: Connection, user_id: str, verified: str, hashed: str) -> bool:
     """Replaces the hash a login just verified with one of the same password at today's
     parameters; only while it is still that hash (a password changed meanwhile stays)."""
     result = connection.execute(
