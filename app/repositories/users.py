@@ -73,6 +73,21 @@ def touch_last_access(connection: Connection, user_id: str, when: datetime) -> N
     connection.execute(_TOUCH, {"user_id": user_id, "when": when})
 
 
+_AS_CHECKED = (
+    select(_USERS.c.status, _USERS.c.password)
+    .where(_USERS.c.id == bindparam("user_id"))
+    .with_for_update()
+)
+
+
+def still_as_checked(connection: Connection, user_id: str, password: str | None) -> bool:
+    """Whether the user is still active with the password hash a login checked: a reset
+    or a suspension committed meanwhile must not be outlived by the login's session.
+    Locks the row on PostgreSQL; SQLite's write transaction already excludes writers."""
+    row = connection.execute(_AS_CHECKED, {"user_id": user_id}).first()
+    return row is not None and row.status == "active" and row.password == password
+
+
 def upgrade_password_hash(connection: Connection, user_id: str, verified: str, hashed: str) -> bool:
     """Replaces the hash a login just verified with one of the same password at today's
     parameters; only while it is still that hash (a password changed meanwhile stays)."""

@@ -185,6 +185,8 @@ class AuthService:
         entry = self._audit.entry(AuditAction.LOGIN, client, user=user.id, comment=comment)
 
         def write(connection: Connection) -> tuple[str, AccessRows | None]:
+            if not users_repo.still_as_checked(connection, user.id, user.password):
+                raise InvalidCredentialsError()
             # A code works once: a replay inside its 30 s window is refused.
             if tfa_step is not None and not users_repo.claim_tfa_step(
                 connection, user.id, tfa_step
