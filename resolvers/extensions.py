@@ -180,9 +180,10 @@ class DocumentPipeline(SchemaExtension):
             documents = self.documents
             rules = context.validation_rules
             schema = context.schema._schema
-            errors = documents.validator.validate(schema, context.query, document, rules)
-            context.pre_execution_errors = errors
             literals = self._literals
+            shape = None if literals is None else literals.shape
+            errors = documents.validator.validate(schema, context.query, document, rules, shape)
+            context.pre_execution_errors = errors
             if not errors and literals is not None and documents.validator.values_decide(rules):
                 documents.templates.remember(
                     schema, literals, context.parse_options, self._template_key

@@ -117,14 +117,18 @@ class ShapeValidator:
         query: str | None,
         document: DocumentNode,
         rules: Sequence[type[ASTValidationRule]],
+        shape: str | None = None,
     ) -> list[GraphQLError]:
+        """`shape`: the query's shape when the caller has it (`templates.split_literals`,
+        whose markers also carry each literal's length); else it is found here."""
         rule_set = tuple(rules)
         if query is None:
             return validate(schema, document, rule_set)
         known = self._documents.get((query, rule_set))
         if known is not None:
             return known
-        shape = document_shape(query, document)
+        if shape is None:
+            shape = document_shape(query, document)
         if shape is None:
             return validate(schema, document, rule_set)
         if shape == query:
