@@ -64,9 +64,7 @@ _CLAIM_TFA_STEP = _THE_USER.where(
     or_(_USERS.c.tfa_last_step.is_(None), _USERS.c.tfa_last_step < bindparam("step"))
 ).values(tfa_last_step=bindparam("step"))
 _CLEAR_FAILURES = _THE_USER.values(failed_login_attempts=0, locked_until=None)
-_UPGRADE_PASSWORD = _THE_USER.where(_USERS.c.password == bindparam("verified")).values(
-    password=bindparam("hashed")
-)
+_SET_PASSWORD = _THE_USER.values(password=bindparam("hashed"))
 
 
 def touch_last_access(connection: Connection, user_id: str, when: datetime) -> None:
@@ -88,13 +86,10 @@ def still_as_checked(connection: Connection, user_id: str, password: str | None)
     return row is not None and row.status == "active" and row.password == password
 
 
-def upgrade_password_hash(connection: Connection, user_id: str, verified: str, hashed: str) -> bool:
-    """Replaces the hash a login just verified with one of the same password at today's
-    parameters; only while it is still that hash (a password changed meanwhile stays)."""
-    result = connection.execute(
-        _UPGRADE_PASSWORD, {"user_id": user_id, "verified": verified, "hashed": hashed}
-    )
-    return bool(result.rowcount == 1)
+def set_password_hash(connection: Connection, user_id: str, hashed: str) -> None:
+    """A login's hash upgrade: its transaction has first made sure, with
+    `still_as_checked`, that the stored hash is still the one it verified."""
+    connection.execute(_SET_PASSWORD, {"user_id": user_id, "hashed": hashed})
 
 
 async def count(session: AsyncSession) -> int:

@@ -192,11 +192,13 @@ class AuthService:
                 connection, user.id, tfa_step
             ):
                 raise InvalidOtpError()
-            session_id = self._start_session(connection, user.id, token_hash, mode, client, now)
+            sessions_repo.delete_expired_for_user(connection, user.id, now)
+            session_id = self._add_session(connection, user.id, token_hash, mode, client, now)
+            users_repo.touch_last_access(connection, user.id, now)
             if user.failed_login_attempts or user.locked_until:
                 users_repo.clear_failures(connection, user.id)
-            if rehash is not None and user.password is not None:
-                users_repo.upgrade_password_hash(connection, user.id, user.password, rehash)
+            if rehash is not None:
+                users_repo.set_password_hash(connection, user.id, rehash)
             self._audit.record_on(connection, entry)
             return session_id, AccessQuery(user_id=user.id, permissions=False)(connection)
 
@@ -326,22 +328,6 @@ class AuthService:
             return self._tokens.decode_access(session_jwt, verify_exp=False).session
         except DirectusError:
             return None
-
-    def _start_session(
-        self,
-        connection: Connection,
-        user_id: str,
-        token_hash: str,
-        mode: AuthMode,
-        client: ClientInfo,
-        now: datetime,
-    ) -> str:
-        """A login's rows in one go: the user's expired sessions gone, a new session (a new
-        family), the user's last access."""
-        sessions_repo.delete_expired_for_user(connection, user_id, now)
-        session_id = self._add_session(connection, user_id, token_hash, mode, client, now)
-        users_repo.touch_last_access(connection, user_id, now)
-        return session_id
 
     def _add_session(
         self,
