@@ -30,20 +30,31 @@ def test_request_connections_leave_checkpoints_to_the_thread(tmp_path: Path) -> 
     connection.close()
 
 
+def _copied(path: Path, size_before: int) -> bool:
+    """Whether the database file has grown by the log's 300 rows of ~1 KB."""
+    return path.stat().st_size > size_before + 250_000
+
+
+async def _run_until_copied(checkpointer: WalCheckpointer, path: Path, size_before: int) -> None:
+    """Runs the checkpointer until the database file has grown by the log's pages (5 s
+    at most), then stops it."""
+    checkpointer.start()
+    try:
+        for _ in range(250):
+            if _copied(path, size_before):
+                return
+            await asyncio.sleep(0.02)
+    finally:
+        await checkpointer.stop()
+
+
 async def test_the_checkpointer_copies_the_log_back_in_the_background(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     connection = _fill(path, 300)
     size_before = path.stat().st_size
     checkpointer = WalCheckpointer(str(path), SQLITE_PRAGMAS, interval=0.02)
-    checkpointer.start()
-    try:
-        for _ in range(250):
-            if path.stat().st_size > size_before + 250_000:
-                break
-            await asyncio.sleep(0.02)
-    finally:
-        await checkpointer.stop()
-    assert path.stat().st_size > size_before + 250_000
+    await _run_until_copied(checkpointer, path, size_before)
+    assert _copied(path, size_before)
     # Every frame of the log is in the database now.
     busy, frames, copied = checkpointer.checkpoint()
     assert (busy, frames) == (0, copied)
@@ -67,16 +78,6 @@ def test_the_checkpointer_starts_again_on_another_loop(tmp_path: Path) -> None:
     connection = _fill(path, 300)
     size_before = path.stat().st_size
 
-    async def until_copied() -> None:
-        checkpointer.start()
-        try:
-            for _ in range(250):
-                if path.stat().st_size > size_before + 250_000:
-                    return
-                await asyncio.sleep(0.02)
-        finally:
-            await checkpointer.stop()
-
-    asyncio.run(until_copied())
-    assert path.stat().st_size > size_before + 250_000
+    asyncio.run(_run_until_copied(checkpointer, path, size_before))
+    assert _copied(path, size_before)
     connection.close()
