@@ -63,7 +63,9 @@ _TOUCH = _THE_USER.values(last_access=bindparam("when"))
 _CLAIM_TFA_STEP = _THE_USER.where(
     or_(_USERS.c.tfa_last_step.is_(None), _USERS.c.tfa_last_step < bindparam("step"))
 ).values(tfa_last_step=bindparam("step"))
-_CLEAR_FAILURES = _THE_USER.values(failed_login_attempts=0, locked_until=None)
+_LOGGED_IN = _THE_USER.values(
+    last_access=bindparam("when"), failed_login_attempts=0, locked_until=None
+)
 _SET_PASSWORD = _THE_USER.values(password=bindparam("hashed"))
 
 
@@ -124,8 +126,10 @@ async def count_failure(session: AsyncSession, user_id: str) -> int:
     return int(result.scalar_one())
 
 
-def clear_failures(connection: Connection, user_id: str) -> None:
-    connection.execute(_CLEAR_FAILURES, {"user_id": user_id})
+def record_login(connection: Connection, user_id: str, when: datetime) -> None:
+    """A successful login: its time, and the failure count and lock cleared as they stand
+    now (not as the login read them: a failure counted meanwhile is cleared too)."""
+    connection.execute(_LOGGED_IN, {"user_id": user_id, "when": when})
 
 
 async def update_if(

@@ -194,9 +194,7 @@ class AuthService:
                 raise InvalidOtpError()
             sessions_repo.delete_expired_for_user(connection, user.id, now)
             session_id = self._add_session(connection, user.id, token_hash, mode, client, now)
-            users_repo.touch_last_access(connection, user.id, now)
-            if user.failed_login_attempts or user.locked_until:
-                users_repo.clear_failures(connection, user.id)
+            users_repo.record_login(connection, user.id, now)
             if rehash is not None:
                 users_repo.set_password_hash(connection, user.id, rehash)
             self._audit.record_on(connection, entry)

@@ -13,7 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from app.accountability import ClientInfo
 from app.clock import SettableClock
+from app.repositories import users as users_repo
+from app.services.auth import AuthMode
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql, login
 from tests.graphql.security_helpers import (
@@ -263,3 +266,18 @@ class TestConcurrentGuesses:
         assert row.status == "active"
         await failed_login(client, EMAIL, WRONG)
         assert (await read_user(services, user_id)).status == "suspended"
+
+    async def test_a_failure_counted_during_a_success_is_cleared_by_it(
+        self, services: Services, user_id: str
+    ) -> None:
+        """The success clears the count as it stands at its commit, not as it read it."""
+        checked = await read_user(services, user_id)  # what the login verified: no failures
+        assert checked.failed_login_attempts == 0
+        async with services.db.write() as session:  # meanwhile, a wrong guess is counted
+            await users_repo.count_failure(session, user_id)
+        assert (await read_user(services, user_id)).failed_login_attempts == 1
+        await services.auth.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
+        after = await read_user(services, user_id)
+        assert after.failed_login_attempts == 0
+        assert after.locked_until is None
+        assert after.last_access is not None
