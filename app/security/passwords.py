@@ -1,40 +1,25 @@
-"""argon2id through passlib, run in worker threads with bounded concurrency.
+"""argon2id through passlib, in helper processes with bounded concurrency.
 
 Each hash costs tens of MiB and milliseconds of CPU; running them on the event loop
-would stall every other request, and running unboundedly many at once would
-exhaust memory. A small pool of its own keeps both in check, and its threads run at a
-lower CPU priority (argon2's lane threads inherit it), so a burst of logins slows
-other logins, not every request the loop is serving.
+would stall every other request, and running unboundedly many at once would exhaust
+memory. A pool of `concurrency` helper processes at the lowest CPU priority runs them
+(`app.security.hash_pool`), so a burst of logins slows other logins, not every request
+the loop is serving.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import secrets
-import sys
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
-
-from passlib.context import CryptContext
 
 from app.config import Settings
-
-# Linux nice value of the hashing threads: the loop's thread (0) wins the CPU when both
-# want it, and an idle machine still gives hashing all it has.
-HASH_THREAD_NICE = 10
-T = TypeVar("T")
-
-
-def lower_priority() -> None:
-    """On Linux, nice applies to the calling thread alone (and to threads it starts)."""
-    if sys.platform == "linux":
-        # A sandbox may refuse; hashing still works then, at normal priority.
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICE)
+from app.security.argon2_helper import (
+    Argon2Parameters,
+    context_for,
+    hash_password,
+    verify_password,
+)
+from app.security.hash_pool import HashPool, shared_pool
 
 
 def default_concurrency(parallelism: int) -> int:
@@ -55,40 +40,15 @@ class PasswordHasher:
     def __init__(
         self, *, memory_cost: int, time_cost: int, parallelism: int, concurrency: int
     ) -> None:
-        self._context = CryptContext(
-            schemes=["argon2"],
-            argon2__type="ID",
-            argon2__memory_cost=memory_cost,
-            argon2__rounds=time_cost,
-            argon2__parallelism=parallelism,
-        )
-        self._concurrency = concurrency
-        self._executor: ThreadPoolExecutor | None = None
+        self._parameters = Argon2Parameters(memory_cost, time_cost, parallelism)
+        self._pool: HashPool = shared_pool(concurrency)
         self._dummy_hash: str | None = None
 
     async def hash(self, password: str) -> str:
-        return await self._run(self._hash_sync, password)
+        return await self._pool.run(hash_password, self._parameters, password)
 
     async def verify(self, password: str, hashed: str) -> bool:
-        return await self._run(self._verify_sync, password, hashed)
-
-    def close(self) -> None:
-        """Lets the pool's threads end once the hashes in flight are done."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
-
-    async def _run(self, function: Callable[..., T], *args: str) -> T:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(
-                max_workers=self._concurrency,
-                thread_name_prefix="argon2",
-                initializer=lower_priority,
-            )
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
-
-    def _hash_sync(self, password: str) -> str:
-        return str(self._context.hash(password))
+        return await self._pool.run(verify_password, self._parameters, password, hashed)
 
     async def verify_dummy(self, password: str) -> None:
         """Spend the time a real verify costs, so unknown users look like known ones."""
@@ -97,11 +57,5 @@ class PasswordHasher:
         await self.verify(password, self._dummy_hash)
 
     def needs_update(self, hashed: str) -> bool:
-        return bool(self._context.needs_update(hashed))
-
-    def _verify_sync(self, password: str, hashed: str) -> bool:
-        try:
-            return bool(self._context.verify(password, hashed))
-        except (ValueError, TypeError):
-            # A malformed stored hash is a failed login, not a crash.
-            return False
+        """Read from the hash's own parameters: no hashing, so it stays in this process."""
+        return bool(context_for(self._parameters).needs_update(hashed))

@@ -24,10 +24,7 @@ async def _old_params_hash(password: str) -> str:
     other = PasswordHasher(
         memory_cost=CHEAP_HASH["hash_memory_cost"] * 2, time_cost=1, parallelism=1, concurrency=1
     )
-    try:
-        return await other.hash(password)
-    finally:
-        other.close()
+    return await other.hash(password)
 
 
 async def _stored_hash(services: Services, user_id: str) -> str | None:
