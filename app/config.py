@@ -114,8 +114,11 @@ class Settings(BaseSettings):
     hash_memory_cost: int = Field(default=65536, ge=8)
     hash_time_cost: int = Field(default=3, ge=1)
     hash_parallelism: int = Field(default=4, ge=1)
-    # Unset: as many hashes at once as the cores can run side by side (each already uses
-    # HASH_PARALLELISM threads); more would only queue on the CPU and cost 64 MiB each.
+    # Threads computing one hash (its HASH_PARALLELISM lanes): not part of the hash. One
+    # thread per hash keeps a login storm on the cores the hashes were given.
+    hash_threads: int = Field(default=1, ge=1)
+    # Unset: enough hashes at once to use every core but one, which the event loop keeps;
+    # more would only queue on the CPU and cost HASH_MEMORY_COST KiB each.
     hash_concurrency: int | None = Field(default=None, ge=1)
 
     query_limit_default: int = Field(default=100, ge=1)

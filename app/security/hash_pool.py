@@ -2,7 +2,7 @@
 
 A hash in a thread of the server shares the loop's interpreter lock and its cores: at
 normal priority it takes CPU the loop needs; at the lowest priority a starved thread can
-hold the lock while the loop waits for it. In a process of its own, at SCHED_IDLE, it
+hold the lock while the loop waits for it. In a process of its own, at nice 19, it
 only takes what the loop leaves. One pool per size is shared by every `PasswordHasher`
 of the process (tests build many); concurrent.futures shuts it down at exit.
 """

@@ -3,8 +3,8 @@
 Each hash costs tens of MiB and milliseconds of CPU; running them on the event loop
 would stall every other request, and running unboundedly many at once would exhaust
 memory. A pool of `concurrency` helper processes at the lowest CPU priority runs them
-(`app.security.hash_pool`), so a burst of logins slows other logins, not every request
-the loop is serving.
+(`app.security.hash_pool`), each hash on `threads` threads, by default on every core but
+the loop's: a burst of logins slows other logins, not every request the loop is serving.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from app.security.argon2_helper import (
 from app.security.hash_pool import HashPool, shared_pool
 
 
-def default_concurrency(parallelism: int) -> int:
-    """Hashes that fit side by side on this machine's cores (each uses `parallelism`)."""
-    return max(1, (os.cpu_count() or 1) // parallelism)
+def default_concurrency(threads: int) -> int:
+    """Hashes that fit side by side on every core but one (each uses `threads`): the event
+    loop keeps a core, so a login storm slows logins, not the other requests."""
+    return max(1, ((os.cpu_count() or 1) - 1) // threads)
 
 
 class PasswordHasher:
@@ -34,13 +35,20 @@ class PasswordHasher:
             memory_cost=settings.hash_memory_cost,
             time_cost=settings.hash_time_cost,
             parallelism=settings.hash_parallelism,
-            concurrency=settings.hash_concurrency or default_concurrency(settings.hash_parallelism),
+            threads=settings.hash_threads,
+            concurrency=settings.hash_concurrency or default_concurrency(settings.hash_threads),
         )
 
     def __init__(
-        self, *, memory_cost: int, time_cost: int, parallelism: int, concurrency: int
+        self,
+        *,
+        memory_cost: int,
+        time_cost: int,
+        parallelism: int,
+        concurrency: int,
+        threads: int = 1,
     ) -> None:
-        self._parameters = Argon2Parameters(memory_cost, time_cost, parallelism)
+        self._parameters = Argon2Parameters(memory_cost, time_cost, parallelism, threads)
         self._pool: HashPool = shared_pool(concurrency)
         self._dummy_hash: str | None = None
 

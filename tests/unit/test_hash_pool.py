@@ -8,16 +8,20 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from app.security.argon2_helper import HELPER_NICE
 from app.security.hash_pool import HashPool, shared_pool
 from app.security.passwords import PasswordHasher
 
 PROJECT = Path(__file__).resolve().parents[2]
-linux_only = pytest.mark.skipif(sys.platform != "linux", reason="SCHED_IDLE and /proc are Linux's")
+linux_only = pytest.mark.skipif(
+    sys.platform != "linux", reason="per-thread nice and /proc are Linux's"
+)
 
 
 def _hasher() -> PasswordHasher:
@@ -57,16 +61,15 @@ async def test_hashers_of_one_size_share_one_pool() -> None:
 
 
 @linux_only
-async def test_helpers_run_at_sched_idle() -> None:
+async def test_helpers_run_at_the_lowest_priority() -> None:
     pool = shared_pool(2)
     await _hasher().hash("start the helpers")
     answered = set(await asyncio.gather(*(pool.run(os.getpid) for _ in range(8))))
     assert answered <= set(pool.helper_pids())
     for pid in answered:  # each has run its initializer: it has done work
-        assert os.sched_getscheduler(pid) == os.SCHED_IDLE
-    assert await pool.run(os.sched_getscheduler, 0) == os.SCHED_IDLE
+        assert os.getpriority(os.PRIO_PROCESS, pid) == HELPER_NICE
     # The server itself keeps its normal priority.
-    assert os.sched_getscheduler(0) == os.SCHED_OTHER
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0
 
 
 async def test_a_killed_helper_is_replaced_and_no_call_fails() -> None:
