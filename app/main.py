@@ -116,7 +116,7 @@ def create_app(
             await services.rate_limits.close()
             await services.sso.close()
             await database.dispose()
-            # The hashing helpers are the process's, shared by its apps; they end at exit.
+            services.hasher.close()
 
     app = Starlette(
         routes=[

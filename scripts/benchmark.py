@@ -46,7 +46,7 @@ from sqlalchemy.engine import make_url
 
 from app.clock import SystemClock
 from app.config import Settings
-from app.security.argon2_helper import Argon2Parameters, hash_password, verify_password
+from app.security.argon2id import Argon2Parameters, hash_password, verify_password
 from app.security.passwords import default_concurrency
 from app.security.tokens import TokenService
 
@@ -326,7 +326,7 @@ class HashParams:
         )
 
     def parameters(self) -> Argon2Parameters:
-        """What the server's hashing helpers compute with (app/security/passwords.py)."""
+        """What the server's hashes are computed with (app/security/passwords.py)."""
         return Argon2Parameters(self.memory_cost, self.time_cost, self.parallelism, self.threads)
 
 

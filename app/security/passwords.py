@@ -1,25 +1,40 @@
-"""argon2id through passlib, in helper processes with bounded concurrency.
+"""argon2id (`app.security.argon2id`) in worker threads with bounded concurrency.
 
 Each hash costs tens of MiB and milliseconds of CPU; running them on the event loop
-would stall every other request, and running unboundedly many at once would exhaust
-memory. A pool of `concurrency` helper processes at the lowest CPU priority runs them
-(`app.security.hash_pool`), each hash on `threads` threads, by default on every core but
-the loop's: a burst of logins slows other logins, not every request the loop is serving.
+would stall every other request, and running unboundedly many at once would
+exhaust memory. A small pool of its own keeps both in check: by default it runs one
+single-threaded hash per core but one, so the event loop always has a core, and its
+threads run at a lower CPU priority, so a burst of logins slows other logins, not every
+request the loop is serving.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import secrets
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from app.config import Settings
-from app.security.argon2_helper import (
-    Argon2Parameters,
-    context_for,
-    hash_password,
-    verify_password,
-)
-from app.security.hash_pool import HashPool, shared_pool
+from app.security.argon2id import Argon2Parameters, context_for, hash_password, verify_password
+
+# Linux nice value of the hashing threads: the loop's thread (0) wins the CPU when both
+# want it, and an idle machine still gives hashing all it has.
+HASH_THREAD_NICE = 10
+T = TypeVar("T")
+
+
+def lower_priority() -> None:
+    """On Linux, nice applies to the calling thread alone (and to threads it starts)."""
+    if sys.platform == "linux":
+        # A sandbox may refuse; hashing still works then, at normal priority.
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICE)
 
 
 def default_concurrency(threads: int) -> int:
@@ -49,14 +64,33 @@ class PasswordHasher:
         threads: int = 1,
     ) -> None:
         self._parameters = Argon2Parameters(memory_cost, time_cost, parallelism, threads)
-        self._pool: HashPool = shared_pool(concurrency)
+        self._concurrency = concurrency
+        self._executor: ThreadPoolExecutor | None = None
         self._dummy_hash: str | None = None
 
     async def hash(self, password: str) -> str:
-        return await self._pool.run(hash_password, self._parameters, password)
+        return await self._run(self._hash_sync, password)
 
     async def verify(self, password: str, hashed: str) -> bool:
-        return await self._pool.run(verify_password, self._parameters, password, hashed)
+        return await self._run(self._verify_sync, password, hashed)
+
+    def close(self) -> None:
+        """Lets the pool's threads end once the hashes in flight are done."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    async def _run(self, function: Callable[..., T], *args: str) -> T:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(
+                max_workers=self._concurrency,
+                thread_name_prefix="argon2",
+                initializer=lower_priority,
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    def _hash_sync(self, password: str) -> str:
+        return hash_password(self._parameters, password)
 
     async def verify_dummy(self, password: str) -> None:
         """Spend the time a real verify costs, so unknown users look like known ones."""
@@ -65,5 +99,7 @@ class PasswordHasher:
         await self.verify(password, self._dummy_hash)
 
     def needs_update(self, hashed: str) -> bool:
-        """Read from the hash's own parameters: no hashing, so it stays in this process."""
         return bool(context_for(self._parameters).needs_update(hashed))
+
+    def _verify_sync(self, password: str, hashed: str) -> bool:
+        return verify_password(self._parameters, password, hashed)

@@ -24,7 +24,10 @@ async def _old_params_hash(password: str) -> str:
     other = PasswordHasher(
         memory_cost=CHEAP_HASH["hash_memory_cost"] * 2, time_cost=1, parallelism=1, concurrency=1
     )
-    return await other.hash(password)
+    try:
+        return await other.hash(password)
+    finally:
+        other.close()
 
 
 async def _stored_hash(services: Services, user_id: str) -> str | None:

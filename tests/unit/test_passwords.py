@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+
 import pytest
 
-from app.security.passwords import PasswordHasher
+from app.security.passwords import (
+    HASH_THREAD_NICE,
+    PasswordHasher,
+    default_concurrency,
+    lower_priority,
+)
 
 
 def _hasher(memory_cost: int = 1024) -> PasswordHasher:
@@ -51,3 +60,67 @@ async def test_verify_dummy_runs(hasher: PasswordHasher) -> None:
     await hasher.verify_dummy("whatever")
     await hasher.verify_dummy("whatever else")
     assert await hasher.verify("whatever", await hasher.hash("whatever"))
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are Linux's")
+def test_hashing_threads_yield_the_cpu_to_the_event_loop() -> None:
+    seen: list[int] = []
+
+    def worker() -> None:
+        lower_priority()
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == [HASH_THREAD_NICE]
+    # Only that thread was lowered, not the process (and so not the event loop).
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0
+
+
+async def test_hashes_run_in_the_pool_at_the_lower_priority() -> None:
+    hasher = _hasher()
+    try:
+        await hasher.hash("warm the pool up")
+        pool = [t for t in threading.enumerate() if t.name.startswith("argon2")]
+        assert pool
+        for thread in pool:
+            assert thread.native_id is not None
+            if sys.platform == "linux":
+                assert os.getpriority(os.PRIO_PROCESS, thread.native_id) == HASH_THREAD_NICE
+    finally:
+        hasher.close()
+
+
+async def test_a_closed_hasher_starts_a_new_pool_when_used_again() -> None:
+    hasher = _hasher()
+    hashed = await hasher.hash("before")
+    hasher.close()
+    assert await hasher.verify("before", hashed)
+    hasher.close()
+
+
+@pytest.mark.parametrize(
+    ("cores", "threads", "expected"), [(1, 1, 1), (2, 1, 1), (8, 1, 7), (9, 4, 2), (2, 4, 1)]
+)
+def test_by_default_hashes_leave_the_event_loop_a_core(
+    monkeypatch: pytest.MonkeyPatch, cores: int, threads: int, expected: int
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert default_concurrency(threads) == expected
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+async def test_the_threads_per_hash_do_not_change_what_verifies(threads: int) -> None:
+    one = PasswordHasher(memory_cost=1024, time_cost=1, parallelism=4, concurrency=1, threads=1)
+    other = PasswordHasher(
+        memory_cost=1024, time_cost=1, parallelism=4, concurrency=1, threads=threads
+    )
+    try:
+        hashed = await one.hash("lanes stay four")
+        assert "p=4$" in hashed
+        assert await other.verify("lanes stay four", hashed)
+        assert not other.needs_update(hashed)
+    finally:
+        one.close()
+        other.close()

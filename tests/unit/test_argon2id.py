@@ -1,5 +1,5 @@
-"""The helpers' argon2id: one thread per hash computes exactly the hash a thread per lane
-does, so hashes stay interchangeable with argon2-cffi's, passlib's and Directus's."""
+"""argon2id with one thread per hash computes exactly the hash a thread per lane does, so
+hashes stay interchangeable with argon2-cffi's, passlib's and Directus's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from argon2.low_level import Type, hash_secret, verify_secret
 from passlib.context import CryptContext
 
-from app.security.argon2_helper import Argon2Parameters, hash_password, verify_password
+from app.security.argon2id import Argon2Parameters, hash_password, verify_password
 
 CHEAP = Argon2Parameters(memory_cost=1024, time_cost=2, parallelism=4, threads=1)
 PASSWORD = "correct horse battery staple"

@@ -1,34 +1,21 @@
-"""What a hashing helper process runs: argon2id, and nothing of the app.
+"""argon2id hashes computed by `threads` threads (one by default) whatever their lanes.
 
-A hash is computed by `threads` threads (one by default) whatever its lanes: with a
-thread per lane, as argon2-cffi's and passlib's calls do, four lanes take every core of
-a small machine and a login storm slows every request. Imports only argon2-cffi and
-passlib, so the forkserver preloads little and every helper it forks shares those pages.
-The server talks to helpers through `app.security.hash_pool`.
+With a thread per lane, as argon2-cffi's and passlib's own calls do, Directus's four
+lanes take every core of a small machine, and a login storm slows every request. The
+lanes stay part of the hash (p=), so hashes remain interchangeable with Directus's.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hmac
-import os
 import re
 import secrets
-import select
-import signal
-import threading
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from argon2.low_level import ARGON2_VERSION, Type, core, ffi
 from passlib.context import CryptContext
-
-# How often a helper without pidfds (not Linux 5.3+) checks that its server still runs.
-SERVER_POLL_SECONDS = 1.0
-# A helper's nice value: the lowest priority that still has a weight of its own.
-HELPER_NICE = 19
 
 
 @dataclass(frozen=True)
@@ -161,49 +148,3 @@ def _unb64(text: str) -> bytes:
     if len(text) % 4 == 1:
         raise ValueError("not base64")
     return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-
-
-def become_helper(server_pid: int) -> None:
-    """A helper's start: it must not outlive the server, nor take CPU the server wants.
-
-    Its parent is the forkserver, which ends only once every helper has (they share its
-    pipe), so the helper watches the server itself. Ctrl-C at a terminal reaches the whole
-    process group: the server decides what it means, not its helpers.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(
-        target=_exit_with, args=(server_pid,), name="server-watch", daemon=True
-    ).start()
-    lowest_priority()
-
-
-def _exit_with(server_pid: int) -> None:
-    """Blocks until the server has exited (a pidfd turns readable), then ends the helper at
-    once: a hash in flight has nobody left to answer. Without pidfds, polls each second."""
-    try:
-        watched = os.pidfd_open(server_pid)
-    except (AttributeError, OSError):
-        while _running(server_pid):
-            time.sleep(SERVER_POLL_SECONDS)
-    else:
-        select.select([watched], [], [])
-    os._exit(0)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def lowest_priority() -> None:
-    """nice 19 for the helper (argon2's lane threads inherit it): the loop wins any core
-    it wants at once. SCHED_IDLE measured worse for the loop's wake-ups on Linux 6.18, and
-    a lower weight still than nice 19 would starve logins on a machine busy otherwise.
-    Being another process, the helper shares no interpreter lock with the loop."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, 0, HELPER_NICE)
