@@ -6,7 +6,7 @@ import secrets
 import warnings
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -111,12 +111,13 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = False
     session_cookie_same_site: SameSite = "lax"
 
-    hash_memory_cost: int = Field(default=65536, ge=8)
-    hash_time_cost: int = Field(default=3, ge=1)
-    hash_parallelism: int = Field(default=4, ge=1)
+    # argon2's own bounds: 32-bit costs, 24-bit lanes and threads, 8 KiB per lane.
+    hash_memory_cost: int = Field(default=65536, ge=8, le=0xFFFFFFFF)
+    hash_time_cost: int = Field(default=3, ge=1, le=0xFFFFFFFF)
+    hash_parallelism: int = Field(default=4, ge=1, le=0xFFFFFF)
     # Threads computing one hash (its HASH_PARALLELISM lanes): not part of the hash. One
     # thread per hash keeps a login storm on the cores the hashes were given.
-    hash_threads: int = Field(default=1, ge=1)
+    hash_threads: int = Field(default=1, ge=1, le=0xFFFFFF)
     # Unset: enough hashes at once to use every core but one, which the event loop keeps;
     # more would only queue on the CPU and cost HASH_MEMORY_COST KiB each.
     hash_concurrency: int | None = Field(default=None, ge=1)
@@ -211,6 +212,14 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("hash_parallelism")
+    @classmethod
+    def _lanes_fit_the_memory(cls, value: int, info: ValidationInfo) -> int:
+        memory = info.data.get("hash_memory_cost")
+        if memory is not None and memory < 8 * value:
+            raise ValueError("HASH_MEMORY_COST must be at least 8 KiB per lane of HASH_PARALLELISM")
+        return value
 
     @field_validator("email_transport", mode="before")
     @classmethod

@@ -308,8 +308,9 @@ class HashParams:
     concurrency: int
 
     @classmethod
-    def configured(cls) -> HashParams:
-        """The server's defaults (production), unless this shell overrides them."""
+    def configured(cls, workers: int) -> HashParams:
+        """The server's defaults (production) for `workers` workers, unless this shell
+        overrides them."""
 
         def value(name: str) -> int:
             default = Settings.model_fields[name].default
@@ -322,7 +323,9 @@ class HashParams:
             time_cost=value("hash_time_cost"),
             parallelism=value("hash_parallelism"),
             threads=threads,
-            concurrency=int(concurrency) if concurrency else default_concurrency(threads),
+            concurrency=(
+                int(concurrency) if concurrency else default_concurrency(threads, workers)
+            ),
         )
 
     def parameters(self) -> Argon2Parameters:
@@ -417,9 +420,8 @@ class Server:
     def memory(self) -> dict[str, Any]:
         """VmRSS and VmHWM (peak) in MB of every worker and of the whole tree.
 
-        A worker's figures include its helpers (the argon2 processes and their forkserver,
-        which hold the hashes' memory): the sum of their peaks, an upper bound of the peak
-        of their sum."""
+        A worker's figures include any process it started (none today): the sum of their
+        peaks, an upper bound of the peak of their sum."""
         tree = [self.process.pid, *descendants(self.process.pid)]
         workers = self.worker_pids()
         per: dict[int, dict[str, Any]] = {}
@@ -1122,7 +1124,7 @@ class Run:
         self.storm: dict[str, Any] = {}
         self.server_log_problems: list[str] = []
         self.timings: dict[str, float] = {}
-        self.hash = HashParams.configured()
+        self.hash = HashParams.configured(options.workers)
         self.secret = secrets.token_urlsafe(48)
         self.admin_email = "admin@example.com"
         self.admin_password = secrets.token_urlsafe(18)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,13 +146,14 @@ async def gql(
     token: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> GraphQLReply:
-    """POSTs a GraphQL document to /graphql/system as any client would."""
-    all_headers = dict(headers or {})
+    """POSTs a GraphQL document to /graphql/system as any client would (JSON with
+    non-ASCII escaped, as JSON.stringify writes it: it can carry a lone surrogate)."""
+    all_headers = {"content-type": "application/json", **(headers or {})}
     if token is not None:
         all_headers["Authorization"] = f"Bearer {token}"
     response = await client.post(
         "/graphql/system",
-        json={"query": query, "variables": variables or {}},
+        content=json.dumps({"query": query, "variables": variables or {}}),
         headers=all_headers,
     )
     return GraphQLReply(response.status_code, response.json(), response)

@@ -26,17 +26,27 @@ class Argon2Parameters:
     threads: int = 1  # threads computing one hash: not part of it
 
 
-# argon2id, version 1.3: what Directus and this server write. Anything else stored (argon2i,
-# argon2d, version 1.0) is verified by passlib, with as many threads as lanes.
+# argon2id, version 1.3, in the canonical spelling: what Directus and this server write.
+# Anything else stored (argon2i, argon2d, version 1.0) is verified by passlib.
+_NUMBER = "(0|[1-9][0-9]{0,9})"
 _ARGON2ID = re.compile(
-    r"\$argon2id\$v=19\$m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,8})"
+    rf"\$argon2id\$v=19\$m={_NUMBER},t={_NUMBER},p={_NUMBER}"
     r"\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{6,})"
 )
+# The cost figures of any argon2 hash, to refuse absurd ones before computing anything.
+_COSTS = re.compile(r"\$argon2(?:id|i|d)\$(?:v=[0-9]+\$)?m=([0-9]+),t=([0-9]+),p=([0-9]+)\$")
 SALT_BYTES = 16
 HASH_BYTES = 32
+# A stored hash may cost at most this much, or its configured cost if that is higher: an
+# imported hash with m=4 TiB or t=4e9 would otherwise hold a hashing thread for hours.
+MAX_STORED_MEMORY_KIB = 1 << 20  # 1 GiB
+MAX_STORED_TIME_COST = 64
+MAX_STORED_LANES = 64
 # From argon2.h (argon2-cffi exports the call, not these two constants).
 ARGON2_DEFAULT_FLAGS = 0
 ARGON2_OK = 0
+UINT32_MAX = 0xFFFFFFFF
+MAX_LANES = 0xFFFFFF
 
 
 @lru_cache(maxsize=8)
@@ -72,13 +82,20 @@ def hash_password(parameters: Argon2Parameters, password: str) -> str:
 
 
 def verify_password(parameters: Argon2Parameters, password: str, hashed: str) -> bool:
-    """Checks against the stored hash's own parameters; a malformed hash is a failed
-    login, not a crash."""
+    """Checks against the stored hash's own parameters. A malformed or absurdly costly
+    stored hash, or a password no encoding can carry (a lone surrogate from JSON), is a
+    failed login, not a crash."""
+    try:
+        secret = password.encode()
+    except UnicodeEncodeError:
+        return False
+    if not _affordable(parameters, hashed):
+        return False
     found = _ARGON2ID.fullmatch(hashed)
     if found is None:
         try:
             return bool(context_for(parameters).verify(password, hashed))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, NotImplementedError):
             return False
     memory_cost, time_cost, lanes = (int(found.group(n)) for n in (1, 2, 3))
     try:
@@ -86,15 +103,21 @@ def verify_password(parameters: Argon2Parameters, password: str, hashed: str) ->
     except ValueError:
         return False
     digest = _argon2id(
-        password.encode(),
-        salt,
-        memory_cost,
-        time_cost,
-        lanes,
-        min(parameters.threads, lanes),
-        len(expected),
+        secret, salt, memory_cost, time_cost, lanes, min(parameters.threads, lanes), len(expected)
     )
     return digest is not None and hmac.compare_digest(digest, expected)
+
+
+def _affordable(parameters: Argon2Parameters, hashed: str) -> bool:
+    costs = _COSTS.match(hashed)
+    if costs is None:
+        return True  # not argon2 with costs: passlib refuses it or it is cheap
+    memory_cost, time_cost, lanes = (int(costs.group(n)) for n in (1, 2, 3))
+    return (
+        memory_cost <= max(parameters.memory_cost, MAX_STORED_MEMORY_KIB)
+        and time_cost <= max(parameters.time_cost, MAX_STORED_TIME_COST)
+        and lanes <= max(parameters.parallelism, MAX_STORED_LANES)
+    )
 
 
 def _argon2id(
@@ -108,6 +131,8 @@ def _argon2id(
 ) -> bytes | None:
     """argon2-cffi's binding of argon2_ctx, the one call where threads and lanes differ
     (its other calls use a thread per lane). None when argon2 refuses the inputs."""
+    if max(memory_cost, time_cost, length) > UINT32_MAX or max(lanes, threads) > MAX_LANES:
+        return None
     out = ffi.new("uint8_t[]", length)
     secret = ffi.new("uint8_t[]", password)
     salted = ffi.new("uint8_t[]", salt)
@@ -144,7 +169,11 @@ def _b64(raw: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    """PHC's base64: standard alphabet, no padding (binascii.Error is a ValueError)."""
+    """PHC's base64: standard alphabet, no padding, unused bits zero (binascii.Error is a
+    ValueError); any other spelling of the same bytes is refused, as argon2 refuses it."""
     if len(text) % 4 == 1:
         raise ValueError("not base64")
-    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    if _b64(raw) != text:
+        raise ValueError("not canonical base64")
+    return raw

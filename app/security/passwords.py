@@ -37,10 +37,11 @@ def lower_priority() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICE)
 
 
-def default_concurrency(threads: int) -> int:
-    """Hashes that fit side by side on every core but one (each uses `threads`): the event
-    loop keeps a core, so a login storm slows logins, not the other requests."""
-    return max(1, ((os.cpu_count() or 1) - 1) // threads)
+def default_concurrency(threads: int, workers: int = 1) -> int:
+    """Hashes that fit side by side on every core but one (each uses `threads`), shared by
+    the `workers` processes: the event loops keep a core, so a login storm slows logins,
+    not the other requests. Each hash in flight holds HASH_MEMORY_COST KiB."""
+    return max(1, ((os.cpu_count() or 1) - 1) // (threads * workers))
 
 
 class PasswordHasher:
@@ -51,7 +52,8 @@ class PasswordHasher:
             time_cost=settings.hash_time_cost,
             parallelism=settings.hash_parallelism,
             threads=settings.hash_threads,
-            concurrency=settings.hash_concurrency or default_concurrency(settings.hash_threads),
+            concurrency=settings.hash_concurrency
+            or default_concurrency(settings.hash_threads, settings.workers),
         )
 
     def __init__(

@@ -23,9 +23,20 @@ def matches_policy(policy: str, password: str) -> bool:
         return False
 
 
+def is_encodable(text: str) -> bool:
+    """JSON can carry a lone surrogate (\\ud800), which no byte encoding can, nor hash."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 async def check_password_policy(db: Database, password: Any) -> None:
     if not isinstance(password, str) or not password:
         raise FailedValidationError("password", "Value has to be a non-empty string.")
+    if not is_encodable(password):
+        raise FailedValidationError("password", "Value has to be valid Unicode text.")
     async with db.read() as session:
         row = await settings_repo.get(session)
     policy = row.auth_password_policy if row else None

@@ -59,6 +59,17 @@ async def test_wrong_password_is_invalid_credentials(client: httpx.AsyncClient) 
     assert reply.body["errors"][0]["message"] == "Invalid user credentials."
 
 
+@pytest.mark.parametrize("email", [ADMIN_EMAIL, "nobody@example.com"])
+async def test_a_password_with_a_lone_surrogate_is_invalid_credentials(
+    client: httpx.AsyncClient, email: str
+) -> None:
+    """JSON carries "\\ud800" (a lone surrogate), which no encoding can: a failed login."""
+    reply = await gql(client, LOGIN, {"email": email, "password": "\ud800"})
+    assert reply.status == 200
+    assert reply.data == {"auth_login": None}
+    assert reply.codes == ["INVALID_CREDENTIALS"]
+
+
 async def test_cookie_mode_sets_refresh_cookie(client: httpx.AsyncClient) -> None:
     reply = await gql(
         client, LOGIN, {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "mode": "cookie"}

@@ -776,3 +776,15 @@ class TestMaxBatchMutation:
         )
         assert len(created) == 2
         assert len(await users_with_email(services, "batch1@example.com")) == 1
+
+
+async def test_a_password_with_a_lone_surrogate_fails_validation(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """JSON carries "\\ud800"; no encoding can, so it cannot be hashed: a 400-class answer."""
+    token = await admin_token(client)
+    before = await user_count(services)
+    data = {"email": "surrogate@example.com", "password": "pass\ud800word"}
+    reply = await gql(client, CREATE_ONE, {"data": data}, token=token)
+    refused(reply, "FAILED_VALIDATION")
+    assert await user_count(services) == before

@@ -50,6 +50,18 @@ def test_bad_duration_is_one_line_naming_the_variable(monkeypatch: pytest.Monkey
     assert "\n" not in message.strip()
 
 
+def test_more_argon2_lanes_than_the_memory_holds_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """argon2 needs 8 KiB per lane: caught at start-up, not at the first login."""
+    monkeypatch.setenv("HASH_MEMORY_COST", "64")
+    monkeypatch.setenv("HASH_PARALLELISM", "16")
+    with pytest.raises(ConfigError, match="HASH_PARALLELISM"):
+        load_settings()
+    monkeypatch.setenv("HASH_PARALLELISM", "8")
+    assert load_settings().hash_parallelism == 8
+
+
 def test_postgres_alias_means_pg(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DB_CLIENT", "postgres")
     assert load_settings().db_client == "pg"

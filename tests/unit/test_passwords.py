@@ -101,13 +101,22 @@ async def test_a_closed_hasher_starts_a_new_pool_when_used_again() -> None:
 
 
 @pytest.mark.parametrize(
-    ("cores", "threads", "expected"), [(1, 1, 1), (2, 1, 1), (8, 1, 7), (9, 4, 2), (2, 4, 1)]
+    ("cores", "threads", "workers", "expected"),
+    [
+        (1, 1, 1, 1),
+        (2, 1, 1, 1),
+        (8, 1, 1, 7),
+        (9, 4, 1, 2),
+        (2, 4, 1, 1),
+        (8, 1, 2, 3),
+        (8, 1, 8, 1),
+    ],
 )
-def test_by_default_hashes_leave_the_event_loop_a_core(
-    monkeypatch: pytest.MonkeyPatch, cores: int, threads: int, expected: int
+def test_by_default_hashes_leave_the_event_loops_a_core(
+    monkeypatch: pytest.MonkeyPatch, cores: int, threads: int, workers: int, expected: int
 ) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
-    assert default_concurrency(threads) == expected
+    assert default_concurrency(threads, workers) == expected
 
 
 @pytest.mark.parametrize("threads", [1, 4])
