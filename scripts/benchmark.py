@@ -418,37 +418,28 @@ class Server:
         return spawned or [self.process.pid]
 
     def memory(self) -> dict[str, Any]:
-        """VmRSS and VmHWM (peak) in MB of every worker and of the whole tree.
-
-        A worker's figures include any process it started (none today): the sum of their
-        peaks, an upper bound of the peak of their sum."""
+        """VmRSS and VmHWM (peak) in MB of every worker and of the whole tree."""
         tree = [self.process.pid, *descendants(self.process.pid)]
-        workers = self.worker_pids()
-        per: dict[int, dict[str, Any]] = {}
+        workers = set(self.worker_pids())
+        per: list[dict[str, Any]] = []
         for pid in tree:
             status = _proc_status(pid)
             if not status:
                 continue
-            per[pid] = {
-                "pid": pid,
-                "worker": pid in workers,
-                "rss_mb": _kb_to_mb(status.get("VmRSS", "0 kB")),
-                "hwm_mb": _kb_to_mb(status.get("VmHWM", "0 kB")),
-            }
-        serving: list[dict[str, float]] = []
-        for pid in workers:
-            own = [per[item] for item in (pid, *descendants(pid)) if item in per]
-            serving.append(
+            per.append(
                 {
-                    "rss_mb": sum(item["rss_mb"] for item in own),
-                    "hwm_mb": sum(item["hwm_mb"] for item in own),
+                    "pid": pid,
+                    "worker": pid in workers,
+                    "rss_mb": _kb_to_mb(status.get("VmRSS", "0 kB")),
+                    "hwm_mb": _kb_to_mb(status.get("VmHWM", "0 kB")),
                 }
             )
+        serving = [item for item in per if item["worker"]]
         return {
-            "processes": list(per.values()),
+            "processes": per,
             "worker_rss_mb": round(sum(item["rss_mb"] for item in serving), 1),
-            "worker_max_hwm_mb": round(max((item["hwm_mb"] for item in serving), default=0.0), 1),
-            "tree_rss_mb": round(sum(item["rss_mb"] for item in per.values()), 1),
+            "worker_max_hwm_mb": max((item["hwm_mb"] for item in serving), default=0.0),
+            "tree_rss_mb": round(sum(item["rss_mb"] for item in per), 1),
         }
 
     def cpu_seconds(self) -> float:
