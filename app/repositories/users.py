@@ -74,18 +74,29 @@ def touch_last_access(connection: Connection, user_id: str, when: datetime) -> N
 
 
 _AS_CHECKED = (
-    select(_USERS.c.status, _USERS.c.password)
+    select(_USERS.c.status, _USERS.c.password, _USERS.c.locked_until)
     .where(_USERS.c.id == bindparam("user_id"))
     .with_for_update()
 )
 
 
-def still_as_checked(connection: Connection, user_id: str, password: str | None) -> bool:
-    """Whether the user is still active with the password hash a login checked: a reset
-    or a suspension committed meanwhile must not be outlived by the login's session.
-    Locks the row on PostgreSQL; SQLite's write transaction already excludes writers."""
+def still_as_checked(
+    connection: Connection,
+    user_id: str,
+    password: str | None,
+    now: datetime,
+    own_lock: datetime | None = None,
+) -> bool:
+    """Whether the user is still active with the password hash a login checked, and not
+    locked by another attempt: a reset, a suspension or a lock committed meanwhile must not
+    be outlived by the login's session (`own_lock` is the lock the login's own claim set,
+    which its success ends). Locks the row on PostgreSQL; SQLite's write transaction
+    already excludes writers."""
     row = connection.execute(_AS_CHECKED, {"user_id": user_id}).first()
-    return row is not None and row.status == "active" and row.password == password
+    if row is None or row.status != "active" or row.password != password:
+        return False
+    locked: datetime | None = row.locked_until
+    return locked is None or locked <= now or locked == own_lock
 
 
 def set_password_hash(connection: Connection, user_id: str, hashed: str) -> None:
@@ -124,6 +135,43 @@ async def count_failure(session: AsyncSession, user_id: str) -> int:
     )
     result = await session.exec(statement)
     return int(result.scalar_one())
+
+
+async def claim_attempt(session: AsyncSession, user_id: str, now: datetime) -> int | None:
+    """Counts a login attempt as a failure before its password is checked, unless the
+    account is locked (or not active): one conditional UPDATE, so parallel attempts are
+    numbered one by one and none gets past a lock or a suspension another one committed.
+    The attempt's number, or None when refused. (A success sets the count back to 0.)"""
+    statement = (
+        update(User)
+        .where(
+            col(User.id) == user_id,
+            col(User.status) == "active",
+            or_(col(User.locked_until).is_(None), col(User.locked_until) <= now),
+        )
+        .values(failed_login_attempts=col(User.failed_login_attempts) + 1)
+        .returning(col(User.failed_login_attempts))
+    )
+    value = (await session.exec(statement)).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+async def lockout_state(session: AsyncSession, user_id: str) -> tuple[int, datetime | None]:
+    """The failure count and lock as they stand now."""
+    statement = select(col(User.failed_login_attempts), col(User.locked_until)).where(
+        col(User.id) == user_id
+    )
+    row = (await session.exec(statement)).first()
+    return (0, None) if row is None else (int(row[0]), row[1])
+
+
+async def end_lock(session: AsyncSession, user_id: str, until: datetime) -> None:
+    """Lifts the lock that ends at `until`, and no other (a later one stays)."""
+    await session.exec(
+        update(User)
+        .where(col(User.id) == user_id, col(User.locked_until) == until)
+        .values(locked_until=None)
+    )
 
 
 def record_login(connection: Connection, user_id: str, when: datetime) -> None:

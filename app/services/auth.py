@@ -31,7 +31,7 @@ from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, hash_token, new_refresh_token, successor_token
 from app.services.audit import AuditAction, AuditLog
 from app.services.ldap_login import LdapLogins
-from app.services.login_guard import LoginGuard
+from app.services.login_guard import LoginClaim, LoginGuard
 from app.services.stall import stalled
 from app.sso.config import DEFAULT_PROVIDER, SsoConfig
 
@@ -114,23 +114,25 @@ class AuthService:
                 self._audit.entry(AuditAction.LOGIN_FAILED, client, item=email[:255])
             )
             raise InvalidCredentialsError()
-        if self._guard.is_locked(user):
+        # Counted before the check, atomically: a parallel burst gets no more checks than
+        # sequential guesses would.
+        claim = await self._guard.claim(user, client)
+        if claim is None:
             # Locked: not checked and not counted, so the lock cannot be extended by guessing.
             await self._hasher.verify_dummy(password)
-            await self._audit.record(
-                self._audit.entry(AuditAction.LOGIN_LOCKED, client, user=user.id)
-            )
             raise InvalidCredentialsError()
         if not await self._hasher.verify(password, user.password):
-            await self._guard.failed(user, client)
+            await self._guard.failed(claim, client)
             raise InvalidCredentialsError()
         if user.status != "active":
             raise InvalidCredentialsError()
-        step = await self.check_otp(user, otp, client)
+        step = await self.check_otp(user, otp, client, claim)
         rehash = (
             await self._hasher.hash(password) if self._hasher.needs_update(user.password) else None
         )
-        return await self.open_session(user, mode, client, tfa_step=step, rehash=rehash)
+        return await self.open_session(
+            user, mode, client, tfa_step=step, rehash=rehash, claim=claim
+        )
 
     async def login_ldap(
         self,
@@ -157,15 +159,34 @@ class AuthService:
             return None
         return await self._ldap.verify_password(user, password)
 
-    async def check_otp(self, user: User, otp: str | None, client: ClientInfo) -> int | None:
-        """The TOTP step a TFA user's code matches (a failure counts as a failed login)."""
+    async def check_otp(
+        self, user: User, otp: str | None, client: ClientInfo, claim: LoginClaim | None
+    ) -> int | None:
+        """The TOTP step a TFA user's code matches. The code is checked under the login's
+        claim (a failure counts as a failed login); a login without one (SSO) claims here."""
         if not user.tfa_secret:
             return None
+        if claim is None:
+            claim = await self._guard.claim(user, client)
+            if claim is None:
+                raise InvalidOtpError()
         step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now(), stored=True)
         if step is None:
-            await self._guard.failed(user, client)
+            await self._guard.failed(claim, client)
             raise InvalidOtpError()
         return step
+
+    async def second_factor(
+        self, user: User, otp: str | None, client: ClientInfo
+    ) -> tuple[int | None, LoginClaim | None]:
+        """For a login without a password (SSO): the TOTP step, under a claim of its own
+        (returned for `open_session`, whose success may end a lock the claim started)."""
+        if not user.tfa_secret:
+            return None, None
+        claim = await self._guard.claim(user, client)
+        if claim is None:
+            raise InvalidOtpError()
+        return await self.check_otp(user, otp, client, claim), claim
 
     async def open_session(
         self,
@@ -176,16 +197,19 @@ class AuthService:
         tfa_step: int | None = None,
         rehash: str | None = None,
         comment: str | None = None,
+        claim: LoginClaim | None = None,
     ) -> IssuedTokens:
         """The end of every successful login (password, LDAP, OpenID, OAuth2): a session row,
-        the failure count cleared, the audit entry, and the tokens for the mode."""
+        the failure count cleared, the audit entry, and the tokens for the mode. Refused when
+        the account got locked meanwhile (by another attempt than the login's own `claim`)."""
         now = self._clock.now()
         refresh_token = new_refresh_token()
         token_hash = hash_token(refresh_token)
         entry = self._audit.entry(AuditAction.LOGIN, client, user=user.id, comment=comment)
 
         def write(connection: Connection) -> tuple[str, AccessRows | None]:
-            if not users_repo.still_as_checked(connection, user.id, user.password):
+            own_lock = claim.locks_until if claim is not None else None
+            if not users_repo.still_as_checked(connection, user.id, user.password, now, own_lock):
                 raise InvalidCredentialsError()
             # A code works once: a replay inside its 30 s window is refused.
             if tfa_step is not None and not users_repo.claim_tfa_step(

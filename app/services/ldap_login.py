@@ -17,7 +17,7 @@ from app.db.models import User
 from app.errors import InvalidCredentialsError
 from app.services.audit import AuditAction, AuditLog
 from app.services.external_users import ExternalProfile, ExternalUsers, LinkRules
-from app.services.login_guard import LoginGuard
+from app.services.login_guard import LoginClaim, LoginGuard
 from app.sso.config import Driver, ProviderConfig, SsoConfig
 
 if TYPE_CHECKING:
@@ -28,7 +28,9 @@ IDENTIFIER_LENGTH = 255
 
 
 class SessionOpener(Protocol):
-    async def check_otp(self, user: User, otp: str | None, client: ClientInfo) -> int | None: ...
+    async def check_otp(
+        self, user: User, otp: str | None, client: ClientInfo, claim: LoginClaim | None
+    ) -> int | None: ...
 
     async def open_session(
         self,
@@ -39,6 +41,7 @@ class SessionOpener(Protocol):
         tfa_step: int | None = None,
         rehash: str | None = None,
         comment: str | None = None,
+        claim: LoginClaim | None = None,
     ) -> IssuedTokens: ...
 
 
@@ -101,24 +104,25 @@ class LdapLogins:
             await self._failed(client, f"{name}:{label}")
             raise InvalidCredentialsError()
         user = user or await self._users.find(name, entry.dn)
-        if user is not None and self._guard.is_locked(user):
-            # As for local users: not checked and not counted while locked.
-            await self._audit.record(
-                self._audit.entry(AuditAction.LOGIN_LOCKED, client, user=user.id)
-            )
-            raise InvalidCredentialsError()
+        claim: LoginClaim | None = None
+        if user is not None:
+            # As for local users: claimed before the bind; while locked, neither checked
+            # nor counted.
+            claim = await self._guard.claim(user, client)
+            if claim is None:
+                raise InvalidCredentialsError()
         if not await directory.verify(entry.dn, password):
-            if user is not None:
-                await self._guard.failed(user, client)
+            if claim is not None:
+                await self._guard.failed(claim, client)
             else:
                 await self._failed(client, f"{name}:{label}")
             raise InvalidCredentialsError()
         user = await self._users.link(_profile(name, entry), await self._rules(config, entry))
         if user.status != "active":
             raise InvalidCredentialsError()
-        step = await self._opener.check_otp(user, otp, client)
+        step = await self._opener.check_otp(user, otp, client, claim)
         return await self._opener.open_session(
-            user, mode, client, tfa_step=step, comment=f"provider={name}"
+            user, mode, client, tfa_step=step, comment=f"provider={name}", claim=claim
         )
 
     async def _rules(self, config: ProviderConfig, entry: DirectoryEntry) -> LinkRules:

@@ -271,10 +271,12 @@ class SsoService:
         if user.status != "active":
             raise InvalidCredentialsError()
         otp = flow.get("otp")
-        step = await self._auth.check_otp(user, otp if isinstance(otp, str) else None, client)
+        step, claim = await self._auth.second_factor(
+            user, otp if isinstance(otp, str) else None, client
+        )
         mode = AuthMode.JSON if as_json else AuthMode(str(flow.get("mode") or "cookie"))
         return await self._auth.open_session(
-            user, mode, client, tfa_step=step, comment=f"provider={provider.name}"
+            user, mode, client, tfa_step=step, comment=f"provider={provider.name}", claim=claim
         )
 
     @staticmethod
