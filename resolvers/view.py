@@ -35,15 +35,23 @@ GRAPHIQL_ASSETS = "/graphiql/assets/"
 class DirectusGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any, services: Services) -> None:
         settings = services.settings
-        # Pages of other origins may open sockets only when CORS lets them in.
+        # Pages of other origins may open sockets only when CORS lets them in; `null`
+        # (sandboxed frames, file: pages) never.
         origins = settings.cors_origin if settings.cors_enabled else []
         super().__init__(
             schema,
             graphql_ide="graphiql",
             allow_queries_via_get=True,
-            allowed_origins=["*"] if origins in (["true"], ["*"]) else origins,
+            allowed_origins=(
+                ["*"]
+                if origins in (["true"], ["*"])
+                else [origin for origin in origins if origin != "null"]
+            ),
         )
         self.services = services
+
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        return origin.strip() != "null" and super().is_websocket_origin_allowed(request, origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and not self.services.settings.websockets_enabled:
