@@ -11,7 +11,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from cachetools import LRUCache
 from jose import jwt
@@ -36,6 +36,11 @@ class AccessClaims:
     admin_access: bool
     session: str | None
     enforce_tfa: bool
+
+
+def _is_time(value: object) -> TypeGuard[int | float]:
+    """A NumericDate claim: a number, never a boolean (JSON `true` is no time)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def looks_like_jwt(token: str) -> bool:
@@ -75,12 +80,19 @@ class TokenService:
         return str(jwt.encode(payload, self._secret, algorithm=ALGORITHM))
 
     def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
-        """Verify signature, algorithm and issuer; expiry against our clock."""
+        """Verify signature, algorithm and issuer; `nbf` and expiry against our clock.
+
+        A token not yet valid is INVALID_TOKEN, checked before expiry (as Directus's
+        jsonwebtoken does), and whatever `verify_exp` says: it was never valid.
+        """
         payload = dict(self._verified_payload(token))
         exp = payload.get("exp")
-        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        if not _is_time(exp):
             raise InvalidTokenError()
-        if verify_exp and exp <= self._clock.now().timestamp():
+        now = self._clock.now().timestamp()
+        if "nbf" in payload and (not _is_time(payload["nbf"]) or payload["nbf"] > now):
+            raise InvalidTokenError()
+        if verify_exp and exp <= now:
             raise TokenExpiredError()
         return payload
 
