@@ -18,6 +18,8 @@ from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
 
 Action = Literal["create", "read", "update", "delete"]
 
+# Directus 12's recommended own-user permission: not `token`, since a static token the user
+# mints for itself would outlive its password and every session (only a grant gives it).
 PROFILE_FIELDS = frozenset(
     {
         "first_name",
@@ -36,7 +38,6 @@ PROFILE_FIELDS = frozenset(
         "theme_dark_overrides",
         "email_notifications",
         "text_direction",
-        "token",
     }
 )
 

@@ -36,6 +36,7 @@ from app.security.passwords import PasswordHasher
 from app.security.tokens import hash_token
 from app.services.admin_guard import keeps_an_admin
 from app.services.audit import AuditAction, AuditLog
+from app.services.credential_audit import CredentialAudit
 from app.services.items import ItemReader
 from app.services.password_policy import check_password_policy
 from app.services.payloads import (
@@ -101,6 +102,7 @@ class UsersService(ItemReader[User]):
         self._hasher = hasher
         self._roles = roles
         self._audit = audit
+        self._credentials = CredentialAudit(audit)
         roles.users_writer = self
 
     async def access_for(self, accountability: Accountability) -> Access:
@@ -216,6 +218,7 @@ class UsersService(ItemReader[User]):
         session.add(user)
         await self.write(session)
         await self.check_validation(session, access, rule, [user.id])
+        await self._credentials.record_create(session, access.accountability, user.id, values)
         return user.id
 
     async def _apply_update(
@@ -232,9 +235,11 @@ class UsersService(ItemReader[User]):
             values["role"] = await self._roles.reference(session, access, prepared.role)
         if prepared.has_avatar:
             values["avatar"] = await self._file_reference(session, prepared.avatar)
+        before = await self._credentials.before(session, ids, values)
         if values:
             await self.write(session, update(User).where(col(User.id).in_(ids)).values(**values))
         await self.check_validation(session, access, rule, ids)
+        await self._credentials.record_update(session, access.accountability, before, values)
         if prepared.ends_sessions:
             await sessions_repo.delete_for_users_except(session, ids, access.accountability.session)
         if "password" in values:
