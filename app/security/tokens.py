@@ -36,6 +36,8 @@ class AccessClaims:
     admin_access: bool
     session: str | None
     enforce_tfa: bool
+    # When the user last proved its password: only tokens a login issued carry it.
+    auth_time: int | None = None
 
 
 def _is_time(value: object) -> TypeGuard[int | float]:
@@ -123,6 +125,7 @@ class TokenService:
         ttl_ms: int,
         session: str | None = None,
         enforce_tfa: bool = False,
+        auth_time: int | None = None,
     ) -> str:
         claims: dict[str, Any] = {
             "id": user_id,
@@ -134,6 +137,8 @@ class TokenService:
             claims["session"] = session
         if enforce_tfa:
             claims["enforce_tfa"] = True
+        if auth_time is not None:
+            claims["auth_time"] = auth_time
         return self.sign(claims, ttl_ms)
 
     def decode_access(self, token: str, *, verify_exp: bool = True) -> AccessClaims:
@@ -154,6 +159,9 @@ class TokenService:
             raise InvalidTokenError()
         if session is not None and not isinstance(session, str):
             raise InvalidTokenError()
+        auth_time = payload.get("auth_time")
+        if auth_time is not None and not (_is_time(auth_time) and isinstance(auth_time, int)):
+            raise InvalidTokenError()
         return AccessClaims(
             user_id=user_id,
             role=role,
@@ -161,6 +169,7 @@ class TokenService:
             admin_access=payload["admin_access"],
             session=session,
             enforce_tfa=payload.get("enforce_tfa") is True,
+            auth_time=auth_time,
         )
 
     def sign_scoped(self, scope: str, claims: dict[str, Any], ttl_ms: int) -> str:

@@ -32,6 +32,7 @@ from app.permissions.access import Access, Rule
 from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
 from app.repositories import permissions as permissions_repo
 from app.repositories import sessions as sessions_repo
+from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.security.tokens import hash_token
 from app.services.admin_guard import keeps_an_admin
@@ -47,6 +48,7 @@ from app.services.payloads import (
     check_id,
     with_presets,
 )
+from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
 
 OWN_RECORD = {"id": {"_eq": "$CURRENT_USER"}}
@@ -96,8 +98,10 @@ class UsersService(ItemReader[User]):
         roles: RolesService,
         audit: AuditLog,
         events: EventBus,
+        reauth: Reauthentication,
     ) -> None:
         super().__init__(db, settings, clock)
+        self._reauth = reauth
         self._events = events
         self._hasher = hasher
         self._roles = roles
@@ -139,12 +143,18 @@ class UsersService(ItemReader[User]):
         return ids
 
     async def update_many(
-        self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
+        self,
+        access: Access,
+        ids: Sequence[str],
+        data: Mapping[str, Any],
+        *,
+        current_password: str | None = None,
     ) -> list[str]:
         ids = list(dict.fromkeys(ids))
         self.check_batch(ids)
         rule = access.require(self.collection.name, "update")
         prepared = await self._prepare(access, rule, data, creating=False)
+        await self._confirm_own_email(access, ids, prepared, current_password)
         async with self._db.write() as session, keeps_an_admin(session):
             await self._apply_update(session, access, rule, ids, prepared)
         await self._events.publish(UserEvent("update", tuple(ids)))
@@ -162,6 +172,8 @@ class UsersService(ItemReader[User]):
             plans.append(
                 (str(item["id"]), await self._prepare(access, rule, changes, creating=False))
             )
+        for user_id, prepared in plans:
+            await self._confirm_own_email(access, [user_id], prepared, None)
         async with self._db.write() as session, keeps_an_admin(session):
             for user_id, prepared in plans:
                 await self._apply_update(session, access, rule, [user_id], prepared)
@@ -169,11 +181,14 @@ class UsersService(ItemReader[User]):
         await self._events.publish(UserEvent("update", tuple(ids)))
         return ids
 
-    async def update_me(self, access: Access, data: Mapping[str, Any]) -> str:
+    async def update_me(
+        self, access: Access, data: Mapping[str, Any], current_password: str | None = None
+    ) -> str:
+        """The caller's own record; `current_password` may prove an email change."""
         user_id = access.accountability.user
         if user_id is None:
             raise ForbiddenError()
-        await self.update_many(access, [user_id], data)
+        await self.update_many(access, [user_id], data, current_password=current_password)
         return user_id
 
     async def delete_many(self, access: Access, ids: Sequence[str]) -> list[str]:
@@ -205,6 +220,27 @@ class UsersService(ItemReader[User]):
                 await self._insert(session, access, rule, prepared)
 
     # Internals -----------------------------------------------------------------------
+
+    async def _confirm_own_email(
+        self,
+        access: Access,
+        ids: Sequence[str],
+        prepared: PreparedUser,
+        current_password: str | None,
+    ) -> None:
+        """A change of the caller's own email address, through any path, needs proof that the
+        owner is present: the reset link goes to that address. Others' addresses are the
+        business of whoever may update them."""
+        me = access.accountability.user
+        if me is None or me not in ids or "email" not in prepared.values:
+            return
+        async with self._db.read() as session:
+            current = await users_repo.get_by_id(session, me)
+        if current is None or current.email == prepared.values["email"]:
+            return
+        await self._reauth.confirm(
+            access.accountability, current_password, "Changing your own email address"
+        )
 
     async def _insert(
         self, session: AsyncSession, access: Access, rule: Rule, prepared: PreparedUser
