@@ -56,6 +56,7 @@ STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
 USER_FIELDS = frozenset(USERS.fields) | {"id"}
 ADMIN_ONLY_FIELDS = ADMIN_ONLY_USER_FIELDS
 SESSION_ENDING_FIELDS = frozenset({"password", "email", "status"})
+OWN_EMAIL_CHANGE = "Changing your own email address"
 _TEXT_LIMITS = {
     "first_name": 50,
     "last_name": 50,
@@ -213,7 +214,12 @@ class UsersService(ItemReader[User]):
                 rule = access.require(self.collection.name, "update")
                 changes = {k: v for k, v in data.items() if k != "id"}
                 prepared = await self._prepare(access, rule, changes, creating=False)
-                await self._apply_update(session, access, rule, [str(item["id"])], prepared)
+                ids = [str(item["id"])]
+                # Inside the role's transaction no password can be checked (a failure must
+                # commit on its own): only a fresh login proves it here.
+                if await self._changes_own_email(session, access, ids, prepared):
+                    await self._reauth.confirm(access.accountability, None, OWN_EMAIL_CHANGE)
+                await self._apply_update(session, access, rule, ids, prepared)
             else:
                 rule = access.require(self.collection.name, "create")
                 prepared = await self._prepare(access, rule, data, creating=True)
@@ -231,16 +237,20 @@ class UsersService(ItemReader[User]):
         """A change of the caller's own email address, through any path, needs proof that the
         owner is present: the reset link goes to that address. Others' addresses are the
         business of whoever may update them."""
+        async with self._db.read() as session:
+            if not await self._changes_own_email(session, access, ids, prepared):
+                return
+        await self._reauth.confirm(access.accountability, current_password, OWN_EMAIL_CHANGE)
+
+    @staticmethod
+    async def _changes_own_email(
+        session: AsyncSession, access: Access, ids: Sequence[str], prepared: PreparedUser
+    ) -> bool:
         me = access.accountability.user
         if me is None or me not in ids or "email" not in prepared.values:
-            return
-        async with self._db.read() as session:
-            current = await users_repo.get_by_id(session, me)
-        if current is None or current.email == prepared.values["email"]:
-            return
-        await self._reauth.confirm(
-            access.accountability, current_password, "Changing your own email address"
-        )
+            return False
+        current = await users_repo.get_by_id(session, me)
+        return current is not None and current.email != prepared.values["email"]
 
     async def _insert(
         self, session: AsyncSession, access: Access, rule: Rule, prepared: PreparedUser

@@ -263,3 +263,26 @@ class TestWindowOff:
             token=token,
         )
         assert ok(reply, "update_users_me")["email"] == "x@example.com"
+
+
+async def test_a_role_payload_naming_oneself_needs_a_fresh_login(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Users nested in a role update are written inside the role's transaction: there only a
+    fresh login proves an own email change."""
+    static = "admin-static-token-00001"
+    admin = await create_user(
+        services, "role-admin@example.com", PASSWORD, admin=True, static_token=static
+    )
+    update = """
+    mutation($id: ID!, $data: update_directus_roles_input!) {
+      update_roles_item(id: $id, data: $data) { id }
+    }"""
+    data = {"users": [{"id": admin.id, "email": "moved-admin@example.com"}]}
+    reply = await gql(client, update, {"id": admin.role, "data": data}, token=static)
+    refused(reply, "INVALID_PAYLOAD")
+    assert (await stored_user(services, admin.id)).email == "role-admin@example.com"
+    fresh = (await login(client, "role-admin@example.com", PASSWORD))["access_token"]
+    reply = await gql(client, update, {"id": admin.role, "data": data}, token=fresh)
+    ok(reply, "update_roles_item")
+    assert (await stored_user(services, admin.id)).email == "moved-admin@example.com"
