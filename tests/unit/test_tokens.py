@@ -94,6 +94,19 @@ def test_a_future_nbf_wins_over_expiry(tokens: TokenService, clock: SettableCloc
         tokens.decode_access(token)
 
 
+def test_auth_time_is_carried_only_when_given(tokens: TokenService) -> None:
+    assert tokens.decode_access(_access(tokens)).auth_time is None
+    assert tokens.decode_access(_access(tokens, auth_time=1_700_000_000)).auth_time == 1_700_000_000
+
+
+@pytest.mark.parametrize("auth_time", ["now", True, 1.5])
+def test_a_malformed_auth_time_is_invalid(tokens: TokenService, auth_time: object) -> None:
+    payload = jwt.get_unverified_claims(_access(tokens))
+    token = jwt.encode({**payload, "auth_time": auth_time}, SECRET, algorithm="HS256")
+    with pytest.raises(InvalidTokenError):
+        tokens.decode_access(token)
+
+
 def test_unsigned_token_is_refused(tokens: TokenService) -> None:
     payload = jwt.get_unverified_claims(_access(tokens))
     forged = f"{_b64url({'alg': 'none', 'typ': 'JWT'})}.{_b64url(payload)}."
