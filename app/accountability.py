@@ -29,6 +29,9 @@ class Accountability:
     session: str | None = None
     enforce_tfa: bool = False
     client: ClientInfo = ClientInfo()
+    # When this request's access token was issued by a password login (epoch seconds);
+    # None for static tokens and refreshed tokens.
+    auth_time: int | None = None
     # Read while authenticating; reused by users_me and its role instead of reading again.
     user_row: User | None = field(default=None, compare=False, repr=False)
     role_row: Role | None = field(default=None, compare=False, repr=False)
@@ -69,9 +72,11 @@ class Authenticator:
         if not token:
             return Accountability(client=client)
         session_id: str | None = None
+        auth_time: int | None = None
         if looks_like_jwt(token):
             claims = self._tokens.decode_access(token)
             session_id = claims.session
+            auth_time = claims.auth_time
             query = AccessQuery(
                 user_id=claims.user_id, session_id=session_id, now=self._clock.now()
             )
@@ -95,6 +100,7 @@ class Authenticator:
             session=session_id,
             enforce_tfa=access.enforce_tfa and not access.has_tfa,
             client=client,
+            auth_time=auth_time,
             user_row=access.user_row,
             role_row=access.role_row,
             permission_rows=found.permissions,

@@ -140,6 +140,9 @@ class Settings(BaseSettings):
     auth_lockout_threshold: int = Field(default=5, ge=1)
     auth_lockout_duration: DurationMs = 60_000
     auth_lockout_max_duration: DurationMs = 3_600_000
+    # A user may change its own email without its current password this long after a
+    # password login (the access token's `auth_time`); 0: always ask for the password.
+    auth_fresh_login_window: DurationMs = 5 * 60_000
 
     rate_limiter_enabled: bool = False
     rate_limiter_points: int = Field(default=50, ge=1)

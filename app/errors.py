@@ -95,6 +95,11 @@ class RequestsExceededError(DirectusError):
         self.retry_after_ms = retry_after_ms
         super().__init__(f"Too many requests, retry after {retry_after_ms}ms.")
 
+    @property
+    def retry_after(self) -> str:
+        """The Retry-After header: whole seconds, rounded up, at least one."""
+        return str(max(1, -(-self.retry_after_ms // 1000)))
+
 
 class PayloadTooLargeError(DirectusError):
     code, status, default_message = "INVALID_PAYLOAD", 413, "Invalid payload. Payload too large."

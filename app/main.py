@@ -26,6 +26,7 @@ from app.http.middleware import (
     AccessLogMiddleware,
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
+    cors_options,
 )
 from app.http.rest.routes import rest_routes
 from app.logging_setup import configure_logging
@@ -60,18 +61,7 @@ def _middleware(settings: Settings, services: Services) -> list[Middleware]:
         Middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://")),
     ]
     if settings.cors_enabled:
-        origins = settings.cors_origin
-        stack.append(
-            Middleware(
-                CORSMiddleware,
-                allow_origins=["*"] if origins in (["true"], ["*"]) else origins,
-                allow_methods=settings.cors_methods,
-                allow_headers=settings.cors_allowed_headers,
-                expose_headers=settings.cors_exposed_headers,
-                allow_credentials=settings.cors_credentials,
-                max_age=settings.cors_max_age,
-            )
-        )
+        stack.append(Middleware(CORSMiddleware, **cors_options(settings)))
     stack.append(
         Middleware(
             RateLimitMiddleware, limits=services.rate_limits, trust_proxy=settings.ip_trust_proxy

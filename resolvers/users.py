@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from resolvers.context import Info
@@ -164,13 +166,24 @@ class UsersMutation:
 
     @strawberry.mutation
     async def update_users_me(
-        self, info: Info, data: UpdateUsersInput | None = strawberry.UNSET
+        self,
+        info: Info,
+        data: UpdateUsersInput | None = strawberry.UNSET,
+        current_password: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Not in Directus: proves a change of your own email address "
+                "(else a login within AUTH_FRESH_LOGIN_WINDOW does)."
+            ),
+        ] = strawberry.UNSET,
     ) -> DirectusUser | None:
         ctx = info.context
         if ctx.accountability.user is None:
             return None
         payload = to_data(data) if data else {}
-        user_id = await ctx.services.users.update_me(await ctx.access(), payload)
+        user_id = await ctx.services.users.update_me(
+            await ctx.access(), payload, current_password or None
+        )
         return await _read_one(info, user_id)
 
     @strawberry.mutation

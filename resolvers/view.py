@@ -21,6 +21,7 @@ from app.errors import (
     DirectusError,
     InvalidPayloadError,
     MethodNotAllowedError,
+    RequestsExceededError,
 )
 from app.http.body import read_body
 from app.http.errors import error_response
@@ -35,15 +36,23 @@ GRAPHIQL_ASSETS = "/graphiql/assets/"
 class DirectusGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: Any, services: Services) -> None:
         settings = services.settings
-        # Pages of other origins may open sockets only when CORS lets them in.
+        # Pages of other origins may open sockets only when CORS lets them in; `null`
+        # (sandboxed frames, file: pages) never.
         origins = settings.cors_origin if settings.cors_enabled else []
         super().__init__(
             schema,
             graphql_ide="graphiql",
             allow_queries_via_get=True,
-            allowed_origins=["*"] if origins in (["true"], ["*"]) else origins,
+            allowed_origins=(
+                ["*"]
+                if origins in (["true"], ["*"])
+                else [origin for origin in origins if origin != "null"]
+            ),
         )
         self.services = services
+
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        return origin.strip() != "null" and super().is_websocket_origin_allowed(request, origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and not self.services.settings.websockets_enabled:
@@ -144,6 +153,11 @@ class DirectusGraphQL(GraphQL[Context, None]):
             raise
         if is_validation_failure(result):
             sub_response.status_code = 400
+        limited = _every_field_rate_limited(result)
+        if limited is not None:
+            # As the REST twin answers: HTTP 429 with Retry-After, so clients back off.
+            sub_response.status_code = limited.status
+            sub_response.headers["Retry-After"] = limited.retry_after
         return result
 
     async def process_result(
@@ -158,6 +172,21 @@ class DirectusGraphQL(GraphQL[Context, None]):
             "data": result.data,
             "errors": [format_error(error) for error in result.errors],
         }
+
+
+def _every_field_rate_limited(result: ExecutionResult) -> RequestsExceededError | None:
+    """The rate limit that stopped every root field of the document (usually its only one).
+    When other root fields were answered the HTTP status stays 200, and the limited field
+    carries the code."""
+    if not isinstance(result.data, dict) or not result.data:
+        return None
+    limited: dict[object, RequestsExceededError] = {}
+    for error in result.errors or []:
+        if isinstance(error.original_error, RequestsExceededError) and error.path:
+            limited[error.path[0]] = error.original_error
+    if set(result.data) != set(limited):
+        return None
+    return max(limited.values(), key=lambda error: error.retry_after_ms)
 
 
 def _coded_http_error(error: HTTPException) -> DirectusError:

@@ -16,7 +16,7 @@ def error_body(error: DirectusError) -> dict[str, Any]:
 def error_response(error: DirectusError) -> JSONResponse:
     headers: dict[str, str] = {}
     if isinstance(error, RequestsExceededError):
-        headers["Retry-After"] = str(max(1, -(-error.retry_after_ms // 1000)))
+        headers["Retry-After"] = error.retry_after
     if isinstance(error, MethodNotAllowedError):
         headers["Allow"] = "POST"
     return JSONResponse(error_body(error), status_code=error.status, headers=headers)

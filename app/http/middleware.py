@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.config import Settings
 from app.errors import RequestsExceededError
 from app.http.errors import error_response
 from app.http.request_tokens import client_ip
@@ -24,6 +26,33 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+# CORS_ORIGIN=true reflects the request's origin, but never `null` (sandboxed frames, file:
+# pages and redirects all send it, so reflecting it would grant them all).
+_ANY_ORIGIN_BUT_NULL = r"(?!null\Z).+"
+
+
+def cors_options(settings: Settings) -> dict[str, Any]:
+    """Starlette CORSMiddleware options for CORS_*, as Directus and the Fetch spec mean them.
+
+    `*` is a literal `*`, which a browser never honours with credentials, so credentials are
+    not offered with it (Starlette would otherwise reflect every origin); `true` reflects
+    any origin but `null`; a list grants exactly its entries, `null` never.
+    """
+    origins = settings.cors_origin
+    options: dict[str, Any] = {
+        "allow_methods": settings.cors_methods,
+        "allow_headers": settings.cors_allowed_headers,
+        "expose_headers": settings.cors_exposed_headers,
+        "allow_credentials": settings.cors_credentials,
+        "max_age": settings.cors_max_age,
+    }
+    if origins == ["*"]:
+        return {**options, "allow_origins": ["*"], "allow_credentials": False}
+    if origins == ["true"]:
+        return {**options, "allow_origins": [], "allow_origin_regex": _ANY_ORIGIN_BUT_NULL}
+    return {**options, "allow_origins": [origin for origin in origins if origin != "null"]}
 
 
 class RateLimitMiddleware:

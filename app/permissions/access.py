@@ -18,6 +18,8 @@ from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
 
 Action = Literal["create", "read", "update", "delete"]
 
+# Directus 12's recommended own-user permission: not `token`, since a static token the user
+# mints for itself would outlive its password and every session (only a grant gives it).
 PROFILE_FIELDS = frozenset(
     {
         "first_name",
@@ -36,9 +38,16 @@ PROFILE_FIELDS = frozenset(
         "theme_dark_overrides",
         "email_notifications",
         "text_direction",
-        "token",
     }
 )
+
+# What Directus lets anyone read of the project settings (its /server/info project block):
+# the project's face and whether one may register. Never the password policy, the attempt
+# limit, the registration role or its email filter, whatever a public permission grants.
+PUBLIC_SETTINGS_FIELDS = frozenset(
+    {"project_name", "public_registration", "public_registration_verify_email"}
+)
+SETTINGS = "directus_settings"
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,7 @@ _APP_DEFAULTS: dict[tuple[str, Action], Rule] = {
         fields=PROFILE_FIELDS, filter={"id": {"_eq": "$CURRENT_USER"}}
     ),
     ("directus_roles", "read"): Rule(filter={"id": {"_eq": "$CURRENT_ROLE"}}),
-    ("directus_settings", "read"): Rule(),
+    (SETTINGS, "read"): Rule(),
 }
 
 
@@ -139,6 +148,14 @@ class Access:
             granted[key] = rule if existing is None else _merge(existing, rule)
         for key, rule in granted.items():
             self._rules[key] = _finished(key, rule)
+        public_settings = self._rules.get((SETTINGS, "read"))
+        # The public's rows (role NULL) serve anonymous callers and users outside their
+        # role's ip_access alike.
+        from_public = accountability.role is None and not accountability.admin
+        if from_public and public_settings is not None:
+            fields = public_settings.fields
+            capped = PUBLIC_SETTINGS_FIELDS if fields is None else fields & PUBLIC_SETTINGS_FIELDS
+            self._rules[(SETTINGS, "read")] = replace(public_settings, fields=capped)
 
     @property
     def is_admin(self) -> bool:

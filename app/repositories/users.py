@@ -41,6 +41,20 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.exec(statement)).first()
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """A user's email and static-token hash as stored: what an audit compares against."""
+
+    email: str | None
+    token: str | None
+
+
+async def credentials_of(session: AsyncSession, ids: list[str]) -> dict[str, Credentials]:
+    statement = select(User.id, User.email, User.token).where(col(User.id).in_(ids))
+    rows = (await session.exec(statement)).all()
+    return {row[0]: Credentials(email=row[1], token=row[2]) for row in rows}
+
+
 def access_of(user: User, role: Role | None) -> UserAccess:
     return UserAccess(
         user_id=user.id,

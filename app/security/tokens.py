@@ -11,7 +11,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from cachetools import LRUCache
 from jose import jwt
@@ -36,6 +36,13 @@ class AccessClaims:
     admin_access: bool
     session: str | None
     enforce_tfa: bool
+    # When the user last proved its password: only tokens a login issued carry it.
+    auth_time: int | None = None
+
+
+def _is_time(value: object) -> TypeGuard[int | float]:
+    """A NumericDate claim: a number, never a boolean (JSON `true` is no time)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def looks_like_jwt(token: str) -> bool:
@@ -75,12 +82,19 @@ class TokenService:
         return str(jwt.encode(payload, self._secret, algorithm=ALGORITHM))
 
     def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any]:
-        """Verify signature, algorithm and issuer; expiry against our clock."""
+        """Verify signature, algorithm and issuer; `nbf` and expiry against our clock.
+
+        A token not yet valid is INVALID_TOKEN, checked before expiry (as Directus's
+        jsonwebtoken does), and whatever `verify_exp` says: it was never valid.
+        """
         payload = dict(self._verified_payload(token))
         exp = payload.get("exp")
-        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        if not _is_time(exp):
             raise InvalidTokenError()
-        if verify_exp and exp <= self._clock.now().timestamp():
+        now = self._clock.now().timestamp()
+        if "nbf" in payload and (not _is_time(payload["nbf"]) or payload["nbf"] > now):
+            raise InvalidTokenError()
+        if verify_exp and exp <= now:
             raise TokenExpiredError()
         return payload
 
@@ -111,6 +125,7 @@ class TokenService:
         ttl_ms: int,
         session: str | None = None,
         enforce_tfa: bool = False,
+        auth_time: int | None = None,
     ) -> str:
         claims: dict[str, Any] = {
             "id": user_id,
@@ -122,6 +137,8 @@ class TokenService:
             claims["session"] = session
         if enforce_tfa:
             claims["enforce_tfa"] = True
+        if auth_time is not None:
+            claims["auth_time"] = auth_time
         return self.sign(claims, ttl_ms)
 
     def decode_access(self, token: str, *, verify_exp: bool = True) -> AccessClaims:
@@ -142,6 +159,9 @@ class TokenService:
             raise InvalidTokenError()
         if session is not None and not isinstance(session, str):
             raise InvalidTokenError()
+        auth_time = payload.get("auth_time")
+        if auth_time is not None and not (_is_time(auth_time) and isinstance(auth_time, int)):
+            raise InvalidTokenError()
         return AccessClaims(
             user_id=user_id,
             role=role,
@@ -149,6 +169,7 @@ class TokenService:
             admin_access=payload["admin_access"],
             session=session,
             enforce_tfa=payload.get("enforce_tfa") is True,
+            auth_time=auth_time,
         )
 
     def sign_scoped(self, scope: str, claims: dict[str, Any], ttl_ms: int) -> str:

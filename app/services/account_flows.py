@@ -132,17 +132,28 @@ class AccountFlows:
                 or claims.get("hash") != password_fingerprint(user.password)
             ):
                 raise ForbiddenError()
+            had_token = user.token is not None  # read before the update refreshes the row
+            # The static token goes too: one minted by whoever held the account must not
+            # outlive the reset that takes it back (an admin may set a new one).
             if not await users_repo.update_if(
                 session,
                 user.id,
                 expect_status="active",
                 expect_password=user.password,
                 password=hashed,
+                token=None,
             ):
                 raise ForbiddenError()  # a concurrent use of the same token came first
             await sessions_repo.delete_for_user(session, user.id)
-            entry = self._audit.entry(AuditAction.PASSWORD_RESET, client, user=user.id)
-            await self._audit.record_in(session, entry)
+            entries = [self._audit.entry(AuditAction.PASSWORD_RESET, client, user=user.id)]
+            if had_token:
+                entries.append(
+                    self._audit.entry(
+                        AuditAction.TOKEN_CLEARED, client, user=user.id, comment="password reset"
+                    )
+                )
+            for entry in entries:
+                await self._audit.record_in(session, entry)
 
     # Invitations -----------------------------------------------------------------------
 

@@ -28,6 +28,10 @@ class AuditAction(enum.StrEnum):
     PASSWORD_RESET = "password.reset"
     TFA_ENABLED = "tfa.enabled"
     TFA_DISABLED = "tfa.disabled"
+    TOKEN_SET = "token.set"
+    TOKEN_CHANGED = "token.changed"
+    TOKEN_CLEARED = "token.cleared"
+    EMAIL_CHANGED = "email.changed"
 
 
 class AuditLog:

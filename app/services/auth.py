@@ -227,7 +227,10 @@ class AuthService:
         # One Core transaction: all of the login's rows commit, or none.
         session_id, found = await self._db.run_writes(write)
         assert found is not None
-        return self._issue(found.access, mode, refresh_token, session_id)
+        # A login proves the password (or the provider's word) now; a refresh proves nothing.
+        return self._issue(
+            found.access, mode, refresh_token, session_id, auth_time=int(now.timestamp())
+        )
 
     async def refresh(
         self, *, presented: PresentedSession, mode: AuthMode, client: ClientInfo
@@ -382,7 +385,13 @@ class AuthService:
         return self._settings.refresh_token_ttl
 
     def _issue(
-        self, access: UserAccess, mode: AuthMode, refresh_token: str, session_id: str
+        self,
+        access: UserAccess,
+        mode: AuthMode,
+        refresh_token: str,
+        session_id: str,
+        *,
+        auth_time: int | None = None,
     ) -> IssuedTokens:
         session_mode = mode is AuthMode.SESSION
         ttl = self._settings.session_cookie_ttl if session_mode else self._settings.access_token_ttl
@@ -394,6 +403,7 @@ class AuthService:
             ttl_ms=ttl,
             session=session_id if session_mode else None,
             enforce_tfa=access.enforce_tfa and not access.has_tfa,
+            auth_time=auth_time,
         )
         return IssuedTokens(
             access_token=access_token,

@@ -21,6 +21,7 @@ from app.services.audit import AuditLog
 from app.services.auth import AuthService
 from app.services.files import FilesService
 from app.services.login_guard import LoginGuard
+from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
 from app.services.settings import SettingsService
 from app.services.sso import SsoService
@@ -75,7 +76,16 @@ class Services:
             tokens=tokens,
             authenticator=Authenticator(db, tokens, clock),
             auth=auth,
-            users=UsersService(db, settings, clock, hasher, roles, audit, events),
+            users=UsersService(
+                db,
+                settings,
+                clock,
+                hasher,
+                roles,
+                audit,
+                events,
+                Reauthentication(db, settings, clock, hasher, guard, audit, rate_limits),
+            ),
             roles=roles,
             files=FilesService(db, settings, clock),
             project_settings=SettingsService(db, roles),

@@ -32,10 +32,12 @@ from app.permissions.access import Access, Rule
 from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
 from app.repositories import permissions as permissions_repo
 from app.repositories import sessions as sessions_repo
+from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.security.tokens import hash_token
 from app.services.admin_guard import keeps_an_admin
 from app.services.audit import AuditAction, AuditLog
+from app.services.credential_audit import CredentialAudit
 from app.services.items import ItemReader
 from app.services.password_policy import check_password_policy
 from app.services.payloads import (
@@ -46,6 +48,7 @@ from app.services.payloads import (
     check_id,
     with_presets,
 )
+from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
 
 OWN_RECORD = {"id": {"_eq": "$CURRENT_USER"}}
@@ -53,6 +56,7 @@ STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
 USER_FIELDS = frozenset(USERS.fields) | {"id"}
 ADMIN_ONLY_FIELDS = ADMIN_ONLY_USER_FIELDS
 SESSION_ENDING_FIELDS = frozenset({"password", "email", "status"})
+OWN_EMAIL_CHANGE = "Changing your own email address"
 _TEXT_LIMITS = {
     "first_name": 50,
     "last_name": 50,
@@ -95,12 +99,15 @@ class UsersService(ItemReader[User]):
         roles: RolesService,
         audit: AuditLog,
         events: EventBus,
+        reauth: Reauthentication,
     ) -> None:
         super().__init__(db, settings, clock)
+        self._reauth = reauth
         self._events = events
         self._hasher = hasher
         self._roles = roles
         self._audit = audit
+        self._credentials = CredentialAudit(audit)
         roles.users_writer = self
 
     async def access_for(self, accountability: Accountability) -> Access:
@@ -137,12 +144,18 @@ class UsersService(ItemReader[User]):
         return ids
 
     async def update_many(
-        self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
+        self,
+        access: Access,
+        ids: Sequence[str],
+        data: Mapping[str, Any],
+        *,
+        current_password: str | None = None,
     ) -> list[str]:
         ids = list(dict.fromkeys(ids))
         self.check_batch(ids)
         rule = access.require(self.collection.name, "update")
         prepared = await self._prepare(access, rule, data, creating=False)
+        await self._confirm_own_email(access, ids, prepared, current_password)
         async with self._db.write() as session, keeps_an_admin(session):
             await self._apply_update(session, access, rule, ids, prepared)
         await self._events.publish(UserEvent("update", tuple(ids)))
@@ -160,6 +173,8 @@ class UsersService(ItemReader[User]):
             plans.append(
                 (str(item["id"]), await self._prepare(access, rule, changes, creating=False))
             )
+        for user_id, prepared in plans:
+            await self._confirm_own_email(access, [user_id], prepared, None)
         async with self._db.write() as session, keeps_an_admin(session):
             for user_id, prepared in plans:
                 await self._apply_update(session, access, rule, [user_id], prepared)
@@ -167,11 +182,14 @@ class UsersService(ItemReader[User]):
         await self._events.publish(UserEvent("update", tuple(ids)))
         return ids
 
-    async def update_me(self, access: Access, data: Mapping[str, Any]) -> str:
+    async def update_me(
+        self, access: Access, data: Mapping[str, Any], current_password: str | None = None
+    ) -> str:
+        """The caller's own record; `current_password` may prove an email change."""
         user_id = access.accountability.user
         if user_id is None:
             raise ForbiddenError()
-        await self.update_many(access, [user_id], data)
+        await self.update_many(access, [user_id], data, current_password=current_password)
         return user_id
 
     async def delete_many(self, access: Access, ids: Sequence[str]) -> list[str]:
@@ -196,13 +214,43 @@ class UsersService(ItemReader[User]):
                 rule = access.require(self.collection.name, "update")
                 changes = {k: v for k, v in data.items() if k != "id"}
                 prepared = await self._prepare(access, rule, changes, creating=False)
-                await self._apply_update(session, access, rule, [str(item["id"])], prepared)
+                ids = [str(item["id"])]
+                # Inside the role's transaction no password can be checked (a failure must
+                # commit on its own): only a fresh login proves it here.
+                if await self._changes_own_email(session, access, ids, prepared):
+                    await self._reauth.confirm(access.accountability, None, OWN_EMAIL_CHANGE)
+                await self._apply_update(session, access, rule, ids, prepared)
             else:
                 rule = access.require(self.collection.name, "create")
                 prepared = await self._prepare(access, rule, data, creating=True)
                 await self._insert(session, access, rule, prepared)
 
     # Internals -----------------------------------------------------------------------
+
+    async def _confirm_own_email(
+        self,
+        access: Access,
+        ids: Sequence[str],
+        prepared: PreparedUser,
+        current_password: str | None,
+    ) -> None:
+        """A change of the caller's own email address, through any path, needs proof that the
+        owner is present: the reset link goes to that address. Others' addresses are the
+        business of whoever may update them."""
+        async with self._db.read() as session:
+            if not await self._changes_own_email(session, access, ids, prepared):
+                return
+        await self._reauth.confirm(access.accountability, current_password, OWN_EMAIL_CHANGE)
+
+    @staticmethod
+    async def _changes_own_email(
+        session: AsyncSession, access: Access, ids: Sequence[str], prepared: PreparedUser
+    ) -> bool:
+        me = access.accountability.user
+        if me is None or me not in ids or "email" not in prepared.values:
+            return False
+        current = await users_repo.get_by_id(session, me)
+        return current is not None and current.email != prepared.values["email"]
 
     async def _insert(
         self, session: AsyncSession, access: Access, rule: Rule, prepared: PreparedUser
@@ -216,6 +264,7 @@ class UsersService(ItemReader[User]):
         session.add(user)
         await self.write(session)
         await self.check_validation(session, access, rule, [user.id])
+        await self._credentials.record_create(session, access.accountability, user.id, values)
         return user.id
 
     async def _apply_update(
@@ -232,9 +281,11 @@ class UsersService(ItemReader[User]):
             values["role"] = await self._roles.reference(session, access, prepared.role)
         if prepared.has_avatar:
             values["avatar"] = await self._file_reference(session, prepared.avatar)
+        before = await self._credentials.before(session, ids, values)
         if values:
             await self.write(session, update(User).where(col(User.id).in_(ids)).values(**values))
         await self.check_validation(session, access, rule, ids)
+        await self._credentials.record_update(session, access.accountability, before, values)
         if prepared.ends_sessions:
             await sessions_repo.delete_for_users_except(session, ids, access.accountability.session)
         if "password" in values:

@@ -97,6 +97,72 @@ class TestCorsDisabled:
         assert "access-control-allow-origin" not in preflight.headers
 
 
+class TestWildcardOrigin:
+    """CORS_ORIGIN=* is a literal `*`: credentials never go with it (the Fetch spec forbids the
+    pair, and Starlette would otherwise reflect every origin, cookies included)."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"cors_enabled": True, "cors_origin": ["*"], "cors_credentials": True}
+
+    async def test_a_preflight_gets_a_literal_star(self, client: httpx.AsyncClient) -> None:
+        response = await client.options(PATH, headers=preflight_headers(OTHER))
+        assert response.status_code in (200, 204), response.text
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in response.headers
+
+    async def test_a_request_with_a_cookie_gets_a_literal_star(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        response = await client.post(
+            PATH, json=PING, headers={"Origin": OTHER, "Cookie": "directus_session_token=x"}
+        )
+        assert response.headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in response.headers
+        assert OTHER not in str(response.headers)
+
+    async def test_origin_null_is_not_reflected(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(
+            PATH, json=PING, headers={"Origin": "null", "Cookie": "directus_session_token=x"}
+        )
+        assert response.headers.get("access-control-allow-origin") in (None, "*")
+        assert "access-control-allow-credentials" not in response.headers
+
+
+class TestReflectedOrigin:
+    """CORS_ORIGIN=true reflects the request's origin (as Directus does), but never `null`."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"cors_enabled": True, "cors_origin": ["true"], "cors_credentials": True}
+
+    async def test_a_real_origin_is_reflected(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(PATH, json=PING, headers={"Origin": OTHER})
+        assert response.headers["access-control-allow-origin"] == OTHER
+        assert response.headers["access-control-allow-credentials"] == "true"
+        preflight = await client.options(PATH, headers=preflight_headers(OTHER))
+        assert preflight.headers["access-control-allow-origin"] == OTHER
+
+    async def test_origin_null_is_never_reflected(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(PATH, json=PING, headers={"Origin": "null"})
+        assert "access-control-allow-origin" not in response.headers
+        preflight = await client.options(PATH, headers=preflight_headers("null"))
+        assert preflight.status_code >= 400
+        assert "access-control-allow-origin" not in preflight.headers
+
+
+class TestNullInTheList:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"cors_enabled": True, "cors_origin": [ALLOWED, "null"]}
+
+    async def test_origin_null_is_never_reflected(self, client: httpx.AsyncClient) -> None:
+        response = await client.post(PATH, json=PING, headers={"Origin": "null"})
+        assert "access-control-allow-origin" not in response.headers
+        allowed = await client.post(PATH, json=PING, headers={"Origin": ALLOWED})
+        assert allowed.headers["access-control-allow-origin"] == ALLOWED
+
+
 # Security headers ------------------------------------------------------------------------------
 
 

@@ -173,14 +173,87 @@ class TestAuthBudget:
         assert len(verified) == 2
 
         third = await attempt_login(client, EMAIL, PASSWORD)
-        assert third.status == 200, third.body
+        # The limited mutation is the document's only field: HTTP 429 with Retry-After, as
+        # the REST twin answers (this was a 200 before issue 15).
+        assert third.status == 429, third.body
         assert third.codes == ["REQUESTS_EXCEEDED"], third.body
         assert third.data == {"auth_login": None}
         (error,) = third.body["errors"]
         match = RETRY.match(error["message"])
         assert match is not None, error
         assert 0 < int(match.group(1)) <= DURATION_MS
+        retry_after = third.response.headers.get("retry-after", "")
+        assert retry_after.isdigit(), third.response.headers
+        assert 0 < int(retry_after) <= DURATION_MS // 1000
+        assert int(retry_after) * 1000 >= int(match.group(1))
         assert len(verified) == 2
+
+    async def test_graphql_and_rest_answer_a_limited_login_alike(
+        self, client: httpx.AsyncClient, services: Services, fresh_limits: None
+    ) -> None:
+        await create_user(services, EMAIL, PASSWORD)
+        for _ in range(2):
+            await attempt_login(client, EMAIL, "wrong-password")
+        graphql = await attempt_login(client, EMAIL, PASSWORD)
+        rest = await client.post("/auth/login", json={"email": EMAIL, "password": PASSWORD})
+        for status, headers, codes in (
+            (graphql.status, graphql.response.headers, graphql.codes),
+            (
+                rest.status_code,
+                rest.headers,
+                [error["extensions"]["code"] for error in rest.json()["errors"]],
+            ),
+        ):
+            assert status == 429
+            assert headers["retry-after"].isdigit()
+            assert codes == ["REQUESTS_EXCEEDED"]
+
+    async def test_a_limited_refresh_alone_is_a_429(
+        self, client: httpx.AsyncClient, services: Services, fresh_limits: None
+    ) -> None:
+        await create_user(services, EMAIL, PASSWORD)
+        login = await attempt_login(client, EMAIL, PASSWORD)
+        refresh_token = login.data["auth_login"]["refresh_token"]
+        await gql(client, REFRESH, {"refresh_token": refresh_token})
+        limited = await gql(client, REFRESH, {"refresh_token": refresh_token})
+        assert limited.status == 429, limited.body
+        assert limited.response.headers["retry-after"].isdigit()
+        assert limited.codes == ["REQUESTS_EXCEEDED"]
+
+    async def test_with_other_root_fields_answered_the_answer_stays_200(
+        self, client: httpx.AsyncClient, services: Services, fresh_limits: None
+    ) -> None:
+        """Only one field was limited and the others were answered, so the document is not
+        a 429: the limited field carries the code."""
+        for _ in range(2):
+            await attempt_login(client, ADMIN_EMAIL, "wrong-password")
+        mixed = await gql(
+            client,
+            "mutation($e: String!, $p: String!) { "
+            "auth_login(email: $e, password: $p) { access_token } __typename }",
+            {"e": ADMIN_EMAIL, "p": ADMIN_PASSWORD},
+        )
+        assert mixed.status == 200, mixed.body
+        assert "retry-after" not in mixed.response.headers
+        assert mixed.data == {"auth_login": None, "__typename": "Mutation"}
+        assert mixed.codes == ["REQUESTS_EXCEEDED"]
+
+    async def test_when_every_root_field_is_limited_it_is_a_429(
+        self, client: httpx.AsyncClient, services: Services, fresh_limits: None
+    ) -> None:
+        for _ in range(2):
+            await attempt_login(client, ADMIN_EMAIL, "wrong-password")
+        reply = await gql(
+            client,
+            "mutation($e: String!, $p: String!) { "
+            "auth_login(email: $e, password: $p) { access_token } "
+            'auth_password_request(email: "nobody@example.com") }',
+            {"e": ADMIN_EMAIL, "p": ADMIN_PASSWORD},
+        )
+        assert reply.status == 429, reply.body
+        assert reply.response.headers["retry-after"].isdigit()
+        assert reply.data == {"auth_login": None, "auth_password_request": None}
+        assert reply.codes == ["REQUESTS_EXCEEDED", "REQUESTS_EXCEEDED"]
 
     async def test_refresh_and_reset_share_the_auth_budget(
         self, client: httpx.AsyncClient, services: Services, fresh_limits: None

@@ -134,6 +134,40 @@ async def test_jwt_missing_a_claim_is_invalid_token(
     _assert_refused(await gql(client, ME_ID, token=forged), 403, INVALID_TOKEN)
 
 
+async def test_jwt_not_valid_before_a_future_nbf_is_invalid_token(
+    client: httpx.AsyncClient, clock: SettableClock
+) -> None:
+    """A correctly signed token with `nbf` in the future is refused, as Directus's
+    jsonwebtoken does, on GraphQL and REST alike, until that moment comes."""
+    claims = await _admin_claims(client)
+    now = int(clock.now().timestamp())
+    forged = signed_jwt({**claims, "nbf": now + 120}, TEST_SECRET)
+    _assert_refused(await gql(client, ME_ID, token=forged), 403, INVALID_TOKEN)
+    rest = await client.get("/users/me", headers={"Authorization": f"Bearer {forged}"})
+    assert (rest.status_code, rest.json()) == (403, INVALID_TOKEN)
+    clock.advance(timedelta(seconds=121))
+    served = await gql(client, ME_ID, token=forged)
+    assert served.data["users_me"]["email"] == "admin@example.com"
+
+
+@pytest.mark.parametrize("nbf", ["soon", True, None])
+async def test_jwt_with_a_malformed_nbf_is_invalid_token(
+    client: httpx.AsyncClient, nbf: object
+) -> None:
+    forged = signed_jwt({**await _admin_claims(client), "nbf": nbf}, TEST_SECRET)
+    _assert_refused(await gql(client, ME_ID, token=forged), 403, INVALID_TOKEN)
+
+
+async def test_jwt_with_a_past_nbf_is_served(
+    client: httpx.AsyncClient, clock: SettableClock
+) -> None:
+    claims = await _admin_claims(client)
+    token = signed_jwt({**claims, "nbf": int(clock.now().timestamp()) - 5}, TEST_SECRET)
+    assert (await gql(client, ME_ID, token=token)).data["users_me"]["email"] == (
+        "admin@example.com"
+    )
+
+
 async def test_static_token_authenticates(client: httpx.AsyncClient, services: Services) -> None:
     """A non-JWT token is looked up as a user's static token."""
     await create_user(services, "static@example.com", static_token="static-token-123")

@@ -125,3 +125,40 @@ async def test_a_public_permission_grants_only_its_fields(
     assert reply.body == {"data": {"settings": {"project_name": "Directus"}}}
     denied = await gql(client, "{ settings { project_name auth_login_attempts } }")
     assert_error(denied, "FORBIDDEN", "settings")
+
+
+async def test_the_public_reads_only_what_directus_makes_public(
+    client: httpx.AsyncClient, services: Services, seeded: Seeded
+) -> None:
+    """Even a public permission on every field shows anonymous callers only the project's
+    name and registration flags: never the password policy or the attempt limit."""
+    await add_permission(services, None, ["*"], None, collection="directus_settings", action="read")
+    reply = await gql(
+        client,
+        "{ settings { id project_name public_registration public_registration_verify_email } }",
+    )
+    assert reply.body == {
+        "data": {
+            "settings": {
+                "id": "1",
+                "project_name": "Directus",
+                "public_registration": False,
+                "public_registration_verify_email": True,
+            }
+        }
+    }
+    for field in (
+        "auth_password_policy",
+        "auth_login_attempts",
+        "public_registration_email_filter",
+        "public_registration_role { id }",
+    ):
+        denied = await gql(client, f"{{ settings {{ project_name {field} }} }}")
+        assert_error(denied, "FORBIDDEN", "settings")
+    # An app user keeps Directus's default: every field.
+    reply = await gql(
+        client, "{ settings { auth_password_policy auth_login_attempts } }", token=BOB_TOKEN
+    )
+    assert reply.body == {
+        "data": {"settings": {"auth_password_policy": None, "auth_login_attempts": 25}}
+    }

@@ -474,17 +474,19 @@ async def test_app_user_updates_its_own_profile(
     await login(client, "me.changed@example.com", "me-password-22")
 
 
-async def test_app_user_sets_its_own_static_token(
+async def test_app_user_cannot_set_its_own_static_token(
     client: httpx.AsyncClient, services: Services
 ) -> None:
+    """Issue 15 changed this: `token` left the default own-user fields (as in Directus 12's
+    recommended permission), so a user cannot mint a credential that outlives its password."""
     user, token = await app_user(client, services, "mytoken@example.com")
-    updated = ok(
+    refused(
         await gql(client, UPDATE_ME, {"data": {"token": "self-static-token-77"}}, token=token),
-        "update_users_me",
+        "FORBIDDEN",
     )
-    assert updated["token"] == CONCEALED
     me = await gql(client, ME_ID, token="self-static-token-77")
-    assert me.data["users_me"]["id"] == user.id
+    assert me.codes == ["INVALID_CREDENTIALS"]
+    assert (await stored_user(services, user.id)).token is None
 
 
 async def test_app_user_duplicate_email_is_not_unique(

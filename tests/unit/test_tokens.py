@@ -74,6 +74,39 @@ def test_expiry_follows_the_clock(tokens: TokenService, clock: SettableClock) ->
     assert tokens.decode_access(token, verify_exp=False).user_id == "user-1"
 
 
+def test_a_future_nbf_is_invalid_until_it_comes(tokens: TokenService, clock: SettableClock) -> None:
+    payload = jwt.get_unverified_claims(_access(tokens))
+    not_yet = jwt.encode({**payload, "nbf": payload["iat"] + 60}, SECRET, algorithm="HS256")
+    with pytest.raises(InvalidTokenError):
+        tokens.decode_access(not_yet)
+    with pytest.raises(InvalidTokenError):  # never valid: not even for a cookie's session id
+        tokens.decode_access(not_yet, verify_exp=False)
+    clock.advance(timedelta(seconds=60))
+    assert tokens.decode_access(not_yet).user_id == "user-1"
+
+
+def test_a_future_nbf_wins_over_expiry(tokens: TokenService, clock: SettableClock) -> None:
+    payload = jwt.get_unverified_claims(_access(tokens))
+    token = jwt.encode(
+        {**payload, "exp": payload["iat"] - 1, "nbf": payload["iat"] + 60}, SECRET, "HS256"
+    )
+    with pytest.raises(InvalidTokenError):
+        tokens.decode_access(token)
+
+
+def test_auth_time_is_carried_only_when_given(tokens: TokenService) -> None:
+    assert tokens.decode_access(_access(tokens)).auth_time is None
+    assert tokens.decode_access(_access(tokens, auth_time=1_700_000_000)).auth_time == 1_700_000_000
+
+
+@pytest.mark.parametrize("auth_time", ["now", True, 1.5])
+def test_a_malformed_auth_time_is_invalid(tokens: TokenService, auth_time: object) -> None:
+    payload = jwt.get_unverified_claims(_access(tokens))
+    token = jwt.encode({**payload, "auth_time": auth_time}, SECRET, algorithm="HS256")
+    with pytest.raises(InvalidTokenError):
+        tokens.decode_access(token)
+
+
 def test_unsigned_token_is_refused(tokens: TokenService) -> None:
     payload = jwt.get_unverified_claims(_access(tokens))
     forged = f"{_b64url({'alg': 'none', 'typ': 'JWT'})}.{_b64url(payload)}."

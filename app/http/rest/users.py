@@ -170,7 +170,11 @@ async def read_me(ctx: RestContext) -> JSONResponse:
 @endpoint
 async def update_me(ctx: RestContext) -> Response:
     _me(ctx)
-    user_id = await ctx.services.users.update_me(await ctx.access(), await ctx.object_body())
+    body = dict(await ctx.object_body())
+    # Not a field of the user: the proof for a change of one's own email (as on GraphQL).
+    current_password = text_field(body, "current_password", required=False)
+    body.pop("current_password", None)
+    user_id = await ctx.services.users.update_me(await ctx.access(), body, current_password or None)
     return await _answer_items(ctx, [user_id], many=False)
 
 
