@@ -188,6 +188,11 @@ async def end_lock(session: AsyncSession, user_id: str, until: datetime) -> None
     )
 
 
+async def clear_failures(session: AsyncSession, user_id: str) -> None:
+    """A password proved outside a login (re-authentication): the run of failures ends."""
+    await session.exec(update(User).where(col(User.id) == user_id).values(failed_login_attempts=0))
+
+
 def record_login(connection: Connection, user_id: str, when: datetime) -> None:
     """A successful login: its time, and the failure count and lock cleared as they stand
     now (not as the login read them: a failure counted meanwhile is cleared too)."""

@@ -84,7 +84,7 @@ class Services:
                 roles,
                 audit,
                 events,
-                Reauthentication(db, settings, clock, hasher, guard, audit, rate_limits),
+                Reauthentication(db, settings, clock, hasher, guard, rate_limits),
             ),
             roles=roles,
             files=FilesService(db, settings, clock),

@@ -131,6 +131,14 @@ class LoginGuard:
             for entry in entries:
                 await self._audit.record_in(session, entry)
 
+    async def succeeded(self, claim: LoginClaim) -> None:
+        """The claimed attempt proved the password outside a login (which clears the count
+        in its own transaction): the count goes back to 0 and a lock it started ends."""
+        async with self._db.write() as session:
+            await users_repo.clear_failures(session, claim.user.id)
+            if claim.locks_until is not None:
+                await users_repo.end_lock(session, claim.user.id, claim.locks_until)
+
     @staticmethod
     async def _limit(session: AsyncSession) -> int | None:
         """Directus's `auth_login_attempts` (project settings); None or 0: no suspension."""

@@ -17,7 +17,6 @@ from app.errors import InvalidCredentialsError, InvalidPayloadError
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
-from app.services.audit import AuditAction, AuditLog
 from app.services.login_guard import LoginGuard
 
 
@@ -29,7 +28,6 @@ class Reauthentication:
         clock: Clock,
         hasher: PasswordHasher,
         guard: LoginGuard,
-        audit: AuditLog,
         rate_limits: RateLimits,
     ) -> None:
         self._db = db
@@ -37,7 +35,6 @@ class Reauthentication:
         self._clock = clock
         self._hasher = hasher
         self._guard = guard
-        self._audit = audit
         self._rate_limits = rate_limits
 
     def is_fresh(self, accountability: Accountability) -> bool:
@@ -69,12 +66,12 @@ class Reauthentication:
             # Nothing to check against (single sign-on): only a fresh login proves it.
             await self._hasher.verify_dummy(current_password)
             raise InvalidCredentialsError()
-        if self._guard.is_locked(user):
+        claim = await self._guard.claim(user, client)
+        if claim is None:
+            # Locked (or not active): neither checked nor counted.
             await self._hasher.verify_dummy(current_password)
-            await self._audit.record(
-                self._audit.entry(AuditAction.LOGIN_LOCKED, client, user=user.id)
-            )
             raise InvalidCredentialsError()
         if not await self._hasher.verify(current_password, user.password):
-            await self._guard.failed(user, client)
+            await self._guard.failed(claim, client)
             raise InvalidCredentialsError()
+        await self._guard.succeeded(claim)
