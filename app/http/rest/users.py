@@ -51,10 +51,10 @@ async def _meta(ctx: RestContext, access: Access, query: RestQuery) -> dict[str,
     meta: dict[str, int] = {}
     async with ctx.services.db.read() as session:
         if wanted & {"*", "total_count"}:
-            total = where_clause(USERS, ItemQuery(), rule, variables)
+            total = where_clause(USERS, ItemQuery(), rule, variables, access)
             meta["total_count"] = await items_repo.count_where(session, USERS, total)
         if wanted & {"*", "filter_count"}:
-            filtered = where_clause(USERS, query.items, rule, variables)
+            filtered = where_clause(USERS, query.items, rule, variables, access)
             meta["filter_count"] = await items_repo.count_where(session, USERS, filtered)
     return meta
 
