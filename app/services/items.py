@@ -204,7 +204,11 @@ class ItemReader(Generic[M]):
         rule = self.read_rule(access, {*group_by, *count, *count_distinct})
         require_comparable(self.collection, group_by, "grouped by")
         require_comparable(self.collection, count_distinct, "counted distinctly")
-        where = where_clause(self.collection, query, rule, self.variables(access), access)
+        sorted_by = {term.removeprefix("-") for term in query.sort or []}
+        if not sorted_by <= set(group_by):
+            raise InvalidQueryError("Aggregates can only be sorted by grouped fields")
+        variables = self.variables(access)
+        where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
         groups = [self.collection.column(name) for name in group_by]
         columns: list[Any] = [*groups, func.count().label("countAll")]
@@ -214,7 +218,8 @@ class ItemReader(Generic[M]):
         ]
         statement: Any = select(*columns).select_from(self.model).where(where)
         if groups:
-            statement = statement.group_by(*groups).order_by(*groups)
+            ordering = order_by(self.collection, query, variables, access)[:-1]
+            statement = statement.group_by(*groups).order_by(*ordering, *groups)
         statement = statement.offset(span.offset)
         if span.limit is not None:
             statement = statement.limit(span.limit)

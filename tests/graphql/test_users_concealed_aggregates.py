@@ -114,3 +114,15 @@ async def test_searching_an_aggregate_never_looks_into_concealed_fields(
             token=ADMIN_TOKEN,
         )
         assert reply.body == {"data": {"users_aggregated": [{"countAll": 0}]}}, fragment
+
+
+async def test_aggregates_sort_only_by_grouped_fields(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    query = 'query($s: [String]) { users_aggregated(groupBy: ["status"], sort: $s) { group } }'
+    reply = await gql(client, query, {"s": ["-status"]}, token=ADMIN_TOKEN)
+    statuses = [row["group"]["status"] for row in reply.data["users_aggregated"]]
+    assert statuses == ["suspended", "draft", "archived", "active"]
+    for sort in (["password"], ["-tfa_secret"], ["email"]):
+        reply = await gql(client, query, {"s": sort}, token=ADMIN_TOKEN)
+        assert_error(reply, "INVALID_QUERY", "users_aggregated")

@@ -4,6 +4,7 @@ answers them, within what the caller may read, and never a concealed value."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -13,21 +14,19 @@ from app.services.container import Services
 from tests.graphql.seed import ADMIN_TOKEN, BOB_TOKEN, Seeded, seed
 from tests.rest import bearer, codes
 
+Params = Mapping[str, str] | tuple[tuple[str, str], ...]
+
 
 @pytest.fixture
 async def seeded(services: Services) -> Seeded:
     return await seed(services)
 
 
-async def _get(
-    client: httpx.AsyncClient, params: dict[str, str] | list[tuple[str, str]], token: str
-) -> httpx.Response:
+async def _get(client: httpx.AsyncClient, params: Params, token: str) -> httpx.Response:
     return await client.get("/users", params=params, headers=bearer(token))
 
 
-async def _rows(
-    client: httpx.AsyncClient, params: dict[str, str] | list[tuple[str, str]], token: str
-) -> list[dict[str, Any]]:
+async def _rows(client: httpx.AsyncClient, params: Params, token: str) -> list[dict[str, Any]]:
     response = await _get(client, params, token)
     assert response.status_code == 200, response.text
     rows: list[dict[str, Any]] = response.json()["data"]
@@ -50,7 +49,7 @@ async def test_group_by_puts_the_group_values_on_each_row(
 ) -> None:
     rows = await _rows(
         client,
-        [("aggregate[count]", "*"), ("groupBy[]", "status"), ("filter[status][_neq]", "draft")],
+        (("aggregate[count]", "*"), ("groupBy[]", "status"), ("filter[status][_neq]", "draft")),
         ADMIN_TOKEN,
     )
     assert rows == [
