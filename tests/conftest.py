@@ -21,7 +21,7 @@ from app.security.tokens import hash_token
 from app.services.bootstrap import bootstrap
 from app.services.container import Services
 from tests import databases
-from tests.leaks import assert_no_leak
+from tests.leaks import assert_no_leak, forget_concealed, remember_concealed, remember_static_token
 from tests.mail_server import Inbox, start_smtp
 
 ADMIN_EMAIL = "admin@example.com"
@@ -29,6 +29,14 @@ ADMIN_PASSWORD = "admin-password-1"
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 
 CHEAP_HASH = {"hash_memory_cost": 1024, "hash_time_cost": 1, "hash_parallelism": 1}
+
+
+@pytest.fixture(autouse=True)
+def concealed_registry() -> Iterator[None]:
+    """Each test starts with no remembered secrets (tests.leaks checks every response)."""
+    forget_concealed()
+    yield
+    forget_concealed()
 
 
 @pytest.fixture(scope="session")
@@ -196,6 +204,8 @@ async def create_user(
     last_name: str | None = None,
 ) -> User:
     """Puts a user (with a role of its own) straight into the database."""
+    remember_static_token(static_token)
+    remember_concealed(tfa_secret)
     async with services.db.write() as session:
         role = Role(name=f"role-for-{email}", admin_access=admin, app_access=app_access)
         session.add(role)

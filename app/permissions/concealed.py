@@ -1,11 +1,14 @@
-"""Concealed fields (password, token, tfa_secret): the one place their public form is made."""
+"""Concealed fields (password, token, tfa_secret): the one place their public form is made,
+and the one rule on what a query may do with them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from app.permissions.collections import Collection
+from app.errors import InvalidQueryError
+from app.permissions.collections import Collection, Kind
 
 CONCEALED = "**********"
 
@@ -26,3 +29,16 @@ def public_value(collection: Collection, field: str, value: Any) -> Any:
     if isinstance(value, datetime):
         return iso_instant(value)
     return value
+
+
+def require_comparable(collection: Collection, names: Iterable[str], use: str) -> None:
+    """Grouping, distinct counts and sorting compare stored values: on a concealed field
+    each would hand out (or rank, or tell apart) the hash or secret itself, so they are
+    refused for every caller alike (INVALID_QUERY: the answer depends on no data). A plain
+    `count` only tells set from unset, as the "**********" a reader sees already does.
+    JSON values have no order or equality in PostgreSQL, so they are refused as well."""
+    for name in names:
+        if name in collection.concealed:
+            raise InvalidQueryError(f'Field "{name}" is concealed and cannot be {use}')
+        if collection.fields.get(name) is Kind.JSON:
+            raise InvalidQueryError(f'Field "{name}" holds JSON and cannot be {use}')

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -33,8 +33,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.errors import InvalidQueryError
+from app.errors import ForbiddenError, InvalidQueryError
 from app.permissions.collections import COLLECTIONS, Collection, Kind
+
+if TYPE_CHECKING:
+    from app.permissions.access import Access
 
 Clause = ColumnElement[bool]
 
@@ -58,11 +61,16 @@ _UNIT_MONTHS = {"month": 1, "year": 12}
 
 @dataclass(frozen=True)
 class FilterVariables:
-    """What $CURRENT_USER, $CURRENT_ROLE and $NOW stand for in this request."""
+    """What $CURRENT_USER, $CURRENT_ROLE and $NOW stand for in this request.
+
+    `scope` is the caller whose own filter this is: relations then reach only the related
+    rows and fields it may read. None (permission rules, validation) sees every row.
+    """
 
     user: str | None
     role: str | None
     now: datetime
+    scope: Access | None = None
 
 
 class json_count(FunctionElement[int]):  # noqa: N801  (SQL function names are lower case)
@@ -269,7 +277,10 @@ def _function(collection: Collection, field: str, node: Any, variables: FilterVa
             target: ColumnElement[Any] = (
                 select(func.count())
                 .select_from(target_collection.model)
-                .where(target_collection.column(relation.column) == collection.column("id"))
+                .where(
+                    target_collection.column(relation.column) == collection.column("id"),
+                    readable_rows(target_collection, {}, variables),
+                )
                 .scalar_subquery()
             )
             clauses.append(
@@ -300,14 +311,11 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
         link = target.column(relation.column) == collection.column("id")
         clauses = []
         for key, value in node.items():
-            if key in QUANTIFIERS:
-                matched = exists(
-                    select(target.column("id")).where(link, _node(target, value, variables))
-                )
-                clauses.append(matched if key == "_some" else not_(matched))
-            else:
-                inner = _node(target, {key: value}, variables)
-                clauses.append(exists(select(target.column("id")).where(link, inner)))
+            inner_node = value if key in QUANTIFIERS else {key: value}
+            readable = readable_rows(target, inner_node, variables)
+            inner = _node(target, inner_node, variables)
+            matched = exists(select(target.column("id")).where(link, readable, inner))
+            clauses.append(not_(matched) if key == "_none" else matched)
         return and_(*clauses)
     # m2o: operators apply to the foreign key itself; anything else filters the target.
     local = collection.column(relation.column)
@@ -319,12 +327,43 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
     if nested:
         # LEFT JOIN semantics, as Directus: a row without a related item is matched
         # against an all-null one, so {role: {id: {_null: true}}} finds users without a role.
+        # A related row the caller may not read matches nothing.
         anchor = select(literal(1).label("anchor")).subquery()
         joined = anchor.outerjoin(target.model, target.column("id") == local)
+        readable = readable_rows(target, nested, variables)
         clauses.append(
-            exists(select(literal(1)).select_from(joined).where(_node(target, nested, variables)))
+            exists(
+                select(literal(1))
+                .select_from(joined)
+                .where(readable, _node(target, nested, variables))
+            )
         )
     return and_(*clauses)
+
+
+def referenced_fields(node: Any) -> Iterator[str]:
+    """Top-level field names a filter touches (through _and/_or), for permission checks."""
+    if not isinstance(node, Mapping):
+        return
+    for key, value in node.items():
+        if key in LOGICAL and isinstance(value, list):
+            for item in value:
+                yield from referenced_fields(item)
+        elif isinstance(key, str) and not key.startswith("_"):
+            yield key.removesuffix("_func")
+
+
+def readable_rows(target: Collection, node: Any, variables: FilterVariables) -> Clause:
+    """Where a caller's filter reaches into a related collection: only the rows it may read
+    there, by fields it may read (else FORBIDDEN, as for its own collection's fields).
+    Trusted filters (no scope) and admins reach every row."""
+    scope = variables.scope
+    if scope is None or scope.is_admin:
+        return true()
+    rule = scope.require(target.name, "read")
+    if not rule.allows_fields(referenced_fields(node)):
+        raise ForbiddenError()
+    return _node(target, rule.filter or {}, replace(variables, scope=None))
 
 
 def _node(collection: Collection, node: Any, variables: FilterVariables) -> Clause:
@@ -351,50 +390,15 @@ def _node(collection: Collection, node: Any, variables: FilterVariables) -> Clau
 
 
 def filter_clause(
-    collection: Collection, node: Mapping[str, Any] | None, variables: FilterVariables
+    collection: Collection,
+    node: Mapping[str, Any] | None,
+    variables: FilterVariables,
+    *,
+    scope: Access | None = None,
 ) -> Clause:
-    """The WHERE clause for a Directus filter; an empty or missing filter matches all."""
+    """The WHERE clause for a Directus filter; an empty or missing filter matches all.
+
+    A caller's own filter passes its `scope`; permission rules and validation do not."""
     if not node:
         return true()
-    return _node(collection, node, variables)
-
-
-def search_clause(collection: Collection, search: str | None) -> Clause:
-    """Case-insensitive contains over the text fields (never concealed ones)."""
-    if not search:
-        return true()
-    return or_(
-        *(
-            collection.column(name).icontains(search, autoescape=True)
-            for name in collection.searchable
-        )
-    )
-
-
-def sort_columns(collection: Collection, sort: Sequence[str] | None) -> list[ColumnElement[Any]]:
-    """["-email", "first_name", "role.name"] → ORDER BY terms; id last for a stable order."""
-    terms: list[ColumnElement[Any]] = []
-    for raw in sort or []:
-        descending = raw.startswith("-")
-        path = raw[1:] if descending else raw
-        head, _, rest = path.partition(".")
-        if rest and head in collection.relations and not collection.relations[head].many:
-            relation = collection.relations[head]
-            target = COLLECTIONS[relation.target]
-            if rest not in target.fields or rest in target.concealed:
-                raise _invalid(f'Cannot sort by "{raw}"')
-            expression: ColumnElement[Any] = (
-                select(target.column(rest))
-                .where(target.column("id") == collection.column(relation.column))
-                .scalar_subquery()
-            )
-        elif not rest and path in collection.fields and path not in collection.concealed:
-            if collection.fields[path] is Kind.JSON:
-                raise _invalid(f'Cannot sort by "{raw}"')
-            expression = collection.column(path)
-        else:
-            raise _invalid(f'Cannot sort by "{raw}"')
-        # The database's own null order (as Directus): it lets an index serve the sort.
-        terms.append(expression.desc() if descending else expression.asc())
-    terms.append(collection.column("id").asc())
-    return terms
+    return _node(collection, node, replace(variables, scope=scope))

@@ -25,6 +25,7 @@ from app.errors import (
 )
 from app.permissions.access import Access, Rule
 from app.permissions.collections import Collection
+from app.permissions.concealed import require_comparable
 from app.permissions.filters import FilterVariables, filter_clause
 from app.repositories import items as items_repo
 from app.services.queries import ItemQuery, order_by, referenced_fields, where_clause, window
@@ -54,14 +55,15 @@ class ItemReader(Generic[M]):
 
     async def read_many(self, access: Access, query: ItemQuery, fields: Names[str]) -> list[M]:
         rule = self.read_rule(access, fields)
-        where = where_clause(self.collection, query, rule, self.variables(access))
+        variables = self.variables(access)
+        where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
         async with self._db.read() as session:
             return await items_repo.select_rows(
                 session,
                 self.model,
                 where,
-                order_by(self.collection, query),
+                order_by(self.collection, query, variables, access),
                 span.limit,
                 span.offset,
             )
@@ -99,12 +101,14 @@ class ItemReader(Generic[M]):
         """Rows whose `column` points at each parent, windowed per parent in one query."""
         rule = self.read_rule(access, fields)
         link = self.collection.column(column)
+        variables = self.variables(access)
         where = and_(
             link.in_(list(parent_ids)),
-            where_clause(self.collection, query, rule, self.variables(access)),
+            where_clause(self.collection, query, rule, variables, access),
         )
         span = window(query, self._settings)
-        rank = func.row_number().over(partition_by=link, order_by=order_by(self.collection, query))
+        ordering = order_by(self.collection, query, variables, access)
+        rank = func.row_number().over(partition_by=link, order_by=ordering)
         ranked = select(self.model, rank.label("rank")).where(where).subquery()
         entity = aliased(self.model, ranked)
         statement: Any = select(entity).where(ranked.c.rank > span.offset).order_by(ranked.c.rank)
@@ -198,7 +202,13 @@ class ItemReader(Generic[M]):
             if name not in self.collection.fields:
                 raise InvalidQueryError(f'Field "{name}" does not exist')
         rule = self.read_rule(access, {*group_by, *count, *count_distinct})
-        where = where_clause(self.collection, query, rule, self.variables(access))
+        require_comparable(self.collection, group_by, "grouped by")
+        require_comparable(self.collection, count_distinct, "counted distinctly")
+        sorted_by = {term.removeprefix("-") for term in query.sort or []}
+        if not sorted_by <= set(group_by):
+            raise InvalidQueryError("Aggregates can only be sorted by grouped fields")
+        variables = self.variables(access)
+        where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
         groups = [self.collection.column(name) for name in group_by]
         columns: list[Any] = [*groups, func.count().label("countAll")]
@@ -208,7 +218,8 @@ class ItemReader(Generic[M]):
         ]
         statement: Any = select(*columns).select_from(self.model).where(where)
         if groups:
-            statement = statement.group_by(*groups).order_by(*groups)
+            ordering = order_by(self.collection, query, variables, access)[:-1]
+            statement = statement.group_by(*groups).order_by(*ordering, *groups)
         statement = statement.offset(span.offset)
         if span.limit is not None:
             statement = statement.limit(span.limit)

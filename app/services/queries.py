@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_
 
 from app.config import Settings
 from app.errors import ForbiddenError, InvalidQueryError
-from app.permissions.access import Rule
+from app.permissions.access import Access, Rule
 from app.permissions.collections import Collection
-from app.permissions.filters import FilterVariables, filter_clause, search_clause, sort_columns
+from app.permissions.filters import FilterVariables, filter_clause, referenced_fields
+from app.permissions.ordering import search_clause, sort_columns
+
+__all__ = ["ItemQuery", "Window", "order_by", "referenced_fields", "where_clause", "window"]
 
 
 @dataclass(frozen=True)
@@ -52,36 +55,32 @@ def window(query: ItemQuery, settings: Settings) -> Window:
     return Window(limit=resolved, offset=offset)
 
 
-def referenced_fields(node: Any) -> Iterator[str]:
-    """Top-level field names a filter touches (through _and/_or), for permission checks."""
-    if not isinstance(node, Mapping):
-        return
-    for key, value in node.items():
-        if key in ("_and", "_or") and isinstance(value, list):
-            for item in value:
-                yield from referenced_fields(item)
-        elif isinstance(key, str) and not key.startswith("_"):
-            yield key.removesuffix("_func")
-
-
 def sort_fields(sort: Sequence[str] | None) -> Iterator[str]:
     for term in sort or []:
         yield term.removeprefix("-").partition(".")[0]
 
 
 def where_clause(
-    collection: Collection, query: ItemQuery, rule: Rule, variables: FilterVariables
+    collection: Collection,
+    query: ItemQuery,
+    rule: Rule,
+    variables: FilterVariables,
+    access: Access,
 ) -> ColumnElement[bool]:
-    """The caller's filter and search, within the rows the permission allows."""
+    """The caller's filter and search, within the rows the permission allows; its
+    relational filters reach only what `access` may read in the related collection."""
     touched = [*referenced_fields(query.filter), *sort_fields(query.sort)]
     if not rule.allows_fields(touched):
         raise ForbiddenError()
     return and_(
-        filter_clause(collection, query.filter, variables),
+        filter_clause(collection, query.filter, variables, scope=access),
         search_clause(collection, query.search),
         filter_clause(collection, rule.filter, variables),
     )
 
 
-def order_by(collection: Collection, query: ItemQuery) -> list[ColumnElement[Any]]:
-    return sort_columns(collection, query.sort)
+def order_by(
+    collection: Collection, query: ItemQuery, variables: FilterVariables, access: Access
+) -> list[ColumnElement[Any]]:
+    """The caller's sort; through a relation, only as far as it may read there."""
+    return sort_columns(collection, query.sort, replace(variables, scope=access))

@@ -22,6 +22,7 @@ from tests.e2e.instances import (
     shared_backends,
 )
 from tests.e2e.server_process import RunningServer
+from tests.leaks import leak_in
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +63,11 @@ async def subscription(
 
 
 async def next_message(socket: ClientConnection) -> dict[str, Any]:
-    message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    """The next message, checked as every HTTP answer is (tests.leaks): no concealed value."""
+    text = await asyncio.wait_for(socket.recv(), 10)
+    leak = leak_in(str(text))
+    assert leak is None, f"a subscription message leaks {leak!r}: {str(text)[:500]}"
+    message: dict[str, Any] = json.loads(text)
     return message
 
 
@@ -173,3 +178,26 @@ async def test_events_fan_out_across_instances_through_redis(tmp_path: Path) -> 
                 event = _event(await next_message(socket))
             assert event["key"] == created.data["create_users_item"]["id"]
             assert event["data"]["email"] == "far@example.com"
+
+
+async def test_subscription_payloads_carry_concealed_fields_only_as_stars(tmp_path: Path) -> None:
+    """A subscriber asking for the hash, the token and the TOTP secret gets "**********"."""
+    concealed = "subscription { directus_users_mutated { key data { password token tfa_secret } } }"
+    with (
+        shared_backends() as backends,
+        running_instances(tmp_path, cluster_env(backends, {}), names=("A",)) as servers,
+    ):
+        server = servers["A"]
+        admin = token_of(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+        async with subscription(server, admin, concealed) as socket:
+            gql(
+                server,
+                'mutation { create_users_item(data: {email: "hidden@example.com", '
+                'password: "pass-123456", token: "hidden-static-token-0001"}) { id } }',
+                token=admin,
+            )
+            assert _event(await next_message(socket))["data"] == {
+                "password": "**********",
+                "token": "**********",
+                "tfa_secret": None,
+            }

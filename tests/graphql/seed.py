@@ -30,6 +30,7 @@ from app.db.models import Permission, Role, User
 from app.security.tokens import hash_token
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, GraphQLReply
+from tests.leaks import remember_concealed, remember_static_token
 
 ADMIN_TOKEN = "admin-static-token-0000000000"
 BOB_TOKEN = "bob-static-token-11111111111"
@@ -163,7 +164,10 @@ async def seed(services: Services) -> Seeded:
             session.add(role)
             await session.flush()
             seeded.roles[name] = role.id
+        remember_static_token(ADMIN_TOKEN)
         for spec in SEED_USERS:
+            remember_static_token(spec.static_token)
+            remember_concealed(spec.tfa_secret)
             user = User(
                 first_name=spec.first_name,
                 last_name=spec.last_name,

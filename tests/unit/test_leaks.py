@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.leaks import leak_in
+from tests.leaks import forget_concealed, leak_in, remember_concealed, remember_static_token
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,49 @@ def test_leaks_are_caught(body: str) -> None:
 )
 def test_ordinary_answers_pass(body: str) -> None:
     assert leak_in(body) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"data":{"users_aggregated":[{"group":{"password":"$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA"}}]}}',
+        '{"data":{"group":{"password":"$2b$10$abcdefghijklmnopqrstuv"}}}',
+        '{"data":{"token":"' + "0123456789abcdef" * 4 + '"}}',
+    ],
+)
+def test_concealed_shapes_are_caught(body: str) -> None:
+    assert leak_in(body) is not None
+
+
+def test_remembered_secrets_are_caught_until_forgotten() -> None:
+    body = '{"data":{"group":{"tfa_secret":"JBSWY3DPEHPK3PXP"}}}'
+    assert leak_in(body) is None
+    remember_concealed("JBSWY3DPEHPK3PXP")
+    assert leak_in(body) == "JBSWY3DPEHPK3PXP"
+    remember_static_token("a-static-token-value")
+    assert leak_in('{"token":"a-static-token-value"}') == "a-static-token-value"
+    forget_concealed()
+    assert leak_in(body) is None
+
+
+def test_ids_and_refresh_tokens_are_not_mistaken_for_digests() -> None:
+    body = (
+        '{"id":"3f2a9c1e-8d4b-4e6f-9a7c-1b2d3e4f5a6b",'
+        '"refresh_token":"' + "Ab0_" * 16 + '","expires":900000}'
+    )
+    assert leak_in(body) is None
+
+
+def test_what_the_client_sent_itself_is_no_leak() -> None:
+    remember_concealed("JBSWY3DPEHPK3PXP")
+    echo = (
+        '{"errors":[{"message":"unknown field \'_in\', found: { _in: [\\"JBSWY3DPEHPK3PXP\\"] }"}]}'
+    )
+    assert (
+        leak_in(
+            echo,
+            sent='{"query": "{ users(filter: {tfa_secret: {_in: [\\"JBSWY3DPEHPK3PXP\\"]}}) }"}',
+        )
+        is None
+    )
+    assert leak_in(echo) == "JBSWY3DPEHPK3PXP"

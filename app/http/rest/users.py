@@ -9,6 +9,12 @@ from starlette.responses import JSONResponse, Response
 
 from app.db.models import User
 from app.errors import ForbiddenError, InvalidCredentialsError, InvalidPayloadError
+from app.http.rest.aggregate import (
+    Aggregation,
+    aggregation_from_body,
+    aggregation_from_params,
+    rest_rows,
+)
 from app.http.rest.context import RestContext, data, endpoint, text_field
 from app.http.rest.fields import FieldTree, check_readable, field_tree, shape
 from app.http.rest.query import RestQuery, parse_query, query_from_body
@@ -51,10 +57,10 @@ async def _meta(ctx: RestContext, access: Access, query: RestQuery) -> dict[str,
     meta: dict[str, int] = {}
     async with ctx.services.db.read() as session:
         if wanted & {"*", "total_count"}:
-            total = where_clause(USERS, ItemQuery(), rule, variables)
+            total = where_clause(USERS, ItemQuery(), rule, variables, access)
             meta["total_count"] = await items_repo.count_where(session, USERS, total)
         if wanted & {"*", "filter_count"}:
-            filtered = where_clause(USERS, query.items, rule, variables)
+            filtered = where_clause(USERS, query.items, rule, variables, access)
             meta["filter_count"] = await items_repo.count_where(session, USERS, filtered)
     return meta
 
@@ -81,14 +87,36 @@ def _keys(body: Any) -> list[str]:
     return keys
 
 
+async def _aggregate(ctx: RestContext, query: RestQuery, aggregation: Aggregation) -> JSONResponse:
+    counted = aggregation.functions.get("count", [])
+    rows = await ctx.services.users.aggregate(
+        await ctx.access(),
+        query.items,
+        aggregation.group_by,
+        sorted({name for name in counted if name != "*"}),
+        sorted(set(aggregation.functions.get("countDistinct", []))),
+    )
+    return data(rest_rows(aggregation, rows))
+
+
 @endpoint
 async def list_users(ctx: RestContext) -> JSONResponse:
-    return await _read(ctx, parse_query(ctx.request.query_params))
+    query = parse_query(ctx.request.query_params)
+    aggregation = aggregation_from_params(ctx.request.query_params)
+    if aggregation.wanted:
+        return await _aggregate(ctx, query, aggregation)
+    return await _read(ctx, query)
 
 
 @endpoint
 async def search_users(ctx: RestContext) -> JSONResponse:
-    return await _read(ctx, query_from_body(await ctx.body()))
+    body = await ctx.body()
+    query = query_from_body(body)
+    inner = body.get("query") if isinstance(body, Mapping) else None
+    aggregation = aggregation_from_body(inner) if isinstance(inner, Mapping) else Aggregation()
+    if aggregation.wanted:
+        return await _aggregate(ctx, query, aggregation)
+    return await _read(ctx, query)
 
 
 @endpoint
