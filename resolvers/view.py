@@ -85,12 +85,13 @@ class DirectusGraphQL(GraphQL[Context, None]):
                 token = access_token_of(request, settings.session_cookie_name)
                 accountability = await self.services.authenticator.authenticate(token, client)
             except DirectusError:
-                accountability = Accountability(client=client)
+                token, accountability = None, Accountability(client=client)
             return Context(
                 request=request,
                 response=response,
                 accountability=accountability,
                 services=self.services,
+                credential=token,
             )
         token = access_token_of(request, settings.session_cookie_name)
         accountability = await self.services.authenticator.authenticate(token, client)
@@ -100,6 +101,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
             response=response,
             accountability=accountability,
             services=self.services,
+            credential=token,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -115,6 +117,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
                 raise ConnectionRejectionError(
                     {"code": error.code, "message": error.message}
                 ) from None
+            context.credential = token
             context.reset_access()
         return cast("UnsetType", UNSET)
 
