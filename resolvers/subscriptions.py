@@ -23,9 +23,9 @@ from app.events import UserEvent
 from app.permissions.access import Access
 from resolvers.context import Context, Info
 from resolvers.selection import nested_fields
+from resolvers.sockets import FORBIDDEN_CLOSE
 from resolvers.types.users import DirectusUser
 
-FORBIDDEN_CLOSE = 4403
 # Closing tasks in flight: the loop keeps only weak references to tasks.
 _CLOSING: set[asyncio.Task[None]] = set()
 
@@ -52,7 +52,10 @@ class Subscription:
     ) -> AsyncGenerator[UsersMutated | None, None]:
         ctx = info.context
         fields = nested_fields(info, "data")
-        access = await _current_access(ctx, fields)  # a coded error before anything is sent
+        # Checked again as this operation started (resolvers/sockets.py): FORBIDDEN here
+        # comes before anything is sent.
+        access = await ctx.access()
+        ctx.services.users.read_rule(access, fields)
         wanted = event if isinstance(event, EventEnum) else None
         period = ctx.services.settings.websockets_auth_check_period
         async with ctx.services.events.subscribe() as events:

@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -28,11 +29,14 @@ from app.http.request_tokens import access_token_of, client_of
 from app.services.container import Services
 from resolvers.context import Context
 from resolvers.errors import format_error, format_validation_errors, is_validation_failure
+from resolvers.sockets import CheckedTransportWS
 
 GRAPHIQL_ASSETS = "/graphiql/assets/"
 
 
 class DirectusGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = CheckedTransportWS
+
     def __init__(self, schema: Any, services: Services) -> None:
         settings = services.settings
         # Pages of other origins may open sockets only when CORS lets them in.
@@ -42,6 +46,9 @@ class DirectusGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql",
             allow_queries_via_get=True,
             allowed_origins=["*"] if origins in (["true"], ["*"]) else origins,
+            # Directus speaks only graphql-transport-ws; the legacy protocol's handler
+            # would not check a socket's credential again per operation.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.services = services
 

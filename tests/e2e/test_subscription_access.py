@@ -325,3 +325,59 @@ async def test_expired_access_token_ends_the_subscription(kind: str, tmp_path: P
             world.rename(other, "After")
         _assert_ended(messages, "TOKEN_EXPIRED", keys={other})
         assert close == 4403
+
+
+async def _operation(socket: ClientConnection, op_id: str, query: str) -> dict[str, Any]:
+    """Runs `query` as operation `op_id` on an open socket; its first message."""
+    await socket.send(json.dumps({"id": op_id, "type": "subscribe", "payload": {"query": query}}))
+    return await next_message(socket)
+
+
+async def test_a_socket_acts_as_its_user_is_now(server: RunningServer) -> None:
+    """Queries started on an open socket run with the user's current rights, and nothing
+    runs once the user is suspended."""
+    world = World(server)
+    admins, staff = world.role(admin=True), world.role(admin=False)
+    watcher = world.user("watcher", admins)
+    other = world.user("other", None)
+    token = token_of(server, world.email("watcher"), "pass-123456")
+    read_other = f'{{ users_by_id(id: "{other}") {{ email }} }}'
+    async with subscribed(server, token, query="{ server_ping }") as socket:
+        assert (await next_message(socket))["payload"] == {"data": {"server_ping": "pong"}}
+        assert (await next_message(socket))["type"] == "complete"
+        first = await _operation(socket, "2", read_other)
+        assert first["payload"]["data"] == {"users_by_id": {"email": world.email("other")}}
+        assert (await next_message(socket))["type"] == "complete"
+        world.change(watcher, f'{{role: {{id: "{staff}"}}}}')
+        demoted = await _operation(socket, "3", read_other)
+        assert demoted["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN", demoted
+        assert (await next_message(socket))["type"] == "complete"
+        world.change(watcher, '{status: "suspended"}')
+        await socket.send(
+            json.dumps(
+                {"id": "4", "type": "subscribe", "payload": {"query": "{ users_me { email } }"}}
+            )
+        )
+        messages, close = await _ending(socket)
+    assert messages == [
+        {
+            "id": "4",
+            "type": "error",
+            "payload": [
+                {
+                    "message": "Invalid user credentials.",
+                    "extensions": {"code": "INVALID_CREDENTIALS"},
+                }
+            ],
+        }
+    ]
+    assert close == 4403
+
+
+async def test_the_legacy_graphql_ws_protocol_is_not_served(server: RunningServer) -> None:
+    url = server.url.replace("http://", "ws://") + "/graphql/system"
+    async with connect(url, subprotocols=["graphql-ws"], open_timeout=10) as socket:  # type: ignore[list-item]
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 10)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4406
