@@ -26,7 +26,8 @@ class Context:
     services: Services
     connection_params: dict[str, object] | None = None
     # The token the caller authenticated with (None for the public): a socket outlives
-    # the request that opened it, so its subscriptions authenticate again from this.
+    # the request that opened it, so its operations and
+    # subscriptions authenticate again from this.
     credential: str | None = None
     _access: Access | None = field(default=None, init=False)
     _revoked: DirectusError | None = field(default=None, init=False)
@@ -66,11 +67,6 @@ class Context:
         self._access = access
         self._loaders.clear()
         return access
-
-    @property
-    def revoked(self) -> bool:
-        """The credential was found dead: the connection must end."""
-        return self._revoked is not None
 
     def loader(
         self, key: str, load: Callable[[list[Any]], Awaitable[Sequence[Any]]]

@@ -4,6 +4,10 @@ so it may not go on acting as the user it was when it opened."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -13,6 +17,8 @@ from app.errors import DirectusError
 from resolvers.context import Context
 
 FORBIDDEN_CLOSE = 4403
+# Closing tasks in flight: the loop keeps only weak references to tasks.
+_CLOSING: set[asyncio.Task[None]] = set()
 
 
 class CheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
@@ -33,3 +39,22 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.websocket.close(code=FORBIDDEN_CLOSE, reason="Forbidden")
                 return
         await super().handle_subscribe(message)
+
+
+def close_after_operation(ctx: Context) -> None:
+    """Once this operation has sent its coded error and `complete`, close the socket with
+    4403: nothing more may run on a dead credential."""
+    socket = ctx.request
+    if not isinstance(socket, WebSocket):
+        return
+    operation = asyncio.current_task()
+
+    async def close() -> None:
+        if operation is not None:
+            await asyncio.wait({operation})
+        with contextlib.suppress(Exception):
+            await socket.close(code=FORBIDDEN_CLOSE, reason="Forbidden")
+
+    task = asyncio.get_running_loop().create_task(close())
+    _CLOSING.add(task)
+    task.add_done_callback(_CLOSING.discard)

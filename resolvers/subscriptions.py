@@ -16,18 +16,14 @@ import enum
 from collections.abc import AsyncGenerator, AsyncIterator, Set
 
 import strawberry
-from starlette.websockets import WebSocket
 
 from app.errors import DirectusError
 from app.events import UserEvent
 from app.permissions.access import Access
 from resolvers.context import Context, Info
 from resolvers.selection import nested_fields
-from resolvers.sockets import FORBIDDEN_CLOSE
+from resolvers.sockets import close_after_operation
 from resolvers.types.users import DirectusUser
-
-# Closing tasks in flight: the loop keeps only weak references to tasks.
-_CLOSING: set[asyncio.Task[None]] = set()
 
 
 @strawberry.enum(name="EventEnum")
@@ -82,7 +78,7 @@ async def _current_access(ctx: Context, fields: Set[str]) -> Access:
     try:
         access = await ctx.reauthenticate()
     except DirectusError:
-        _close_after_operation(ctx)
+        close_after_operation(ctx)
         raise
     ctx.services.users.read_rule(access, fields)
     return access
@@ -114,22 +110,3 @@ async def _ticking(
             pending.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
                 await pending
-
-
-def _close_after_operation(ctx: Context) -> None:
-    """Once this operation has sent its coded error and `complete`, close the socket with
-    4403: nothing more may run on a dead credential."""
-    socket = ctx.request
-    if not isinstance(socket, WebSocket):
-        return
-    operation = asyncio.current_task()
-
-    async def close() -> None:
-        if operation is not None:
-            await asyncio.wait({operation})
-        with contextlib.suppress(Exception):
-            await socket.close(code=FORBIDDEN_CLOSE, reason="Forbidden")
-
-    task = asyncio.get_running_loop().create_task(close())
-    _CLOSING.add(task)
-    task.add_done_callback(_CLOSING.discard)
