@@ -293,6 +293,25 @@ async def test_logout_ends_session_subscriptions(server: RunningServer) -> None:
             assert close == 4403
 
 
+async def test_revoked_sessions_end_their_subscriptions(server: RunningServer) -> None:
+    """A password change ends the user's sessions (its refresh chain): so does it end a
+    subscription opened with one of them."""
+    world = World(server)
+    admins = world.role(admin=True)
+    watcher = world.user("watcher", admins)
+    other = world.user("other", None)
+    login = gql(server, SESSION_LOGIN, {"e": world.email("watcher"), "p": "pass-123456"})
+    session = login.response.cookies[SESSION_COOKIE]
+    async with subscribed(server, None, cookie=session) as socket:
+        world.rename(other, "Before")
+        assert _event(await next_message(socket))["key"] == other
+        world.change(watcher, '{password: "another-pass-123456"}')
+        world.rename(other, "After")
+        messages, close = await _ending(socket)
+    _assert_ended(messages, "INVALID_CREDENTIALS", keys={other, watcher})
+    assert close == 4403
+
+
 async def test_subscription_payloads_conceal_secrets(server: RunningServer) -> None:
     world = World(server)
     other = world.user("other", None)
