@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     rate_limiter_auth_duration: DurationMs = 60_000
 
     websockets_enabled: bool = True
+    # Seconds between two checks that an open subscription's credential still holds (user
+    # active, same rights, session live, token unexpired); every event is checked as well.
+    websockets_auth_check_period: float = Field(default=5.0, gt=0, le=3600)
     messenger_store: Literal["memory", "redis"] = "memory"
     messenger_redis: str = "redis://127.0.0.1:6379"
     messenger_namespace: str = "directus"

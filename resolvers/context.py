@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from app.accountability import Accountability
+from app.errors import DirectusError
 from app.permissions.access import Access
 from app.services.container import Services
 
@@ -24,7 +25,12 @@ class Context:
     accountability: Accountability
     services: Services
     connection_params: dict[str, object] | None = None
+    # The token the caller authenticated with (None for the public): a socket outlives
+    # the request that opened it, so its operations and
+    # subscriptions authenticate again from this.
+    credential: str | None = None
     _access: Access | None = field(default=None, init=False)
+    _revoked: DirectusError | None = field(default=None, init=False)
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict, init=False)
 
     async def access(self) -> Access:
@@ -42,6 +48,25 @@ class Context:
         """After a socket authenticated in connection_init."""
         self._access = None
         self._loaders.clear()
+
+    async def reauthenticate(self) -> Access:
+        """Who the caller is now, by the same rule as every HTTP request: a suspended,
+        deleted or demoted user, an ended session or an expired token loses what it had.
+        A credential found dead stays dead for the rest of the connection."""
+        if self._revoked is not None:
+            raise self._revoked
+        try:
+            accountability = await self.services.authenticator.authenticate(
+                self.credential, self.accountability.client
+            )
+        except DirectusError as error:
+            self._revoked = error
+            raise
+        access = await self.services.users.access_for(accountability)
+        self.accountability = accountability
+        self._access = access
+        self._loaders.clear()
+        return access
 
     def loader(
         self, key: str, load: Callable[[list[Any]], Awaitable[Sequence[Any]]]

@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -29,11 +30,14 @@ from app.http.request_tokens import access_token_of, client_of
 from app.services.container import Services
 from resolvers.context import Context
 from resolvers.errors import format_error, format_validation_errors, is_validation_failure
+from resolvers.sockets import CheckedTransportWS
 
 GRAPHIQL_ASSETS = "/graphiql/assets/"
 
 
 class DirectusGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = CheckedTransportWS
+
     def __init__(self, schema: Any, services: Services) -> None:
         settings = services.settings
         # Pages of other origins may open sockets only when CORS lets them in; `null`
@@ -48,6 +52,9 @@ class DirectusGraphQL(GraphQL[Context, None]):
                 if origins in (["true"], ["*"])
                 else [origin for origin in origins if origin != "null"]
             ),
+            # Directus speaks only graphql-transport-ws; the legacy protocol's handler
+            # would not check a socket's credential again per operation.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.services = services
 
@@ -94,12 +101,13 @@ class DirectusGraphQL(GraphQL[Context, None]):
                 token = access_token_of(request, settings.session_cookie_name)
                 accountability = await self.services.authenticator.authenticate(token, client)
             except DirectusError:
-                accountability = Accountability(client=client)
+                token, accountability = None, Accountability(client=client)
             return Context(
                 request=request,
                 response=response,
                 accountability=accountability,
                 services=self.services,
+                credential=token,
             )
         token = access_token_of(request, settings.session_cookie_name)
         accountability = await self.services.authenticator.authenticate(token, client)
@@ -109,6 +117,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
             response=response,
             accountability=accountability,
             services=self.services,
+            credential=token,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -124,6 +133,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
                 raise ConnectionRejectionError(
                     {"code": error.code, "message": error.message}
                 ) from None
+            context.credential = token
             context.reset_access()
         return cast("UnsetType", UNSET)
 

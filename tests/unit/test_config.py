@@ -109,3 +109,14 @@ def test_dotenv_in_working_directory_is_read(tmp_path: Path) -> None:
     """Directus reads .env from the working directory; so do we."""
     (tmp_path / ".env").write_text("ACCESS_TOKEN_TTL=1h\n", encoding="utf-8")
     assert load_settings().access_token_ttl == 3_600_000
+
+
+def test_websockets_auth_check_period(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seconds between the checks of an open subscription's credential: 5 unless set,
+    fractions allowed, never zero (a subscription would never be checked while quiet)."""
+    assert load_settings().websockets_auth_check_period == 5.0
+    monkeypatch.setenv("WEBSOCKETS_AUTH_CHECK_PERIOD", "0.5")
+    assert load_settings().websockets_auth_check_period == 0.5
+    monkeypatch.setenv("WEBSOCKETS_AUTH_CHECK_PERIOD", "0")
+    with pytest.raises(ConfigError, match="WEBSOCKETS_AUTH_CHECK_PERIOD"):
+        load_settings()
