@@ -26,7 +26,7 @@ from app.errors import (
 )
 from app.http.body import read_body
 from app.http.errors import error_response
-from app.http.request_tokens import access_token_of, client_of
+from app.http.request_tokens import access_token_of, client_of, socket_may_use_cookies
 from app.services.container import Services
 from resolvers.context import Context
 from resolvers.errors import format_error, format_validation_errors, is_validation_failure
@@ -98,7 +98,11 @@ class DirectusGraphQL(GraphQL[Context, None]):
         if isinstance(request, WebSocket):
             # A socket may also authenticate later, in connection_init (on_ws_connect).
             try:
-                token = access_token_of(request, settings.session_cookie_name)
+                token = access_token_of(
+                    request,
+                    settings.session_cookie_name,
+                    cookie=socket_may_use_cookies(request, settings),
+                )
                 accountability = await self.services.authenticator.authenticate(token, client)
             except DirectusError:
                 token, accountability = None, Accountability(client=client)

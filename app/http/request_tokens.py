@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.requests import HTTPConnection
 
 from app.accountability import ClientInfo
@@ -10,7 +12,9 @@ from app.errors import InvalidPayloadError
 from app.services.auth import AuthMode, AuthService, PresentedSession
 
 
-def access_token_of(request: HTTPConnection, session_cookie_name: str) -> str | None:
+def access_token_of(
+    request: HTTPConnection, session_cookie_name: str, *, cookie: bool = True
+) -> str | None:
     header_token: str | None = None
     authorization = request.headers.get("authorization")
     if authorization:
@@ -22,7 +26,32 @@ def access_token_of(request: HTTPConnection, session_cookie_name: str) -> str | 
         raise InvalidPayloadError(
             "The request uses more than one method for including an access token"
         )
-    return header_token or query_token or request.cookies.get(session_cookie_name) or None
+    from_cookie = request.cookies.get(session_cookie_name) if cookie else None
+    return header_token or query_token or from_cookie or None
+
+
+def socket_may_use_cookies(request: HTTPConnection, settings: Settings) -> bool:
+    """Whether a WebSocket handshake may authenticate with the session cookie. Browsers send
+    cookies on cross-site socket handshakes and no CORS check stops the page reading the
+    answers, so a page of another origin gets the cookie's user only where a credentialed
+    fetch from it would be allowed: the same origin, an origin CORS_ORIGIN lists (with
+    CORS_CREDENTIALS), or CORS_ORIGIN=true. `*` and `null` never."""
+    origin = (request.headers.get("origin") or "").strip().lower().rstrip("/")
+    if not origin:
+        return True  # not a browser page: nothing to hijack
+    scheme = "https" if request.url.scheme in ("wss", "https") else "http"
+    own = {f"{scheme}://{request.headers.get('host', '').lower()}", _origin_of(settings.public_url)}
+    if origin in own:
+        return True
+    if origin == "null" or not (settings.cors_enabled and settings.cors_credentials):
+        return False
+    origins = [entry.strip().lower().rstrip("/") for entry in settings.cors_origin]
+    return origins == ["true"] or (origins != ["*"] and origin in origins)
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def client_ip(request: HTTPConnection, trust_proxy: bool) -> str | None:
