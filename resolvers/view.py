@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -22,7 +23,7 @@ from app.errors import (
     InvalidPayloadError,
     MethodNotAllowedError,
 )
-from app.http.body import read_body
+from app.http.body import UNPARSABLE, decode_json, read_body
 from app.http.errors import error_response
 from app.http.request_tokens import access_token_of, client_of
 from app.services.container import Services
@@ -30,6 +31,12 @@ from resolvers.context import Context
 from resolvers.errors import format_error, format_validation_errors, is_validation_failure
 
 GRAPHIQL_ASSETS = "/graphiql/assets/"
+
+
+class _RefusedJson(json.JSONDecodeError):
+    def __init__(self, error: InvalidPayloadError) -> None:
+        super().__init__(error.message, "", 0)
+        self.error = error
 
 
 class DirectusGraphQL(GraphQL[Context, None]):
@@ -67,8 +74,22 @@ class DirectusGraphQL(GraphQL[Context, None]):
         """GraphiQL with its scripts and styles from this server, not from a CDN."""
         return super().graphql_ide_html.replace("https://unpkg.com/", GRAPHIQL_ASSETS)
 
+    def parse_json(self, data: str | bytes) -> object:
+        """HTTP bodies and GET variables: the refusal's own message, not Strawberry's."""
+        try:
+            return self.decode_json(data)
+        except _RefusedJson as refused:
+            raise refused.error from None
+        except json.JSONDecodeError:
+            raise InvalidPayloadError(UNPARSABLE) from None
+
     def decode_json(self, data: str | bytes) -> object:
-        decoded = super().decode_json(data)
+        """Bodies, GET variables and socket messages alike. A refusal is a JSONDecodeError
+        too, so that Strawberry closes a socket that sent it with 4400."""
+        try:
+            decoded = decode_json(data, self.services.settings.max_json_depth)
+        except InvalidPayloadError as error:
+            raise _RefusedJson(error) from None
         if not isinstance(decoded, (dict, list)):
             raise InvalidPayloadError("The request body has to be a JSON object")
         return decoded
