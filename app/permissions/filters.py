@@ -227,6 +227,9 @@ def _operator(
         return _empty(column, kind) if positive else not_(_empty(column, kind))
 
     value = resolve_variable(raw, variables)
+    if kind is Kind.CSV:  # stored as JSON: compared as its text, for _in too
+        column = cast(column, String)
+        kind = Kind.STRING
     if operator in ("_in", "_nin"):
         if not isinstance(value, list):
             raise _invalid(f'"{operator}" takes a list')
@@ -248,9 +251,6 @@ def _operator(
         clause = column.between(low, high)
         return clause if operator == "_between" else not_(clause)
 
-    if kind is Kind.CSV:
-        column = cast(column, String)
-        kind = Kind.STRING
     coerced = _in_column_range(column, _coerce(kind, value, field), field)
     if operator == "_eq":
         return column.is_(None) if coerced is None else column == coerced

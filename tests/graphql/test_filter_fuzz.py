@@ -154,21 +154,21 @@ def field_filter(collection: Collection, depth: int) -> st.SearchStrategy[dict[s
             target = COLLECTIONS[relation.target]
             if relation.target not in (USERS.name, ROLES.name):
                 continue
-            inner = filters(target, depth - 1)
-            if relation.many:
-                choices.append(
-                    st.tuples(st.sampled_from(["_some", "_none"]), inner).map(
-                        lambda pair, name=name: {name: {pair[0]: pair[1]}}
-                    )
-                )
-                choices.append(
-                    operators(Kind.NUMBER).map(
-                        lambda ops, name=name: {f"{name}_func": {"count": ops}}
-                    )
-                )
-            else:
-                choices.append(inner.map(lambda node, name=name: {name: node}))
+            choices.extend(_relational(name, relation.many, filters(target, depth - 1)))
     return st.one_of(choices)
+
+
+def _relational(
+    name: str, many: bool, inner: st.SearchStrategy[dict[str, Any]]
+) -> list[st.SearchStrategy[dict[str, Any]]]:
+    """`role: {…}` (m2o); `users: {_some | _none: {…}}` and `users_func: {count}` (o2m)."""
+    if not many:
+        return [inner.map(lambda node: {name: node})]
+    quantified = st.tuples(st.sampled_from(["_some", "_none"]), inner).map(
+        lambda pair: {name: {pair[0]: pair[1]}}
+    )
+    counted = operators(Kind.NUMBER).map(lambda ops: {f"{name}_func": {"count": ops}})
+    return [quantified, counted]
 
 
 def filters(collection: Collection, depth: int = 3) -> st.SearchStrategy[dict[str, Any]]:
