@@ -28,7 +28,12 @@ from app.http.errors import error_response
 from app.http.request_tokens import access_token_of, client_of
 from app.services.container import Services
 from resolvers.context import Context
-from resolvers.errors import format_error, format_validation_errors, is_validation_failure
+from resolvers.errors import (
+    format_error,
+    format_validation_errors,
+    is_validation_failure,
+    refused_before_execution,
+)
 
 GRAPHIQL_ASSETS = "/graphiql/assets/"
 
@@ -172,13 +177,13 @@ class DirectusGraphQL(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         if not result.errors:
             return {"data": result.data}
-        if is_validation_failure(result):
+        if is_validation_failure(result) and not refused_before_execution(result.errors):
             suggest = self.services.settings.graphql_introspection
             return {"errors": [format_validation_errors(result.errors, suggest=suggest)]}
-        return {
-            "data": result.data,
-            "errors": [format_error(error) for error in result.errors],
-        }
+        errors: list[object] = [format_error(error) for error in result.errors]
+        if refused_before_execution(result.errors):
+            return {"errors": errors}
+        return {"data": result.data, "errors": errors}
 
 
 def _coded_http_error(error: HTTPException) -> DirectusError:

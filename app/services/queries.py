@@ -30,15 +30,19 @@ class ItemQuery:
 _WINDOW_MAX = 2**63 - 1
 
 
-def check_query(query: ItemQuery, settings: Settings) -> None:
-    """The client's filter and search within FILTER_MAX_*: checked before any of it is
-    translated, so an oversized filter costs a walk of at most the limits, not seconds."""
-    limits = FilterLimits(
+def filter_limits(settings: Settings) -> FilterLimits:
+    return FilterLimits(
         max_nodes=settings.filter_max_nodes,
         max_depth=settings.filter_max_depth,
         max_in=settings.filter_max_in,
         max_string_length=settings.filter_max_string_length,
     )
+
+
+def check_query(query: ItemQuery, settings: Settings) -> None:
+    """The client's filter and search within FILTER_MAX_*: checked before any of it is
+    translated, so an oversized filter costs a walk of at most the limits, not seconds."""
+    limits = filter_limits(settings)
     check_filter(query.filter, limits)
     if query.search is not None:
         check_text(query.search, '"search"', limits)
