@@ -24,7 +24,7 @@ from app.errors import (
     RecordNotUniqueError,
 )
 from app.permissions.access import Access, Rule
-from app.permissions.collections import Collection
+from app.permissions.collections import Collection, Kind
 from app.permissions.filters import FilterVariables, filter_clause
 from app.repositories import items as items_repo
 from app.services.queries import (
@@ -207,6 +207,9 @@ class ItemReader(Generic[M]):
         for name in (*group_by, *count, *count_distinct):
             if name not in self.collection.fields:
                 raise InvalidQueryError(f'Field "{name}" does not exist')
+        for name in (*group_by, *count_distinct):
+            if self.collection.fields[name] is Kind.JSON:  # PostgreSQL has no json equality
+                raise InvalidQueryError(f'Cannot group or count distinct values of "{name}"')
         rule = self.read_rule(access, {*group_by, *count, *count_distinct})
         where = where_clause(self.collection, query, rule, self.variables(access))
         span = window(query, self._settings)

@@ -403,3 +403,62 @@ async def test_in_on_a_csv_field_is_served(client: httpx.AsyncClient, admin: str
     ):
         response = await post(client, USERS, {"f": condition}, admin)
         assert response.json() == {"data": {"users": []}}, response.text
+
+
+@pytest.mark.parametrize("field", ["tags", "auth_data"])
+async def test_grouping_by_a_json_field_is_invalid_query(
+    client: httpx.AsyncClient, admin: str, field: str
+) -> None:
+    """PostgreSQL has no equality for json: GROUP BY on it was an internal error."""
+    document = f'{{ users_aggregated(groupBy: ["{field}"]) {{ group countAll }} }}'
+    response = await post(client, document, {}, admin)
+    assert codes_of(response) == ["INVALID_QUERY"], response.text
+
+
+async def test_a_reset_token_with_a_lone_surrogate_is_invalid_token(
+    client: httpx.AsyncClient,
+) -> None:
+    document = 'mutation($t: String!) { auth_password_reset(token: $t, password: "pass-word-1") }'
+    answers = []
+    for token in ("not-a-token", "\ud800", "a.b\ud800.c"):
+        response = await client.post(
+            "/graphql/system",
+            content=json.dumps({"query": document, "variables": {"t": token}}),
+            headers={"content-type": "application/json"},
+        )
+        rest = await client.post(
+            "/auth/password/reset",
+            content=json.dumps({"token": token, "password": "pass-word-1"}),
+            headers={"content-type": "application/json"},
+        )
+        answers.append((codes_of(response), rest.status_code, codes_of(rest)))
+    # As any other token that is not one of ours.
+    assert answers[1] == answers[2] == answers[0], answers
+    assert answers[0][1] < 500, answers
+
+
+async def test_role_ip_access_must_be_storable_text(
+    client: httpx.AsyncClient, services: Services, admin: str
+) -> None:
+    document = "mutation($d: create_directus_roles_input!) { create_roles_item(data: $d) { id } }"
+    for networks in (["\ud800"], ["10.0.0.0/8\x00"]):
+        response = await post(client, document, {"d": {"name": "r", "ip_access": networks}}, admin)
+        assert_refused(response, "FAILED_VALIDATION")
+    async with services.db.read() as session:
+        from app.repositories import roles as roles_repo
+
+        assert await roles_repo.get_by_names(session, ["r"]) == []
+
+
+async def test_a_rest_error_quoting_a_lone_surrogate_is_answered(
+    client: httpx.AsyncClient, admin: str
+) -> None:
+    """The message of INVALID_QUERY quotes the sort term; rendering it as UTF-8 failed."""
+    response = await client.request(
+        "SEARCH",
+        "/users",
+        content=json.dumps({"query": {"sort": ["\ud800"]}}),
+        headers={"content-type": "application/json", "Authorization": f"Bearer {admin}"},
+    )
+    assert response.status_code == 400, response.text
+    assert codes_of(response) == ["INVALID_QUERY"]
