@@ -99,6 +99,7 @@ def create_app(
         max_aliases=settings.graphql_max_aliases,
         introspection=settings.graphql_introspection,
         filters=filter_limits(settings),
+        max_batch=settings.max_batch_mutation,
     )
     graphql = DirectusGraphQL(build_schema(limits), services)
 

@@ -124,6 +124,7 @@ class DocumentLimits:
     max_aliases: int = 50
     introspection: bool = True
     filters: FilterLimits = field(default_factory=FilterLimits)
+    max_batch: int = 100
 
 
 class DocumentPipeline(SchemaExtension):
@@ -136,10 +137,10 @@ class DocumentPipeline(SchemaExtension):
     AddValidationRules among them) they cost a third of `{ server_ping }`."""
 
     def __init__(
-        self, token_limit: int, rules: Rules, documents: Documents, filters: FilterLimits
+        self, token_limit: int, rules: Rules, documents: Documents, limits: DocumentLimits
     ) -> None:
         self.token_limit = token_limit
-        self.filters = filters
+        self.limits = limits
         self.rules = rules
         self.documents = documents
         # Set while parsing, read while validating (an extension lives for one request).
@@ -203,7 +204,11 @@ class DocumentPipeline(SchemaExtension):
         if request is not None and label:
             request.state.graphql_operation = label[:200]
         check_filter_variables(
-            context.graphql_document, context.operation_name, context.variables, self.filters
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+            self.limits.filters,
+            self.limits.max_batch,
         )
         yield
 
@@ -230,6 +235,6 @@ def extension_factories(limits: DocumentLimits) -> list[Callable[[], SchemaExten
     rule_set = tuple(rules)
 
     def pipeline() -> SchemaExtension:
-        return DocumentPipeline(limits.token_limit, rule_set, documents, limits.filters)
+        return DocumentPipeline(limits.token_limit, rule_set, documents, limits)
 
     return [pipeline]

@@ -168,7 +168,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
                     "Only queries are allowed over GET; send mutations with POST"
                 ) from None
             raise
-        if is_validation_failure(result):
+        if is_validation_failure(result) and not refused_before_execution(result.errors or []):
             sub_response.status_code = 400
         return result
 
@@ -182,7 +182,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
             return {"errors": [format_validation_errors(result.errors, suggest=suggest)]}
         errors: list[object] = [format_error(error) for error in result.errors]
         if refused_before_execution(result.errors):
-            return {"errors": errors}
+            return {"data": None, "errors": errors}
         return {"data": result.data, "errors": errors}
 
 
