@@ -18,8 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import BigInteger, ColumnElement, Integer
+
 from app.errors import InvalidQueryError
-from app.input_values import is_storable_text
+from app.input_values import INT32_MAX, INT32_MIN, is_storable_text
 
 _LOGICAL = frozenset({"_and", "_or"})
 _LISTS = frozenset({"_in", "_nin"})
@@ -85,3 +87,17 @@ def check_filter(node: Any, limits: FilterLimits) -> None:
             raise InvalidQueryError(
                 f"A filter's _in and _nin lists can't hold more than {limits.max_in} values"
             )
+
+
+def in_column_range(column: ColumnElement[Any], value: Any, field: str) -> Any:
+    """PostgreSQL's integer columns are 32-bit: a larger number matches nothing there,
+    but its driver refuses to send it at all."""
+    column_type = getattr(column, "type", None)
+    if (
+        isinstance(value, int)
+        and isinstance(column_type, Integer)
+        and not isinstance(column_type, BigInteger)
+        and not INT32_MIN <= value <= INT32_MAX
+    ):
+        raise InvalidQueryError(f'Value {value!r} is out of range for field "{field}"')
+    return value

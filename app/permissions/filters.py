@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     ColumnElement,
     Integer,
     String,
@@ -36,8 +35,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.errors import InvalidQueryError
-from app.input_values import INT32_MAX, INT32_MIN, INT64_MAX, INT64_MIN
+from app.input_values import INT64_MAX, INT64_MIN
 from app.permissions.collections import COLLECTIONS, Collection, Kind
+from app.permissions.filter_limits import in_column_range
 
 Clause = ColumnElement[bool]
 
@@ -153,20 +153,6 @@ def _coerce(kind: Kind, value: Any, field: str) -> Any:
     return str(value)
 
 
-def _in_column_range(column: ColumnElement[Any], value: Any, field: str) -> Any:
-    """PostgreSQL's integer columns are 32-bit: a larger number matches nothing there,
-    but its driver refuses to send it at all."""
-    column_type = getattr(column, "type", None)
-    if (
-        isinstance(value, int)
-        and isinstance(column_type, Integer)
-        and not isinstance(column_type, BigInteger)
-        and not INT32_MIN <= value <= INT32_MAX
-    ):
-        raise _invalid(f'Value {value!r} is out of range for field "{field}"')
-    return value
-
-
 def _like_operator(
     name: str,
 ) -> Callable[[ColumnElement[Any], str], Clause] | None:
@@ -234,7 +220,7 @@ def _operator(
         if not isinstance(value, list):
             raise _invalid(f'"{operator}" takes a list')
         values = [
-            _in_column_range(column, _coerce(kind, resolve_variable(item, variables), field), field)
+            in_column_range(column, _coerce(kind, resolve_variable(item, variables), field), field)
             for item in value
         ]
         if not values:
@@ -245,13 +231,13 @@ def _operator(
         if not isinstance(value, list) or len(value) != 2:
             raise _invalid(f'"{operator}" takes a list of two values')
         low, high = (
-            _in_column_range(column, _coerce(kind, resolve_variable(item, variables), field), field)
+            in_column_range(column, _coerce(kind, resolve_variable(item, variables), field), field)
             for item in value
         )
         clause = column.between(low, high)
         return clause if operator == "_between" else not_(clause)
 
-    coerced = _in_column_range(column, _coerce(kind, value, field), field)
+    coerced = in_column_range(column, _coerce(kind, value, field), field)
     if operator == "_eq":
         return column.is_(None) if coerced is None else column == coerced
     if operator == "_neq":
