@@ -492,3 +492,26 @@ async def test_a_rest_error_quoting_a_lone_surrogate_is_answered(
     )
     assert response.status_code == 400, response.text
     assert codes_of(response) == ["INVALID_QUERY"]
+
+
+@pytest.mark.parametrize("item_id", ["\ud800", "a\x00b", "9" * 4000])
+async def test_ids_the_driver_refuses_are_coded(
+    client: httpx.AsyncClient, services: Services, admin: str, item_id: str
+) -> None:
+    """Ids are not checked as filters are: the second line (app/db/data_errors.py) turns
+    the driver's refusal of the value into a coded 400-class answer, and nothing changes."""
+    before = await admin_row(services)
+    read = await post(
+        client, "query($i: ID!) { users_by_id(id: $i) { id } }", {"i": item_id}, admin
+    )
+    assert set(codes_of(read)) <= {"INVALID_QUERY", "FORBIDDEN"}, read.text
+    for document in (
+        "mutation($i: ID!) { delete_users_item(id: $i) { id } }",
+        'mutation($i: ID!) { update_users_item(id: $i, data: {title: "x"}) { id } }',
+    ):
+        response = await post(client, document, {"i": item_id}, admin)
+        assert response.status_code < 500, response.text
+        assert set(codes_of(response)) <= {"INVALID_PAYLOAD", "INVALID_QUERY", "FORBIDDEN"}, (
+            response.text
+        )
+    assert await admin_row(services) == before
