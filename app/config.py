@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     query_limit_max: int = Field(default=-1, ge=-1)
     max_payload_size: int = Field(default=1_000_000, ge=1)
     max_batch_mutation: int = Field(default=100, ge=1)
+    # Bounds on one request's input, refused with a code before any work is done on it.
+    max_json_depth: int = Field(default=64, ge=2)
+    filter_max_nodes: int = Field(default=1000, ge=1)
+    filter_max_depth: int = Field(default=12, ge=1)
+    filter_max_in: int = Field(default=10_000, ge=1, le=30_000)
+    filter_max_string_length: int = Field(default=10_000, ge=1, le=20_000)
 
     graphql_introspection: bool = True
     graphql_query_token_limit: int = Field(default=5000, ge=1)

@@ -31,6 +31,7 @@ from app.http.middleware import (
 from app.http.rest.routes import rest_routes
 from app.logging_setup import configure_logging
 from app.services.container import Services
+from app.services.queries import filter_limits
 from resolvers.extensions import DocumentLimits
 from resolvers.schema import build_schema
 from resolvers.schema import schema_sdl as _schema_sdl
@@ -87,6 +88,8 @@ def create_app(
         max_depth=settings.max_relational_depth,
         max_aliases=settings.graphql_max_aliases,
         introspection=settings.graphql_introspection,
+        filters=filter_limits(settings),
+        max_batch=settings.max_batch_mutation,
     )
     graphql = DirectusGraphQL(build_schema(limits), services)
 

@@ -29,6 +29,15 @@ def is_validation_failure(result: ExecutionResult) -> bool:
     )
 
 
+def refused_before_execution(errors: list[GraphQLError]) -> bool:
+    """Our own coded refusal of the variables (e.g. a filter past FILTER_MAX_NODES),
+    raised before execution: answered as the resolver's own refusal would be (200, data
+    null, its code), not as GRAPHQL_VALIDATION."""
+    return bool(errors) and all(
+        error.path is None and isinstance(error.original_error, DirectusError) for error in errors
+    )
+
+
 def _located(error: GraphQLError, payload: dict[str, Any]) -> dict[str, Any]:
     if error.locations:
         payload["locations"] = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import LRUCache
@@ -35,9 +35,11 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import StreamExecutionResult
 
+from app.permissions.filter_limits import FilterLimits
 from resolvers.errors import code_errors
 from resolvers.templates import DocumentTemplates, Literals, split_literals
 from resolvers.validation import ShapeValidator
+from resolvers.variable_limits import check_filter_variables
 
 SENSITIVE_MUTATIONS = frozenset(
     {
@@ -121,6 +123,8 @@ class DocumentLimits:
     max_depth: int = 10
     max_aliases: int = 50
     introspection: bool = True
+    filters: FilterLimits = field(default_factory=FilterLimits)
+    max_batch: int = 100
 
 
 class DocumentPipeline(SchemaExtension):
@@ -132,8 +136,11 @@ class DocumentPipeline(SchemaExtension):
     request: as six extensions (Strawberry's MaxTokensLimiter, ParserCache and
     AddValidationRules among them) they cost a third of `{ server_ping }`."""
 
-    def __init__(self, token_limit: int, rules: Rules, documents: Documents) -> None:
+    def __init__(
+        self, token_limit: int, rules: Rules, documents: Documents, limits: DocumentLimits
+    ) -> None:
         self.token_limit = token_limit
+        self.limits = limits
         self.rules = rules
         self.documents = documents
         # Set while parsing, read while validating (an extension lives for one request).
@@ -196,6 +203,13 @@ class DocumentPipeline(SchemaExtension):
         request = getattr(context.context, "request", None)
         if request is not None and label:
             request.state.graphql_operation = label[:200]
+        check_filter_variables(
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+            self.limits.filters,
+            self.limits.max_batch,
+        )
         yield
 
     def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
@@ -221,6 +235,6 @@ def extension_factories(limits: DocumentLimits) -> list[Callable[[], SchemaExten
     rule_set = tuple(rules)
 
     def pipeline() -> SchemaExtension:
-        return DocumentPipeline(limits.token_limit, rule_set, documents)
+        return DocumentPipeline(limits.token_limit, rule_set, documents, limits)
 
     return [pipeline]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -24,15 +25,26 @@ from app.errors import (
     MethodNotAllowedError,
     RequestsExceededError,
 )
-from app.http.body import read_body
+from app.http.body import UNPARSABLE, decode_json, read_body
 from app.http.errors import error_response
 from app.http.request_tokens import access_token_of, client_of, socket_may_use_cookies
 from app.services.container import Services
 from resolvers.context import Context
-from resolvers.errors import format_error, format_validation_errors, is_validation_failure
+from resolvers.errors import (
+    format_error,
+    format_validation_errors,
+    is_validation_failure,
+    refused_before_execution,
+)
 from resolvers.sockets import CheckedTransportWS
 
 GRAPHIQL_ASSETS = "/graphiql/assets/"
+
+
+class _RefusedJson(json.JSONDecodeError):
+    def __init__(self, error: InvalidPayloadError) -> None:
+        super().__init__(error.message, "", 0)
+        self.error = error
 
 
 class DirectusGraphQL(GraphQL[Context, None]):
@@ -83,8 +95,22 @@ class DirectusGraphQL(GraphQL[Context, None]):
         """GraphiQL with its scripts and styles from this server, not from a CDN."""
         return super().graphql_ide_html.replace("https://unpkg.com/", GRAPHIQL_ASSETS)
 
+    def parse_json(self, data: str | bytes) -> object:
+        """HTTP bodies and GET variables: the refusal's own message, not Strawberry's."""
+        try:
+            return self.decode_json(data)
+        except _RefusedJson as refused:
+            raise refused.error from None
+        except json.JSONDecodeError:
+            raise InvalidPayloadError(UNPARSABLE) from None
+
     def decode_json(self, data: str | bytes) -> object:
-        decoded = super().decode_json(data)
+        """Bodies, GET variables and socket messages alike. A refusal is a JSONDecodeError
+        too, so that Strawberry closes a socket that sent it with 4400."""
+        try:
+            decoded = decode_json(data, self.services.settings.max_json_depth)
+        except InvalidPayloadError as error:
+            raise _RefusedJson(error) from None
         if not isinstance(decoded, (dict, list)):
             raise InvalidPayloadError("The request body has to be a JSON object")
         return decoded
@@ -165,7 +191,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
                     "Only queries are allowed over GET; send mutations with POST"
                 ) from None
             raise
-        if is_validation_failure(result):
+        if is_validation_failure(result) and not refused_before_execution(result.errors or []):
             sub_response.status_code = 400
         limited = _every_field_rate_limited(result)
         if limited is not None:
@@ -179,13 +205,13 @@ class DirectusGraphQL(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         if not result.errors:
             return {"data": result.data}
-        if is_validation_failure(result):
+        if is_validation_failure(result) and not refused_before_execution(result.errors):
             suggest = self.services.settings.graphql_introspection
             return {"errors": [format_validation_errors(result.errors, suggest=suggest)]}
-        return {
-            "data": result.data,
-            "errors": [format_error(error) for error in result.errors],
-        }
+        errors: list[object] = [format_error(error) for error in result.errors]
+        if refused_before_execution(result.errors):
+            return {"data": None, "errors": errors}
+        return {"data": result.data, "errors": errors}
 
 
 def _every_field_rate_limited(result: ExecutionResult) -> RequestsExceededError | None:

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db.checkpoints import REQUEST_AUTOCHECKPOINT_PAGES, WalCheckpointer
+from app.db.data_errors import refused_values
 from app.db.sqlite_inline import (
     begin_immediate,
     begin_immediate_async,
@@ -134,8 +135,9 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self._session(self.engine) as session:
-            yield session
+        with refused_values(writing=False):
+            async with self._session(self.engine) as session:
+                yield session
 
     async def run_reads(self, reads: Callable[[Connection], T]) -> T:
         """Runs a function of plain Core reads on one connection, in autocommit.
@@ -144,11 +146,12 @@ class Database:
         statement cost several times SQLite's work in ORM and greenlet overhead. SQLite
         runs them synchronously on the loop's thread, like every SQLite statement here;
         PostgreSQL runs the whole function in one greenlet on a pooled connection."""
-        if self._sync_engine is not None:
-            with self._sync_engine.connect() as connection:
-                return reads(connection)
-        async with self.engine.connect() as connection:
-            return await connection.run_sync(reads)
+        with refused_values(writing=False):
+            if self._sync_engine is not None:
+                with self._sync_engine.connect() as connection:
+                    return reads(connection)
+            async with self.engine.connect() as connection:
+                return await connection.run_sync(reads)
 
     def engines(self) -> tuple[Engine, ...]:
         """Every synchronous engine statements run through (for instrumentation)."""
@@ -173,8 +176,9 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        async with self._exclusive(), self._unit() as session:
-            yield session
+        with refused_values(writing=True):
+            async with self._exclusive(), self._unit() as session:
+                yield session
 
     async def run_writes(self, writes: Callable[[Connection], T]) -> T:
         """Runs a function of plain Core statements as one write transaction: all of it
@@ -186,6 +190,11 @@ class Database:
         if self._sync_engine is None:
             async with self.write() as session:
                 return await session.run_sync(lambda sync: writes(sync.connection()))
+        with refused_values(writing=True):
+            return await self._run_sqlite_writes(writes)
+
+    async def _run_sqlite_writes(self, writes: Callable[[Connection], T]) -> T:
+        assert self._sync_engine is not None
         async with self._exclusive():
             with self._sync_engine.connect() as connection:
                 driver = connection.connection.driver_connection

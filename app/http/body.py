@@ -1,4 +1,4 @@
-"""Reading request bodies within MAX_PAYLOAD_SIZE, for every transport."""
+"""Reading request bodies within MAX_PAYLOAD_SIZE and MAX_JSON_DEPTH, for every transport."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from typing import Any
 from starlette.requests import Request
 
 from app.errors import InvalidPayloadError, PayloadTooLargeError
+from app.input_values import exceeds_depth
+
+UNPARSABLE = "Unable to parse request body as JSON"
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -27,11 +30,29 @@ async def read_body(request: Request, limit: int) -> bytes:
     return body
 
 
-async def read_json(request: Request, limit: int) -> Any:
+def decode_json(data: str | bytes, max_depth: int) -> Any:
+    """The one JSON decoder for client data. Invalid UTF-8, integers past Python's
+    4300-digit conversion limit (a ValueError, not a JSONDecodeError), nesting past the
+    interpreter's recursion limit or past `max_depth`: all INVALID_PAYLOAD."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise InvalidPayloadError(f"JSON can't be nested more than {max_depth} levels") from None
+    except ValueError:  # JSONDecodeError, UnicodeDecodeError, the digit limit
+        raise InvalidPayloadError(UNPARSABLE) from None
+    # Cheap first: fewer brackets than the limit cannot nest deeper than it.
+    opened = (
+        data.count("[") + data.count("{")
+        if isinstance(data, str)
+        else (data.count(b"[") + data.count(b"{"))
+    )
+    if opened > max_depth and exceeds_depth(value, max_depth):
+        raise InvalidPayloadError(f"JSON can't be nested more than {max_depth} levels")
+    return value
+
+
+async def read_json(request: Request, limit: int, max_depth: int) -> Any:
     body = await read_body(request, limit)
     if not body.strip():
         return None
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidPayloadError("Unable to parse request body as JSON") from None
+    return decode_json(body, max_depth)

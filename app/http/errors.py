@@ -10,7 +10,10 @@ from app.errors import DirectusError, MethodNotAllowedError, RequestsExceededErr
 
 
 def error_body(error: DirectusError) -> dict[str, Any]:
-    return {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    # A message may quote the client's input, and JSON can carry a lone surrogate that
+    # UTF-8 cannot: it is replaced, or rendering the answer would fail.
+    message = error.message.encode("utf-8", "replace").decode("utf-8")
+    return {"errors": [{"message": message, "extensions": {"code": error.code}}]}
 
 
 def error_response(error: DirectusError) -> JSONResponse:

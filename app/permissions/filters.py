@@ -7,6 +7,7 @@ Everything happens in SQL: rows are never filtered in Python.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -34,7 +35,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.errors import ForbiddenError, InvalidQueryError
+from app.input_values import INT64_MAX, INT64_MIN
 from app.permissions.collections import COLLECTIONS, Collection, Kind
+from app.permissions.filter_limits import in_column_range
 
 if TYPE_CHECKING:
     from app.permissions.access import Access
@@ -108,11 +111,14 @@ def resolve_variable(value: Any, variables: FilterVariables) -> Any:
         return variables.now
     match = _NOW_ADJUSTMENT.match(value)
     if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        if unit in _UNIT_SECONDS:
-            return variables.now + timedelta(seconds=amount * _UNIT_SECONDS[unit])
-        if unit in _UNIT_MONTHS:
-            return _add_months(variables.now, amount * _UNIT_MONTHS[unit])
+        try:
+            amount, unit = int(match.group(1)), match.group(2)
+            if unit in _UNIT_SECONDS:
+                return variables.now + timedelta(seconds=amount * _UNIT_SECONDS[unit])
+            if unit in _UNIT_MONTHS:
+                return _add_months(variables.now, amount * _UNIT_MONTHS[unit])
+        except (OverflowError, ValueError):  # past year 9999 or before year 1
+            raise _invalid(f'"{value}" is out of the range of dates') from None
     return value
 
 
@@ -132,12 +138,16 @@ def _coerce(kind: Kind, value: Any, field: str) -> Any:
             if isinstance(value, bool):
                 raise ValueError
             number = float(value)
-            return int(number) if number.is_integer() else number
+            if not math.isfinite(number):
+                raise ValueError
+            whole = int(number) if number.is_integer() else None
+            if whole is not None and not INT64_MIN <= whole <= INT64_MAX:
+                raise _invalid(f'Value {value!r} is out of range for field "{field}"')
+            return number if whole is None else whole
         if kind is Kind.DATE:
-            if isinstance(value, datetime):
-                return value
-            parsed = datetime.fromisoformat(str(value))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+            # In UTC, as the databases compare it: 0001-01-01T00:00+01:00 is before year 1.
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
         if kind is Kind.BOOLEAN:
             if isinstance(value, bool):
                 return value
@@ -146,7 +156,7 @@ def _coerce(kind: Kind, value: Any, field: str) -> Any:
             if str(value).lower() in ("false", "0"):
                 return False
             raise ValueError
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise _invalid(f'Value {value!r} is not valid for field "{field}"') from None
     return str(value)
 
@@ -211,10 +221,16 @@ def _operator(
         return _empty(column, kind) if positive else not_(_empty(column, kind))
 
     value = resolve_variable(raw, variables)
+    if kind is Kind.CSV:  # stored as JSON: compared as its text, for _in too
+        column = cast(column, String)
+        kind = Kind.STRING
     if operator in ("_in", "_nin"):
         if not isinstance(value, list):
             raise _invalid(f'"{operator}" takes a list')
-        values = [_coerce(kind, resolve_variable(item, variables), field) for item in value]
+        values = [
+            in_column_range(column, _coerce(kind, resolve_variable(item, variables), field), field)
+            for item in value
+        ]
         if not values:
             return false() if operator == "_in" else true()
         clause = column.in_(values)
@@ -222,14 +238,14 @@ def _operator(
     if operator in ("_between", "_nbetween"):
         if not isinstance(value, list) or len(value) != 2:
             raise _invalid(f'"{operator}" takes a list of two values')
-        low, high = (_coerce(kind, resolve_variable(item, variables), field) for item in value)
+        low, high = (
+            in_column_range(column, _coerce(kind, resolve_variable(item, variables), field), field)
+            for item in value
+        )
         clause = column.between(low, high)
         return clause if operator == "_between" else not_(clause)
 
-    if kind is Kind.CSV:
-        column = cast(column, String)
-        kind = Kind.STRING
-    coerced = _coerce(kind, value, field)
+    coerced = in_column_range(column, _coerce(kind, value, field), field)
     if operator == "_eq":
         return column.is_(None) if coerced is None else column == coerced
     if operator == "_neq":

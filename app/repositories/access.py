@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 
 from app.db.models import Permission, Role, Session, User
+from app.input_values import is_storable_text
 from app.repositories.core import RowBuilder, table_of
 from app.repositories.users import UserAccess, access_of
 
@@ -112,6 +113,8 @@ class AccessQuery:
 def user_by_email(connection: Connection, email: str) -> User | None:
     """Case-insensitive, through the lower(email) unique index; a detached snapshot (to
     change the user, read it in an ORM unit with `users.get_by_email`)."""
+    if not is_storable_text(email):
+        return None  # no stored address has a NUL or a lone surrogate; drivers refuse them
     row = connection.execute(_USER_BY_EMAIL, {"email": email.lower()}).first()
     return None if row is None else USERS.build(row)
 

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Role, User
+from app.input_values import is_storable_text
 from app.repositories import core
 
 
@@ -37,6 +38,8 @@ async def get_by_id(session: AsyncSession, user_id: str) -> User | None:
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
     """Case-insensitive, through the lower(email) unique index."""
+    if not is_storable_text(email):
+        return None  # no stored address has a NUL or a lone surrogate; drivers refuse them
     statement = select(User).where(func.lower(col(User.email)) == email.lower())
     return (await session.exec(statement)).first()
 

@@ -110,7 +110,7 @@ class TokenService:
                 issuer=ISSUER,
                 options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
             )
-        except JWTError:
+        except (JWTError, UnicodeError):  # UnicodeError: JSON's lone surrogate "\ud800"
             raise InvalidTokenError() from None
         self._verified[token] = payload
         return payload

@@ -28,7 +28,14 @@ from app.permissions.collections import Collection
 from app.permissions.concealed import require_comparable
 from app.permissions.filters import FilterVariables, filter_clause
 from app.repositories import items as items_repo
-from app.services.queries import ItemQuery, order_by, referenced_fields, where_clause, window
+from app.services.queries import (
+    ItemQuery,
+    check_query,
+    order_by,
+    referenced_fields,
+    where_clause,
+    window,
+)
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -54,6 +61,7 @@ class ItemReader(Generic[M]):
         return access.require_fields(self.collection.name, "read", fields)
 
     async def read_many(self, access: Access, query: ItemQuery, fields: Names[str]) -> list[M]:
+        check_query(query, self._settings)
         rule = self.read_rule(access, fields)
         variables = self.variables(access)
         where = where_clause(self.collection, query, rule, variables, access)
@@ -99,6 +107,7 @@ class ItemReader(Generic[M]):
         fields: Names[str],
     ) -> dict[str, list[M]]:
         """Rows whose `column` points at each parent, windowed per parent in one query."""
+        check_query(query, self._settings)
         rule = self.read_rule(access, fields)
         link = self.collection.column(column)
         variables = self.variables(access)
@@ -198,6 +207,7 @@ class ItemReader(Generic[M]):
         count_distinct: Sequence[str],
     ) -> list[dict[str, Any]]:
         """countAll, count and countDistinct per group, computed by the database."""
+        check_query(query, self._settings)
         for name in (*group_by, *count, *count_distinct):
             if name not in self.collection.fields:
                 raise InvalidQueryError(f'Field "{name}" does not exist')

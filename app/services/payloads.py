@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.errors import FailedValidationError, ForbiddenError, InvalidPayloadError
+from app.input_values import is_storable_text, json_problem
 from app.permissions.access import Rule
 
 
@@ -36,9 +37,10 @@ def as_datetime(value: Any, field: str) -> datetime | None:
         return value
     try:
         parsed = datetime.fromisoformat(str(value))
-    except ValueError:
+        # Stored in UTC: 0001-01-01T00:00+01:00 would be before year 1.
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise FailedValidationError(field, "Value has to be a valid date.") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def as_bool(value: Any, field: str, *, nullable: bool = False) -> bool | None:
@@ -56,4 +58,16 @@ def as_text(value: Any, field: str, *, max_length: int | None = None) -> str | N
         raise FailedValidationError(field, "Value has to be a string.")
     if max_length is not None and len(value) > max_length:
         raise FailedValidationError(field, f"Value can't be longer than {max_length} characters.")
+    if not is_storable_text(value):
+        raise FailedValidationError(
+            field, "Value has to be valid Unicode text without NUL characters."
+        )
+    return value
+
+
+def as_json(value: Any, field: str, max_depth: int) -> Any:
+    """JSON fields: any JSON, but nothing a database cannot store or read back."""
+    problem = json_problem(value, max_depth)
+    if problem is not None:
+        raise FailedValidationError(field, problem)
     return value

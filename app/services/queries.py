@@ -12,6 +12,7 @@ from app.config import Settings
 from app.errors import ForbiddenError, InvalidQueryError
 from app.permissions.access import Access, Rule
 from app.permissions.collections import Collection
+from app.permissions.filter_limits import FilterLimits, check_filter, check_text
 from app.permissions.filters import FilterVariables, filter_clause, referenced_fields
 from app.permissions.ordering import search_clause, sort_columns
 
@@ -28,6 +29,28 @@ class ItemQuery:
     search: str | None = None
 
 
+# LIMIT and OFFSET are 64-bit integers in both databases.
+_WINDOW_MAX = 2**63 - 1
+
+
+def filter_limits(settings: Settings) -> FilterLimits:
+    return FilterLimits(
+        max_nodes=settings.filter_max_nodes,
+        max_depth=settings.filter_max_depth,
+        max_in=settings.filter_max_in,
+        max_string_length=settings.filter_max_string_length,
+    )
+
+
+def check_query(query: ItemQuery, settings: Settings) -> None:
+    """The client's filter and search within FILTER_MAX_*: checked before any of it is
+    translated, so an oversized filter costs a walk of at most the limits, not seconds."""
+    limits = filter_limits(settings)
+    check_filter(query.filter, limits)
+    if query.search is not None:
+        check_text(query.search, '"search"', limits)
+
+
 @dataclass(frozen=True)
 class Window:
     limit: int | None
@@ -39,6 +62,8 @@ def window(query: ItemQuery, settings: Settings) -> Window:
     limit = settings.query_limit_default if query.limit is None else query.limit
     if limit < -1:
         raise InvalidQueryError('"limit" has to be -1 or greater')
+    if limit > _WINDOW_MAX:
+        raise InvalidQueryError(f'"limit" has to be {_WINDOW_MAX} or less')
     maximum = settings.query_limit_max
     if limit == -1:
         resolved: int | None = None if maximum == -1 else maximum
@@ -47,11 +72,15 @@ def window(query: ItemQuery, settings: Settings) -> Window:
     offset = query.offset or 0
     if offset < 0:
         raise InvalidQueryError('"offset" has to be 0 or greater')
+    if offset > _WINDOW_MAX:
+        raise InvalidQueryError(f'"offset" has to be {_WINDOW_MAX} or less')
     if query.page is not None:
         if query.page < 1:
             raise InvalidQueryError('"page" has to be 1 or greater')
         if resolved is not None:
             offset = (query.page - 1) * resolved
+        if offset > _WINDOW_MAX:
+            raise InvalidQueryError('"page" is out of range')
     return Window(limit=resolved, offset=offset)
 
 

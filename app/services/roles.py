@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Role
 from app.errors import FailedValidationError, InvalidPayloadError
+from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
 from app.permissions.collections import ROLES
 from app.services.admin_guard import keeps_an_admin
@@ -54,7 +55,8 @@ def _role_values(data: Mapping[str, Any]) -> dict[str, Any]:
             values[key] = as_bool(value, key)
         elif key == "ip_access":
             if value is not None and (
-                not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+                not isinstance(value, list)
+                or not all(isinstance(v, str) and is_storable_text(v) for v in value)
             ):
                 raise FailedValidationError("ip_access", "Value has to be a list of strings.")
             values[key] = value

@@ -28,6 +28,7 @@ from app.errors import (
     InvalidPayloadError,
 )
 from app.events import EventBus, UserEvent
+from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
 from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
 from app.repositories import permissions as permissions_repo
@@ -43,6 +44,7 @@ from app.services.password_policy import check_password_policy
 from app.services.payloads import (
     as_bool,
     as_datetime,
+    as_json,
     as_text,
     check_fields,
     check_id,
@@ -352,7 +354,7 @@ class UsersService(ItemReader[User]):
         if key == "last_access":
             return as_datetime(value, key)
         if key in _JSON_FIELDS:
-            return value
+            return as_json(value, key, self._settings.max_json_depth)
         return as_text(value, key, max_length=_TEXT_LIMITS.get(key))
 
     async def _file_reference(self, session: AsyncSession, value: Any) -> str | None:
@@ -383,7 +385,7 @@ class UsersService(ItemReader[User]):
 def valid_email(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not is_storable_text(value):
         raise FailedValidationError("email", "Value has to be a valid email address.")
     try:
         validate_email(value, check_deliverability=False)

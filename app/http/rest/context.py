@@ -32,7 +32,8 @@ class RestContext:
         return self._access
 
     async def body(self) -> Any:
-        return await read_json(self.request, self.services.settings.max_payload_size)
+        settings = self.services.settings
+        return await read_json(self.request, settings.max_payload_size, settings.max_json_depth)
 
     async def object_body(self) -> Mapping[str, Any]:
         body = await self.body()

@@ -18,6 +18,8 @@ from app.errors import InvalidQueryError
 from app.services.queries import ItemQuery
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
+# `filter[a][b]…` deeper than any filter may be (FILTER_MAX_DEPTH counts far fewer levels).
+_MAX_BRACKETS = 64
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ def _bracket_tree(params: QueryParams, name: str) -> dict[str, Any] | None:
         if not key.startswith(name + "["):
             continue
         path = _BRACKETS.findall(key[len(name) :])
+        if len(path) > _MAX_BRACKETS:
+            raise InvalidQueryError(f'"{name}" is nested too deeply')
         node = tree
         for part in path[:-1]:
             child = node.setdefault(part, {})
@@ -57,7 +61,7 @@ def _lists(node: Any) -> Any:
 def _json_object(raw: str, name: str) -> Any:
     try:
         return json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, the 4300-digit limit, deep nesting
         raise InvalidQueryError(f'"{name}" has to be valid JSON') from None
 
 
