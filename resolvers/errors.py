@@ -84,13 +84,16 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+# Python's own words for a literal with too many digits name an interpreter function.
+_INT_DIGITS = re.compile(r"Exceeds the limit \(\d+ digits\) for integer string conversion[^']*")
 
 
 def format_validation_errors(errors: list[GraphQLError], *, suggest: bool) -> dict[str, Any]:
     """`suggest` false (introspection off): "Did you mean …?" would leak the schema."""
 
     def message(error: GraphQLError) -> str:
-        return error.message if suggest else _SUGGESTION.sub("", error.message)
+        text = _INT_DIGITS.sub("the number has too many digits", error.message)
+        return text if suggest else _SUGGESTION.sub("", text)
 
     return {
         "message": VALIDATION_MESSAGE,

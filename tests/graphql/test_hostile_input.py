@@ -515,3 +515,16 @@ async def test_ids_the_driver_refuses_are_coded(
             response.text
         )
     assert await admin_row(services) == before
+
+
+async def test_a_5000_digit_literal_is_a_validation_error_in_plain_words(
+    client: httpx.AsyncClient, admin: str
+) -> None:
+    """graphql-core quotes Python's own message (naming an interpreter function); the
+    client is told what is wrong without it."""
+    body = json.dumps({"query": "{ users(limit: %s) { id } }" % ("9" * 5000)})
+    response = await post_raw(client, body, admin)
+    assert response.status_code == 400, response.text
+    assert codes_of(response) == ["GRAPHQL_VALIDATION"]
+    assert "sys." not in response.text
+    assert "too many digits" in response.text
