@@ -23,19 +23,20 @@ async def related_row(
     ctx = info.context
     access = await ctx.access()
     fields = requested_fields(info)
-    reader.read_rule(access, fields)
+    rule = reader.read_rule(access, fields)
     if (filter is not None and filter is not strawberry.UNSET) or search:
         query = item_query(filter, search=search or None, only_ids=[item_id])
         rows = await reader.read_many(access, query, fields)
         return rows[0] if rows else None
 
     async def load(ids: list[str]) -> list[M | None]:
-        return await reader.readable_by_ids(access, ids)
+        # The rows where one grant gives exactly the fields selected here.
+        return await reader.readable_by_ids(access, ids, fields)
 
-    loader = ctx.loader(f"{reader.collection.name}.by_id", load)
+    key = f"{reader.collection.name}.by_id:" + ",".join(sorted(fields))
+    loader = ctx.loader(key, load)
     own_role = ctx.accountability.role_row
-    rule = access.rule(reader.collection.name, "read")
-    if own_role is not None and own_role.id == item_id and rule and rule.filter in OWN_ROLE:
+    if own_role is not None and own_role.id == item_id and rule.filter in OWN_ROLE:
         loader.prime(item_id, own_role)  # read while authenticating this request
     row: M | None = await loader.load(item_id)
     return row

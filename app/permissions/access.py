@@ -52,20 +52,21 @@ SETTINGS = "directus_settings"
 
 @dataclass(frozen=True)
 class Rule:
-    """One permission: `fields` None means every field, `filter` None means every row."""
+    """One grant, or the grants that together allow one request: `fields` None means every
+    field, `filter` None means every row. `parts` are the single grants a joined rule stands
+    for, so that each row is validated by a grant that allowed it (empty: it is one grant)."""
 
     fields: frozenset[str] | None = None
     filter: Mapping[str, Any] | None = None
     validation: Mapping[str, Any] | None = None
     presets: Mapping[str, Any] | None = None
+    parts: tuple[Rule, ...] = ()
 
     def allows_fields(self, names: Iterable[str]) -> bool:
         return self.fields is None or all(name in self.fields for name in names)
 
-    def denied_fields(self, names: Iterable[str]) -> list[str]:
-        if self.fields is None:
-            return []
-        return sorted(name for name in names if name not in self.fields)
+    def grants(self) -> tuple[Rule, ...]:
+        return self.parts or (self,)
 
 
 FULL = Rule()
@@ -97,19 +98,23 @@ def _rule_of(row: Permission) -> Rule:
     )
 
 
-def _merge(first: Rule, second: Rule) -> Rule:
-    """Two grants for the same action: the union of fields and rows."""
-    fields = None if first.fields is None or second.fields is None else first.fields | second.fields
-    if first.filter is None or second.filter is None:
-        row_filter: Mapping[str, Any] | None = None
-    else:
-        row_filter = {"_or": [dict(first.filter), dict(second.filter)]}
-    return Rule(
-        fields=fields,
-        filter=row_filter,
-        validation=first.validation or second.validation,
-        presets={**(second.presets or {}), **(first.presets or {})} or None,
+def _joined(grants: Sequence[Rule]) -> Rule:
+    """The grants that each give every field of a request: their rows together, and only
+    the fields all of them give. Never fields of one grant on rows of another."""
+    if len(grants) == 1:
+        return grants[0]
+    shared: frozenset[str] | None = None
+    for grant in grants:
+        if grant.fields is not None:
+            shared = grant.fields if shared is None else shared & grant.fields
+    filters = [grant.filter for grant in grants]
+    row_filter = (
+        None if any(f is None for f in filters) else {"_or": [dict(f) for f in filters if f]}
     )
+    presets: dict[str, Any] = {}
+    for grant in reversed(grants):
+        presets.update(grant.presets or {})
+    return Rule(fields=shared, filter=row_filter, presets=presets or None, parts=tuple(grants))
 
 
 _EVERY_USER_FIELD = frozenset(USERS.fields) | {"id"}
@@ -129,51 +134,63 @@ _APP_DEFAULT_RULES = {key: _finished(key, rule) for key, rule in _APP_DEFAULTS.i
 
 
 class Access:
-    """The permissions of one request, computed once."""
+    """The permissions of one request, computed once: per (collection, action) the list of
+    grants, each kept whole (see `require_fields`)."""
 
     def __init__(self, accountability: Accountability, rows: Sequence[Permission]) -> None:
         self.accountability = accountability
-        self._rules: dict[tuple[str, Action], Rule] = {}
-        defaults = _APP_DEFAULTS if accountability.app and not accountability.admin else {}
-        if defaults:
-            self._rules.update(_APP_DEFAULT_RULES)
-        granted: dict[tuple[str, Action], Rule] = {}
+        grants: dict[tuple[str, Action], list[Rule]] = {}
+        if accountability.app and not accountability.admin:
+            for key, rule in _APP_DEFAULT_RULES.items():
+                grants[key] = [rule]
         for row in rows:
             action = _ACTIONS.get(row.action)
-            if action is None:
-                continue
-            key = (row.collection, action)
-            rule = _rule_of(row)
-            existing = granted.get(key, defaults.get(key))
-            granted[key] = rule if existing is None else _merge(existing, rule)
-        for key, rule in granted.items():
-            self._rules[key] = _finished(key, rule)
-        public_settings = self._rules.get((SETTINGS, "read"))
+            if action is not None:
+                key = (row.collection, action)
+                grants.setdefault(key, []).append(_finished(key, _rule_of(row)))
         # The public's rows (role NULL) serve anonymous callers and users outside their
         # role's ip_access alike.
-        from_public = accountability.role is None and not accountability.admin
-        if from_public and public_settings is not None:
-            fields = public_settings.fields
-            capped = PUBLIC_SETTINGS_FIELDS if fields is None else fields & PUBLIC_SETTINGS_FIELDS
-            self._rules[(SETTINGS, "read")] = replace(public_settings, fields=capped)
+        if accountability.role is None and not accountability.admin:
+            settings = grants.get((SETTINGS, "read"), [])
+            grants[(SETTINGS, "read")] = [_public_settings(rule) for rule in settings]
+        self._grants = {key: tuple(rules) for key, rules in grants.items() if rules}
 
     @property
     def is_admin(self) -> bool:
         return self.accountability.admin
 
-    def rule(self, collection: str, action: Action) -> Rule | None:
+    def readable_fields(self, collection: str) -> frozenset[str] | None:
+        """Every field some grant lets the caller read (None: all; empty: none), for `*`."""
         if self.is_admin:
-            return FULL
-        return self._rules.get((collection, action))
+            return None
+        union: frozenset[str] = frozenset()
+        for grant in self._grants.get((collection, "read"), ()):
+            if grant.fields is None:
+                return None
+            union |= grant.fields
+        return union
 
     def require(self, collection: str, action: Action) -> Rule:
-        rule = self.rule(collection, action)
-        if rule is None:
-            raise ForbiddenError()
-        return rule
+        """The rule for a request that touches no field (a delete, a plain count)."""
+        return self.require_fields(collection, action, ())
 
     def require_fields(self, collection: str, action: Action, names: Iterable[str]) -> Rule:
-        rule = self.require(collection, action)
-        if not rule.allows_fields(names):
+        """The rule for a request touching exactly `names`: the rows where ONE grant gives
+        all of them. FORBIDDEN when no grant does."""
+        if self.is_admin:
+            return FULL
+        wanted = set(names)
+        covering = [
+            grant
+            for grant in self._grants.get((collection, action), ())
+            if grant.allows_fields(wanted)
+        ]
+        if not covering:
             raise ForbiddenError()
-        return rule
+        return _joined(covering)
+
+
+def _public_settings(rule: Rule) -> Rule:
+    fields = rule.fields
+    capped = PUBLIC_SETTINGS_FIELDS if fields is None else fields & PUBLIC_SETTINGS_FIELDS
+    return replace(rule, fields=capped)

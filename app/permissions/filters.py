@@ -34,7 +34,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from app.errors import ForbiddenError, InvalidQueryError
+from app.errors import InvalidQueryError
 from app.input_values import INT64_MAX, INT64_MIN
 from app.permissions.collections import COLLECTIONS, Collection, Kind
 from app.permissions.filter_limits import in_column_range
@@ -376,9 +376,7 @@ def readable_rows(target: Collection, node: Any, variables: FilterVariables) -> 
     scope = variables.scope
     if scope is None or scope.is_admin:
         return true()
-    rule = scope.require(target.name, "read")
-    if not rule.allows_fields(referenced_fields(node)):
-        raise ForbiddenError()
+    rule = scope.require_fields(target.name, "read", referenced_fields(node))
     return _node(target, rule.filter or {}, replace(variables, scope=None))
 
 

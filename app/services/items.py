@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection as Names
-from collections.abc import Sequence, Sized
+from collections.abc import Mapping, Sequence, Sized
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, distinct, func, select
@@ -33,11 +33,21 @@ from app.services.queries import (
     check_query,
     order_by,
     referenced_fields,
+    sort_fields,
     where_clause,
     window,
 )
 
 M = TypeVar("M", bound=SQLModel)
+# Per written row, the grants whose rows it was in before the write.
+RowGrants = dict[str, list[Rule]]
+
+
+def touched_fields(fields: Names[str], query: ItemQuery | None) -> set[str]:
+    """The fields a read selects, filters on and sorts by: one grant must give all of them."""
+    if query is None:
+        return set(fields)
+    return {*fields, *referenced_fields(query.filter), *sort_fields(query.sort)}
 
 
 class ItemReader(Generic[M]):
@@ -57,12 +67,13 @@ class ItemReader(Generic[M]):
             user=accountability.user, role=accountability.role, now=self._clock.now()
         )
 
-    def read_rule(self, access: Access, fields: Names[str]) -> Rule:
-        return access.require_fields(self.collection.name, "read", fields)
+    def read_rule(self, access: Access, fields: Names[str], query: ItemQuery | None = None) -> Rule:
+        """The rows where one grant gives every field the read selects, filters or sorts by."""
+        return access.require_fields(self.collection.name, "read", touched_fields(fields, query))
 
     async def read_many(self, access: Access, query: ItemQuery, fields: Names[str]) -> list[M]:
         check_query(query, self._settings)
-        rule = self.read_rule(access, fields)
+        rule = self.read_rule(access, fields, query)
         variables = self.variables(access)
         where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
@@ -108,7 +119,7 @@ class ItemReader(Generic[M]):
     ) -> dict[str, list[M]]:
         """Rows whose `column` points at each parent, windowed per parent in one query."""
         check_query(query, self._settings)
-        rule = self.read_rule(access, fields)
+        rule = self.read_rule(access, fields, query)
         link = self.collection.column(column)
         variables = self.variables(access)
         where = and_(
@@ -163,31 +174,66 @@ class ItemReader(Generic[M]):
 
     async def require_rows(
         self, session: AsyncSession, access: Access, rule: Rule, ids: Sequence[str]
-    ) -> None:
-        """Every id must exist and fall inside the permission's rows; else FORBIDDEN."""
+    ) -> RowGrants:
+        """Every id must exist and fall inside the rows of a grant; else FORBIDDEN. Returns
+        which grants allowed each row, so that their validation (and no other) applies."""
         wanted = set(ids)
-        where = filter_clause(self.collection, rule.filter, self.variables(access))
-        found = await items_repo.matching_ids(session, self.collection, list(wanted), where)
-        if found != wanted:
+        variables = self.variables(access)
+        allowed: RowGrants = {item: [] for item in wanted}
+        for grant in rule.grants():
+            where = filter_clause(self.collection, grant.filter, variables)
+            for item in await items_repo.matching_ids(
+                session, self.collection, list(wanted), where
+            ):
+                allowed[item].append(grant)
+        if any(not grants for grants in allowed.values()):
             raise ForbiddenError()
+        return allowed
 
     async def check_validation(
-        self, session: AsyncSession, access: Access, rule: Rule, ids: Sequence[str]
+        self,
+        session: AsyncSession,
+        access: Access,
+        rule: Rule,
+        ids: Sequence[str],
+        allowed: RowGrants | None = None,
     ) -> None:
-        """The permission's validation rule, checked in SQL against the written rows."""
-        if not rule.validation or not ids:
+        """Each written row must pass the validation of one grant that allowed it (for a
+        create: of one grant giving the written fields), checked in SQL after the write."""
+        if not ids or all(not grant.validation for grant in rule.grants()):
             return
         await session.flush()
-        where = filter_clause(self.collection, rule.validation, self.variables(access))
-        found = await items_repo.matching_ids(session, self.collection, list(ids), where)
-        if found != set(ids):
-            field = next(iter(referenced_fields(rule.validation)), "id")
-            raise FailedValidationError(field, "Value doesn't pass the validation rules.")
+        variables = self.variables(access)
+        failing: Mapping[str, Any] | None = None
+        passed: dict[int, set[str]] = {}
+        for item in set(ids):
+            grants = rule.grants() if allowed is None else allowed.get(item, [])
+            ok = False
+            for grant in grants:
+                if not grant.validation:
+                    ok = True
+                    break
+                key = id(grant)
+                if key not in passed:
+                    where = filter_clause(self.collection, grant.validation, variables)
+                    passed[key] = await items_repo.matching_ids(
+                        session, self.collection, list(set(ids)), where
+                    )
+                if item in passed[key]:
+                    ok = True
+                    break
+                failing = grant.validation
+            if not ok:
+                field = next(iter(referenced_fields(failing)), "id")
+                raise FailedValidationError(field, "Value doesn't pass the validation rules.")
 
-    async def readable_by_ids(self, access: Access, ids: Sequence[str]) -> list[M | None]:
-        """For DataLoaders: each id's row if the caller may read it, else None."""
-        rule = access.rule(self.collection.name, "read")
-        if rule is None:
+    async def readable_by_ids(
+        self, access: Access, ids: Sequence[str], fields: Names[str]
+    ) -> list[M | None]:
+        """For DataLoaders: each id's row if the caller may read `fields` of it, else None."""
+        try:
+            rule = self.read_rule(access, fields)
+        except ForbiddenError:
             return [None for _ in ids]
         where = and_(
             self.collection.column("id").in_(list(set(ids))),
@@ -211,7 +257,7 @@ class ItemReader(Generic[M]):
         for name in (*group_by, *count, *count_distinct):
             if name not in self.collection.fields:
                 raise InvalidQueryError(f'Field "{name}" does not exist')
-        rule = self.read_rule(access, {*group_by, *count, *count_distinct})
+        rule = self.read_rule(access, {*group_by, *count, *count_distinct}, query)
         require_comparable(self.collection, group_by, "grouped by")
         require_comparable(self.collection, count_distinct, "counted distinctly")
         sorted_by = {term.removeprefix("-") for term in query.sort or []}

@@ -7,18 +7,24 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from app.errors import FailedValidationError, ForbiddenError, InvalidPayloadError
+from app.errors import FailedValidationError, InvalidPayloadError
 from app.input_values import is_storable_text, json_problem
-from app.permissions.access import Rule
+from app.permissions.access import Access, Action, Rule
 
 
-def check_fields(rule: Rule, data: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    """Unknown keys are a bad payload; known but not permitted ones are FORBIDDEN."""
+def writable_rule(
+    access: Access,
+    collection: str,
+    action: Action,
+    data: Mapping[str, Any],
+    allowed: frozenset[str],
+) -> Rule:
+    """Unknown keys are a bad payload; known ones must all be given by ONE grant (else
+    FORBIDDEN), whose rows, validation and presets then apply."""
     unknown = sorted(key for key in data if key not in allowed)
     if unknown:
         raise InvalidPayloadError(f'"{unknown[0]}" is not a known field')
-    if not rule.allows_fields(key for key in data if key != "id"):
-        raise ForbiddenError()
+    return access.require_fields(collection, action, [key for key in data if key != "id"])
 
 
 def with_presets(rule: Rule, data: Mapping[str, Any]) -> dict[str, Any]:

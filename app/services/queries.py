@@ -16,7 +16,15 @@ from app.permissions.filter_limits import FilterLimits, check_filter, check_text
 from app.permissions.filters import FilterVariables, filter_clause, referenced_fields
 from app.permissions.ordering import search_clause, sort_columns
 
-__all__ = ["ItemQuery", "Window", "order_by", "referenced_fields", "where_clause", "window"]
+__all__ = [
+    "ItemQuery",
+    "Window",
+    "order_by",
+    "referenced_fields",
+    "sort_fields",
+    "where_clause",
+    "window",
+]
 
 
 @dataclass(frozen=True)

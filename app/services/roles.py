@@ -15,8 +15,8 @@ from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
 from app.permissions.collections import ROLES
 from app.services.admin_guard import keeps_an_admin
-from app.services.items import ItemReader
-from app.services.payloads import as_bool, as_text, check_fields, check_id, with_presets
+from app.services.items import ItemReader, RowGrants
+from app.services.payloads import as_bool, as_text, check_id, with_presets, writable_rule
 
 ROLE_FIELDS = frozenset(
     {
@@ -71,21 +71,20 @@ class RolesService(ItemReader[Role]):
     users_writer: NestedUsersWriter | None = None
 
     async def create_many(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
-        rule = access.require(self.collection.name, "create")
+        access.require(self.collection.name, "create")
         self.check_batch(items)
         async with self._db.write() as session:
-            return [await self.create_in(session, access, rule, item) for item in items]
+            return [await self.create_in(session, access, item) for item in items]
 
     async def update_many(
         self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
     ) -> list[str]:
-        rule = access.require(self.collection.name, "update")
-        check_fields(rule, data, ROLE_FIELDS - {"id"})
+        rule = writable_rule(access, self.collection.name, "update", data, ROLE_FIELDS - {"id"})
         ids = list(dict.fromkeys(ids))
         self.check_batch(ids)
         async with self._db.write() as session, keeps_an_admin(session):
-            await self.require_rows(session, access, rule, ids)
-            await self._update_in(session, access, rule, ids, data)
+            allowed = await self.require_rows(session, access, rule, ids)
+            await self._update_in(session, access, rule, ids, data, allowed)
         return ids
 
     async def delete_many(self, access: Access, ids: Sequence[str]) -> list[str]:
@@ -98,9 +97,9 @@ class RolesService(ItemReader[Role]):
         return ids
 
     async def create_in(
-        self, session: AsyncSession, access: Access, rule: Rule, item: Mapping[str, Any]
+        self, session: AsyncSession, access: Access, item: Mapping[str, Any]
     ) -> str:
-        check_fields(rule, item, ROLE_FIELDS)
+        rule = writable_rule(access, self.collection.name, "create", item, ROLE_FIELDS)
         data = with_presets(rule, item)
         if "name" not in data:
             raise FailedValidationError("name", "Value is required.")
@@ -126,14 +125,13 @@ class RolesService(ItemReader[Role]):
             if await session.get(Role, role_id) is not None:
                 changes = {k: v for k, v in value.items() if k != "id"}
                 if changes:
-                    rule = access.require(self.collection.name, "update")
-                    check_fields(rule, changes, ROLE_FIELDS - {"id"})
-                    await self.require_rows(session, access, rule, [role_id])
+                    name = self.collection.name
+                    rule = writable_rule(access, name, "update", changes, ROLE_FIELDS - {"id"})
+                    allowed = await self.require_rows(session, access, rule, [role_id])
                     async with keeps_an_admin(session):
-                        await self._update_in(session, access, rule, [role_id], changes)
+                        await self._update_in(session, access, rule, [role_id], changes, allowed)
                 return str(role_id)
-        rule = access.require(self.collection.name, "create")
-        return await self.create_in(session, access, rule, value)
+        return await self.create_in(session, access, value)
 
     async def _update_in(
         self,
@@ -142,11 +140,12 @@ class RolesService(ItemReader[Role]):
         rule: Rule,
         ids: list[str],
         data: Mapping[str, Any],
+        allowed: RowGrants,
     ) -> None:
         values = _role_values({k: v for k, v in data.items() if k != "users"})
         if values:
             await self.write(session, update(Role).where(col(Role.id).in_(ids)).values(**values))
-        await self.check_validation(session, access, rule, ids)
+        await self.check_validation(session, access, rule, ids, allowed)
         for role_id in ids:
             await self._write_users(session, access, role_id, data)
 

@@ -14,7 +14,7 @@ from app.db.models import Settings as SettingsRow
 from app.errors import FailedValidationError
 from app.permissions.access import Access
 from app.repositories import settings as settings_repo
-from app.services.payloads import as_bool, as_text, check_fields
+from app.services.payloads import as_bool, as_text, writable_rule
 from app.services.roles import RolesService
 
 SETTINGS_FIELDS = frozenset(
@@ -45,8 +45,7 @@ class SettingsService:
             return await self._row(session)
 
     async def update(self, access: Access, data: Mapping[str, Any]) -> None:
-        rule = access.require(COLLECTION, "update")
-        check_fields(rule, data, SETTINGS_FIELDS)
+        writable_rule(access, COLLECTION, "update", data, SETTINGS_FIELDS)
         async with self._db.write() as session:
             row = await self._row(session)
             values: dict[str, Any] = {}

@@ -29,7 +29,7 @@ from app.errors import (
 )
 from app.events import EventBus, UserEvent
 from app.input_values import is_storable_text
-from app.permissions.access import Access, Rule
+from app.permissions.access import Access, Action, Rule
 from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
 from app.repositories import permissions as permissions_repo
 from app.repositories import sessions as sessions_repo
@@ -46,9 +46,9 @@ from app.services.payloads import (
     as_datetime,
     as_json,
     as_text,
-    check_fields,
     check_id,
     with_presets,
+    writable_rule,
 )
 from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
@@ -86,6 +86,7 @@ class PreparedUser:
     has_role: bool
     has_avatar: bool
     ends_sessions: bool
+    rule: Rule  # the grants that give every written field: their rows and validation apply
 
 
 class UsersService(ItemReader[User]):
@@ -137,11 +138,11 @@ class UsersService(ItemReader[User]):
     # Writes --------------------------------------------------------------------------
 
     async def create_many(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
-        rule = access.require(self.collection.name, "create")
+        access.require(self.collection.name, "create")
         self.check_batch(items)
-        prepared = [await self._prepare(access, rule, item, creating=True) for item in items]
+        prepared = [await self._prepare(access, item, creating=True) for item in items]
         async with self._db.write() as session:
-            ids = [await self._insert(session, access, rule, item) for item in prepared]
+            ids = [await self._insert(session, access, item) for item in prepared]
         await self._events.publish(UserEvent("create", tuple(ids)))
         return ids
 
@@ -155,31 +156,29 @@ class UsersService(ItemReader[User]):
     ) -> list[str]:
         ids = list(dict.fromkeys(ids))
         self.check_batch(ids)
-        rule = access.require(self.collection.name, "update")
-        prepared = await self._prepare(access, rule, data, creating=False)
+        access.require(self.collection.name, "update")
+        prepared = await self._prepare(access, data, creating=False)
         await self._confirm_own_email(access, ids, prepared, current_password)
         async with self._db.write() as session, keeps_an_admin(session):
-            await self._apply_update(session, access, rule, ids, prepared)
+            await self._apply_update(session, access, ids, prepared)
         await self._events.publish(UserEvent("update", tuple(ids)))
         return ids
 
     async def update_batch(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
         """Each item carries its own id; all of them commit, or none."""
         self.check_batch(items)
-        rule = access.require(self.collection.name, "update")
+        access.require(self.collection.name, "update")
         plans: list[tuple[str, PreparedUser]] = []
         for item in items:
             if item.get("id") is None:
                 raise InvalidPayloadError('Every item of a batch update needs an "id"')
             changes = {k: v for k, v in item.items() if k != "id"}
-            plans.append(
-                (str(item["id"]), await self._prepare(access, rule, changes, creating=False))
-            )
+            plans.append((str(item["id"]), await self._prepare(access, changes, creating=False)))
         for user_id, prepared in plans:
             await self._confirm_own_email(access, [user_id], prepared, None)
         async with self._db.write() as session, keeps_an_admin(session):
             for user_id, prepared in plans:
-                await self._apply_update(session, access, rule, [user_id], prepared)
+                await self._apply_update(session, access, [user_id], prepared)
         ids = [user_id for user_id, _ in plans]
         await self._events.publish(UserEvent("update", tuple(ids)))
         return ids
@@ -213,19 +212,17 @@ class UsersService(ItemReader[User]):
                 raise InvalidPayloadError('"users" has to be a list of user objects')
             data = {**item, "role": role_id}
             if item.get("id") is not None:
-                rule = access.require(self.collection.name, "update")
                 changes = {k: v for k, v in data.items() if k != "id"}
-                prepared = await self._prepare(access, rule, changes, creating=False)
+                prepared = await self._prepare(access, changes, creating=False)
                 ids = [str(item["id"])]
                 # Inside the role's transaction no password can be checked (a failure must
                 # commit on its own): only a fresh login proves it here.
                 if await self._changes_own_email(session, access, ids, prepared):
                     await self._reauth.confirm(access.accountability, None, OWN_EMAIL_CHANGE)
-                await self._apply_update(session, access, rule, ids, prepared)
+                await self._apply_update(session, access, ids, prepared)
             else:
-                rule = access.require(self.collection.name, "create")
-                prepared = await self._prepare(access, rule, data, creating=True)
-                await self._insert(session, access, rule, prepared)
+                prepared = await self._prepare(access, data, creating=True)
+                await self._insert(session, access, prepared)
 
     # Internals -----------------------------------------------------------------------
 
@@ -254,9 +251,7 @@ class UsersService(ItemReader[User]):
         current = await users_repo.get_by_id(session, me)
         return current is not None and current.email != prepared.values["email"]
 
-    async def _insert(
-        self, session: AsyncSession, access: Access, rule: Rule, prepared: PreparedUser
-    ) -> str:
+    async def _insert(self, session: AsyncSession, access: Access, prepared: PreparedUser) -> str:
         values = dict(prepared.values)
         if prepared.has_role:
             values["role"] = await self._roles.reference(session, access, prepared.role)
@@ -265,7 +260,7 @@ class UsersService(ItemReader[User]):
         user = User(**values)
         session.add(user)
         await self.write(session)
-        await self.check_validation(session, access, rule, [user.id])
+        await self.check_validation(session, access, prepared.rule, [user.id])
         await self._credentials.record_create(session, access.accountability, user.id, values)
         return user.id
 
@@ -273,11 +268,10 @@ class UsersService(ItemReader[User]):
         self,
         session: AsyncSession,
         access: Access,
-        rule: Rule,
         ids: list[str],
         prepared: PreparedUser,
     ) -> None:
-        await self.require_rows(session, access, rule, ids)
+        allowed = await self.require_rows(session, access, prepared.rule, ids)
         values = dict(prepared.values)
         if prepared.has_role:
             values["role"] = await self._roles.reference(session, access, prepared.role)
@@ -286,7 +280,7 @@ class UsersService(ItemReader[User]):
         before = await self._credentials.before(session, ids, values)
         if values:
             await self.write(session, update(User).where(col(User.id).in_(ids)).values(**values))
-        await self.check_validation(session, access, rule, ids)
+        await self.check_validation(session, access, prepared.rule, ids, allowed)
         await self._credentials.record_update(session, access.accountability, before, values)
         if prepared.ends_sessions:
             await sessions_repo.delete_for_users_except(session, ids, access.accountability.session)
@@ -301,9 +295,10 @@ class UsersService(ItemReader[User]):
                 await self._audit.record_in(session, entry)
 
     async def _prepare(
-        self, access: Access, rule: Rule, data: Mapping[str, Any], *, creating: bool
+        self, access: Access, data: Mapping[str, Any], *, creating: bool
     ) -> PreparedUser:
-        check_fields(rule, data, USER_FIELDS)
+        action: Action = "create" if creating else "update"
+        rule = writable_rule(access, self.collection.name, action, data, USER_FIELDS)
         # Presets fill what the caller left out, after the field check (as Directus does).
         payload = with_presets(rule, data) if creating else dict(data)
         if not creating and "id" in payload:
@@ -326,6 +321,7 @@ class UsersService(ItemReader[User]):
             has_role="role" in payload,
             has_avatar="avatar" in payload,
             ends_sessions=bool(SESSION_ENDING_FIELDS & payload.keys()),
+            rule=rule,
         )
 
     async def _column_value(self, key: str, value: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from app.errors import ForbiddenError, InvalidQueryError
+from app.errors import InvalidQueryError
 from app.permissions.access import Access
 from app.permissions.collections import COLLECTIONS, Collection
 from app.permissions.concealed import public_value
@@ -30,8 +30,7 @@ def field_tree(
     for raw in fields:
         head, _, rest = raw.partition(".")
         if head == "*":
-            rule = access.rule(collection.name, "read") if access is not None else None
-            allowed = rule.fields if rule is not None else None
+            allowed = access.readable_fields(collection.name) if access is not None else None
             tree.own.extend(
                 name
                 for name in collection.fields
@@ -55,9 +54,8 @@ def field_tree(
 
 
 def check_readable(access: Access, collection: Collection, tree: FieldTree) -> None:
-    rule = access.require(collection.name, "read")
-    if not rule.allows_fields(tree.own):
-        raise ForbiddenError()
+    """Early FORBIDDEN when no one grant gives all the fields asked of a collection."""
+    access.require_fields(collection.name, "read", tree.own)
     for name, child in tree.nested.items():
         check_readable(access, COLLECTIONS[collection.relations[name].target], child)
 

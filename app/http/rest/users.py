@@ -33,7 +33,7 @@ async def _shaped(
     for name, child in tree.nested.items():
         reader, collection = readers[name]
         ids = sorted({str(getattr(row, name)) for row in rows if getattr(row, name)})
-        found = await reader.readable_by_ids(access, ids)  # type: ignore[attr-defined]
+        found = await reader.readable_by_ids(access, ids, child.own)  # type: ignore[attr-defined]
         related[name] = {
             str(item.id): shape(collection, item, child, {}) for item in found if item is not None
         }
@@ -46,20 +46,25 @@ async def _read(ctx: RestContext, query: RestQuery) -> JSONResponse:
     check_readable(access, USERS, tree)
     users = ctx.services.users
     rows = await users.read_many(access, query.items, set(tree.own))
-    meta = await _meta(ctx, access, query) if query.meta else None
+    meta = await _meta(ctx, access, query, tree.own) if query.meta else None
     return data(await _shaped(ctx, access, rows, tree), {"meta": meta} if meta else None)
 
 
-async def _meta(ctx: RestContext, access: Access, query: RestQuery) -> dict[str, int]:
-    rule = access.require(USERS.name, "read")
-    variables = ctx.services.users.variables(access)
+async def _meta(
+    ctx: RestContext, access: Access, query: RestQuery, fields: Sequence[str]
+) -> dict[str, int]:
+    """Counted over the rows the read itself may return (the same grants)."""
+    users = ctx.services.users
+    variables = users.variables(access)
     wanted = set(query.meta)
     meta: dict[str, int] = {}
     async with ctx.services.db.read() as session:
         if wanted & {"*", "total_count"}:
+            rule = users.read_rule(access, fields)
             total = where_clause(USERS, ItemQuery(), rule, variables, access)
             meta["total_count"] = await items_repo.count_where(session, USERS, total)
         if wanted & {"*", "filter_count"}:
+            rule = users.read_rule(access, fields, query.items)
             filtered = where_clause(USERS, query.items, rule, variables, access)
             meta["filter_count"] = await items_repo.count_where(session, USERS, filtered)
     return meta

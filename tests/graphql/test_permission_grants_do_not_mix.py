@@ -1,0 +1,257 @@
+"""Two grants for the same collection and action never mix: a request touching fields F is
+allowed only on the rows where ONE grant gives all of F.
+
+App users have Directus's built-in own-user grants (every field of their own row on read,
+the profile fields on update). A role's narrower grant (few fields, more rows) must not
+lend those fields to its rows: Bob (Editors) may rename his colleagues but not set their
+passwords; Dave (Viewers) may list everyone's first name but read only his own email.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from app.services.container import Services
+from tests.conftest import LOGIN, gql, login
+from tests.graphql.seed import (
+    BOB_TOKEN,
+    DAVE_TOKEN,
+    Seeded,
+    add_permission,
+    assert_error,
+    seed,
+)
+from tests.rest import bearer
+
+ALICE_EMAIL = "Alice.Anderson@Example.com"
+ALICE_PASSWORD = "alice-password-1"
+BOB_EMAIL = "bob.baker@example.com"
+BOB_PASSWORD = "bob-password-1"
+DAVE_EMAIL = "dave@sample.net"
+STOLEN = "pwned-by-bob-123"
+SEEDED_USERS = 6  # and the bootstrap admin: seven rows
+
+UPDATE_ONE = """
+mutation($id: ID!, $data: update_directus_users_input!) {
+  update_users_item(id: $id, data: $data) { id }
+}
+"""
+UPDATE_MANY = """
+mutation($ids: [ID]!, $data: update_directus_users_input!) {
+  update_users_items(ids: $ids, data: $data) { id }
+}
+"""
+FIRST_NAMES = '{ users(sort: ["last_name"], limit: -1) { first_name last_name } }'
+
+
+@pytest.fixture
+async def editors(services: Services) -> Seeded:
+    """Editors may update the first name of everyone in their role."""
+    seeded = await seed(services)
+    await add_permission(
+        services,
+        seeded.roles["Editors"],
+        ["first_name"],
+        {"role": {"_eq": "$CURRENT_ROLE"}},
+        action="update",
+    )
+    return seeded
+
+
+@pytest.fixture
+async def viewers(services: Services) -> Seeded:
+    """Viewers may read id, first name and role of every user, and the id of every role."""
+    seeded = await seed(services)
+    await add_permission(services, seeded.roles["Viewers"], ["id", "first_name", "role"], None)
+    await add_permission(
+        services, seeded.roles["Viewers"], ["id"], None, collection="directus_roles"
+    )
+    return seeded
+
+
+async def _login_works(client: httpx.AsyncClient, email: str, password: str) -> bool:
+    reply = await gql(client, LOGIN, {"email": email, "password": password})
+    return not reply.body.get("errors")
+
+
+async def _stored_first_name(client: httpx.AsyncClient, seeded: Seeded, key: str) -> str:
+    reply = await gql(
+        client,
+        "query($id: ID!) { users_by_id(id: $id) { first_name } }",
+        {"id": seeded.users[key]},
+        token=ADMIN,
+    )
+    name: str = reply.data["users_by_id"]["first_name"]
+    return name
+
+
+ADMIN = "admin-static-token-0000000000"
+
+
+# Writes ---------------------------------------------------------------------------------
+
+
+async def test_a_first_name_grant_does_not_let_a_user_set_others_passwords(
+    client: httpx.AsyncClient, editors: Seeded
+) -> None:
+    reply = await gql(
+        client,
+        UPDATE_ONE,
+        {"id": editors.users["alice"], "data": {"password": STOLEN}},
+        token=BOB_TOKEN,
+    )
+    assert_error(reply, "FORBIDDEN", "update_users_item")
+    for data in ({"email": "taken@example.com"}, {"first_name": "X", "last_name": "Y"}):
+        reply = await gql(
+            client, UPDATE_ONE, {"id": editors.users["alice"], "data": data}, token=BOB_TOKEN
+        )
+        assert_error(reply, "FORBIDDEN", "update_users_item")
+    response = await client.patch(
+        f"/users/{editors.users['alice']}", json={"password": STOLEN}, headers=bearer(BOB_TOKEN)
+    )
+    assert response.status_code == 403, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert not await _login_works(client, ALICE_EMAIL, STOLEN)
+    assert await _login_works(client, ALICE_EMAIL, ALICE_PASSWORD)
+
+
+async def test_a_batch_over_own_and_other_rows_needs_one_grant_for_every_row(
+    client: httpx.AsyncClient, editors: Seeded
+) -> None:
+    ids = [editors.users["bob"], editors.users["alice"]]
+    reply = await gql(
+        client, UPDATE_MANY, {"ids": ids, "data": {"last_name": "Z"}}, token=BOB_TOKEN
+    )
+    assert_error(reply, "FORBIDDEN", "update_users_items")
+    names = (await gql(client, FIRST_NAMES, token=ADMIN)).data["users"]
+    assert "Z" not in {row["last_name"] for row in names}
+    # The first name is given on both rows (by the grant), so this goes through.
+    reply = await gql(
+        client, UPDATE_MANY, {"ids": ids, "data": {"first_name": "Ed"}}, token=BOB_TOKEN
+    )
+    assert "errors" not in reply.body, reply.body
+    assert await _stored_first_name(client, editors, "alice") == "Ed"
+    assert await _stored_first_name(client, editors, "bob") == "Ed"
+
+
+async def test_each_grant_still_works_on_its_own_rows(
+    client: httpx.AsyncClient, editors: Seeded
+) -> None:
+    # Others' first name: the grant.
+    reply = await gql(
+        client,
+        UPDATE_ONE,
+        {"id": editors.users["alice"], "data": {"first_name": "Alicia"}},
+        token=BOB_TOKEN,
+    )
+    assert "errors" not in reply.body, reply.body
+    assert await _stored_first_name(client, editors, "alice") == "Alicia"
+    # His own password and email: the built-in own-user rule (email needs a fresh login).
+    fresh = (await login(client, BOB_EMAIL, BOB_PASSWORD))["access_token"]
+    reply = await gql(
+        client,
+        UPDATE_ONE,
+        {
+            "id": editors.users["bob"],
+            "data": {"password": "bob-new-password-2", "email": "bob.new@example.com"},
+        },
+        token=fresh,
+    )
+    assert "errors" not in reply.body, reply.body
+    assert await _login_works(client, "bob.new@example.com", "bob-new-password-2")
+
+
+# Reads ----------------------------------------------------------------------------------
+
+
+async def _rows(client: httpx.AsyncClient, query: str, **variables: Any) -> list[dict[str, Any]]:
+    reply = await gql(client, query, variables, token=DAVE_TOKEN)
+    assert "errors" not in reply.body, reply.body
+    rows: list[dict[str, Any]] = reply.data[next(iter(reply.data))]
+    return rows
+
+
+async def test_a_wide_row_grant_does_not_lend_the_own_row_fields_to_other_rows(
+    client: httpx.AsyncClient, viewers: Seeded
+) -> None:
+    names = await _rows(client, "{ users(limit: -1) { id first_name } }")
+    assert len(names) == SEEDED_USERS + 1
+    private = await _rows(
+        client, "{ users(limit: -1) { id email last_name status last_access token tfa_secret } }"
+    )
+    assert [row["email"] for row in private] == [DAVE_EMAIL]
+    mixed = await _rows(client, "{ users(limit: -1) { id first_name email } }")
+    assert [row["id"] for row in mixed] == [viewers.users["dave"]]
+
+
+async def test_filters_and_sorts_count_as_touched_fields(
+    client: httpx.AsyncClient, viewers: Seeded
+) -> None:
+    query = "query($f: directus_users_filter) { users(filter: $f, limit: -1) { id } }"
+    assert await _rows(client, query, f={"tfa_secret": {"_nempty": True}}) == []
+    assert await _rows(client, query, f={"email": {"_eq": ALICE_EMAIL}}) == []
+    own = await _rows(client, query, f={"email": {"_eq": DAVE_EMAIL}})
+    assert own == [{"id": viewers.users["dave"]}]
+    sorted_rows = await _rows(client, '{ users(sort: ["email"], limit: -1) { id } }')
+    assert sorted_rows == [{"id": viewers.users["dave"]}]
+    everyone = await _rows(client, '{ users(sort: ["first_name"], limit: -1) { id } }')
+    assert len(everyone) == SEEDED_USERS + 1
+
+
+async def test_aggregates_count_only_rows_where_one_grant_gives_the_fields(
+    client: httpx.AsyncClient, viewers: Seeded
+) -> None:
+    groups = await _rows(
+        client, '{ users_aggregated(groupBy: ["email", "id"]) { group countAll } }'
+    )
+    assert [row["group"]["email"] for row in groups] == [DAVE_EMAIL]
+    by_name = await _rows(client, '{ users_aggregated(groupBy: ["first_name"]) { countAll } }')
+    assert sum(row["countAll"] for row in by_name) == SEEDED_USERS + 1
+    counted = await _rows(client, "{ users_aggregated { count { email } countAll } }")
+    assert counted == [{"count": {"email": 1}, "countAll": 1}]
+
+
+async def test_rest_reads_follow_the_same_rule(client: httpx.AsyncClient, viewers: Seeded) -> None:
+    headers = bearer(DAVE_TOKEN)
+    response = await client.get(
+        "/users", params={"fields": "id,email,status,token", "limit": "-1"}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    assert [row["email"] for row in response.json()["data"]] == [DAVE_EMAIL]
+    response = await client.get(
+        "/users",
+        params={"fields": "id,email", "limit": "-1", "meta": "total_count,filter_count"},
+        headers=headers,
+    )
+    assert response.json()["meta"] == {"total_count": 1, "filter_count": 1}, response.text
+    response = await client.get(
+        "/users", params={"fields": "id,first_name", "limit": "-1"}, headers=headers
+    )
+    assert len(response.json()["data"]) == SEEDED_USERS + 1
+    response = await client.get(
+        "/users",
+        params={"fields": "id", "filter[email][_eq]": ALICE_EMAIL},
+        headers=headers,
+    )
+    assert response.json()["data"] == [], response.text
+    response = await client.get(f"/users/{viewers.users['alice']}?fields=email", headers=headers)
+    assert response.status_code == 403, response.text
+
+
+async def test_related_roles_through_the_data_loader_follow_the_selected_fields(
+    client: httpx.AsyncClient, viewers: Seeded
+) -> None:
+    rows = await _rows(client, "{ users(limit: -1) { id role { id } } }")
+    role_ids = {row["role"]["id"] for row in rows if row["role"] is not None}
+    assert role_ids == {viewers.roles[name] for name in ("Administrator", "Editors", "Viewers")}
+    rows = await _rows(client, "{ users(limit: -1) { id role { name } } }")
+    names = {row["role"]["name"] for row in rows if row["role"] is not None}
+    assert names == {"Viewers"}  # only his own role gives the name
+    response = await client.get(
+        "/users", params={"fields": "id,role.name", "limit": "-1"}, headers=bearer(DAVE_TOKEN)
+    )
+    rest_names = {row["role"]["name"] for row in response.json()["data"] if row["role"]}
+    assert rest_names == {"Viewers"}
