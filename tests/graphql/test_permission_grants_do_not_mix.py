@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import col, select
 
+from app.db.models import Permission
 from app.services.container import Services
 from tests.conftest import LOGIN, gql, login
 from tests.graphql.seed import (
@@ -255,3 +257,41 @@ async def test_related_roles_through_the_data_loader_follow_the_selected_fields(
     )
     rest_names = {row["role"]["name"] for row in response.json()["data"] if row["role"]}
     assert rest_names == {"Viewers"}
+
+
+async def test_each_row_is_validated_by_a_grant_that_allowed_it(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    seeded = await seed(services)
+    await add_permission(
+        services,
+        seeded.roles["Editors"],
+        ["first_name"],
+        {"role": {"_eq": "$CURRENT_ROLE"}},
+        action="update",
+    )
+    async with services.db.write() as session:
+        grant = (
+            await session.exec(select(Permission).where(col(Permission.action) == "update"))
+        ).one()
+        grant.validation = {"first_name": {"_starts_with": "A"}}
+        session.add(grant)
+    alice = seeded.users["alice"]
+    reply = await gql(
+        client, UPDATE_ONE, {"id": alice, "data": {"first_name": "Zed"}}, token=BOB_TOKEN
+    )
+    assert_error(reply, "FAILED_VALIDATION", "update_users_item")
+    assert await _stored_first_name(client, seeded, "alice") == "Alice"
+    reply = await gql(
+        client, UPDATE_ONE, {"id": alice, "data": {"first_name": "Ann"}}, token=BOB_TOKEN
+    )
+    assert "errors" not in reply.body, reply.body
+    # His own row is also allowed by the own-user rule, which has no validation.
+    reply = await gql(
+        client,
+        UPDATE_ONE,
+        {"id": seeded.users["bob"], "data": {"first_name": "Zed"}},
+        token=BOB_TOKEN,
+    )
+    assert "errors" not in reply.body, reply.body
+    assert await _stored_first_name(client, seeded, "bob") == "Zed"
