@@ -1,8 +1,12 @@
 """What an accountability may do to a collection: fields, rows, validation and presets.
 
 Admins may do everything. App-access roles get Directus's minimal defaults (their own
-user record and role, their own profile), joined by the role's `directus_permissions`
+user record and role, their own profile) next to the role's `directus_permissions`
 rows; the public gets only the rows stored for the public (role NULL).
+
+Grants are never merged into one: a request touching fields F may reach only the rows
+where ONE grant gives all of F (else the fields of one grant would apply to the rows of
+another, e.g. the own-profile `password` to every row a first-name grant reaches).
 """
 
 from __future__ import annotations
