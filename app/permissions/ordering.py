@@ -22,9 +22,7 @@ def search_clause(collection: Collection, search: str | None, rule: Rule) -> Cla
     names = [name for name in collection.searchable if rule.allows_fields([name])]
     if not names:
         return false()
-    return or_(
-        *(collection.column(name).icontains(search, autoescape=True) for name in names)
-    )
+    return or_(*(collection.column(name).icontains(search, autoescape=True) for name in names))
 
 
 def sort_columns(

@@ -39,8 +39,7 @@ async def seeded(services: Services) -> Seeded:
 async def _found(client: httpx.AsyncClient, token: str, search: str) -> list[str]:
     reply = await gql(
         client,
-        "query($s: String) { users(search: $s, sort: [\"first_name\"], limit: -1) "
-        "{ first_name } }",
+        'query($s: String) { users(search: $s, sort: ["first_name"], limit: -1) { first_name } }',
         {"s": search},
         token=token,
     )
