@@ -172,8 +172,8 @@ class UsersMutation:
         current_password: Annotated[
             str | None,
             strawberry.argument(
-                description="Not in Directus: proves a change of your own email address "
-                "(else a login within AUTH_FRESH_LOGIN_WINDOW does)."
+                description="Not in Directus: proves a change of your own email address or "
+                "password (else a login within AUTH_FRESH_LOGIN_WINDOW does)."
             ),
         ] = strawberry.UNSET,
     ) -> DirectusUser | None:

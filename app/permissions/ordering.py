@@ -5,24 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from app.errors import InvalidQueryError
+from app.permissions.access import Rule
 from app.permissions.collections import COLLECTIONS, Collection
 from app.permissions.concealed import require_comparable
 from app.permissions.filters import Clause, FilterVariables, readable_rows
 
 
-def search_clause(collection: Collection, search: str | None) -> Clause:
-    """Case-insensitive contains over the text fields (never concealed ones)."""
+def search_clause(collection: Collection, search: str | None, rule: Rule) -> Clause:
+    """Case-insensitive contains over the text fields the caller's `rule` may read (never
+    concealed ones), as Directus: a search must not find a row by a field it cannot read."""
     if not search:
         return true()
-    return or_(
-        *(
-            collection.column(name).icontains(search, autoescape=True)
-            for name in collection.searchable
-        )
-    )
+    names = [name for name in collection.searchable if rule.allows_fields([name])]
+    if not names:
+        return false()
+    return or_(*(collection.column(name).icontains(search, autoescape=True) for name in names))
 
 
 def sort_columns(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -91,7 +92,9 @@ def touch_last_access(connection: Connection, user_id: str, when: datetime) -> N
 
 
 _AS_CHECKED = (
-    select(_USERS.c.status, _USERS.c.password, _USERS.c.locked_until)
+    select(
+        _USERS.c.status, _USERS.c.password, _USERS.c.locked_until, _USERS.c.failed_login_attempts
+    )
     .where(_USERS.c.id == bindparam("user_id"))
     .with_for_update()
 )
@@ -103,17 +106,21 @@ def still_as_checked(
     password: str | None,
     now: datetime,
     own_lock: datetime | None = None,
+    is_hold: Callable[[int], bool] | None = None,
 ) -> bool:
     """Whether the user is still active with the password hash a login checked, and not
     locked by another attempt: a reset, a suspension or a lock committed meanwhile must not
     be outlived by the login's session (`own_lock` is the lock the login's own claim set,
-    which its success ends). Locks the row on PostgreSQL; SQLite's write transaction
-    already excludes writers."""
+    which its success ends; `is_hold` tells, from the failure count that set it, a lock that
+    only holds the account until another attempt's verdict, which a proved login passes).
+    Locks the row on PostgreSQL; SQLite's write transaction already excludes writers."""
     row = connection.execute(_AS_CHECKED, {"user_id": user_id}).first()
     if row is None or row.status != "active" or row.password != password:
         return False
     locked: datetime | None = row.locked_until
-    return locked is None or locked <= now or locked == own_lock
+    if locked is None or locked <= now or locked == own_lock:
+        return True
+    return is_hold is not None and is_hold(int(row.failed_login_attempts))
 
 
 def set_password_hash(connection: Connection, user_id: str, hashed: str) -> None:

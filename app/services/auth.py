@@ -153,10 +153,12 @@ class AuthService:
                 provider, client, mode, password, otp, identifier=identifier
             )
 
-    async def directory_password_ok(self, user: User, password: str) -> bool | None:
-        """For an LDAP user, whether the directory accepts `password`; None for anyone else."""
-        if not self._ldap.handles(user.provider):
-            return None
+    def has_directory(self, user: User) -> bool:
+        """Whether the user's password lives in a directory (LDAP)."""
+        return self._ldap.handles(user.provider)
+
+    async def directory_password_ok(self, user: User, password: str) -> bool:
+        """For an LDAP user (`has_directory`), whether the directory accepts `password`."""
         return await self._ldap.verify_password(user, password)
 
     async def check_otp(
@@ -201,7 +203,8 @@ class AuthService:
     ) -> IssuedTokens:
         """The end of every successful login (password, LDAP, OpenID, OAuth2): a session row,
         the failure count cleared, the audit entry, and the tokens for the mode. Refused when
-        the account got locked meanwhile (by another attempt than the login's own `claim`)."""
+        the account got locked meanwhile (by another attempt than the login's own `claim`;
+        a mere verdict hold does not refuse it: `LoginGuard.is_hold`)."""
         now = self._clock.now()
         refresh_token = new_refresh_token()
         token_hash = hash_token(refresh_token)
@@ -209,7 +212,9 @@ class AuthService:
 
         def write(connection: Connection) -> tuple[str, AccessRows | None]:
             own_lock = claim.locks_until if claim is not None else None
-            if not users_repo.still_as_checked(connection, user.id, user.password, now, own_lock):
+            if not users_repo.still_as_checked(
+                connection, user.id, user.password, now, own_lock, self._guard.is_hold
+            ):
                 raise InvalidCredentialsError()
             # A code works once: a replay inside its 30 s window is refused.
             if tfa_step is not None and not users_repo.claim_tfa_step(

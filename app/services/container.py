@@ -63,6 +63,7 @@ class Services:
         sso = sso_config_of(settings)
         guard = LoginGuard(db, settings, clock, audit)
         auth = AuthService(db, settings, clock, hasher, tokens, guard, audit, rate_limits, sso)
+        reauth = Reauthentication(db, settings, clock, hasher, guard, rate_limits)
         mailer = Mailer(
             transport_for(settings),
             TemplateStore(settings.email_templates_path),
@@ -84,14 +85,14 @@ class Services:
                 roles,
                 audit,
                 events,
-                Reauthentication(db, settings, clock, hasher, guard, rate_limits),
+                reauth,
             ),
             roles=roles,
             files=FilesService(db, settings, clock),
             project_settings=SettingsService(db, roles),
             mailer=mailer,
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
-            tfa=TfaService(db, clock, hasher, audit, rate_limits, auth),
+            tfa=TfaService(db, clock, hasher, audit, rate_limits, reauth, guard, auth),
             audit=audit,
             events=events,
             activity=ActivityService(db, settings, clock),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection as Names
 from collections.abc import Mapping, Sequence, Sized
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, distinct, func, select
@@ -25,7 +26,7 @@ from app.errors import (
 )
 from app.permissions.access import Access, Rule
 from app.permissions.collections import Collection
-from app.permissions.concealed import require_comparable
+from app.permissions.concealed import iso_instant, require_comparable
 from app.permissions.filters import FilterVariables, filter_clause
 from app.repositories import items as items_repo
 from app.services.queries import (
@@ -293,5 +294,7 @@ class ItemReader(Generic[M]):
 
 
 def _plain(value: Any) -> Any:
-    """Group keys as JSON: dates become ISO strings."""
+    """Group keys as JSON: instants as every other surface writes them (ISO with a Z)."""
+    if isinstance(value, datetime):
+        return iso_instant(value)
     return value.isoformat() if hasattr(value, "isoformat") else value

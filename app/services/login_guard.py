@@ -65,6 +65,14 @@ class LoginGuard:
         milliseconds = min(base * 2 ** min(nth - 1, 32), self._settings.auth_lockout_max_duration)
         return timedelta(milliseconds=milliseconds)
 
+    def is_hold(self, failures: int) -> bool:
+        """Whether a lock set by the claim numbered `failures` only holds the account until
+        that claim's verdict (no lock starts there). A hold stops further guesses, not an
+        owner whose password was proved meanwhile under an earlier claim: that login passes
+        it, and its success sets the count back to 0, so the verdict suspends no one."""
+        threshold = self._settings.auth_lockout_threshold
+        return not self._settings.auth_lockout_enabled or failures % threshold != 0
+
     async def claim(self, user: User, client: ClientInfo) -> LoginClaim | None:
         """Counts an attempt before its password is checked; None (audited) while locked or
         when the user is not active (as Directus, which refuses those before the password),

@@ -111,7 +111,7 @@ def where_clause(
         raise ForbiddenError()
     return and_(
         filter_clause(collection, query.filter, variables, scope=access),
-        search_clause(collection, query.search),
+        search_clause(collection, query.search, rule),
         filter_clause(collection, rule.filter, variables),
     )
 

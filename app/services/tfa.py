@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Protocol
 
 from app.accountability import ClientInfo
@@ -16,10 +17,15 @@ from app.security import totp
 from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
 from app.services.audit import AuditAction, AuditLog
+from app.services.login_guard import LoginGuard
+from app.services.reauth import Reauthentication, Verify
+from app.sso.config import DEFAULT_PROVIDER
 
 
 class DirectoryPasswords(Protocol):
-    async def directory_password_ok(self, user: User, password: str) -> bool | None: ...
+    def has_directory(self, user: User) -> bool: ...
+
+    async def directory_password_ok(self, user: User, password: str) -> bool: ...
 
 
 class TfaService:
@@ -30,8 +36,12 @@ class TfaService:
         hasher: PasswordHasher,
         audit: AuditLog,
         rate_limits: RateLimits,
+        reauth: Reauthentication,
+        guard: LoginGuard,
         directory: DirectoryPasswords | None = None,
     ) -> None:
+        self._reauth = reauth
+        self._guard = guard
         self._directory = directory
         self._db = db
         self._clock = clock
@@ -49,24 +59,30 @@ class TfaService:
             settings = await settings_repo.get(session)
         if user is None:
             raise InvalidCredentialsError()
-        if not await self._password_ok(user, password):
-            raise InvalidCredentialsError()
+        await self._prove_password(user, password, client)
         if user.tfa_secret:
             raise InvalidPayloadError("TFA Secret is already set for this user")
         secret = totp.new_secret()
         project = settings.project_name if settings and settings.project_name else "Directus"
         return secret, totp.provisioning_uri(secret, user.email or user.id, project)
 
-    async def _password_ok(self, user: User, password: str | None) -> bool:
-        """A local password must match; a provider user has none, except that an LDAP user's
-        lives in the directory, which is asked (as Directus's LDAP driver does)."""
+    async def _prove_password(self, user: User, password: str | None, client: ClientInfo) -> None:
+        """As Directus: a local password must match, an LDAP user's is the directory's word,
+        and a single sign-on user has none to give. Checked as a login checks it (the lock,
+        the suspension rule, the stall): the password is what a thief of the session lacks."""
+        password = password or ""
+        verify: Verify | None = None
         if user.password is not None:
-            return bool(password) and await self._hasher.verify(password or "", user.password)
-        if user.provider == "default":
-            return False
-        if self._directory is None:
-            return True
-        return await self._directory.directory_password_ok(user, password or "") is not False
+            verify = partial(self._hasher.verify, password, user.password)
+        elif user.provider == DEFAULT_PROVIDER:
+            verify = None  # a local account without a password: nothing proves it
+        elif self._directory is not None and self._directory.has_directory(user):
+            verify = partial(self._directory.directory_password_ok, user, password)
+        else:
+            return
+        if not password:
+            verify = None
+        await self._reauth.prove(user, password, client, verify)
 
     async def enable(self, user_id: str, otp: str, secret: str, client: ClientInfo) -> None:
         await self._rate_limits.hit_auth(client.ip)
@@ -84,16 +100,34 @@ class TfaService:
             await self._audit.record_in(session, entry)
 
     async def disable(self, user_id: str, otp: str, client: ClientInfo) -> None:
+        """A wrong code is a failed login (a guess at the second factor): it counts toward the
+        lock and the suspension rule, and during a lock no code is checked."""
         await self._rate_limits.hit_auth(client.ip)
-        async with self._db.write() as session:
+        async with self._db.read() as session:
             user = await users_repo.get_by_id(session, user_id)
-            if user is None or not user.tfa_secret:
+        if user is None or not user.tfa_secret:
+            raise InvalidPayloadError("TFA is not enabled for this user")
+        claim = await self._guard.claim(user, client)
+        if claim is None:
+            raise InvalidOtpError()
+        try:
+            await self._disable(user, otp, client)
+        except InvalidOtpError:
+            await self._guard.failed(claim, client)
+            raise
+        await self._guard.succeeded(claim)
+
+    async def _disable(self, user: User, otp: str, client: ClientInfo) -> None:
+        async with self._db.write() as session:
+            current = await users_repo.get_by_id(session, user.id)
+            if current is None or not current.tfa_secret:
                 raise InvalidPayloadError("TFA is not enabled for this user")
-            step = totp.matching_step(user.tfa_secret, otp, self._clock.now(), stored=True)
-            if step is None:
+            step = totp.matching_step(current.tfa_secret, otp, self._clock.now(), stored=True)
+            # A replayed code is refused like a wrong one.
+            if step is None or not await core.run(
+                session, users_repo.claim_tfa_step, user.id, step
+            ):
                 raise InvalidOtpError()
-            if not await core.run(session, users_repo.claim_tfa_step, user_id, step):
-                raise InvalidOtpError()
-            await users_repo.update_values(session, user_id, tfa_secret=None, tfa_last_step=None)
-            entry = self._audit.entry(AuditAction.TFA_DISABLED, client, user=user_id)
+            await users_repo.update_values(session, user.id, tfa_secret=None, tfa_last_step=None)
+            entry = self._audit.entry(AuditAction.TFA_DISABLED, client, user=user.id)
             await self._audit.record_in(session, entry)

@@ -59,6 +59,7 @@ USER_FIELDS = frozenset(USERS.fields) | {"id"}
 ADMIN_ONLY_FIELDS = ADMIN_ONLY_USER_FIELDS
 SESSION_ENDING_FIELDS = frozenset({"password", "email", "status"})
 OWN_EMAIL_CHANGE = "Changing your own email address"
+OWN_PASSWORD_CHANGE = "Changing your own password"
 _TEXT_LIMITS = {
     "first_name": 50,
     "last_name": 50,
@@ -158,7 +159,7 @@ class UsersService(ItemReader[User]):
         self.check_batch(ids)
         access.require(self.collection.name, "update")
         prepared = await self._prepare(access, data, creating=False)
-        await self._confirm_own_email(access, ids, prepared, current_password)
+        await self._confirm_own_credentials(access, ids, prepared, current_password)
         async with self._db.write() as session, keeps_an_admin(session):
             await self._apply_update(session, access, ids, prepared)
         await self._events.publish(UserEvent("update", tuple(ids)))
@@ -175,7 +176,7 @@ class UsersService(ItemReader[User]):
             changes = {k: v for k, v in item.items() if k != "id"}
             plans.append((str(item["id"]), await self._prepare(access, changes, creating=False)))
         for user_id, prepared in plans:
-            await self._confirm_own_email(access, [user_id], prepared, None)
+            await self._confirm_own_credentials(access, [user_id], prepared, None)
         async with self._db.write() as session, keeps_an_admin(session):
             for user_id, prepared in plans:
                 await self._apply_update(session, access, [user_id], prepared)
@@ -186,7 +187,7 @@ class UsersService(ItemReader[User]):
     async def update_me(
         self, access: Access, data: Mapping[str, Any], current_password: str | None = None
     ) -> str:
-        """The caller's own record; `current_password` may prove an email change."""
+        """The caller's own record; `current_password` may prove an email or password change."""
         user_id = access.accountability.user
         if user_id is None:
             raise ForbiddenError()
@@ -217,8 +218,9 @@ class UsersService(ItemReader[User]):
                 ids = [str(item["id"])]
                 # Inside the role's transaction no password can be checked (a failure must
                 # commit on its own): only a fresh login proves it here.
-                if await self._changes_own_email(session, access, ids, prepared):
-                    await self._reauth.confirm(access.accountability, None, OWN_EMAIL_CHANGE)
+                what = await self._own_credential_change(session, access, ids, prepared)
+                if what is not None:
+                    await self._reauth.confirm(access.accountability, None, what)
                 await self._apply_update(session, access, ids, prepared)
             else:
                 prepared = await self._prepare(access, data, creating=True)
@@ -226,30 +228,37 @@ class UsersService(ItemReader[User]):
 
     # Internals -----------------------------------------------------------------------
 
-    async def _confirm_own_email(
+    async def _confirm_own_credentials(
         self,
         access: Access,
         ids: Sequence[str],
         prepared: PreparedUser,
         current_password: str | None,
     ) -> None:
-        """A change of the caller's own email address, through any path, needs proof that the
-        owner is present: the reset link goes to that address. Others' addresses are the
-        business of whoever may update them."""
+        """A change of the caller's own email address or password, through any path, needs
+        proof that the owner is present: either one hands the account to whoever made it (the
+        reset link goes to the address; the password opens it). Others' are the business of
+        whoever may update them."""
         async with self._db.read() as session:
-            if not await self._changes_own_email(session, access, ids, prepared):
-                return
-        await self._reauth.confirm(access.accountability, current_password, OWN_EMAIL_CHANGE)
+            what = await self._own_credential_change(session, access, ids, prepared)
+        if what is not None:
+            await self._reauth.confirm(access.accountability, current_password, what)
 
     @staticmethod
-    async def _changes_own_email(
+    async def _own_credential_change(
         session: AsyncSession, access: Access, ids: Sequence[str], prepared: PreparedUser
-    ) -> bool:
+    ) -> str | None:
+        """What of the caller's own credentials the change touches, or None."""
         me = access.accountability.user
-        if me is None or me not in ids or "email" not in prepared.values:
-            return False
+        if me is None or me not in ids:
+            return None
+        if "password" in prepared.values:
+            return OWN_PASSWORD_CHANGE
+        if "email" not in prepared.values:
+            return None
         current = await users_repo.get_by_id(session, me)
-        return current is not None and current.email != prepared.values["email"]
+        changed = current is not None and current.email != prepared.values["email"]
+        return OWN_EMAIL_CHANGE if changed else None
 
     async def _insert(self, session: AsyncSession, access: Access, prepared: PreparedUser) -> str:
         values = dict(prepared.values)

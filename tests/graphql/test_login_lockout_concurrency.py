@@ -258,3 +258,48 @@ class TestWithoutLockout:
         assert await audited(services, "login.failed") + refused == 60
         assert not await succeeds(client)
         assert len(checked) == SUSPEND_AFTER
+
+    async def test_a_proved_password_is_not_refused_by_another_attempt_s_verdict_hold(
+        self,
+        client: httpx.AsyncClient,
+        services: Services,
+        user_id: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """The hold that the 25th claim puts on the account stops further guesses, not an
+        owner whose password an earlier claim proved meanwhile: that login succeeds, sets
+        the count back to 0, and the pending verdict then suspends no one. Only attempts
+        whose check really failed count toward the suspension (review finding 5: before,
+        the proved login was refused, stayed counted, and 24 failures suspended it)."""
+        admin = (await login(client, ADMIN_EMAIL, ADMIN_PASSWORD))["access_token"]
+        await set_login_attempts(client, admin, SUSPEND_AFTER)
+        checking, held, owner_done = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        real: Callable[[str, str], Awaitable[bool]] = services.hasher.verify
+
+        async def ordered(password: str, hashed: str) -> bool:
+            if password == PASSWORD:  # claim 1: checked while the burst goes on
+                checking.set()
+                await held.wait()
+            elif password == "guess-25":  # the claim that holds the account
+                held.set()
+                await owner_done.wait()
+            return await real(password, hashed)
+
+        monkeypatch.setattr(services.hasher, "verify", ordered)
+        owner = asyncio.create_task(attempt_login(client, EMAIL, PASSWORD))
+        await checking.wait()
+        for n in range(2, 25):
+            assert (await attempt_login(client, EMAIL, f"guess-{n}")).codes == [
+                "INVALID_CREDENTIALS"
+            ]
+        holder = asyncio.create_task(attempt_login(client, EMAIL, "guess-25"))
+        reply = await owner
+        owner_done.set()
+        assert reply.codes == [], reply.body  # the proved password opens a session
+        assert (await holder).codes == ["INVALID_CREDENTIALS"]
+        row = await read_user(services, user_id)
+        assert row.status == "active"
+        assert row.failed_login_attempts == 0
+        assert row.locked_until is None
+        assert await audited(services, "user.suspended") == 0
+        assert await succeeds(client)

@@ -126,3 +126,16 @@ async def test_bad_aggregates_are_invalid_query(
     response = await _get(client, params, ADMIN_TOKEN)
     assert response.status_code == 400, response.text
     assert codes(response) == ["INVALID_QUERY"], response.text
+
+
+async def test_group_by_a_date_writes_it_as_every_other_surface_does(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    """ISO 8601 with a Z, as GraphQL's groups and every read of last_access (review nit 7)."""
+    params = {"aggregate[count]": "*", "groupBy": "last_access", "filter[last_name][_eq]": "Baker"}
+    rows = await _rows(client, params, ADMIN_TOKEN)
+    assert rows == [{"last_access": "2024-03-01T12:00:00Z", "count": 1}]
+    read = await _rows(
+        client, {"fields": "last_access", "filter[last_name][_eq]": "Baker"}, ADMIN_TOKEN
+    )
+    assert read == [{"last_access": rows[0]["last_access"]}]
