@@ -42,13 +42,30 @@ class DirectusSchema(strawberry.Schema):
 
 
 def build_schema(limits: DocumentLimits | None = None) -> DirectusSchema:
-    return DirectusSchema(
+    built = DirectusSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=False, scalar_map=SCALAR_MAP),
         extensions=extension_factories(limits or DocumentLimits()),
     )
+    _deliver_events_as_they_are(built)
+    return built
+
+
+def _deliver_events_as_they_are(built: DirectusSchema) -> None:
+    """Strawberry resolves each subscription event with `lambda event, *_, **__: event`;
+    graphql-core passes the field's arguments by name, so Directus's `event` argument
+    (`directus_users_mutated(event: update)`) collided with it and every event failed.
+    The event is the root value: hand it on whatever the arguments are called."""
+    subscription_type = built._schema.subscription_type
+    assert subscription_type is not None
+    for field in subscription_type.fields.values():
+        field.resolve = _the_event
+
+
+def _the_event(root: object, _info: object, **_arguments: object) -> object:
+    return root
 
 
 schema = build_schema()

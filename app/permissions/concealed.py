@@ -36,9 +36,10 @@ def require_comparable(collection: Collection, names: Iterable[str], use: str) -
     each would hand out (or rank, or tell apart) the hash or secret itself, so they are
     refused for every caller alike (INVALID_QUERY: the answer depends on no data). A plain
     `count` only tells set from unset, as the "**********" a reader sees already does.
-    JSON values have no order or equality in PostgreSQL, so they are refused as well."""
+    JSON values (and CSV lists, stored as JSON) have no order or equality in PostgreSQL, so
+    they are refused as well."""
     for name in names:
         if name in collection.concealed:
             raise InvalidQueryError(f'Field "{name}" is concealed and cannot be {use}')
-        if collection.fields.get(name) is Kind.JSON:
+        if collection.fields.get(name) in (Kind.JSON, Kind.CSV):
             raise InvalidQueryError(f'Field "{name}" holds JSON and cannot be {use}')

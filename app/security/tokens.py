@@ -64,8 +64,9 @@ def new_refresh_token() -> str:
 
 
 def hash_token(token: str) -> str:
-    """Tokens are stored as sha256: a database leak does not leak usable tokens."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """Tokens are stored as sha256: a database leak does not leak usable tokens. Any text
+    hashes (a lone surrogate too), so a malformed token is simply one that matches none."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class TokenService:

@@ -31,6 +31,7 @@ from app.permissions.filters import FilterVariables, filter_clause
 from app.repositories import items as items_repo
 from app.services.queries import (
     ItemQuery,
+    check_field_list,
     check_query,
     order_by,
     referenced_fields,
@@ -255,6 +256,9 @@ class ItemReader(Generic[M]):
     ) -> list[dict[str, Any]]:
         """countAll, count and countDistinct per group, computed by the database."""
         check_query(query, self._settings)
+        group_by = check_field_list(group_by, '"groupBy"')
+        count = check_field_list(count, '"count"')
+        count_distinct = check_field_list(count_distinct, '"countDistinct"')
         for name in (*group_by, *count, *count_distinct):
             if name not in self.collection.fields:
                 raise InvalidQueryError(f'Field "{name}" does not exist')

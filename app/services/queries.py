@@ -50,6 +50,11 @@ def filter_limits(settings: Settings) -> FilterLimits:
     )
 
 
+# Sort terms and grouped fields in one query: far more than any collection has fields, far
+# fewer than the databases' own limits (SQLite's ORDER BY terms, PostgreSQL's 1664 columns).
+MAX_QUERY_FIELDS = 100
+
+
 def check_query(query: ItemQuery, settings: Settings) -> None:
     """The client's filter and search within FILTER_MAX_*: checked before any of it is
     translated, so an oversized filter costs a walk of at most the limits, not seconds."""
@@ -57,6 +62,14 @@ def check_query(query: ItemQuery, settings: Settings) -> None:
     check_filter(query.filter, limits)
     if query.search is not None:
         check_text(query.search, '"search"', limits)
+    check_field_list(query.sort or (), '"sort"')
+
+
+def check_field_list(names: Sequence[str], what: str) -> list[str]:
+    """At most MAX_QUERY_FIELDS names (repeats counted: each is work); without repeats."""
+    if len(names) > MAX_QUERY_FIELDS:
+        raise InvalidQueryError(f"{what} may name at most {MAX_QUERY_FIELDS} fields")
+    return list(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)

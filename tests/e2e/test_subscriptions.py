@@ -201,3 +201,25 @@ async def test_subscription_payloads_carry_concealed_fields_only_as_stars(tmp_pa
                 "token": "**********",
                 "tfa_secret": None,
             }
+
+
+async def test_the_event_argument_picks_the_kind_of_event(tmp_path: Path) -> None:
+    """`directus_users_mutated(event: update)` hears updates only (the schema's argument
+    once collided with the resolver's own parameter and answered every event with an
+    internal error)."""
+    with (
+        shared_backends() as backends,
+        running_instances(tmp_path, cluster_env(backends, {}), names=("A",)) as servers,
+    ):
+        server = servers["A"]
+        admin = token_of(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+        only_updates = "subscription { directus_users_mutated(event: update) { key event } }"
+        async with subscription(server, admin, only_updates) as socket:
+            created = gql(server, CREATE, {"e": "kind@example.com"}, token=admin)
+            user_id = created.data["create_users_item"]["id"]
+            gql(server, UPDATE, {"id": user_id, "n": "Kind"}, token=admin)
+            message = await next_message(socket)
+            assert "errors" not in message["payload"], message
+            assert _event(message) == {"key": user_id, "event": "update"}
+            gql(server, DELETE, {"id": user_id}, token=admin)
+            await no_message(socket)
