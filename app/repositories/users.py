@@ -149,18 +149,6 @@ async def update_values(session: AsyncSession, user_id: str, **values: Any) -> N
     await session.exec(update(User).where(col(User.id) == user_id).values(**values))
 
 
-async def count_failure(session: AsyncSession, user_id: str) -> int:
-    """Adds one failed login atomically and returns the new count (exact under concurrency)."""
-    statement = (
-        update(User)
-        .where(col(User.id) == user_id)
-        .values(failed_login_attempts=col(User.failed_login_attempts) + 1)
-        .returning(col(User.failed_login_attempts))
-    )
-    result = await session.exec(statement)
-    return int(result.scalar_one())
-
-
 async def claim_attempt(session: AsyncSession, user_id: str, now: datetime) -> int | None:
     """Counts a login attempt as a failure before its password is checked, unless the
     account is locked (or not active): one conditional UPDATE, so parallel attempts are

@@ -274,7 +274,7 @@ class TestConcurrentGuesses:
         checked = await read_user(services, user_id)  # what the login verified: no failures
         assert checked.failed_login_attempts == 0
         async with services.db.write() as session:  # meanwhile, a wrong guess is counted
-            await users_repo.count_failure(session, user_id)
+            assert await users_repo.claim_attempt(session, user_id, services.clock.now()) == 1
         assert (await read_user(services, user_id)).failed_login_attempts == 1
         await services.auth.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
         after = await read_user(services, user_id)
