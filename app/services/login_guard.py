@@ -70,8 +70,7 @@ class LoginGuard:
         that claim's verdict (no lock starts there). A hold stops further guesses, not an
         owner whose password was proved meanwhile under an earlier claim: that login passes
         it, and its success sets the count back to 0, so the verdict suspends no one."""
-        threshold = self._settings.auth_lockout_threshold
-        return not self._settings.auth_lockout_enabled or failures % threshold != 0
+        return self.lock_duration(failures) is None
 
     async def claim(self, user: User, client: ClientInfo) -> LoginClaim | None:
         """Counts an attempt before its password is checked; None (audited) while locked or
