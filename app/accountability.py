@@ -9,7 +9,7 @@ from app.clock import Clock
 from app.db.engine import Database
 from app.db.models import Permission, Role, User
 from app.errors import InvalidCredentialsError
-from app.repositories.access import AccessQuery
+from app.repositories.callers import AccessQuery
 from app.security.tokens import TokenService, hash_token, looks_like_jwt
 
 

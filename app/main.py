@@ -30,12 +30,12 @@ from app.http.middleware import (
 )
 from app.http.rest.routes import rest_routes
 from app.logging_setup import configure_logging
+from app.query.item_query import filter_limits
 from app.services.container import Services
-from app.services.queries import filter_limits
-from resolvers.extensions import DocumentLimits
+from resolvers.engine.extensions import DocumentLimits
+from resolvers.engine.view import DirectusGraphQL
 from resolvers.schema import build_schema
 from resolvers.schema import schema_sdl as _schema_sdl
-from resolvers.view import DirectusGraphQL
 
 logger = logging.getLogger("app")
 GRAPHIQL_ASSETS_DIR = Path(__file__).with_name("static") / "graphiql"

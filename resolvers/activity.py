@@ -6,8 +6,8 @@ import strawberry
 
 from app.db.models import Activity
 from resolvers.context import Info
+from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query
-from resolvers.selection import requested_fields
 from resolvers.types.filters import (
     DateFilterOperators,
     IdFilterOperators,

@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 import strawberry
 from sqlmodel import SQLModel
 
+from app.query.item_query import ItemQuery
 from app.services.items import ItemReader
-from app.services.queries import ItemQuery
 from resolvers.context import Info
-from resolvers.selection import requested_fields
+from resolvers.engine.selection import requested_fields
 from resolvers.types.inputs import to_data
 
 M = TypeVar("M", bound=SQLModel)

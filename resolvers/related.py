@@ -9,8 +9,8 @@ from sqlmodel import SQLModel
 
 from app.services.items import ItemReader
 from resolvers.context import Info
+from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query
-from resolvers.selection import requested_fields
 
 M = TypeVar("M", bound=SQLModel)
 OWN_ROLE = (None, {"id": {"_eq": "$CURRENT_ROLE"}})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.context import Info
+from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query, written_rows
-from resolvers.selection import requested_fields
 from resolvers.types.filters import DirectusRolesFilter
 from resolvers.types.inputs import CreateRolesInput, UpdateRolesInput, to_data
 from resolvers.types.results import DeleteMany, DeleteOne

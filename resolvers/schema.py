@@ -10,8 +10,8 @@ from strawberry.types import ExecutionContext
 from resolvers.account import AccountMutation
 from resolvers.activity import ActivityQuery
 from resolvers.auth import AuthMutation
-from resolvers.errors import log_unexpected
-from resolvers.extensions import DocumentLimits, extension_factories
+from resolvers.engine.errors import log_unexpected
+from resolvers.engine.extensions import DocumentLimits, extension_factories
 from resolvers.roles import RolesMutation, RolesQuery
 from resolvers.server import ServerQuery
 from resolvers.settings import SettingsMutation, SettingsQuery

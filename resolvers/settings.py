@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.context import Info
-from resolvers.selection import requested_fields
+from resolvers.engine.selection import requested_fields
 from resolvers.types.inputs import UpdateSettingsInput, to_data
 from resolvers.types.settings import DirectusSettings
 

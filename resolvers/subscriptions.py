@@ -21,8 +21,8 @@ from app.errors import DirectusError
 from app.events import UserEvent
 from app.permissions.access import Access
 from resolvers.context import Context, Info
-from resolvers.selection import nested_fields
-from resolvers.sockets import close_after_operation
+from resolvers.engine.selection import nested_fields
+from resolvers.engine.sockets import close_after_operation
 from resolvers.types.users import DirectusUser
 
 

@@ -7,8 +7,8 @@ from typing import Annotated
 import strawberry
 
 from resolvers.context import Info
+from resolvers.engine.selection import nested_fields, requested_fields
 from resolvers.queries import item_query, written_rows
-from resolvers.selection import nested_fields, requested_fields
 from resolvers.types.filters import DirectusUsersFilter
 from resolvers.types.inputs import CreateUsersInput, UpdateUsersInput, to_data
 from resolvers.types.results import DeleteMany, DeleteOne, UsersAggregated

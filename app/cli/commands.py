@@ -14,12 +14,12 @@ from app.config import Settings
 from app.db import migrate
 from app.db.engine import Database, create_engine
 from app.errors import InvalidPayloadError
+from app.query.item_query import ItemQuery
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.services.bootstrap import bootstrap
 from app.services.container import Services
 from app.services.directus_import import import_directus
-from app.services.queries import ItemQuery
 
 
 async def run_bootstrap(settings: Settings) -> int:

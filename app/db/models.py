@@ -166,7 +166,9 @@ class Permission(SQLModel, table=True):
     fields: list[str] | None = Field(default=None, sa_type=NullableJSON)
 
 
-class Settings(SQLModel, table=True):
+class ProjectSettings(SQLModel, table=True):
+    """The directus_settings row (project name, registration, login policy); not the environment."""
+
     __tablename__ = "directus_settings"
 
     id: int | None = Field(default=None, primary_key=True)

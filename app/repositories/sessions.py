@@ -11,7 +11,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Session, new_id
-from app.repositories.access import OWNER_COLUMNS, ROLES, USERS, owner_of
+from app.repositories.callers import OWNER_COLUMNS, ROLES, USERS, owner_of
 from app.repositories.core import RowBuilder
 from app.repositories.users import UserAccess
 

@@ -27,10 +27,10 @@ from app.errors import (
 from app.mail.mailer import Mailer
 from app.permissions.access import Access
 from app.permissions.collections import USERS
-from app.permissions.filters import FilterVariables, filter_clause
+from app.query.filters import FilterVariables, filter_clause
 from app.repositories import items as items_repo
+from app.repositories import project_settings as settings_repo
 from app.repositories import sessions as sessions_repo
-from app.repositories import settings as settings_repo
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits

@@ -23,7 +23,7 @@ from app.errors import (
 )
 from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
-from app.repositories.access import AccessQuery, AccessRows, user_by_email
+from app.repositories.callers import AccessQuery, AccessRows, user_by_email
 from app.repositories.users import UserAccess
 from app.security import totp
 from app.security.passwords import PasswordHasher

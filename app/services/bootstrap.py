@@ -6,9 +6,9 @@ import secrets
 from dataclasses import dataclass
 
 from app.db.engine import Database
-from app.db.models import Role, Settings, User
+from app.db.models import ProjectSettings, Role, User
+from app.repositories import project_settings as settings_repo
 from app.repositories import roles as roles_repo
-from app.repositories import settings as settings_repo
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 
@@ -30,7 +30,7 @@ async def bootstrap(
     hashed = None if has_users else await hasher.hash(password)
     async with db.write() as session:
         if await settings_repo.get(session) is None:
-            await settings_repo.add(session, Settings())
+            await settings_repo.add(session, ProjectSettings())
         # Re-checked inside the write transaction: another instance may have won.
         if hashed is None or await users_repo.count(session) > 0:
             return BootstrapReport(admin_created=False)

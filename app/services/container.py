@@ -21,9 +21,9 @@ from app.services.audit import AuditLog
 from app.services.auth import AuthService
 from app.services.files import FilesService
 from app.services.login_guard import LoginGuard
+from app.services.project_settings import ProjectSettingsService
 from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
-from app.services.settings import SettingsService
 from app.services.sso import SsoService
 from app.services.tfa import TfaService
 from app.services.users import UsersService
@@ -42,7 +42,7 @@ class Services:
     users: UsersService
     roles: RolesService
     files: FilesService
-    project_settings: SettingsService
+    project_settings: ProjectSettingsService
     mailer: Mailer
     flows: AccountFlows
     tfa: TfaService
@@ -89,7 +89,7 @@ class Services:
             ),
             roles=roles,
             files=FilesService(db, settings, clock),
-            project_settings=SettingsService(db, roles),
+            project_settings=ProjectSettingsService(db, roles),
             mailer=mailer,
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
             tfa=TfaService(db, clock, hasher, audit, rate_limits, reauth, guard, auth),

@@ -27,9 +27,8 @@ from app.errors import (
 from app.permissions.access import Access, Rule
 from app.permissions.collections import Collection
 from app.permissions.concealed import iso_instant, require_comparable
-from app.permissions.filters import FilterVariables, filter_clause
-from app.repositories import items as items_repo
-from app.services.queries import (
+from app.query.filters import FilterVariables, filter_clause
+from app.query.item_query import (
     ItemQuery,
     check_field_list,
     check_query,
@@ -39,6 +38,7 @@ from app.services.queries import (
     where_clause,
     window,
 )
+from app.repositories import items as items_repo
 
 M = TypeVar("M", bound=SQLModel)
 # Per written row, the grants whose rows it was in before the write.

@@ -27,7 +27,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import User
-from app.repositories import settings as settings_repo
+from app.repositories import project_settings as settings_repo
 from app.repositories import users as users_repo
 from app.services.audit import AuditAction, AuditLog
 

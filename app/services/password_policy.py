@@ -7,7 +7,7 @@ from typing import Any
 
 from app.db.engine import Database
 from app.errors import FailedValidationError
-from app.repositories import settings as settings_repo
+from app.repositories import project_settings as settings_repo
 
 
 def matches_policy(policy: str, password: str) -> bool:

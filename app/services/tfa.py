@@ -11,7 +11,7 @@ from app.db.engine import Database
 from app.db.models import User
 from app.errors import InvalidCredentialsError, InvalidOtpError, InvalidPayloadError
 from app.repositories import core
-from app.repositories import settings as settings_repo
+from app.repositories import project_settings as settings_repo
 from app.repositories import users as users_repo
 from app.security import totp
 from app.security.passwords import PasswordHasher

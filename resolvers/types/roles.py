@@ -9,8 +9,8 @@ import strawberry
 
 from app.db.models import Role
 from resolvers.context import Info
+from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query
-from resolvers.selection import requested_fields
 from resolvers.types.filters import DirectusUsersFilter
 from resolvers.types.functions import CountFunctions
 from resolvers.types.inputs import to_data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from app.db.models import Settings
+from app.db.models import ProjectSettings
 from resolvers.context import Info
 from resolvers.related import related_row
 from resolvers.types.roles import DirectusRole
@@ -31,7 +31,7 @@ class DirectusSettings:
         return None if row is None else DirectusRole.from_model(row)
 
     @classmethod
-    def from_model(cls, row: Settings) -> DirectusSettings:
+    def from_model(cls, row: ProjectSettings) -> DirectusSettings:
         return cls(
             id=strawberry.ID(str(row.id)),
             project_name=row.project_name,

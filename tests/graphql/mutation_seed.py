@@ -12,8 +12,7 @@ import httpx
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from app.db.models import Permission, Role, Session, User
-from app.db.models import Settings as SettingsRow
+from app.db.models import Permission, ProjectSettings, Role, Session, User
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, GraphQLReply, create_user, login
 
@@ -138,7 +137,7 @@ async def permission_count(services: Services, role_id: str) -> int:
 
 async def set_password_policy(services: Services, policy: str | None) -> None:
     async with services.db.write() as session:
-        row = (await session.exec(select(SettingsRow))).first()
+        row = (await session.exec(select(ProjectSettings))).first()
         assert row is not None
         row.auth_password_policy = policy
         session.add(row)
@@ -210,8 +209,8 @@ async def session_count(services: Services, user_id: str) -> int:
         return int((await session.exec(statement)).one())
 
 
-async def settings_row(services: Services) -> SettingsRow:
+async def settings_row(services: Services) -> ProjectSettings:
     async with services.db.read() as session:
-        row = (await session.exec(select(SettingsRow))).first()
+        row = (await session.exec(select(ProjectSettings))).first()
     assert row is not None
     return row

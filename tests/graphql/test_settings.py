@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from app.db.models import Settings
+from app.db.models import ProjectSettings
 from app.services.container import Services
 from tests.conftest import create_user, gql
 from tests.graphql.seed import (
@@ -72,8 +72,8 @@ async def test_settings_show_what_is_stored(
 ) -> None:
     async with services.db.write() as session:
         await session.exec(
-            update(Settings)
-            .where(col(Settings.id) == 1)
+            update(ProjectSettings)
+            .where(col(ProjectSettings.id) == 1)
             .values(
                 project_name="Acme",
                 public_registration=True,

@@ -10,9 +10,9 @@ from graphql.validation import ASTValidationRule
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resolvers.extensions import DocumentLimits, SensitiveOnceRule
+from resolvers.engine.extensions import DocumentLimits, SensitiveOnceRule
+from resolvers.engine.templates import DocumentTemplates, split_literals
 from resolvers.schema import build_schema
-from resolvers.templates import DocumentTemplates, split_literals
 
 RULES: tuple[type[ASTValidationRule], ...] = (*specified_rules, SensitiveOnceRule)
 KEY = ("options", RULES)

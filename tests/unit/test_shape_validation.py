@@ -7,9 +7,9 @@ import pytest
 from graphql import GraphQLSchema, parse, specified_rules
 from graphql.validation import ASTValidationRule
 
-from resolvers.extensions import DocumentLimits, SensitiveOnceRule
+from resolvers.engine.extensions import DocumentLimits, SensitiveOnceRule
+from resolvers.engine.validation import ShapeValidator, document_shape
 from resolvers.schema import build_schema
-from resolvers.validation import ShapeValidator, document_shape
 
 RULES: tuple[type[ASTValidationRule], ...] = (*specified_rules, SensitiveOnceRule)
 

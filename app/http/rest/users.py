@@ -20,8 +20,8 @@ from app.http.rest.fields import FieldTree, check_readable, field_tree, shape
 from app.http.rest.query import RestQuery, parse_query, query_from_body
 from app.permissions.access import Access
 from app.permissions.collections import FILES, ROLES, USERS
+from app.query.item_query import ItemQuery, where_clause
 from app.repositories import items as items_repo
-from app.services.queries import ItemQuery, where_clause
 
 
 async def _shaped(

@@ -35,11 +35,11 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import StreamExecutionResult
 
-from app.permissions.filter_limits import FilterLimits
-from resolvers.errors import code_errors
-from resolvers.templates import DocumentTemplates, Literals, split_literals
-from resolvers.validation import ShapeValidator
-from resolvers.variable_limits import check_filter_variables
+from app.query.limits import FilterLimits
+from resolvers.engine.errors import code_errors
+from resolvers.engine.templates import DocumentTemplates, Literals, split_literals
+from resolvers.engine.validation import ShapeValidator
+from resolvers.engine.variable_limits import check_filter_variables
 
 SENSITIVE_MUTATIONS = frozenset(
     {

@@ -11,7 +11,7 @@ from app.errors import InvalidQueryError
 from app.permissions.access import Rule
 from app.permissions.collections import COLLECTIONS, Collection
 from app.permissions.concealed import require_comparable
-from app.permissions.filters import Clause, FilterVariables, readable_rows
+from app.query.filters import Clause, FilterVariables, readable_rows
 
 
 def search_clause(collection: Collection, search: str | None, rule: Rule) -> Clause:

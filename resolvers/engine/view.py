@@ -30,13 +30,13 @@ from app.http.errors import error_response
 from app.http.request_tokens import access_token_of, client_of, socket_may_use_cookies
 from app.services.container import Services
 from resolvers.context import Context
-from resolvers.errors import (
+from resolvers.engine.errors import (
     format_error,
     format_validation_errors,
     is_validation_failure,
     refused_before_execution,
 )
-from resolvers.sockets import CheckedTransportWS
+from resolvers.engine.sockets import CheckedTransportWS
 
 GRAPHIQL_ASSETS = "/graphiql/assets/"
 

@@ -10,10 +10,10 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.engine import Database
-from app.db.models import Settings as SettingsRow
+from app.db.models import ProjectSettings
 from app.errors import FailedValidationError
 from app.permissions.access import Access
-from app.repositories import settings as settings_repo
+from app.repositories import project_settings as settings_repo
 from app.services.payloads import as_bool, as_text, writable_rule
 from app.services.roles import RolesService
 
@@ -34,12 +34,12 @@ _TEXT_LIMITS = {"project_name": 100, "auth_password_policy": 255}
 _REQUIRED = frozenset({"project_name"})
 
 
-class SettingsService:
+class ProjectSettingsService:
     def __init__(self, db: Database, roles: RolesService) -> None:
         self._db = db
         self._roles = roles
 
-    async def read(self, access: Access, fields: set[str]) -> SettingsRow:
+    async def read(self, access: Access, fields: set[str]) -> ProjectSettings:
         access.require_fields(COLLECTION, "read", fields)
         async with self._db.read() as session:
             return await self._row(session)
@@ -66,11 +66,13 @@ class SettingsService:
                     values[key] = as_text(value, key, max_length=_TEXT_LIMITS[key])
             if values:
                 await session.exec(
-                    update(SettingsRow).where(col(SettingsRow.id) == row.id).values(**values)
+                    update(ProjectSettings)
+                    .where(col(ProjectSettings.id) == row.id)
+                    .values(**values)
                 )
 
-    async def _row(self, session: AsyncSession) -> SettingsRow:
+    async def _row(self, session: AsyncSession) -> ProjectSettings:
         row = await settings_repo.get(session)
         if row is None:
-            row = await settings_repo.add(session, SettingsRow())
+            row = await settings_repo.add(session, ProjectSettings())
         return row

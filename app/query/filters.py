@@ -37,7 +37,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from app.errors import InvalidQueryError
 from app.input_values import INT64_MAX, INT64_MIN
 from app.permissions.collections import COLLECTIONS, Collection, Kind
-from app.permissions.filter_limits import in_column_range
+from app.query.limits import in_column_range
 
 if TYPE_CHECKING:
     from app.permissions.access import Access

@@ -22,7 +22,7 @@ from graphql import (
 )
 
 from app.errors import InvalidPayloadError
-from app.permissions.filter_limits import FilterLimits, check_filter
+from app.query.limits import FilterLimits, check_filter
 
 _FILTER_TYPES = ("_filter", "_filter_operators")
 

@@ -12,9 +12,9 @@ from app.config import Settings
 from app.errors import ForbiddenError, InvalidQueryError
 from app.permissions.access import Access, Rule
 from app.permissions.collections import Collection
-from app.permissions.filter_limits import FilterLimits, check_filter, check_text
-from app.permissions.filters import FilterVariables, filter_clause, referenced_fields
-from app.permissions.ordering import search_clause, sort_columns
+from app.query.filters import FilterVariables, filter_clause, referenced_fields
+from app.query.limits import FilterLimits, check_filter, check_text
+from app.query.ordering import search_clause, sort_columns
 
 __all__ = [
     "ItemQuery",
