@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from app.clock import Clock, SystemClock
 from app.config import Settings, load_settings
 from app.db.engine import Database, create_engine
+from app.db.query.item_query import filter_limits
 from app.errors import InternalServerError
 from app.http.errors import error_response
 from app.http.middleware import (
@@ -30,7 +31,6 @@ from app.http.middleware import (
 )
 from app.http.rest.routes import rest_routes
 from app.logging_setup import configure_logging
-from app.query.item_query import filter_limits
 from app.services.container import Services
 from resolvers.engine.extensions import DocumentLimits
 from resolvers.engine.view import DirectusGraphQL

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import strawberry
 from sqlmodel import SQLModel
 
-from app.query.item_query import ItemQuery
+from app.db.query.item_query import ItemQuery
 from app.services.items import ItemReader
 from resolvers.context import Info
 from resolvers.engine.selection import requested_fields

@@ -13,8 +13,8 @@ from app.cli.serving import EVENT_LOOP
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import Database, create_engine
+from app.db.query.item_query import ItemQuery
 from app.errors import InvalidPayloadError
-from app.query.item_query import ItemQuery
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.services.bootstrap import bootstrap

@@ -18,6 +18,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import Role, User
+from app.db.query.filters import FilterVariables, filter_clause
 from app.errors import (
     ForbiddenError,
     InvalidInviteError,
@@ -27,7 +28,6 @@ from app.errors import (
 from app.mail.mailer import Mailer
 from app.permissions.access import Access
 from app.permissions.collections import USERS
-from app.query.filters import FilterVariables, filter_clause
 from app.repositories import items as items_repo
 from app.repositories import project_settings as settings_repo
 from app.repositories import sessions as sessions_repo

@@ -17,6 +17,17 @@ from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.integrity import is_foreign_key_violation, unique_field
+from app.db.query.filters import FilterVariables, filter_clause
+from app.db.query.item_query import (
+    ItemQuery,
+    check_field_list,
+    check_query,
+    order_by,
+    referenced_fields,
+    sort_fields,
+    where_clause,
+    window,
+)
 from app.errors import (
     FailedValidationError,
     ForbiddenError,
@@ -27,17 +38,6 @@ from app.errors import (
 from app.permissions.access import Access, Rule
 from app.permissions.collections import Collection
 from app.permissions.concealed import iso_instant, require_comparable
-from app.query.filters import FilterVariables, filter_clause
-from app.query.item_query import (
-    ItemQuery,
-    check_field_list,
-    check_query,
-    order_by,
-    referenced_fields,
-    sort_fields,
-    where_clause,
-    window,
-)
 from app.repositories import items as items_repo
 
 M = TypeVar("M", bound=SQLModel)

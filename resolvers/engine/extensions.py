@@ -35,7 +35,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import StreamExecutionResult
 
-from app.query.limits import FilterLimits
+from app.db.query.limits import FilterLimits
 from resolvers.engine.errors import code_errors
 from resolvers.engine.templates import DocumentTemplates, Literals, split_literals
 from resolvers.engine.validation import ShapeValidator

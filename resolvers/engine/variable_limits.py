@@ -21,8 +21,8 @@ from graphql import (
     TypeNode,
 )
 
+from app.db.query.limits import FilterLimits, check_filter
 from app.errors import InvalidPayloadError
-from app.query.limits import FilterLimits, check_filter
 
 _FILTER_TYPES = ("_filter", "_filter_operators")
 

@@ -1,5 +1,5 @@
 """Directus's filter inputs. Each converts to the plain filter JSON that
-app.query.filters translates to SQL (see resolvers.inputs.to_data)."""
+app.db.query.filters translates to SQL (see resolvers.inputs.to_data)."""
 
 from __future__ import annotations
 

@@ -335,7 +335,7 @@ async def test_another_user_is_served_while_big_filters_are_refused(
     while another user's users_me, sent alongside, is answered."""
     import asyncio
 
-    from app.query.filters import filter_clause
+    from app.db.query.filters import filter_clause
 
     translated: list[object] = []
 
@@ -343,7 +343,7 @@ async def test_another_user_is_served_while_big_filters_are_refused(
         translated.append(args[1])
         return filter_clause(*args, **kwargs)
 
-    monkeypatch.setattr("app.query.item_query.filter_clause", counting)
+    monkeypatch.setattr("app.db.query.item_query.filter_clause", counting)
     await create_user(services, "other@example.com", "other-password-1")
     other = (await login(client, "other@example.com", "other-password-1"))["access_token"]
     branches = [{"email": {"_eq": f"user{n}@example.com"}} for n in range(18_000)]

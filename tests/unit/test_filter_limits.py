@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from app.db.query.limits import FilterLimits, check_filter
 from app.errors import InvalidPayloadError, InvalidQueryError
 from app.http.body import decode_json
 from app.input_values import exceeds_depth, is_storable_text, json_problem
-from app.query.limits import FilterLimits, check_filter
 
 LIMITS = FilterLimits(max_nodes=20, max_depth=4, max_string_length=10, max_in=30)
 

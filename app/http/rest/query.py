@@ -14,8 +14,8 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from app.db.query.item_query import ItemQuery
 from app.errors import InvalidQueryError
-from app.query.item_query import ItemQuery
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 # `filter[a][b]…` deeper than any filter may be (FILTER_MAX_DEPTH counts far fewer levels).

@@ -1,2 +1,0 @@
-"""The query engine: Directus query arguments (filter, sort, search, limits, field lists) made
-into SQL, the same for every surface (GraphQL, REST, subscriptions)."""
