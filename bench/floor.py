@@ -9,8 +9,8 @@ answer JSON shaped like the GraphQL answer. No GraphQL, no permissions, no middl
 the real server adds on top of this is its own overhead, which is what the benchmark
 compares.
 
-Run by scripts/benchmark.py; by hand:
-    SECRET=... DB_FILENAME=... .venv/bin/python scripts/bench_floor.py --port 8099
+Run by the benchmark (bench/phases.py); by hand, from the repository's root:
+    SECRET=... DB_FILENAME=... .venv/bin/python -m bench.floor --port 8099
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def create_app() -> Starlette:
 
 def main() -> None:
     """Serve the floor app the way `dauth serve` serves the real one."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
@@ -113,9 +113,9 @@ def main() -> None:
     if not os.environ.get("SECRET"):
         parser.error("SECRET must be set (the same one the access tokens were signed with)")
     uvicorn.run(
-        "bench_floor:create_app",
+        "bench.floor:create_app",
         factory=True,
-        app_dir=str(Path(__file__).resolve().parent),
+        app_dir=str(Path(__file__).resolve().parent.parent),
         host=args.host,
         port=args.port,
         workers=args.workers,
