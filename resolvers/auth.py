@@ -47,9 +47,13 @@ class AuthMutation:
         ctx = info.context
         app_mode = _mode(mode).to_app()
         presented = presented_session(
-            ctx.request, ctx.services.settings, ctx.services.auth, app_mode, refresh_token or None
+            ctx.request,
+            ctx.services.settings,
+            ctx.services.sessions,
+            app_mode,
+            refresh_token or None,
         )
-        issued = await ctx.services.auth.refresh(
+        issued = await ctx.services.sessions.refresh(
             presented=presented, mode=app_mode, client=ctx.accountability.client
         )
         return AuthTokens.from_issued(
@@ -66,8 +70,12 @@ class AuthMutation:
         ctx = info.context
         app_mode = _mode(mode).to_app()
         presented = presented_session(
-            ctx.request, ctx.services.settings, ctx.services.auth, app_mode, refresh_token or None
+            ctx.request,
+            ctx.services.settings,
+            ctx.services.sessions,
+            app_mode,
+            refresh_token or None,
         )
-        await ctx.services.auth.logout(presented=presented)
+        await ctx.services.sessions.logout(presented=presented)
         clear_auth_cookies(ctx.http_response, ctx.services.settings, app_mode)
         return True

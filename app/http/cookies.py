@@ -8,7 +8,7 @@ from typing import Literal
 from starlette.responses import Response
 
 from app.config import Settings
-from app.services.auth import AuthMode, IssuedTokens
+from app.services.sessions import AuthMode, IssuedTokens
 
 
 @dataclass(frozen=True)

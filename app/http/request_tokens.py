@@ -9,7 +9,7 @@ from starlette.requests import HTTPConnection
 from app.accountability import ClientInfo
 from app.config import Settings
 from app.errors import InvalidPayloadError
-from app.services.auth import AuthMode, AuthService, PresentedSession
+from app.services.sessions import AuthMode, PresentedSession, SessionsService
 
 
 def access_token_of(
@@ -76,14 +76,14 @@ def client_of(request: HTTPConnection, trust_proxy: bool) -> ClientInfo:
 def presented_session(
     request: HTTPConnection,
     settings: Settings,
-    auth: AuthService,
+    sessions: SessionsService,
     mode: AuthMode,
     refresh_token: str | None,
 ) -> PresentedSession:
     """The session a refresh or logout names, read where the mode keeps it."""
     if mode is AuthMode.SESSION:
         cookie = request.cookies.get(settings.session_cookie_name)
-        return PresentedSession(session_id=auth.session_of_cookie(cookie))
+        return PresentedSession(session_id=sessions.session_of_cookie(cookie))
     if mode is AuthMode.COOKIE:
         return PresentedSession(
             refresh_token=refresh_token or request.cookies.get(settings.refresh_token_cookie_name)

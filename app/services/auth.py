@@ -1,65 +1,20 @@
-"""Login, refresh and logout: the token life cycle."""
+"""Password logins: the credentials checked by the driver the account's provider names (the
+local hash or an LDAP directory), the shared second factor, then a session from the sessions
+service. Refresh and logout are the sessions service's alone."""
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy import Connection
-
 from app.accountability import ClientInfo
-from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
-from app.db.models import Session, User, new_id
-from app.errors import (
-    DirectusError,
-    InvalidCredentialsError,
-    InvalidOtpError,
-    InvalidPayloadError,
-    InvalidProviderError,
-    UserSuspendedError,
-)
-from app.repositories import sessions as sessions_repo
-from app.repositories import users as users_repo
-from app.repositories.callers import AccessQuery, AccessRows, user_by_email
-from app.repositories.users import UserAccess
-from app.security import totp
-from app.security.passwords import PasswordHasher
+from app.errors import InvalidProviderError
+from app.repositories.callers import user_by_email
 from app.security.rate_limits import RateLimits
-from app.security.tokens import TokenService, hash_token, new_refresh_token, successor_token
-from app.services.audit import AuditAction, AuditLog
-from app.services.ldap_login import LdapLogins
-from app.services.login_guard import LoginClaim, LoginGuard
+from app.services.login_drivers import LoginDriver, PasswordCredentials, Proof
+from app.services.login_drivers.ldap import LdapDirectories
+from app.services.second_factor import SecondFactor
+from app.services.sessions import AuthMode, IssuedTokens, SessionsService
 from app.services.stall import stalled
-from app.sso.config import DEFAULT_PROVIDER, SsoConfig
-
-MISSING_REFRESH_TOKEN = "The refresh token is required in either the payload or cookie."
-
-
-class AuthMode(enum.Enum):
-    JSON = "json"
-    COOKIE = "cookie"
-    SESSION = "session"
-
-
-@dataclass(frozen=True)
-class IssuedTokens:
-    """What a login or refresh produced; the transport decides what goes where."""
-
-    access_token: str
-    refresh_token: str | None
-    expires_ms: int
-    mode: AuthMode
-
-
-@dataclass(frozen=True)
-class PresentedSession:
-    """The session a refresh or logout names: by raw refresh token or by session id."""
-
-    refresh_token: str | None = None
-    session_id: str | None = None
 
 
 class AuthService:
@@ -67,24 +22,19 @@ class AuthService:
         self,
         db: Database,
         settings: Settings,
-        clock: Clock,
-        hasher: PasswordHasher,
-        tokens: TokenService,
-        guard: LoginGuard,
-        audit: AuditLog,
         rate_limits: RateLimits,
-        sso: SsoConfig | None = None,
+        local: LoginDriver[PasswordCredentials],
+        directories: LdapDirectories,
+        second_factor: SecondFactor,
+        sessions: SessionsService,
     ) -> None:
-        self._sso = sso or SsoConfig()
-        self._ldap = LdapLogins(self._sso, db, guard, audit, self)
         self._db = db
         self._settings = settings
-        self._clock = clock
-        self._hasher = hasher
-        self._tokens = tokens
-        self._guard = guard
-        self._audit = audit
         self._rate_limits = rate_limits
+        self._local = local
+        self._directories = directories
+        self._second_factor = second_factor
+        self._sessions = sessions
 
     async def login(
         self,
@@ -98,41 +48,12 @@ class AuthService:
         await self._rate_limits.hit_auth(client.ip)
         # Every outcome takes the same time, so timing tells nothing.
         async with stalled(self._settings.login_stall_time):
-            return await self._login(email, password, mode, otp, client)
-
-    async def _login(
-        self, email: str, password: str, mode: AuthMode, otp: str | None, client: ClientInfo
-    ) -> IssuedTokens:
-        user = await self._db.run_reads(lambda connection: user_by_email(connection, email))
-        if user is not None and self._ldap.handles(user.provider):
-            return await self._ldap.login(user.provider, client, mode, password, otp, user=user)
-        if user is not None and (user.provider != DEFAULT_PROVIDER or self._sso.disable_default):
-            user = None  # only a provider's own login (or none, AUTH_DISABLE_DEFAULT) opens it
-        if user is None or user.password is None:
-            await self._hasher.verify_dummy(password)
-            await self._audit.record(
-                self._audit.entry(AuditAction.LOGIN_FAILED, client, item=email[:255])
-            )
-            raise InvalidCredentialsError()
-        # Counted before the check, atomically: a parallel burst gets no more checks than
-        # sequential guesses would.
-        claim = await self._guard.claim(user, client)
-        if claim is None:
-            # Locked: not checked and not counted, so the lock cannot be extended by guessing.
-            await self._hasher.verify_dummy(password)
-            raise InvalidCredentialsError()
-        if not await self._hasher.verify(password, user.password):
-            await self._guard.failed(claim, client)
-            raise InvalidCredentialsError()
-        if user.status != "active":
-            raise InvalidCredentialsError()
-        step = await self.check_otp(user, otp, client, claim)
-        rehash = (
-            await self._hasher.hash(password) if self._hasher.needs_update(user.password) else None
-        )
-        return await self.open_session(
-            user, mode, client, tfa_step=step, rehash=rehash, claim=claim
-        )
+            user = await self._db.run_reads(lambda connection: user_by_email(connection, email))
+            # An LDAP user's password is the directory's word; anyone else's, the local hash's.
+            ldap = self._directories.driver(user.provider) if user is not None else None
+            driver: LoginDriver[PasswordCredentials] = self._local if ldap is None else ldap
+            proof = await driver.prove(PasswordCredentials(password, email, user), client)
+            return await self._open(proof, otp, mode, client)
 
     async def login_ldap(
         self,
@@ -145,274 +66,26 @@ class AuthService:
         client: ClientInfo,
     ) -> IssuedTokens:
         """POST /auth/login/:provider for an LDAP provider: the directory checks the password."""
-        if not self._ldap.handles(provider):
+        driver = self._directories.driver(provider)
+        if driver is None:
             raise InvalidProviderError()
         await self._rate_limits.hit_auth(client.ip)
         async with stalled(self._settings.login_stall_time):
-            return await self._ldap.login(
-                provider, client, mode, password, otp, identifier=identifier
-            )
+            proof = await driver.prove(PasswordCredentials(password, identifier), client)
+            return await self._open(proof, otp, mode, client)
 
-    def has_directory(self, user: User) -> bool:
-        """Whether the user's password lives in a directory (LDAP)."""
-        return self._ldap.handles(user.provider)
-
-    async def directory_password_ok(self, user: User, password: str) -> bool:
-        """For an LDAP user (`has_directory`), whether the directory accepts `password`."""
-        return await self._ldap.verify_password(user, password)
-
-    async def check_otp(
-        self, user: User, otp: str | None, client: ClientInfo, claim: LoginClaim | None
-    ) -> int | None:
-        """The TOTP step a TFA user's code matches. The code is checked under the login's
-        claim (a failure counts as a failed login); a login without one (SSO) claims here."""
-        if not user.tfa_secret:
-            return None
-        if claim is None:
-            claim = await self._guard.claim(user, client)
-            if claim is None:
-                raise InvalidOtpError()
-        step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now(), stored=True)
-        if step is None:
-            await self._guard.failed(claim, client)
-            raise InvalidOtpError()
-        return step
-
-    async def second_factor(
-        self, user: User, otp: str | None, client: ClientInfo
-    ) -> tuple[int | None, LoginClaim | None]:
-        """For a login without a password (SSO): the TOTP step, under a claim of its own
-        (returned for `open_session`, whose success may end a lock the claim started)."""
-        if not user.tfa_secret:
-            return None, None
-        claim = await self._guard.claim(user, client)
-        if claim is None:
-            raise InvalidOtpError()
-        return await self.check_otp(user, otp, client, claim), claim
-
-    async def open_session(
-        self,
-        user: User,
-        mode: AuthMode,
-        client: ClientInfo,
-        *,
-        tfa_step: int | None = None,
-        rehash: str | None = None,
-        comment: str | None = None,
-        claim: LoginClaim | None = None,
+    async def _open(
+        self, proof: Proof, otp: str | None, mode: AuthMode, client: ClientInfo
     ) -> IssuedTokens:
-        """The end of every successful login (password, LDAP, OpenID, OAuth2): a session row,
-        the failure count cleared, the audit entry, and the tokens for the mode. Refused when
-        the account got locked meanwhile (by another attempt than the login's own `claim`;
-        a mere verdict hold does not refuse it: `LoginGuard.is_hold`)."""
-        now = self._clock.now()
-        refresh_token = new_refresh_token()
-        token_hash = hash_token(refresh_token)
-        entry = self._audit.entry(AuditAction.LOGIN, client, user=user.id, comment=comment)
-
-        def write(connection: Connection) -> tuple[str, AccessRows | None]:
-            own_lock = claim.locks_until if claim is not None else None
-            if not users_repo.still_as_checked(
-                connection, user.id, user.password, now, own_lock, self._guard.is_hold
-            ):
-                raise InvalidCredentialsError()
-            # A code works once: a replay inside its 30 s window is refused.
-            if tfa_step is not None and not users_repo.claim_tfa_step(
-                connection, user.id, tfa_step
-            ):
-                raise InvalidOtpError()
-            sessions_repo.delete_expired_for_user(connection, user.id, now)
-            session_id = self._add_session(connection, user.id, token_hash, mode, client, now)
-            users_repo.record_login(connection, user.id, now)
-            if rehash is not None:
-                users_repo.set_password_hash(connection, user.id, rehash)
-            self._audit.record_on(connection, entry)
-            return session_id, AccessQuery(user_id=user.id, permissions=False)(connection)
-
-        # One Core transaction: all of the login's rows commit, or none.
-        session_id, found = await self._db.run_writes(write)
-        assert found is not None
-        # A login proves the password (or the provider's word) now; a refresh proves nothing.
-        return self._issue(
-            found.access, mode, refresh_token, session_id, auth_time=int(now.timestamp())
-        )
-
-    async def refresh(
-        self, *, presented: PresentedSession, mode: AuthMode, client: ClientInfo
-    ) -> IssuedTokens:
-        if not presented.refresh_token and not presented.session_id:
-            raise InvalidPayloadError(MISSING_REFRESH_TOKEN)
-        await self._rate_limits.hit_auth(client.ip)
-        now = self._clock.now()
-        outcome = await self._db.run_writes(
-            lambda connection: self._rotate(connection, presented, mode, client, now)
-        )
-        if isinstance(outcome, IssuedTokens):
-            return outcome
-        # The chain was revoked and committed; now the answer can fail.
-        await self._audit.record(
-            self._audit.entry(
-                AuditAction.REFRESH_REUSED, client, user=outcome.user, item=outcome.family
-            )
-        )
-        raise InvalidCredentialsError()
-
-    def _rotate(
-        self,
-        connection: Connection,
-        presented: PresentedSession,
-        mode: AuthMode,
-        client: ClientInfo,
-        now: datetime,
-    ) -> IssuedTokens | Session:
-        """One write transaction: the successor's tokens, or the replayed session whose
-        chain was just revoked. Raising rolls everything back."""
-        found = self._find(connection, presented)
-        if found is None:
-            raise InvalidCredentialsError()
-        row = found.session
-        if row.rotated_at is None:
-            if row.expires <= now:
-                raise InvalidCredentialsError()
-            if found.user_status == "suspended":
-                raise UserSuspendedError()
-            if found.user_status != "active":
-                raise InvalidCredentialsError()
-            successor_id = new_id()
-            if sessions_repo.claim_for_rotation(connection, row.id, successor_id, now):
-                raw = successor_token(self._settings.secret, row.token)
-                self._add_session(
-                    connection,
-                    row.user,
-                    hash_token(raw),
-                    mode,
-                    client,
-                    now,
-                    family=row.family,
-                    session_id=successor_id,
-                )
-                users_repo.touch_last_access(connection, row.user, now)
-                return self._issue(found.owner, mode, raw, successor_id)
-            # Another request rotated it a moment ago: judge this one as a replay, on a
-            # fresh read.
-            found = self._find(connection, presented)
-            if found is None or found.session.rotated_at is None:
-                raise InvalidCredentialsError()
-            row = found.session
-        issued = self._replayed(connection, row, found.owner, mode, now)
-        return row if issued is None else issued
-
-    def _replayed(
-        self,
-        connection: Connection,
-        row: Session,
-        owner: UserAccess,
-        mode: AuthMode,
-        now: datetime,
-    ) -> IssuedTokens | None:
-        """A rotated-out token again: inside the grace window the same successor (tabs that
-        refreshed at once); after it, a stolen token is being replayed, so the chain dies."""
-        assert row.rotated_at is not None
-        grace = timedelta(milliseconds=self._settings.refresh_token_reuse_interval)
-        successor = sessions_repo.get(connection, row.successor) if row.successor else None
-        if (
-            now - row.rotated_at <= grace
-            and grace.total_seconds() > 0
-            and successor is not None
-            and successor.rotated_at is None
-            and successor.expires > now
-            and owner.status == "active"
-        ):
-            raw = successor_token(self._settings.secret, row.token)
-            return self._issue(owner, mode, raw, successor.id)
-        sessions_repo.delete_family(connection, row.family)
-        return None
-
-    @staticmethod
-    def _find(
-        connection: Connection, presented: PresentedSession
-    ) -> sessions_repo.SessionOwner | None:
-        return sessions_repo.find_with_owner(
-            connection,
-            token_hash=hash_token(presented.refresh_token) if presented.refresh_token else None,
-            session_id=presented.session_id,
-        )
-
-    async def logout(self, *, presented: PresentedSession) -> None:
-        """Ends the whole login the token belongs to, rotated predecessors included."""
-        if not presented.refresh_token and not presented.session_id:
-            raise InvalidPayloadError(MISSING_REFRESH_TOKEN)
-
-        def end(connection: Connection) -> None:
-            found = self._find(connection, presented)
-            if found is not None:
-                sessions_repo.delete_family(connection, found.session.family)
-
-        await self._db.run_writes(end)
-
-    def session_of_cookie(self, session_jwt: str | None) -> str | None:
-        """The session id inside a session-mode cookie; its expiry is the row's business."""
-        if not session_jwt:
-            return None
-        try:
-            return self._tokens.decode_access(session_jwt, verify_exp=False).session
-        except DirectusError:
-            return None
-
-    def _add_session(
-        self,
-        connection: Connection,
-        user_id: str,
-        token_hash: str,
-        mode: AuthMode,
-        client: ClientInfo,
-        now: datetime,
-        *,
-        family: str | None = None,
-        session_id: str | None = None,
-    ) -> str:
-        """A session row for a login (a new family) or a rotation (the same family)."""
-        return sessions_repo.add(
-            connection,
-            token_hash=token_hash,
-            user=user_id,
-            expires=now + timedelta(milliseconds=self._session_ttl(mode)),
-            ip=client.ip,
-            user_agent=client.user_agent,
-            origin=client.origin,
-            family=family,
-            session_id=session_id,
-        )
-
-    def _session_ttl(self, mode: AuthMode) -> int:
-        if mode is AuthMode.SESSION:
-            return self._settings.session_cookie_ttl
-        return self._settings.refresh_token_ttl
-
-    def _issue(
-        self,
-        access: UserAccess,
-        mode: AuthMode,
-        refresh_token: str,
-        session_id: str,
-        *,
-        auth_time: int | None = None,
-    ) -> IssuedTokens:
-        session_mode = mode is AuthMode.SESSION
-        ttl = self._settings.session_cookie_ttl if session_mode else self._settings.access_token_ttl
-        access_token = self._tokens.sign_access(
-            user_id=access.user_id,
-            role=access.role,
-            app_access=access.app_access,
-            admin_access=access.admin_access,
-            ttl_ms=ttl,
-            session=session_id if session_mode else None,
-            enforce_tfa=access.enforce_tfa and not access.has_tfa,
-            auth_time=auth_time,
-        )
-        return IssuedTokens(
-            access_token=access_token,
-            refresh_token=None if session_mode else refresh_token,
-            expires_ms=ttl,
-            mode=mode,
+        """The second factor under the claim the password was checked under, then the session."""
+        step = await self._second_factor.check(proof.user, otp, client, proof.claim)
+        rehash = await proof.rehash() if proof.rehash is not None else None
+        return await self._sessions.open_session(
+            proof.user,
+            mode,
+            client,
+            tfa_step=step,
+            rehash=rehash,
+            comment=proof.comment,
+            claim=proof.claim,
         )

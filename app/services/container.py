@@ -20,10 +20,14 @@ from app.services.activity import ActivityService
 from app.services.audit import AuditLog
 from app.services.auth import AuthService
 from app.services.files import FilesService
+from app.services.login_drivers.ldap import LdapDirectories
+from app.services.login_drivers.local import LocalPasswords
 from app.services.login_guard import LoginGuard
 from app.services.project_settings import ProjectSettingsService
 from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
+from app.services.second_factor import SecondFactor
+from app.services.sessions import SessionsService
 from app.services.sso import SsoService
 from app.services.tfa import TfaService
 from app.services.users import UsersService
@@ -39,6 +43,7 @@ class Services:
     tokens: TokenService
     authenticator: Authenticator
     auth: AuthService
+    sessions: SessionsService
     users: UsersService
     roles: RolesService
     files: FilesService
@@ -62,7 +67,13 @@ class Services:
         rate_limits = RateLimits(settings)
         sso = sso_config_of(settings)
         guard = LoginGuard(db, settings, clock, audit)
-        auth = AuthService(db, settings, clock, hasher, tokens, guard, audit, rate_limits, sso)
+        sessions = SessionsService(db, settings, clock, tokens, guard, audit, rate_limits)
+        second_factor = SecondFactor(guard, clock)
+        # The login drivers; AuthService and SsoService compose them with the second factor
+        # and the sessions, so none of them is handed another service.
+        local = LocalPasswords(hasher, guard, audit, disable_default=sso.disable_default)
+        directories = LdapDirectories(sso, db, guard, audit)
+        auth = AuthService(db, settings, rate_limits, local, directories, second_factor, sessions)
         reauth = Reauthentication(db, settings, clock, hasher, guard, rate_limits)
         mailer = Mailer(
             transport_for(settings),
@@ -77,6 +88,7 @@ class Services:
             tokens=tokens,
             authenticator=Authenticator(db, tokens, clock),
             auth=auth,
+            sessions=sessions,
             users=UsersService(
                 db,
                 settings,
@@ -92,10 +104,12 @@ class Services:
             project_settings=ProjectSettingsService(db, roles),
             mailer=mailer,
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
-            tfa=TfaService(db, clock, hasher, audit, rate_limits, reauth, guard, auth),
+            tfa=TfaService(db, clock, hasher, audit, rate_limits, reauth, guard, directories),
             audit=audit,
             events=events,
             activity=ActivityService(db, settings, clock),
             rate_limits=rate_limits,
-            sso=SsoService(sso, settings, clock, db, tokens, auth, audit, rate_limits),
+            sso=SsoService(
+                sso, settings, clock, db, tokens, audit, rate_limits, second_factor, sessions
+            ),
         )

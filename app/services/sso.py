@@ -31,14 +31,15 @@ from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService
 from app.services.account_flows import allowed_url
 from app.services.audit import AuditAction, AuditLog
-from app.services.auth import AuthMode, AuthService, IssuedTokens
-from app.services.external_users import ExternalProfile, ExternalUsers, LinkRules
+from app.services.external_users import ExternalUsers
+from app.services.login_drivers import LoginDriver
+from app.services.login_drivers.oauth import OAuthLogin, ProviderCallback
+from app.services.second_factor import SecondFactor
+from app.services.sessions import AuthMode, IssuedTokens, SessionsService
 from app.sso.config import Driver, LoginMode, ProviderConfig, SsoConfig
 
 if TYPE_CHECKING:
     import httpx
-
-    from app.sso.oauth import OAuthClient, ProviderIdentity
 
 logger = logging.getLogger("app.sso")
 
@@ -91,20 +92,20 @@ class SsoService:
         clock: Clock,
         db: Database,
         tokens: TokenService,
-        auth: AuthService,
         audit: AuditLog,
         rate_limits: RateLimits,
+        second_factor: SecondFactor,
+        sessions: SessionsService,
     ) -> None:
         self.config = config
         self._settings = settings
-        self._clock = clock
         self._tokens = tokens
-        self._auth = auth
         self._audit = audit
         self._rate_limits = rate_limits
-        self._users = ExternalUsers(db)
+        self._second_factor = second_factor
+        self._sessions = sessions
         self._http: httpx.AsyncClient | None = None
-        self._clients: dict[str, OAuthClient] = {}
+        self._logins: dict[str, OAuthLogin] = {}
         browser = [p for p in config.providers if p.driver in (Driver.OPENID, Driver.OAUTH2)]
         if browser:
             # Imported only when configured: the HTTP client, authlib and joserfc (with
@@ -115,9 +116,13 @@ class SsoService:
 
             self._http = httpx.AsyncClient(timeout=HTTP_TIMEOUT_S, follow_redirects=False)
             base = settings.public_url.rstrip("/")
-            self._clients = {
-                provider.name: OAuthClient(
-                    provider, f"{base}{login_path(provider)}/callback", self._http
+            users = ExternalUsers(db)
+            self._logins = {
+                provider.name: OAuthLogin(
+                    provider,
+                    OAuthClient(provider, f"{base}{login_path(provider)}/callback", self._http),
+                    users,
+                    clock,
                 )
                 for provider in browser
             }
@@ -149,12 +154,12 @@ class SsoService:
             public.netloc.lower(),
         )
 
-    def _browser_provider(self, name: str) -> tuple[ProviderConfig, OAuthClient]:
+    def _browser_provider(self, name: str) -> tuple[ProviderConfig, OAuthLogin]:
         provider = self.config.get(name)
-        client = self._clients.get(name.lower())
-        if provider is None or client is None:
+        login = self._logins.get(name.lower())
+        if provider is None or login is None:
             raise InvalidProviderError()
-        return provider, client
+        return provider, login
 
     async def start(
         self,
@@ -166,7 +171,7 @@ class SsoService:
         client: ClientInfo,
     ) -> LoginStart:
         await self._rate_limits.hit_auth(client.ip)
-        provider, oauth = self._browser_provider(name)
+        provider, login = self._browser_provider(name)
         if redirect is not None and not self.redirect_allowed(provider, redirect):
             raise InvalidPayloadError(f'URL "{redirect}" can\'t be used to redirect after login')
         chosen = provider.mode
@@ -177,7 +182,9 @@ class SsoService:
                 raise InvalidPayloadError('"mode" has to be cookie or session') from None
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         verifier = secrets.token_urlsafe(48)  # 64 characters: RFC 7636 asks for 43 to 128
-        location = await oauth.authorization_url(state=state, nonce=nonce, code_verifier=verifier)
+        location = await login.oauth.authorization_url(
+            state=state, nonce=nonce, code_verifier=verifier
+        )
         claims: dict[str, Any] = {
             "provider": provider.name,
             "state": state,
@@ -206,14 +213,14 @@ class SsoService:
     ) -> LoginResult:
         """Never raises a coded error once the redirect is known: it comes back in the result."""
         await self._rate_limits.hit_auth(client.ip)
-        provider, oauth = self._browser_provider(name)
+        provider, login = self._browser_provider(name)
         flow = self._flow(provider, state_cookie)
         redirect = flow.get("redirect")
         redirect = redirect if isinstance(redirect, str) and redirect else None
         if redirect is not None and not self.redirect_allowed(provider, redirect):
             raise InvalidPayloadError(f'URL "{redirect}" can\'t be used to redirect after login')
         try:
-            issued = await self._finish(provider, oauth, flow, params, client, redirect is None)
+            issued = await self._finish(provider, login, flow, params, client, redirect is None)
         except DirectusError as error:
             await self._audit.record(
                 self._audit.entry(
@@ -243,7 +250,7 @@ class SsoService:
     async def _finish(
         self,
         provider: ProviderConfig,
-        oauth: OAuthClient,
+        driver: LoginDriver[ProviderCallback],
         flow: Mapping[str, Any],
         params: Mapping[str, str],
         client: ClientInfo,
@@ -259,57 +266,17 @@ class SsoService:
         code = params.get("code")
         if not code:
             raise InvalidCredentialsError()
-        identity = await oauth.identity(
+        callback = ProviderCallback(
             code=code,
             code_verifier=str(flow.get("verifier") or ""),
             nonce=str(flow.get("nonce") or ""),
-            now=self._clock.now().timestamp(),
         )
-        user = await self._users.link(
-            self._profile(provider, identity), self._rules(provider, identity)
-        )
-        if user.status != "active":
-            raise InvalidCredentialsError()
+        proof = await driver.prove(callback, client)
         otp = flow.get("otp")
-        step, claim = await self._auth.second_factor(
-            user, otp if isinstance(otp, str) else None, client
+        step, claim = await self._second_factor.claimed(
+            proof.user, otp if isinstance(otp, str) else None, client
         )
         mode = AuthMode.JSON if as_json else AuthMode(str(flow.get("mode") or "cookie"))
-        return await self._auth.open_session(
-            user, mode, client, tfa_step=step, comment=f"provider={provider.name}", claim=claim
-        )
-
-    @staticmethod
-    def _profile(provider: ProviderConfig, identity: ProviderIdentity) -> ExternalProfile:
-        assert provider.oauth is not None
-        keys, claims = provider.oauth, identity.claims
-
-        def claim(key: str | None) -> str | None:
-            value = claims.get(key) if key else None
-            return str(value) if isinstance(value, str | int) and str(value) else None
-
-        email = claim(keys.email_key)
-        # As Directus: the identifier claim, else the email.
-        identifier = claim(keys.identifier_key) or email
-        if not identifier:
-            logger.warning("Provider %s sent no %s claim", provider.name, keys.identifier_key)
-            raise InvalidCredentialsError()
-        return ExternalProfile(
-            provider=provider.name,
-            identifier=identifier,
-            email=email,
-            first_name=claim(keys.first_name_key),
-            last_name=claim(keys.last_name_key),
-        )
-
-    @staticmethod
-    def _rules(provider: ProviderConfig, identity: ProviderIdentity) -> LinkRules:
-        assert provider.oauth is not None
-        verified = identity.claims.get("email_verified") is True
-        return LinkRules(
-            create=provider.allow_public_registration
-            and (verified or not provider.oauth.require_verified_email),
-            default_role=provider.default_role_id,
-            sync_profile=provider.sync_user_info,
-            auth_data={"refreshToken": identity.refresh_token} if identity.refresh_token else None,
+        return await self._sessions.open_session(
+            proof.user, mode, client, tfa_step=step, comment=proof.comment, claim=claim
         )

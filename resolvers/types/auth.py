@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from app.services.auth import AuthMode, IssuedTokens
+from app.services.sessions import AuthMode, IssuedTokens
 from resolvers.types.scalars import GraphQLBigInt
 
 

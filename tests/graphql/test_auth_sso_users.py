@@ -12,8 +12,8 @@ import pytest
 
 from app.accountability import ClientInfo
 from app.db.models import User
-from app.services.auth import AuthMode
 from app.services.container import Services
+from app.services.sessions import AuthMode
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, create_user, gql, login
 
 UNREACHABLE = "http://127.0.0.1:9"  # nothing listens on the discard port
@@ -69,7 +69,7 @@ async def sso_user(services: Services, *, password: str | None = None) -> User:
 
 async def sso_token(services: Services, user: User) -> str:
     """A login as the SSO callback opens it (the flow itself is tested against a real IdP)."""
-    issued = await services.auth.open_session(user, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
+    issued = await services.sessions.open_session(user, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
     return issued.access_token
 
 

@@ -16,8 +16,8 @@ import pytest
 from app.accountability import ClientInfo
 from app.clock import SettableClock
 from app.repositories import users as users_repo
-from app.services.auth import AuthMode
 from app.services.container import Services
+from app.services.sessions import AuthMode
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql, login
 from tests.graphql.security_helpers import (
     USER_STATUS,
@@ -276,7 +276,7 @@ class TestConcurrentGuesses:
         async with services.db.write() as session:  # meanwhile, a wrong guess is counted
             assert await users_repo.claim_attempt(session, user_id, services.clock.now()) == 1
         assert (await read_user(services, user_id)).failed_login_attempts == 1
-        await services.auth.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
+        await services.sessions.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
         after = await read_user(services, user_id)
         assert after.failed_login_attempts == 0
         assert after.locked_until is None

@@ -22,8 +22,8 @@ from app.accountability import ClientInfo
 from app.clock import SettableClock
 from app.db.models import Activity, User
 from app.errors import InvalidCredentialsError
-from app.services.auth import AuthMode
 from app.services.container import Services
+from app.services.sessions import AuthMode
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, create_user, gql, login
 from tests.graphql.security_helpers import attempt_login, read_user, set_login_attempts
 
@@ -243,7 +243,7 @@ async def test_a_lock_set_while_a_login_was_checked_refuses_its_session(
             .values(locked_until=clock.now() + BASE, failed_login_attempts=THRESHOLD)
         )
     with pytest.raises(InvalidCredentialsError):
-        await services.auth.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
+        await services.sessions.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
     row = await read_user(services, user_id)
     assert row.locked_until == clock.now() + BASE  # not cleared by the refused login
     assert row.last_access is None

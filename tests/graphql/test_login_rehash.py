@@ -12,8 +12,8 @@ from app.accountability import ClientInfo
 from app.db.models import Session, User
 from app.errors import InvalidCredentialsError
 from app.security.passwords import PasswordHasher
-from app.services.auth import AuthMode
 from app.services.container import Services
+from app.services.sessions import AuthMode
 from tests.conftest import CHEAP_HASH, create_user, login
 
 EMAIL = "rehash@example.com"
@@ -76,7 +76,7 @@ async def test_a_password_changed_during_the_login_is_kept(services: Services) -
     await _set_hash(services, user.id, changed)
     rehash = await services.hasher.hash(PASSWORD)
     with pytest.raises(InvalidCredentialsError):
-        await services.auth.open_session(
+        await services.sessions.open_session(
             checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"), rehash=rehash
         )
     assert await _stored_hash(services, user.id) == changed
@@ -93,5 +93,5 @@ async def test_a_suspension_during_the_login_leaves_no_session(services: Service
         assert row is not None
         row.status = "suspended"
     with pytest.raises(InvalidCredentialsError):
-        await services.auth.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
+        await services.sessions.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
     assert await _sessions_of(services, user.id) == 0

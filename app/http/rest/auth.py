@@ -10,7 +10,7 @@ from app.errors import InvalidPayloadError
 from app.http.cookies import clear_auth_cookies, deliver_tokens
 from app.http.request_tokens import presented_session
 from app.http.rest.context import RestContext, data, endpoint, text_field
-from app.services.auth import AuthMode, IssuedTokens
+from app.services.sessions import AuthMode, IssuedTokens
 
 
 def mode_of(body: dict[str, Any] | Any) -> AuthMode:
@@ -51,11 +51,11 @@ async def refresh(ctx: RestContext) -> Response:
     presented = presented_session(
         ctx.request,
         ctx.services.settings,
-        ctx.services.auth,
+        ctx.services.sessions,
         mode,
         text_field(body, "refresh_token", required=False),
     )
-    issued = await ctx.services.auth.refresh(
+    issued = await ctx.services.sessions.refresh(
         presented=presented, mode=mode, client=ctx.accountability.client
     )
     return tokens_answer(ctx, issued)
@@ -68,11 +68,11 @@ async def logout(ctx: RestContext) -> None:
     presented = presented_session(
         ctx.request,
         ctx.services.settings,
-        ctx.services.auth,
+        ctx.services.sessions,
         mode,
         text_field(body, "refresh_token", required=False),
     )
-    await ctx.services.auth.logout(presented=presented)
+    await ctx.services.sessions.logout(presented=presented)
     clear_auth_cookies(ctx.response, ctx.services.settings, mode)
 
 

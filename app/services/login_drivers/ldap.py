@@ -3,13 +3,14 @@
 Two ways in: `POST /auth/login/:provider` with the directory's identifier (USER_ATTRIBUTE), and
 `auth_login(email, password)` for a user whose provider is an LDAP one (found by email, checked
 by binding as the DN stored in `external_identifier`). Either way the same rules as a local
-login: the lock and failure counting, TFA, and a session at the end; the caller pads the time.
-On success the local user is created or brought up to date (email, names, role from groups).
+login: the lock and failure counting before the bind; the composer adds TFA and the session,
+the caller pads the time. On success the local user is created or brought up to date (email,
+names, role from groups).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from app.accountability import ClientInfo
 from app.db.engine import Database
@@ -17,87 +18,83 @@ from app.db.models import User
 from app.errors import InvalidCredentialsError
 from app.services.audit import AuditAction, AuditLog
 from app.services.external_users import ExternalProfile, ExternalUsers, LinkRules
+from app.services.login_drivers import PasswordCredentials, Proof
 from app.services.login_guard import LoginClaim, LoginGuard
 from app.sso.config import Driver, ProviderConfig, SsoConfig
 
 if TYPE_CHECKING:
-    from app.services.auth import AuthMode, IssuedTokens
     from app.sso.ldap import DirectoryEntry, LdapDirectory
 
 IDENTIFIER_LENGTH = 255
 
 
-class SessionOpener(Protocol):
-    async def check_otp(
-        self, user: User, otp: str | None, client: ClientInfo, claim: LoginClaim | None
-    ) -> int | None: ...
+class LdapDirectories:
+    """The configured LDAP providers, each a login driver; and, outside a login, a directory's
+    word on an LDAP user's password (TfaService asks it)."""
 
-    async def open_session(
-        self,
-        user: User,
-        mode: AuthMode,
-        client: ClientInfo,
-        *,
-        tfa_step: int | None = None,
-        rehash: str | None = None,
-        comment: str | None = None,
-        claim: LoginClaim | None = None,
-    ) -> IssuedTokens: ...
-
-
-class LdapLogins:
-    def __init__(
-        self,
-        config: SsoConfig,
-        db: Database,
-        guard: LoginGuard,
-        audit: AuditLog,
-        opener: SessionOpener,
-    ) -> None:
-        self._providers = {p.name: p for p in config.providers if p.driver is Driver.LDAP}
-        self._directories: dict[str, LdapDirectory] = {}
-        if self._providers:
+    def __init__(self, config: SsoConfig, db: Database, guard: LoginGuard, audit: AuditLog):
+        providers = {p.name: p for p in config.providers if p.driver is Driver.LDAP}
+        self._logins: dict[str, LdapLogin] = {}
+        if providers:
             # ldap3 is imported only when an LDAP provider is configured (~14 MB per worker).
             from app.sso.ldap import LdapDirectory
 
-            self._directories = {
-                name: LdapDirectory(provider.ldap, name)
-                for name, provider in self._providers.items()
+            users = ExternalUsers(db)
+            self._logins = {
+                name: LdapLogin(
+                    name, provider, LdapDirectory(provider.ldap, name), users, guard, audit
+                )
+                for name, provider in providers.items()
                 if provider.ldap is not None
             }
-        self._users = ExternalUsers(db)
+
+    def driver(self, provider: str) -> LdapLogin | None:
+        """The login driver of an LDAP provider, None for any other provider."""
+        return self._logins.get(provider.lower())
+
+    def has_directory(self, user: User) -> bool:
+        """Whether the user's password lives in a directory (LDAP)."""
+        return user.provider.lower() in self._logins
+
+    async def directory_password_ok(self, user: User, password: str) -> bool:
+        """For an LDAP user (`has_directory`), whether the directory accepts `password`."""
+        return await self._logins[user.provider.lower()].verify_password(user, password)
+
+
+class LdapLogin:
+    """One LDAP provider's login driver."""
+
+    def __init__(
+        self,
+        name: str,
+        config: ProviderConfig,
+        directory: LdapDirectory,
+        users: ExternalUsers,
+        guard: LoginGuard,
+        audit: AuditLog,
+    ) -> None:
+        self._name = name
+        self._config = config
+        self._directory = directory
+        self._users = users
         self._guard = guard
         self._audit = audit
-        self._opener = opener
-
-    def handles(self, provider: str) -> bool:
-        return provider.lower() in self._directories
 
     async def verify_password(self, user: User, password: str) -> bool:
         """The directory's word on an LDAP user's password (its DN is external_identifier)."""
-        directory = self._directories[user.provider.lower()]
-        return bool(user.external_identifier) and await directory.verify(
+        return bool(user.external_identifier) and await self._directory.verify(
             user.external_identifier or "", password
         )
 
-    async def login(
-        self,
-        provider: str,
-        client: ClientInfo,
-        mode: AuthMode,
-        password: str,
-        otp: str | None,
-        *,
-        identifier: str | None = None,
-        user: User | None = None,
-    ) -> IssuedTokens:
-        """By `identifier` (looked up in the directory) or for a known local `user`."""
-        name = provider.lower()
-        config, directory = self._providers[name], self._directories[name]
-        label = (identifier or (user.email if user else None) or "")[:200]
+    async def prove(self, credentials: PasswordCredentials, client: ClientInfo) -> Proof:
+        """For a known local `user` (by its DN), else by `identifier` (found in the directory)."""
+        name, directory, user = self._name, self._directory, credentials.user
+        identifier = credentials.identifier
+        label = ((user.email or "") if user is not None else identifier)[:200]
         entry: DirectoryEntry | None = None
-        if user is not None and user.external_identifier:
-            entry = await directory.find(dn=user.external_identifier)
+        if user is not None:
+            if user.external_identifier:
+                entry = await directory.find(dn=user.external_identifier)
         elif identifier and len(identifier) <= IDENTIFIER_LENGTH:
             entry = await directory.find(identifier=identifier)
         if entry is None:  # the caller's stall hides that no bind was tried
@@ -111,27 +108,24 @@ class LdapLogins:
             claim = await self._guard.claim(user, client)
             if claim is None:
                 raise InvalidCredentialsError()
-        if not await directory.verify(entry.dn, password):
+        if not await directory.verify(entry.dn, credentials.password):
             if claim is not None:
                 await self._guard.failed(claim, client)
             else:
                 await self._failed(client, f"{name}:{label}")
             raise InvalidCredentialsError()
-        user = await self._users.link(_profile(name, entry), await self._rules(config, entry))
+        user = await self._users.link(_profile(name, entry), await self._rules(entry))
         if user.status != "active":
             raise InvalidCredentialsError()
-        step = await self._opener.check_otp(user, otp, client, claim)
-        return await self._opener.open_session(
-            user, mode, client, tfa_step=step, comment=f"provider={name}", claim=claim
-        )
+        return Proof(user, claim, comment=f"provider={name}")
 
-    async def _rules(self, config: ProviderConfig, entry: DirectoryEntry) -> LinkRules:
+    async def _rules(self, entry: DirectoryEntry) -> LinkRules:
         """Directus's LDAP rules: users are always created; with GROUP_DN the role follows the
         groups (a role named like a group's cn, else DEFAULT_ROLE_ID) on every login."""
-        grouped = config.ldap is not None and config.ldap.group_dn is not None
+        grouped = self._config.ldap is not None and self._config.ldap.group_dn is not None
         return LinkRules(
             create=True,
-            default_role=config.default_role_id,
+            default_role=self._config.default_role_id,
             sync_profile=True,
             role=await self._users.role_named(entry.groups) if grouped else None,
             set_role=grouped,

@@ -1,0 +1,46 @@
+"""The TOTP check at the end of a login, shared by whoever composes one (AuthService for
+passwords, SsoService for providers): the login drivers prove the first factor only."""
+
+from __future__ import annotations
+
+from app.accountability import ClientInfo
+from app.clock import Clock
+from app.db.models import User
+from app.errors import InvalidOtpError
+from app.security import totp
+from app.services.login_guard import LoginClaim, LoginGuard
+
+
+class SecondFactor:
+    def __init__(self, guard: LoginGuard, clock: Clock) -> None:
+        self._guard = guard
+        self._clock = clock
+
+    async def check(
+        self, user: User, otp: str | None, client: ClientInfo, claim: LoginClaim | None
+    ) -> int | None:
+        """The TOTP step a TFA user's code matches. The code is checked under the login's
+        claim (a failure counts as a failed login); a login without one (SSO) claims here."""
+        if not user.tfa_secret:
+            return None
+        if claim is None:
+            claim = await self._guard.claim(user, client)
+            if claim is None:
+                raise InvalidOtpError()
+        step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now(), stored=True)
+        if step is None:
+            await self._guard.failed(claim, client)
+            raise InvalidOtpError()
+        return step
+
+    async def claimed(
+        self, user: User, otp: str | None, client: ClientInfo
+    ) -> tuple[int | None, LoginClaim | None]:
+        """For a login without a password (SSO): the TOTP step, under a claim of its own
+        (returned for `open_session`, whose success may end a lock the claim started)."""
+        if not user.tfa_secret:
+            return None, None
+        claim = await self._guard.claim(user, client)
+        if claim is None:
+            raise InvalidOtpError()
+        return await self.check(user, otp, client, claim), claim
