@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import strawberry
-from sqlmodel import SQLModel
 
+from app.db.types import Model
 from app.services.items import ItemReader
 from resolvers.context import Info
 from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query
 
-M = TypeVar("M", bound=SQLModel)
+M = TypeVar("M", bound=Model)
 OWN_ROLE = (None, {"id": {"_eq": "$CURRENT_ROLE"}})
 
 

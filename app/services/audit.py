@@ -5,13 +5,11 @@ from __future__ import annotations
 import enum
 import logging
 
-from sqlalchemy import Connection
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.accountability import ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
 from app.db.models import Activity
+from app.db.types import AsyncSession, Connection
 from app.repositories import activity as activity_repo
 from app.repositories import core
 

@@ -6,13 +6,12 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection
-
 from app.accountability import ClientInfo
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import Session, User, new_id
+from app.db.types import Connection
 from app.errors import (
     DirectusError,
     InvalidCredentialsError,
