@@ -13,7 +13,6 @@ from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query
 
 M = TypeVar("M", bound=Model)
-OWN_ROLE = (None, {"id": {"_eq": "$CURRENT_ROLE"}})
 
 
 async def related_row(
@@ -35,8 +34,8 @@ async def related_row(
 
     key = f"{reader.collection.name}.by_id:" + ",".join(sorted(fields))
     loader = ctx.loader(key, load)
-    own_role = ctx.accountability.role_row
-    if own_role is not None and own_role.id == item_id and rule.filter in OWN_ROLE:
-        loader.prime(item_id, own_role)  # read while authenticating this request
+    own = access.own_row(reader.collection.name, item_id, rule)
+    if own is not None:
+        loader.prime(item_id, own)  # read while authenticating this request
     row: M | None = await loader.load(item_id)
     return row

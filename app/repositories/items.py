@@ -141,3 +141,8 @@ async def delete_ids(session: AsyncSession, collection: Collection, ids: Sequenc
 
 async def exists(session: AsyncSession, model: type[SQLModel], item_id: str) -> bool:
     return await session.get(model, item_id) is not None
+
+
+async def merge(session: AsyncSession, row: M) -> M:
+    """Inserts the row, or updates the stored one with its primary key."""
+    return await session.merge(row)

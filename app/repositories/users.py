@@ -45,6 +45,14 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
     return (await session.exec(statement)).first()
 
 
+async def email_taken(session: AsyncSession, email: str, except_id: str) -> bool:
+    """Whether another user than `except_id` has this address (case-insensitively)."""
+    statement = select(func.count()).where(
+        func.lower(col(User.email)) == email.lower(), col(User.id) != except_id
+    )
+    return bool((await session.exec(statement)).one())
+
+
 @dataclass(frozen=True)
 class Credentials:
     """A user's email and static-token hash as stored: what an audit compares against."""

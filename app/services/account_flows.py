@@ -36,9 +36,8 @@ from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, password_fingerprint
 from app.services.audit import AuditAction, AuditLog
 from app.services.password_policy import check_password_policy
-from app.services.payloads import check_id
+from app.services.payloads import check_id, valid_email
 from app.services.stall import stalled
-from app.services.users import valid_email
 
 RESET_SCOPE = "password-reset"
 INVITE_SCOPE = "invite"

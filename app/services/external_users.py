@@ -19,7 +19,7 @@ from app.db.types import AsyncSession
 from app.errors import DirectusError, InvalidCredentialsError, RecordNotUniqueError
 from app.repositories import roles as roles_repo
 from app.repositories import users as users_repo
-from app.services.users import valid_email
+from app.services.payloads import valid_email
 
 logger = logging.getLogger("app.sso")
 

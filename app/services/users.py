@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from app.accountability import Accountability
 from app.clock import Clock
 from app.config import Settings
@@ -26,7 +24,6 @@ from app.errors import (
     InvalidPayloadError,
 )
 from app.events import EventBus, UserEvent
-from app.input_values import is_storable_text
 from app.permissions.access import Access, Action, Rule
 from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
 from app.repositories import items as items_repo
@@ -46,13 +43,13 @@ from app.services.payloads import (
     as_json,
     as_text,
     check_id,
+    valid_email,
     with_presets,
     writable_rule,
 )
 from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
 
-OWN_RECORD = {"id": {"_eq": "$CURRENT_USER"}}
 STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
 USER_FIELDS = frozenset(USERS.fields) | {"id"}
 ADMIN_ONLY_FIELDS = ADMIN_ONLY_USER_FIELDS
@@ -130,10 +127,16 @@ class UsersService(ItemReader[User]):
         if user_id is None:
             return None
         rule = self.read_rule(access, fields)
-        preloaded = access.accountability.user_row
-        if preloaded is not None and rule.filter in (None, OWN_RECORD):
+        preloaded = access.own_row(self.collection.name, user_id, rule)
+        if isinstance(preloaded, User):
             return preloaded  # read moments ago, while authenticating this request
         return await self.read_one(access, user_id, fields)
+
+    async def id_by_email(self, email: str) -> str | None:
+        """Whose address this is (case-insensitively): the operator's CLI names users so."""
+        async with self._db.read() as session:
+            user = await users_repo.get_by_email(session, email)
+        return None if user is None else user.id
 
     # Writes --------------------------------------------------------------------------
 
@@ -382,17 +385,3 @@ class UsersService(ItemReader[User]):
             raise FailedValidationError("avatar", "storage and filename_download are required.")
         await self.write(session, items_repo.add(session, row))
         return row.id
-
-
-def valid_email(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not is_storable_text(value):
-        raise FailedValidationError("email", "Value has to be a valid email address.")
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        raise FailedValidationError("email", "Value has to be a valid email address.") from None
-    if len(value) > 128:
-        raise FailedValidationError("email", "Value can't be longer than 128 characters.")
-    return value
