@@ -20,9 +20,9 @@ from app.errors import (
     InvalidProviderError,
     UserSuspendedError,
 )
-from app.repositories import sessions as sessions_repo
-from app.repositories import users as users_repo
-from app.repositories.callers import AccessQuery, AccessRows, user_by_email
+from app.repositories.sync import sessions as sessions_repo
+from app.repositories.sync import users as users_repo
+from app.repositories.sync.callers import AccessQuery, AccessRows, user_by_email
 from app.repositories.users import UserAccess
 from app.security import totp
 from app.security.passwords import PasswordHasher

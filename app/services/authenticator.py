@@ -8,7 +8,7 @@ from app.accountability import Accountability, ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
 from app.errors import InvalidCredentialsError
-from app.repositories.callers import AccessQuery
+from app.repositories.sync.callers import AccessQuery
 from app.security.tokens import TokenService, hash_token, looks_like_jwt
 
 
