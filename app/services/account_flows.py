@@ -16,7 +16,8 @@ from app.config import Settings
 from app.db.engine import Database
 from app.db.integrity import IntegrityError
 from app.db.models import Role, User
-from app.db.query.filters import FilterVariables, filter_clause
+from app.db.query.filters import filter_clause
+from app.db.query.values import FilterVariables
 from app.db.types import AsyncSession
 from app.errors import (
     ForbiddenError,

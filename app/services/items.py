@@ -11,7 +11,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.integrity import IntegrityError, is_foreign_key_violation, unique_field
-from app.db.query.filters import FilterVariables, filter_clause
+from app.db.query.filters import filter_clause
 from app.db.query.item_query import (
     ItemQuery,
     check_field_list,
@@ -22,6 +22,7 @@ from app.db.query.item_query import (
     where_clause,
     window,
 )
+from app.db.query.values import FilterVariables
 from app.db.types import AsyncSession, Model
 from app.errors import (
     FailedValidationError,
