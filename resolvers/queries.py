@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import strawberry
-from sqlmodel import SQLModel
 
 from app.db.query.item_query import ItemQuery
+from app.db.types import Model
 from app.services.items import ItemReader
 from resolvers.context import Info
 from resolvers.engine.selection import requested_fields
 from resolvers.types.inputs import to_data
 
-M = TypeVar("M", bound=SQLModel)
+M = TypeVar("M", bound=Model)
 
 
 def _given(value: Any) -> Any:

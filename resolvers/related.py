@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import strawberry
-from sqlmodel import SQLModel
 
+from app.db.types import Model
 from app.services.items import ItemReader
 from resolvers.context import Info
 from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query
 
-M = TypeVar("M", bound=SQLModel)
-OWN_ROLE = (None, {"id": {"_eq": "$CURRENT_ROLE"}})
+M = TypeVar("M", bound=Model)
 
 
 async def related_row(
@@ -35,8 +34,8 @@ async def related_row(
 
     key = f"{reader.collection.name}.by_id:" + ",".join(sorted(fields))
     loader = ctx.loader(key, load)
-    own_role = ctx.accountability.role_row
-    if own_role is not None and own_role.id == item_id and rule.filter in OWN_ROLE:
-        loader.prime(item_id, own_role)  # read while authenticating this request
+    own = access.own_row(reader.collection.name, item_id, rule)
+    if own is not None:
+        loader.prime(item_id, own)  # read while authenticating this request
     row: M | None = await loader.load(item_id)
     return row

@@ -15,7 +15,6 @@ from app.db import migrate
 from app.db.engine import Database, create_engine
 from app.db.query.item_query import ItemQuery
 from app.errors import InvalidPayloadError
-from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.services.bootstrap import bootstrap
 from app.services.container import Services
@@ -71,11 +70,10 @@ async def create_user(settings: Settings, email: str, password: str, role: str |
 
 async def set_password(settings: Settings, email: str, password: str) -> int:
     async with services_for(settings) as services:
-        async with services.db.read() as session:
-            user = await users_repo.get_by_email(session, email)
-        if user is None:
+        user_id = await services.users.id_by_email(email)
+        if user_id is None:
             raise InvalidPayloadError(f'No user has the email "{email}"')
-        await services.users.update_many(operator_access(), [user.id], {"password": password})
+        await services.users.update_many(operator_access(), [user_id], {"password": password})
     print(f"Password changed for {email}; their other sessions have ended.")
     return 0
 

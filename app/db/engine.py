@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -138,6 +138,11 @@ class Database:
         with refused_values(writing=False):
             async with self._session(self.engine) as session:
                 yield session
+
+    async def ping(self) -> None:
+        """A round trip to the database (`SELECT 1`), for health checks: raises if it fails."""
+        async with self.read() as session:
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
 
     async def run_reads(self, reads: Callable[[Connection], T]) -> T:
         """Runs a function of plain Core reads on one connection, in autocommit.

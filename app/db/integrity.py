@@ -1,8 +1,11 @@
-"""Which unique field a constraint violation is about, from the database's own words."""
+"""Constraint violations: the database's error (named here so that services catch it without
+importing SQLAlchemy) and which unique field it is about, from the database's own words."""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
+
+__all__ = ["IntegrityError", "is_foreign_key_violation", "unique_field"]
 
 _UNIQUE_MARKERS = (
     ("email_lower_unique", "email"),

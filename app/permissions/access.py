@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from app.accountability import Accountability
-from app.db.models import Permission
+from app.db.models import Permission, Role, User
 from app.errors import ForbiddenError
-from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
+from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, ROLES, USERS
 
 Action = Literal["create", "read", "update", "delete"]
 
@@ -192,6 +192,22 @@ class Access:
         if not covering:
             raise ForbiddenError()
         return _joined(covering)
+
+    def own_row(self, collection: str, item_id: str, rule: Rule) -> User | Role | None:
+        """The caller's own user or role row, read while authenticating this request, when
+        it is `item_id` and `rule` gives it whole: on every row, or on the caller's own only
+        (Directus's app defaults). Then reading it again would return the same row; None
+        means: read it."""
+        own: User | Role | None
+        if collection == USERS.name:
+            own, variable = self.accountability.user_row, "$CURRENT_USER"
+        elif collection == ROLES.name:
+            own, variable = self.accountability.role_row, "$CURRENT_ROLE"
+        else:
+            return None
+        if own is None or own.id != item_id:
+            return None
+        return own if rule.filter in (None, {"id": {"_eq": variable}}) else None
 
 
 def _public_settings(rule: Rule) -> Rule:

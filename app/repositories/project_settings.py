@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import ProjectSettings
@@ -16,3 +20,10 @@ async def add(session: AsyncSession, row: ProjectSettings) -> ProjectSettings:
     session.add(row)
     await session.flush()
     return row
+
+
+async def update_values(
+    session: AsyncSession, row_id: int | None, values: Mapping[str, Any]
+) -> None:
+    statement = update(ProjectSettings).where(col(ProjectSettings.id) == row_id)
+    await session.exec(statement.values(**values))

@@ -1,127 +1,16 @@
-"""Queries on directus_sessions: refresh sessions, keyed by the hash of their token."""
+"""directus_sessions in an AsyncSession: ending sessions as part of a write unit (the
+logins and refreshes run on a Connection: app/repositories/sync/sessions.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import delete
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Session, new_id
-from app.repositories.callers import OWNER_COLUMNS, ROLES, USERS, owner_of
-from app.repositories.core import RowBuilder
-from app.repositories.users import UserAccess
-
-
-@dataclass(frozen=True)
-class SessionOwner:
-    session: Session
-    owner: UserAccess
-
-    @property
-    def user_status(self) -> str:
-        return self.owner.status
-
-
-# Logins and refreshes run these, as plain Core on one connection (see
-# `Database.run_writes`); each is built once, not per request.
-_SESSION_ROWS = RowBuilder(Session)
-_SESSION_COUNT = len(_SESSION_ROWS.columns)
-_SESSIONS = _SESSION_ROWS.table
-_USERS, _ROLES = USERS.table, ROLES.table
-_INSERT = insert(_SESSIONS)
-_WITH_OWNER = select(*_SESSION_ROWS.columns, *OWNER_COLUMNS).select_from(
-    _SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user).outerjoin(
-        _ROLES, _ROLES.c.id == _USERS.c.role
-    )
-)
-_BY_TOKEN = _WITH_OWNER.where(_SESSIONS.c.token == bindparam("key"))
-_BY_ID = _WITH_OWNER.where(_SESSIONS.c.id == bindparam("key"))
-_GET = select(*_SESSION_ROWS.columns).where(_SESSIONS.c.id == bindparam("id"))
-_CLAIM = (
-    update(_SESSIONS)
-    .where(
-        _SESSIONS.c.id == bindparam("session_id"),
-        _SESSIONS.c.rotated_at.is_(None),
-        _SESSIONS.c.expires > bindparam("now"),
-    )
-    .values(rotated_at=bindparam("now"), successor=bindparam("successor_id"))
-)
-_DELETE_FAMILY = delete(_SESSIONS).where(_SESSIONS.c.family == bindparam("family"))
-_DELETE_EXPIRED_OF_USER = delete(_SESSIONS).where(
-    _SESSIONS.c.user == bindparam("user"), _SESSIONS.c.expires <= bindparam("now")
-)
-
-
-def add(
-    connection: Connection,
-    *,
-    token_hash: str,
-    user: str,
-    expires: datetime,
-    ip: str | None,
-    user_agent: str | None,
-    origin: str | None,
-    family: str | None = None,
-    session_id: str | None = None,
-) -> str:
-    """A plain INSERT; returns the new id. Without a family the session starts a login
-    of its own."""
-    new = session_id or new_id()
-    values = {
-        "id": new,
-        "token": token_hash,
-        "user": user,
-        "expires": expires,
-        "ip": ip,
-        "user_agent": user_agent,
-        "origin": origin,
-        "family": family or new_id(),
-        "rotated_at": None,
-        "successor": None,
-    }
-    connection.execute(_INSERT, values)
-    return new
-
-
-def find_with_owner(
-    connection: Connection, *, token_hash: str | None = None, session_id: str | None = None
-) -> SessionOwner | None:
-    """The session with its user and role, so the refresh that follows reads nothing else."""
-    if token_hash is not None:
-        statement, key = _BY_TOKEN, token_hash
-    elif session_id is not None:
-        statement, key = _BY_ID, session_id
-    else:
-        return None
-    row = connection.execute(statement, {"key": key}).first()
-    if row is None:
-        return None
-    return SessionOwner(
-        session=_SESSION_ROWS.build(row[:_SESSION_COUNT]), owner=owner_of(row[_SESSION_COUNT:])
-    )
-
-
-def claim_for_rotation(
-    connection: Connection, session_id: str, successor_id: str, now: datetime
-) -> bool:
-    """Mark a live session rotated; only one of many concurrent callers can win."""
-    result = connection.execute(
-        _CLAIM, {"session_id": session_id, "successor_id": successor_id, "now": now}
-    )
-    return bool(result.rowcount == 1)
-
-
-def get(connection: Connection, session_id: str) -> Session | None:
-    row = connection.execute(_GET, {"id": session_id}).first()
-    return None if row is None else _SESSION_ROWS.build(row)
-
-
-def delete_family(connection: Connection, family: str) -> None:
-    connection.execute(_DELETE_FAMILY, {"family": family})
+from app.db.models import Session
 
 
 async def delete_by_id(session: AsyncSession, session_id: str) -> None:
@@ -138,10 +27,6 @@ async def delete_for_user(session: AsyncSession, user_id: str) -> None:
 
 async def delete_expired(session: AsyncSession, now: datetime) -> None:
     await session.exec(delete(Session).where(col(Session.expires) <= now))
-
-
-def delete_expired_for_user(connection: Connection, user_id: str, now: datetime) -> None:
-    connection.execute(_DELETE_EXPIRED_OF_USER, {"user": user_id, "now": now})
 
 
 async def delete_for_users_except(

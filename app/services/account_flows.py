@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.accountability import ClientInfo
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
+from app.db.integrity import IntegrityError
 from app.db.models import Role, User
-from app.db.query.filters import FilterVariables, filter_clause
+from app.db.query.filters import filter_clause
+from app.db.query.values import FilterVariables
+from app.db.types import AsyncSession
 from app.errors import (
     ForbiddenError,
     InvalidInviteError,
@@ -37,9 +37,8 @@ from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, password_fingerprint
 from app.services.audit import AuditAction, AuditLog
 from app.services.password_policy import check_password_policy
-from app.services.payloads import check_id
+from app.services.payloads import check_id, valid_email
 from app.services.stall import stalled
-from app.services.users import valid_email
 
 RESET_SCOPE = "password-reset"
 INVITE_SCOPE = "invite"
@@ -168,7 +167,7 @@ class AccountFlows:
         async with self._db.write() as session:
             project = await self._project_name(session)
             user = await users_repo.get_by_email(session, address)
-            if await session.get(Role, role_id) is None:
+            if not await items_repo.exists(session, Role, role_id):
                 raise InvalidPayloadError(f'Role "{role_id}" does not exist')
             if user is None:
                 await users_repo.add(session, User(email=address, role=role_id, status="invited"))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
+from app.db.types import AsyncSession
 from app.errors import UnprocessableContentError
 from app.repositories import admins as admins_repo
 

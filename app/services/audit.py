@@ -5,15 +5,13 @@ from __future__ import annotations
 import enum
 import logging
 
-from sqlalchemy import Connection
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.accountability import ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
 from app.db.models import Activity
-from app.repositories import activity as activity_repo
+from app.db.types import AsyncSession, Connection
 from app.repositories import core
+from app.repositories.sync import activity as activity_sync
 
 logger = logging.getLogger("app.audit")
 
@@ -61,15 +59,15 @@ class AuditLog:
 
     async def record_in(self, session: AsyncSession, entry: Activity) -> None:
         """Part of the caller's transaction: recorded only if that commits."""
-        await core.run(session, activity_repo.add, entry)
+        await core.run(session, activity_sync.add, entry)
 
     def record_on(self, connection: Connection, entry: Activity) -> None:
         """Part of the caller's Core transaction (`Database.run_writes`)."""
-        activity_repo.add(connection, entry)
+        activity_sync.add(connection, entry)
 
     async def record(self, entry: Activity) -> None:
         """On its own: failures are recorded even though the request itself fails."""
         try:
-            await self._db.run_writes(lambda connection: activity_repo.add(connection, entry))
+            await self._db.run_writes(lambda connection: activity_sync.add(connection, entry))
         except Exception:  # the audit must never turn an answer into a 500
             logger.exception("Could not record %s", entry.action)

@@ -8,7 +8,7 @@ from app.accountability import ClientInfo
 from app.config import Settings
 from app.db.engine import Database
 from app.errors import InvalidProviderError
-from app.repositories.callers import user_by_email
+from app.repositories.sync.callers import user_by_email
 from app.security.rate_limits import RateLimits
 from app.services.login_drivers import LoginDriver, PasswordCredentials, Proof
 from app.services.login_drivers.ldap import LdapDirectories

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.accountability import Authenticator
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
@@ -19,6 +18,7 @@ from app.services.account_flows import AccountFlows
 from app.services.activity import ActivityService
 from app.services.audit import AuditLog
 from app.services.auth import AuthService
+from app.services.authenticator import Authenticator
 from app.services.files import FilesService
 from app.services.login_drivers.ldap import LdapDirectories
 from app.services.login_drivers.local import LocalPasswords

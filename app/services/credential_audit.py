@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.accountability import Accountability
 from app.db.models import Activity
+from app.db.types import AsyncSession
 from app.repositories import users as users_repo
 from app.repositories.users import Credentials
 from app.services.audit import AuditAction, AuditLog

@@ -13,13 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlmodel import col, func, select
-
 from app.db.models import Permission, Role, User
 from app.errors import InvalidPayloadError
+from app.repositories import directus_source
+from app.repositories import items as items_repo
+from app.repositories import users as users_repo
 from app.security.tokens import hash_token
 from app.services.container import Services
 
@@ -104,18 +102,6 @@ def _instant(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _read_tables(connection: Connection) -> dict[str, list[dict[str, Any]]]:
-    names = set(inspect(connection).get_table_names())
-    if "directus_users" not in names or "directus_roles" not in names:
-        raise InvalidPayloadError("The source has no directus_users and directus_roles tables")
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for table in ("directus_roles", "directus_users", "directus_permissions"):
-        if table in names:
-            rows = connection.execute(text(f"SELECT * FROM {table}")).mappings().all()  # noqa: S608
-            tables[table] = [dict(row) for row in rows]
-    return tables
-
-
 def _role(row: dict[str, Any]) -> Role:
     return Role(
         id=str(row["id"]),
@@ -160,31 +146,28 @@ def _permission(row: dict[str, Any]) -> Permission:
 
 
 async def import_directus(services: Services, source: str) -> ImportReport:
-    engine = create_async_engine(source_url(source))
-    try:
-        async with engine.connect() as connection:
-            tables = await connection.run_sync(_read_tables)
-    finally:
-        await engine.dispose()
+    tables = await directus_source.read_tables(
+        source_url(source),
+        ("directus_roles", "directus_users", "directus_permissions"),
+        required=("directus_users", "directus_roles"),
+    )
+    if tables is None:
+        raise InvalidPayloadError("The source has no directus_users and directus_roles tables")
     report = ImportReport()
     async with services.db.write() as session:
         role_ids = set()
         for row in tables["directus_roles"]:
-            role = await session.merge(_role(row))
+            role = await items_repo.merge(session, _role(row))
             role_ids.add(role.id)
             report.roles += 1
         for row in tables["directus_users"]:
             user = _user(row)
             if user.role is not None and user.role not in role_ids:
                 user.role = None
-            if user.email:
-                clash = select(func.count()).where(
-                    func.lower(col(User.email)) == user.email.lower(), col(User.id) != user.id
-                )
-                if (await session.exec(clash)).one():
-                    report.skipped.append(f"user {user.id}: {user.email} is already taken here")
-                    continue
-            await session.merge(user)
+            if user.email and await users_repo.email_taken(session, user.email, user.id):
+                report.skipped.append(f"user {user.id}: {user.email} is already taken here")
+                continue
+            await items_repo.merge(session, user)
             report.users += 1
         await session.flush()
         for row in tables.get("directus_permissions", []):
@@ -192,6 +175,6 @@ async def import_directus(services: Services, source: str) -> ImportReport:
             if permission.role is not None and permission.role not in role_ids:
                 report.skipped.append(f"permission {permission.id}: unknown role")
                 continue
-            await session.merge(permission)
+            await items_repo.merge(session, permission)
             report.permissions += 1
     return report

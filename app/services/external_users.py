@@ -12,16 +12,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.db.engine import Database
-from app.db.integrity import unique_field
+from app.db.integrity import IntegrityError, unique_field
 from app.db.models import User
+from app.db.types import AsyncSession
 from app.errors import DirectusError, InvalidCredentialsError, RecordNotUniqueError
 from app.repositories import roles as roles_repo
 from app.repositories import users as users_repo
-from app.services.users import valid_email
+from app.services.payloads import valid_email
 
 logger = logging.getLogger("app.sso")
 

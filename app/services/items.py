@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Mapping, Sequence, Sized
 from collections.abc import Collection as Names
-from collections.abc import Mapping, Sequence, Sized
 from datetime import datetime
 from typing import Any, Generic, TypeVar
-
-from sqlalchemy import ColumnElement, and_, distinct, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
-from sqlmodel import SQLModel
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
-from app.db.integrity import is_foreign_key_violation, unique_field
-from app.db.query.filters import FilterVariables, filter_clause
+from app.db.integrity import IntegrityError, is_foreign_key_violation, unique_field
+from app.db.query.filters import filter_clause
 from app.db.query.item_query import (
     ItemQuery,
     check_field_list,
@@ -28,6 +22,8 @@ from app.db.query.item_query import (
     where_clause,
     window,
 )
+from app.db.query.values import FilterVariables
+from app.db.types import AsyncSession, Model
 from app.errors import (
     FailedValidationError,
     ForbiddenError,
@@ -40,7 +36,7 @@ from app.permissions.collections import Collection
 from app.permissions.concealed import iso_instant, require_comparable
 from app.repositories import items as items_repo
 
-M = TypeVar("M", bound=SQLModel)
+M = TypeVar("M", bound=Model)
 # Per written row, the grants whose rows it was in before the write.
 RowGrants = dict[str, list[Rule]]
 
@@ -89,18 +85,36 @@ class ItemReader(Generic[M]):
                 span.offset,
             )
 
+    async def counts(
+        self, access: Access, query: ItemQuery, fields: Names[str], wanted: Names[str]
+    ) -> dict[str, int]:
+        """REST's meta: `total_count` and/or `filter_count` (as `wanted`), counted over the
+        rows a read of `fields` may return (the same grants), without and with `query`."""
+        variables = self.variables(access)
+        counts: dict[str, int] = {}
+        async with self._db.read() as session:
+            if "total_count" in wanted:
+                rule = self.read_rule(access, fields)
+                total = where_clause(self.collection, ItemQuery(), rule, variables, access)
+                counts["total_count"] = await items_repo.count_where(
+                    session, self.collection, total
+                )
+            if "filter_count" in wanted:
+                rule = self.read_rule(access, fields, query)
+                filtered = where_clause(self.collection, query, rule, variables, access)
+                counts["filter_count"] = await items_repo.count_where(
+                    session, self.collection, filtered
+                )
+        return counts
+
     async def read_ids(self, access: Access, ids: Sequence[str], fields: Names[str]) -> list[M]:
         """The readable rows among `ids`, in the order given."""
         if not ids:
             return []
         rule = self.read_rule(access, fields)
-        id_column = self.collection.column("id")
-        where = and_(
-            id_column.in_(list(ids)),
-            filter_clause(self.collection, rule.filter, self.variables(access)),
-        )
+        where = filter_clause(self.collection, rule.filter, self.variables(access))
         async with self._db.read() as session:
-            rows = await items_repo.select_rows(session, self.model, where, [], None, 0)
+            rows = await items_repo.select_ids(session, self.collection, self.model, ids, where)
         by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
         return [by_id[item_id] for item_id in ids if item_id in by_id]
 
@@ -122,22 +136,22 @@ class ItemReader(Generic[M]):
         """Rows whose `column` points at each parent, windowed per parent in one query."""
         check_query(query, self._settings)
         rule = self.read_rule(access, fields, query)
-        link = self.collection.column(column)
         variables = self.variables(access)
-        where = and_(
-            link.in_(list(parent_ids)),
-            where_clause(self.collection, query, rule, variables, access),
-        )
+        where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
         ordering = order_by(self.collection, query, variables, access)
-        rank = func.row_number().over(partition_by=link, order_by=ordering)
-        ranked = select(self.model, rank.label("rank")).where(where).subquery()
-        entity = aliased(self.model, ranked)
-        statement: Any = select(entity).where(ranked.c.rank > span.offset).order_by(ranked.c.rank)
-        if span.limit is not None:
-            statement = statement.where(ranked.c.rank <= span.offset + span.limit)
         async with self._db.read() as session:
-            rows: list[M] = list((await session.exec(statement)).scalars().all())
+            rows = await items_repo.select_related(
+                session,
+                self.collection,
+                self.model,
+                column,
+                parent_ids,
+                where,
+                ordering,
+                span.limit,
+                span.offset,
+            )
         grouped: dict[str, list[M]] = {parent: [] for parent in parent_ids}
         for row in rows:
             grouped.setdefault(str(getattr(row, column)), []).append(row)
@@ -147,21 +161,19 @@ class ItemReader(Generic[M]):
         self, access: Access, column: str, parent_ids: Sequence[str]
     ) -> dict[str, int]:
         rule = self.read_rule(access, [column])
-        link = self.collection.column(column)
-        where: ColumnElement[bool] = and_(
-            link.in_(list(parent_ids)),
-            filter_clause(self.collection, rule.filter, self.variables(access)),
-        )
-        statement: Any = select(link, func.count()).where(where).group_by(link)
+        where = filter_clause(self.collection, rule.filter, self.variables(access))
         async with self._db.read() as session:
-            counts = {str(key): int(value) for key, value in (await session.exec(statement)).all()}
+            counts = await items_repo.count_related(
+                session, self.collection, column, parent_ids, where
+            )
         return {parent: counts.get(parent, 0) for parent in parent_ids}
 
-    async def write(self, session: AsyncSession, statement: Any = None) -> None:
-        """Runs a write and flushes, turning constraint violations into Directus codes."""
+    async def write(self, session: AsyncSession, change: Awaitable[object] | None = None) -> None:
+        """Runs a write (a repository call) and flushes, turning constraint violations into
+        Directus codes."""
         try:
-            if statement is not None:
-                await session.exec(statement)
+            if change is not None:
+                await change
             await session.flush()
         except IntegrityError as error:
             if is_foreign_key_violation(error):
@@ -237,12 +249,10 @@ class ItemReader(Generic[M]):
             rule = self.read_rule(access, fields)
         except ForbiddenError:
             return [None for _ in ids]
-        where = and_(
-            self.collection.column("id").in_(list(set(ids))),
-            filter_clause(self.collection, rule.filter, self.variables(access)),
-        )
+        where = filter_clause(self.collection, rule.filter, self.variables(access))
+        wanted = list(set(ids))
         async with self._db.read() as session:
-            rows = await items_repo.select_rows(session, self.model, where, [], None, 0)
+            rows = await items_repo.select_ids(session, self.collection, self.model, wanted, where)
         by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
         return [by_id.get(item_id) for item_id in ids]
 
@@ -271,21 +281,20 @@ class ItemReader(Generic[M]):
         variables = self.variables(access)
         where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
-        groups = [self.collection.column(name) for name in group_by]
-        columns: list[Any] = [*groups, func.count().label("countAll")]
-        columns += [func.count(self.collection.column(n)).label(f"c_{n}") for n in count]
-        columns += [
-            func.count(distinct(self.collection.column(n))).label(f"d_{n}") for n in count_distinct
-        ]
-        statement: Any = select(*columns).select_from(self.model).where(where)
-        if groups:
-            ordering = order_by(self.collection, query, variables, access)[:-1]
-            statement = statement.group_by(*groups).order_by(*ordering, *groups)
-        statement = statement.offset(span.offset)
-        if span.limit is not None:
-            statement = statement.limit(span.limit)
+        # The last ordering term is the id, which grouped rows no longer have.
+        ordering = order_by(self.collection, query, variables, access)[:-1] if group_by else []
         async with self._db.read() as session:
-            rows = (await session.exec(statement)).mappings().all()
+            rows = await items_repo.aggregate(
+                session,
+                self.collection,
+                where,
+                group_by,
+                count,
+                count_distinct,
+                ordering,
+                span.limit,
+                span.offset,
+            )
         return [
             {
                 "group": {name: _plain(row[name]) for name in group_by} if group_by else None,

@@ -20,13 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.accountability import ClientInfo
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import User
+from app.db.types import AsyncSession
 from app.repositories import project_settings as settings_repo
 from app.repositories import users as users_repo
 from app.services.audit import AuditAction, AuditLog

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
+
 from app.errors import FailedValidationError, InvalidPayloadError
 from app.input_values import is_storable_text, json_problem
 from app.permissions.access import Access, Action, Rule
@@ -76,4 +78,19 @@ def as_json(value: Any, field: str, max_depth: int) -> Any:
     problem = json_problem(value, max_depth)
     if problem is not None:
         raise FailedValidationError(field, problem)
+    return value
+
+
+def valid_email(value: Any) -> str | None:
+    """An address as Directus accepts it (syntax only, at most 128 characters)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not is_storable_text(value):
+        raise FailedValidationError("email", "Value has to be a valid email address.")
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        raise FailedValidationError("email", "Value has to be a valid email address.") from None
+    if len(value) > 128:
+        raise FailedValidationError("email", "Value can't be longer than 128 characters.")
     return value

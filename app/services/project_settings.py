@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.db.engine import Database
 from app.db.models import ProjectSettings
+from app.db.types import AsyncSession
 from app.errors import FailedValidationError
 from app.permissions.access import Access
 from app.repositories import project_settings as settings_repo
@@ -65,11 +62,7 @@ class ProjectSettingsService:
                 else:
                     values[key] = as_text(value, key, max_length=_TEXT_LIMITS[key])
             if values:
-                await session.exec(
-                    update(ProjectSettings)
-                    .where(col(ProjectSettings.id) == row.id)
-                    .values(**values)
-                )
+                await settings_repo.update_values(session, row.id, values)
 
     async def _row(self, session: AsyncSession) -> ProjectSettings:
         row = await settings_repo.get(session)

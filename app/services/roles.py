@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import delete, update
-from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.db.models import Role
+from app.db.types import AsyncSession
 from app.errors import FailedValidationError, InvalidPayloadError
 from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
 from app.permissions.collections import ROLES
+from app.repositories import items as items_repo
 from app.services.admin_guard import keeps_an_admin
 from app.services.items import ItemReader, RowGrants
 from app.services.payloads import as_bool, as_text, check_id, with_presets, writable_rule
@@ -93,7 +91,7 @@ class RolesService(ItemReader[Role]):
         self.check_batch(ids)
         async with self._db.write() as session, keeps_an_admin(session):
             await self.require_rows(session, access, rule, ids)
-            await session.exec(delete(Role).where(col(Role.id).in_(ids)))
+            await items_repo.delete_ids(session, self.collection, ids)
         return ids
 
     async def create_in(
@@ -104,8 +102,7 @@ class RolesService(ItemReader[Role]):
         if "name" not in data:
             raise FailedValidationError("name", "Value is required.")
         role = Role(**_role_values(data))
-        session.add(role)
-        await self.write(session)
+        await self.write(session, items_repo.add(session, role))
         await self.check_validation(session, access, rule, [role.id])
         await self._write_users(session, access, role.id, data)
         return role.id
@@ -122,7 +119,7 @@ class RolesService(ItemReader[Role]):
         role_id = value.get("id")
         if role_id is not None:
             role_id = check_id(role_id, "role")
-            if await session.get(Role, role_id) is not None:
+            if await items_repo.exists(session, Role, role_id):
                 changes = {k: v for k, v in value.items() if k != "id"}
                 if changes:
                     name = self.collection.name
@@ -144,7 +141,8 @@ class RolesService(ItemReader[Role]):
     ) -> None:
         values = _role_values({k: v for k, v in data.items() if k != "users"})
         if values:
-            await self.write(session, update(Role).where(col(Role.id).in_(ids)).values(**values))
+            change = items_repo.update_ids(session, self.collection, ids, values)
+            await self.write(session, change)
         await self.check_validation(session, access, rule, ids, allowed)
         for role_id in ids:
             await self._write_users(session, access, role_id, data)
@@ -160,6 +158,6 @@ class RolesService(ItemReader[Role]):
         await self.users_writer.attach_to_role(session, access, role_id, users)
 
     async def _existing(self, session: AsyncSession, role_id: str) -> str:
-        if await session.get(Role, role_id) is None:
+        if not await items_repo.exists(session, Role, role_id):
             raise InvalidPayloadError(f'Role "{role_id}" does not exist')
         return role_id

@@ -24,9 +24,9 @@ from app.errors import (
     InvalidPayloadError,
     UserSuspendedError,
 )
-from app.repositories import sessions as sessions_repo
-from app.repositories import users as users_repo
-from app.repositories.callers import AccessQuery, AccessRows
+from app.repositories.sync import sessions as sessions_repo
+from app.repositories.sync import users as users_repo
+from app.repositories.sync.callers import AccessQuery, AccessRows
 from app.repositories.users import UserAccess
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, hash_token, new_refresh_token, successor_token

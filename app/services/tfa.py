@@ -13,6 +13,7 @@ from app.errors import InvalidCredentialsError, InvalidOtpError, InvalidPayloadE
 from app.repositories import core
 from app.repositories import project_settings as settings_repo
 from app.repositories import users as users_repo
+from app.repositories.sync import users as users_sync
 from app.security import totp
 from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
@@ -125,7 +126,7 @@ class TfaService:
             step = totp.matching_step(current.tfa_secret, otp, self._clock.now(), stored=True)
             # A replayed code is refused like a wrong one.
             if step is None or not await core.run(
-                session, users_repo.claim_tfa_step, user.id, step
+                session, users_sync.claim_tfa_step, user.id, step
             ):
                 raise InvalidOtpError()
             await users_repo.update_values(session, user.id, tfa_secret=None, tfa_last_step=None)

@@ -12,25 +12,21 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, update
-from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from app.accountability import Accountability
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import File, User
+from app.db.types import AsyncSession
 from app.errors import (
     FailedValidationError,
     ForbiddenError,
     InvalidPayloadError,
 )
 from app.events import EventBus, UserEvent
-from app.input_values import is_storable_text
 from app.permissions.access import Access, Action, Rule
 from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
+from app.repositories import items as items_repo
 from app.repositories import permissions as permissions_repo
 from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
@@ -47,13 +43,13 @@ from app.services.payloads import (
     as_json,
     as_text,
     check_id,
+    valid_email,
     with_presets,
     writable_rule,
 )
 from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
 
-OWN_RECORD = {"id": {"_eq": "$CURRENT_USER"}}
 STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
 USER_FIELDS = frozenset(USERS.fields) | {"id"}
 ADMIN_ONLY_FIELDS = ADMIN_ONLY_USER_FIELDS
@@ -131,10 +127,16 @@ class UsersService(ItemReader[User]):
         if user_id is None:
             return None
         rule = self.read_rule(access, fields)
-        preloaded = access.accountability.user_row
-        if preloaded is not None and rule.filter in (None, OWN_RECORD):
+        preloaded = access.own_row(self.collection.name, user_id, rule)
+        if isinstance(preloaded, User):
             return preloaded  # read moments ago, while authenticating this request
         return await self.read_one(access, user_id, fields)
+
+    async def id_by_email(self, email: str) -> str | None:
+        """Whose address this is (case-insensitively): the operator's CLI names users so."""
+        async with self._db.read() as session:
+            user = await users_repo.get_by_email(session, email)
+        return None if user is None else user.id
 
     # Writes --------------------------------------------------------------------------
 
@@ -200,7 +202,7 @@ class UsersService(ItemReader[User]):
         rule = access.require(self.collection.name, "delete")
         async with self._db.write() as session, keeps_an_admin(session):
             await self.require_rows(session, access, rule, ids)
-            await session.exec(delete(User).where(col(User.id).in_(ids)))
+            await items_repo.delete_ids(session, self.collection, ids)
         await self._events.publish(UserEvent("delete", tuple(ids)))
         return ids
 
@@ -267,8 +269,7 @@ class UsersService(ItemReader[User]):
         if prepared.has_avatar:
             values["avatar"] = await self._file_reference(session, prepared.avatar)
         user = User(**values)
-        session.add(user)
-        await self.write(session)
+        await self.write(session, items_repo.add(session, user))
         await self.check_validation(session, access, prepared.rule, [user.id])
         await self._credentials.record_create(session, access.accountability, user.id, values)
         return user.id
@@ -288,7 +289,7 @@ class UsersService(ItemReader[User]):
             values["avatar"] = await self._file_reference(session, prepared.avatar)
         before = await self._credentials.before(session, ids, values)
         if values:
-            await self.write(session, update(User).where(col(User.id).in_(ids)).values(**values))
+            await self.write(session, items_repo.update_ids(session, self.collection, ids, values))
         await self.check_validation(session, access, prepared.rule, ids, allowed)
         await self._credentials.record_update(session, access.accountability, before, values)
         if prepared.ends_sessions:
@@ -367,14 +368,14 @@ class UsersService(ItemReader[User]):
             return None
         if isinstance(value, str):
             file_id = check_id(value, "avatar")
-            if await session.get(File, file_id) is None:
+            if not await items_repo.exists(session, File, file_id):
                 raise InvalidPayloadError(f'File "{file_id}" does not exist')
             return file_id
         if not isinstance(value, Mapping):
             raise InvalidPayloadError('"avatar" has to be an id or a file object')
         if value.get("id") is not None:
             file_id = check_id(value["id"], "avatar")
-            if await session.get(File, file_id) is not None:
+            if await items_repo.exists(session, File, file_id):
                 return file_id
         try:
             row = File(**{k: v for k, v in value.items() if v is not None})
@@ -382,20 +383,5 @@ class UsersService(ItemReader[User]):
             raise InvalidPayloadError('"avatar" has unknown fields') from None
         if not row.storage or not row.filename_download:
             raise FailedValidationError("avatar", "storage and filename_download are required.")
-        session.add(row)
-        await self.write(session)
+        await self.write(session, items_repo.add(session, row))
         return row.id
-
-
-def valid_email(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not is_storable_text(value):
-        raise FailedValidationError("email", "Value has to be a valid email address.")
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError:
-        raise FailedValidationError("email", "Value has to be a valid email address.") from None
-    if len(value) > 128:
-        raise FailedValidationError("email", "Value can't be longer than 128 characters.")
-    return value

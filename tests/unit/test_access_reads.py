@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from sqlmodel import col, select
 
 from app.db.models import Permission, Role, Session, User, new_id
-from app.repositories.callers import AccessQuery, user_by_email
+from app.repositories.sync.callers import AccessQuery, user_by_email
 from app.security.tokens import hash_token
 from app.services.container import Services
 

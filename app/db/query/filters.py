@@ -6,17 +6,12 @@ Everything happens in SQL: rows are never filtered in Python.
 
 from __future__ import annotations
 
-import calendar
-import math
-import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     String,
     and_,
     cast,
@@ -30,13 +25,11 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.functions import FunctionElement
 
+from app.db.query.functions import DATE_PARTS, json_count
 from app.db.query.limits import in_column_range
+from app.db.query.values import FilterVariables, coerce, resolve_variable
 from app.errors import InvalidQueryError
-from app.input_values import INT64_MAX, INT64_MIN
 from app.permissions.collections import COLLECTIONS, Collection, Kind
 
 if TYPE_CHECKING:
@@ -47,118 +40,10 @@ Clause = ColumnElement[bool]
 LOGICAL = ("_and", "_or")
 QUANTIFIERS = ("_some", "_none")
 CONCEALED_OPERATORS = frozenset({"_null", "_nnull", "_empty", "_nempty"})
-DATE_PARTS = {
-    "year": "year",
-    "month": "month",
-    "week": "week",
-    "day": "day",
-    "weekday": "dow",
-    "hour": "hour",
-    "minute": "minute",
-    "second": "second",
-}
-_NOW_ADJUSTMENT = re.compile(r"^\$NOW\(\s*([+-]?\d+)\s*([a-z]+?)s?\s*\)$")
-_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
-_UNIT_MONTHS = {"month": 1, "year": 12}
-
-
-@dataclass(frozen=True)
-class FilterVariables:
-    """What $CURRENT_USER, $CURRENT_ROLE and $NOW stand for in this request.
-
-    `scope` is the caller whose own filter this is: relations then reach only the related
-    rows and fields it may read. None (permission rules, validation) sees every row.
-    """
-
-    user: str | None
-    role: str | None
-    now: datetime
-    scope: Access | None = None
-
-
-class json_count(FunctionElement[int]):  # noqa: N801  (SQL function names are lower case)
-    """Length of a JSON array; null for anything else."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "json_count"
-
-
-def _json_count_sql(type_function: str) -> Callable[..., str]:
-    def render(element: json_count, compiler: SQLCompiler, **kw: Any) -> str:
-        arg = compiler.process(next(iter(element.clauses)), **kw)
-        return f"(CASE WHEN {type_function}({arg}) = 'array' THEN json_array_length({arg}) END)"
-
-    return render
-
-
-compiles(json_count, "sqlite")(_json_count_sql("json_type"))
-compiles(json_count, "postgresql")(_json_count_sql("json_typeof"))
 
 
 def _invalid(reason: str) -> InvalidQueryError:
     return InvalidQueryError(reason)
-
-
-def resolve_variable(value: Any, variables: FilterVariables) -> Any:
-    if not isinstance(value, str) or not value.startswith("$"):
-        return value
-    if value == "$CURRENT_USER":
-        return variables.user
-    if value == "$CURRENT_ROLE":
-        return variables.role
-    if value == "$NOW":
-        return variables.now
-    match = _NOW_ADJUSTMENT.match(value)
-    if match:
-        try:
-            amount, unit = int(match.group(1)), match.group(2)
-            if unit in _UNIT_SECONDS:
-                return variables.now + timedelta(seconds=amount * _UNIT_SECONDS[unit])
-            if unit in _UNIT_MONTHS:
-                return _add_months(variables.now, amount * _UNIT_MONTHS[unit])
-        except (OverflowError, ValueError):  # past year 9999 or before year 1
-            raise _invalid(f'"{value}" is out of the range of dates') from None
-    return value
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    """Calendar months, as date-fns does for Directus: Mar 31 - 1 month = Feb 28/29."""
-    year, month = divmod(moment.month - 1 + months, 12)
-    year += moment.year
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
-
-
-def _coerce(kind: Kind, value: Any, field: str) -> Any:
-    if value is None:
-        return None
-    try:
-        if kind is Kind.NUMBER:
-            if isinstance(value, bool):
-                raise ValueError
-            number = float(value)
-            if not math.isfinite(number):
-                raise ValueError
-            whole = int(number) if number.is_integer() else None
-            if whole is not None and not INT64_MIN <= whole <= INT64_MAX:
-                raise _invalid(f'Value {value!r} is out of range for field "{field}"')
-            return number if whole is None else whole
-        if kind is Kind.DATE:
-            parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-            # In UTC, as the databases compare it: 0001-01-01T00:00+01:00 is before year 1.
-            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
-        if kind is Kind.BOOLEAN:
-            if isinstance(value, bool):
-                return value
-            if str(value).lower() in ("true", "1"):
-                return True
-            if str(value).lower() in ("false", "0"):
-                return False
-            raise ValueError
-    except (ValueError, TypeError, OverflowError):
-        raise _invalid(f'Value {value!r} is not valid for field "{field}"') from None
-    return str(value)
 
 
 def _like_operator(
@@ -228,7 +113,7 @@ def _operator(
         if not isinstance(value, list):
             raise _invalid(f'"{operator}" takes a list')
         values = [
-            in_column_range(column, _coerce(kind, resolve_variable(item, variables), field), field)
+            in_column_range(column, coerce(kind, resolve_variable(item, variables), field), field)
             for item in value
         ]
         if not values:
@@ -239,13 +124,13 @@ def _operator(
         if not isinstance(value, list) or len(value) != 2:
             raise _invalid(f'"{operator}" takes a list of two values')
         low, high = (
-            in_column_range(column, _coerce(kind, resolve_variable(item, variables), field), field)
+            in_column_range(column, coerce(kind, resolve_variable(item, variables), field), field)
             for item in value
         )
         clause = column.between(low, high)
         return clause if operator == "_between" else not_(clause)
 
-    coerced = in_column_range(column, _coerce(kind, value, field), field)
+    coerced = in_column_range(column, coerce(kind, value, field), field)
     if operator == "_eq":
         return column.is_(None) if coerced is None else column == coerced
     if operator == "_neq":

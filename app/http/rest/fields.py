@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import SQLModel
-
+from app.db.types import Model
 from app.errors import InvalidQueryError
 from app.permissions.access import Access
 from app.permissions.collections import COLLECTIONS, Collection
@@ -62,7 +61,7 @@ def check_readable(access: Access, collection: Collection, tree: FieldTree) -> N
 
 def shape(
     collection: Collection,
-    row: SQLModel,
+    row: Model,
     tree: FieldTree,
     related: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from app.db.models import User
-from app.db.query.item_query import ItemQuery, where_clause
 from app.errors import ForbiddenError, InvalidCredentialsError, InvalidPayloadError
 from app.http.rest.aggregate import (
     Aggregation,
@@ -21,7 +20,6 @@ from app.http.rest.fields import FieldTree, check_readable, field_tree, shape
 from app.http.rest.query import RestQuery, parse_query, query_from_body
 from app.permissions.access import Access
 from app.permissions.collections import FILES, ROLES, USERS
-from app.repositories import items as items_repo
 
 
 async def _shaped(
@@ -54,20 +52,9 @@ async def _meta(
     ctx: RestContext, access: Access, query: RestQuery, fields: Sequence[str]
 ) -> dict[str, int]:
     """Counted over the rows the read itself may return (the same grants)."""
-    users = ctx.services.users
-    variables = users.variables(access)
-    wanted = set(query.meta)
-    meta: dict[str, int] = {}
-    async with ctx.services.db.read() as session:
-        if wanted & {"*", "total_count"}:
-            rule = users.read_rule(access, fields)
-            total = where_clause(USERS, ItemQuery(), rule, variables, access)
-            meta["total_count"] = await items_repo.count_where(session, USERS, total)
-        if wanted & {"*", "filter_count"}:
-            rule = users.read_rule(access, fields, query.items)
-            filtered = where_clause(USERS, query.items, rule, variables, access)
-            meta["filter_count"] = await items_repo.count_where(session, USERS, filtered)
-    return meta
+    asked = set(query.meta)
+    wanted = {name for name in ("total_count", "filter_count") if asked & {"*", name}}
+    return await ctx.services.users.counts(access, query.items, fields, wanted)
 
 
 async def _answer_items(ctx: RestContext, ids: list[str], *, many: bool) -> JSONResponse:
