@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.permissions.collections import Collection
+from app.collections import Collection
 
 M = TypeVar("M", bound=SQLModel)
 

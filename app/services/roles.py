@@ -9,11 +9,11 @@ from sqlalchemy import delete, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.collections import ROLES
 from app.db.models import Role
 from app.errors import FailedValidationError, InvalidPayloadError
 from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
-from app.permissions.collections import ROLES
 from app.services.admin_guard import keeps_an_admin
 from app.services.items import ItemReader, RowGrants
 from app.services.payloads import as_bool, as_text, check_id, with_presets, writable_rule

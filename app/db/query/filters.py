@@ -34,10 +34,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from app.collections import COLLECTIONS, Collection, Kind
 from app.db.query.limits import in_column_range
 from app.errors import InvalidQueryError
 from app.input_values import INT64_MAX, INT64_MIN
-from app.permissions.collections import COLLECTIONS, Collection, Kind
 
 if TYPE_CHECKING:
     from app.permissions.access import Access

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_
 
+from app.collections import Collection
 from app.config import Settings
 from app.db.query.filters import FilterVariables, filter_clause, referenced_fields
 from app.db.query.limits import FilterLimits, check_filter, check_text
 from app.db.query.ordering import search_clause, sort_columns
 from app.errors import ForbiddenError, InvalidQueryError
 from app.permissions.access import Access, Rule
-from app.permissions.collections import Collection
 
 __all__ = [
     "ItemQuery",

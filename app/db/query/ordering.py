@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
+from app.collections import COLLECTIONS, Collection
 from app.db.query.filters import Clause, FilterVariables, readable_rows
 from app.errors import InvalidQueryError
 from app.permissions.access import Rule
-from app.permissions.collections import COLLECTIONS, Collection
 from app.permissions.concealed import require_comparable
 
 

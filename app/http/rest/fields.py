@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+from app.collections import COLLECTIONS, Collection
 from app.errors import InvalidQueryError
 from app.permissions.access import Access
-from app.permissions.collections import COLLECTIONS, Collection
 from app.permissions.concealed import public_value
 
 
