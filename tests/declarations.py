@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import strawberry
-from graphql import GraphQLInputObjectType, GraphQLObjectType
+from graphql import GraphQLInputObjectType, GraphQLObjectType, get_named_type
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, TypeDecorator
 
 from app.collections import Collection, FieldSpec, Kind
@@ -88,3 +88,43 @@ def graphql_mismatches(
         if name != base and kinds.get(base) not in _FUNC_KINDS:
             problems.append(f'{where}: "{name}" has no declared JSON, date or o2m field "{base}"')
     return problems
+
+
+_OPERATORS = {
+    Kind.STRING: "string_filter_operators",
+    Kind.ID: "id_filter_operators",
+    Kind.HASH: "hash_filter_operators",
+    Kind.DATE: "date_filter_operators",
+    Kind.BOOLEAN: "boolean_filter_operators",
+    Kind.NUMBER: "number_filter_operators",
+    Kind.JSON: "json_filter_operators",
+    Kind.CSV: "string_filter_operators",
+}
+
+
+def filter_operator_mismatches(collection: Collection, operators: dict[str, str]) -> list[str]:
+    """Each filter field's input type (`operators`: field → type name) against its kind:
+    an m2o takes its target's filter, an o2m its target's quantifier filter."""
+    problems = []
+    for name, type_name in operators.items():
+        if name.startswith("_") or name.endswith("_func"):
+            continue
+        spec = collection.spec(name)
+        if spec.relation is not None:
+            suffix = "quantifier_filter" if spec.relation.many else "filter"
+            wanted = f"{spec.relation.target}_{suffix}"
+        else:
+            wanted = _OPERATORS[spec.kind]
+        if type_name != wanted:
+            problems.append(
+                f'{collection.name}: filter field "{name}" takes {type_name}, its kind '
+                f"{spec.kind.value} wants {wanted}"
+            )
+    return problems
+
+
+def input_field_types(schema: strawberry.Schema, type_name: str) -> dict[str, str]:
+    """An input type's fields → the name of each one's (unwrapped) type."""
+    graphql_type = schema._schema.get_type(type_name)
+    assert isinstance(graphql_type, GraphQLInputObjectType), type_name
+    return {name: get_named_type(field.type).name for name, field in graphql_type.fields.items()}

@@ -10,7 +10,13 @@ from app.collections import COLLECTIONS, USERS, Collection, FieldSpec, Kind
 from app.permissions.access import ADMIN_ONLY_USER_FIELDS
 from resolvers.schema import schema
 from tests import rest
-from tests.declarations import graphql_field_names, graphql_mismatches, model_mismatches
+from tests.declarations import (
+    filter_operator_mismatches,
+    graphql_field_names,
+    graphql_mismatches,
+    input_field_types,
+    model_mismatches,
+)
 
 # Per collection: its GraphQL output type, create/update inputs and filter.
 GRAPHQL: dict[str, tuple[str, tuple[str, ...], str | None]] = {
@@ -53,6 +59,8 @@ def test_graphql_types_match_declaration(name: str) -> None:
         problems += _check(collection, write, collection.ordered(lambda spec: spec.in_inputs))
     if filter_type is not None:
         problems += _check(collection, filter_type, collection.ordered(lambda spec: spec.in_filter))
+        operators = input_field_types(schema, filter_type)
+        problems += filter_operator_mismatches(collection, operators)
     assert problems == []
 
 
@@ -122,4 +130,17 @@ def test_a_graphql_field_not_declared_is_named() -> None:
         'test_gadgets: GraphQL test_gadgets: declared "label" is missing',
         'test_gadgets: GraphQL test_gadgets: "colour_func" has no declared JSON, date or o2m '
         'field "colour"',
+    ]
+
+
+def test_a_filter_field_of_the_wrong_operators_is_named() -> None:
+    gadgets = Collection(
+        name="test_gadgets",
+        model=_Gadget,
+        specs=(FieldSpec("id", Kind.ID, 36), FieldSpec("label", Kind.STRING, 40)),
+    )
+    operators = {"id": "id_filter_operators", "label": "number_filter_operators"}
+    assert filter_operator_mismatches(gadgets, operators) == [
+        'test_gadgets: filter field "label" takes number_filter_operators, its kind string '
+        "wants string_filter_operators"
     ]
