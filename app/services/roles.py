@@ -18,19 +18,8 @@ from app.services.admin_guard import keeps_an_admin
 from app.services.items import ItemReader, RowGrants
 from app.services.payloads import as_bool, as_text, check_id, with_presets, writable_rule
 
-ROLE_FIELDS = frozenset(
-    {
-        "id",
-        "name",
-        "icon",
-        "description",
-        "ip_access",
-        "enforce_tfa",
-        "admin_access",
-        "app_access",
-        "users",
-    }
-)
+ROLE_FIELDS = ROLES.names(lambda _: True)
+_TEXT_LIMITS = ROLES.text_limits
 
 
 class NestedUsersWriter(Protocol):
@@ -45,12 +34,12 @@ def _role_values(data: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key == "name":
-            name = as_text(value, key, max_length=100)
+            name = as_text(value, key, max_length=_TEXT_LIMITS[key])
             if not name:
                 raise FailedValidationError("name", "Value is required.")
             values[key] = name
         elif key in ("icon", "description"):
-            values[key] = as_text(value, key, max_length=64 if key == "icon" else None)
+            values[key] = as_text(value, key, max_length=_TEXT_LIMITS.get(key))
         elif key in ("enforce_tfa", "admin_access", "app_access"):
             values[key] = as_bool(value, key)
         elif key == "ip_access":

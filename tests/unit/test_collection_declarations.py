@@ -17,6 +17,7 @@ from tests.declarations import (
     input_field_types,
     model_mismatches,
 )
+from tests.graphql import test_users_concealed_aggregates as concealed_aggregates
 
 # Per collection: its GraphQL output type, create/update inputs and filter.
 GRAPHQL: dict[str, tuple[str, tuple[str, ...], str | None]] = {
@@ -70,10 +71,14 @@ def test_quantifier_filter_is_the_filter_plus_some_and_none() -> None:
     assert quantifier == [*plain, "_some", "_none"]
 
 
-def test_directus_user_object_is_what_star_reads() -> None:
-    """The REST tests pin Directus's user object literally; the declaration must give it."""
+def test_the_tests_literal_user_lists_are_the_declarations() -> None:
+    """The tests pin Directus's user object, its concealed and JSON fields literally; the
+    declaration must give the same."""
     assert set(USERS.fields) == rest.USER_FIELDS
     assert rest.USER_FIELDS - ADMIN_ONLY_USER_FIELDS == rest.SELF_FIELDS
+    assert USERS.concealed == set(concealed_aggregates.CONCEALED_FIELDS)
+    json_fields = USERS.ordered(lambda spec: spec.kind is Kind.JSON)
+    assert json_fields == concealed_aggregates.JSON_FIELDS
 
 
 class _Gadget:
