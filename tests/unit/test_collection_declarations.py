@@ -93,27 +93,23 @@ class _Gadget:
     )
 
 
+def _gadgets(*specs: FieldSpec) -> Collection:
+    return Collection(name="test_gadgets", model=_Gadget, specs=specs)
+
+
 def test_an_undeclared_column_is_named() -> None:
-    gadgets = Collection(
-        name="test_gadgets",
-        model=_Gadget,
-        specs=(FieldSpec("id", Kind.ID, 36), FieldSpec("label", Kind.STRING, 40)),
-    )
+    gadgets = _gadgets(FieldSpec("id", Kind.ID, 36), FieldSpec("label", Kind.STRING, 40))
     assert model_mismatches(gadgets) == [
         'test_gadgets (_Gadget): column "colour" is in the model but not declared'
     ]
 
 
 def test_a_declared_field_without_column_or_with_another_shape_is_named() -> None:
-    gadgets = Collection(
-        name="test_gadgets",
-        model=_Gadget,
-        specs=(
-            FieldSpec("id", Kind.ID, 36),
-            FieldSpec("label", Kind.STRING, 50),
-            FieldSpec("colour", Kind.JSON),
-            FieldSpec("size", Kind.NUMBER),
-        ),
+    gadgets = _gadgets(
+        FieldSpec("id", Kind.ID, 36),
+        FieldSpec("label", Kind.STRING, 50),
+        FieldSpec("colour", Kind.JSON),
+        FieldSpec("size", Kind.NUMBER),
     )
     assert model_mismatches(gadgets) == [
         'test_gadgets (_Gadget): field "label" is declared max_length=50, the column has 40',
@@ -124,11 +120,7 @@ def test_a_declared_field_without_column_or_with_another_shape_is_named() -> Non
 
 
 def test_a_graphql_field_not_declared_is_named() -> None:
-    gadgets = Collection(
-        name="test_gadgets",
-        model=_Gadget,
-        specs=(FieldSpec("id", Kind.ID, 36), FieldSpec("label", Kind.STRING, 40)),
-    )
+    gadgets = _gadgets(FieldSpec("id", Kind.ID, 36), FieldSpec("label", Kind.STRING, 40))
     names = ["id", "colour", "colour_func", "_and"]
     assert graphql_mismatches(gadgets, "test_gadgets", names, ["id", "label"]) == [
         'test_gadgets: GraphQL test_gadgets: "colour" is not declared',
@@ -139,11 +131,7 @@ def test_a_graphql_field_not_declared_is_named() -> None:
 
 
 def test_a_filter_field_of_the_wrong_operators_is_named() -> None:
-    gadgets = Collection(
-        name="test_gadgets",
-        model=_Gadget,
-        specs=(FieldSpec("id", Kind.ID, 36), FieldSpec("label", Kind.STRING, 40)),
-    )
+    gadgets = _gadgets(FieldSpec("id", Kind.ID, 36), FieldSpec("label", Kind.STRING, 40))
     operators = {"id": "id_filter_operators", "label": "number_filter_operators"}
     assert filter_operator_mismatches(gadgets, operators) == [
         'test_gadgets: filter field "label" takes number_filter_operators, its kind string '
