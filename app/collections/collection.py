@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from sqlalchemy import Column
+from typing import TYPE_CHECKING
 
 from app.collections.spec import FieldSpec, Kind, Relation
+
+if TYPE_CHECKING:
+    from sqlalchemy import Column
 
 
 @dataclass(frozen=True)
