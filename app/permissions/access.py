@@ -16,42 +16,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from app.accountability import Accountability
+from app.collections import ROLES, SETTINGS, USERS
 from app.db.models import Permission, Role, User
 from app.errors import ForbiddenError
-from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, ROLES, USERS
 
 Action = Literal["create", "read", "update", "delete"]
 
-# Directus 12's recommended own-user permission: not `token`, since a static token the user
-# mints for itself would outlive its password and every session (only a grant gives it).
-PROFILE_FIELDS = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "email",
-        "password",
-        "location",
-        "title",
-        "description",
-        "avatar",
-        "language",
-        "appearance",
-        "theme_light",
-        "theme_dark",
-        "theme_light_overrides",
-        "theme_dark_overrides",
-        "email_notifications",
-        "text_direction",
-    }
-)
-
-# What Directus lets anyone read of the project settings (its /server/info project block):
-# the project's face and whether one may register. Never the password policy, the attempt
-# limit, the registration role or its email filter, whatever a public permission grants.
-PUBLIC_SETTINGS_FIELDS = frozenset(
-    {"project_name", "public_registration", "public_registration_verify_email"}
-)
-SETTINGS = "directus_settings"
+# Directus 12's recommended own-user permission (see app/collections/users.py).
+PROFILE_FIELDS = USERS.names(lambda spec: spec.app_editable)
+ADMIN_ONLY_USER_FIELDS = USERS.names(lambda spec: spec.admin_only)
+# What anyone may read of the project settings, whatever a public permission grants.
+PUBLIC_SETTINGS_FIELDS = SETTINGS.names(lambda spec: spec.public)
 
 
 @dataclass(frozen=True)
@@ -88,7 +63,7 @@ _APP_DEFAULTS: dict[tuple[str, Action], Rule] = {
         fields=PROFILE_FIELDS, filter={"id": {"_eq": "$CURRENT_USER"}}
     ),
     ("directus_roles", "read"): Rule(filter={"id": {"_eq": "$CURRENT_ROLE"}}),
-    (SETTINGS, "read"): Rule(),
+    (SETTINGS.name, "read"): Rule(),
 }
 
 
@@ -155,8 +130,8 @@ class Access:
         # The public's rows (role NULL) serve anonymous callers and users outside their
         # role's ip_access alike.
         if accountability.role is None and not accountability.admin:
-            settings = grants.get((SETTINGS, "read"), [])
-            grants[(SETTINGS, "read")] = [_public_settings(rule) for rule in settings]
+            settings = grants.get((SETTINGS.name, "read"), [])
+            grants[(SETTINGS.name, "read")] = [_public_settings(rule) for rule in settings]
         self._grants = {key: tuple(rules) for key, rules in grants.items() if rules}
 
     @property

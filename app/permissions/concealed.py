@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from app.collections import Collection, Kind
 from app.errors import InvalidQueryError
-from app.permissions.collections import Collection, Kind
 
 CONCEALED = "**********"
 

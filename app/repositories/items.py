@@ -12,7 +12,7 @@ from sqlmodel import SQLModel
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.permissions.collections import Collection
+from app.collections import Collection
 
 M = TypeVar("M", bound=SQLModel)
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from app.accountability import ClientInfo
 from app.clock import Clock
+from app.collections import USERS
 from app.config import Settings
 from app.db.engine import Database
 from app.db.integrity import IntegrityError
@@ -27,7 +28,6 @@ from app.errors import (
 )
 from app.mail.mailer import Mailer
 from app.permissions.access import Access
-from app.permissions.collections import USERS
 from app.repositories import items as items_repo
 from app.repositories import project_settings as settings_repo
 from app.repositories import sessions as sessions_repo

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.collections import ACTIVITY
 from app.db.models import Activity
-from app.permissions.collections import ACTIVITY
 from app.services.items import ItemReader
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.collections import USERS, Kind
 from app.db.models import Permission, Role, User
 from app.errors import InvalidPayloadError
 from app.repositories import directus_source
@@ -21,23 +22,12 @@ from app.repositories import users as users_repo
 from app.security.tokens import hash_token
 from app.services.container import Services
 
-USER_TEXT_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "password",
-    "location",
-    "title",
-    "description",
-    "language",
-    "tfa_secret",
-    "last_page",
-    "external_identifier",
-    "appearance",
-    "theme_dark",
-    "theme_light",
+# Copied as they are: the nullable text the user keeps (password hashes and TFA secrets
+# included); static tokens are hashed, and the rest have defaults or relations of their own.
+USER_TEXT_FIELDS = USERS.ordered(
+    lambda spec: spec.kind in (Kind.STRING, Kind.HASH) and spec.nullable and not spec.digest
 )
-USER_JSON_FIELDS = ("tags", "auth_data", "theme_light_overrides", "theme_dark_overrides")
+USER_JSON_FIELDS = USERS.ordered(lambda spec: spec.kind is Kind.JSON)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from app.collections import USERS
 from app.db.engine import Database
 from app.db.integrity import IntegrityError, unique_field
 from app.db.models import User
@@ -23,8 +24,8 @@ from app.services.payloads import valid_email
 
 logger = logging.getLogger("app.sso")
 
-NAME_LENGTH = 50
-IDENTIFIER_LENGTH = 255
+_LIMITS = USERS.text_limits
+IDENTIFIER_LENGTH = _LIMITS["external_identifier"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,6 @@ def _profile_values(profile: ExternalProfile) -> dict[str, Any]:
         email = None  # a provider's odd address is not worth refusing the login for
     return {
         "email": email,
-        "first_name": (profile.first_name or None) and profile.first_name[:NAME_LENGTH],
-        "last_name": (profile.last_name or None) and profile.last_name[:NAME_LENGTH],
+        "first_name": (profile.first_name or None) and profile.first_name[: _LIMITS["first_name"]],
+        "last_name": (profile.last_name or None) and profile.last_name[: _LIMITS["last_name"]],
     }

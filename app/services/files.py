@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from app.collections import FILES
 from app.db.models import File
-from app.permissions.collections import FILES
 from app.services.items import ItemReader
 
 

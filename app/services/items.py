@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from app.clock import Clock
+from app.collections import Collection
 from app.config import Settings
 from app.db.engine import Database
 from app.db.integrity import IntegrityError, is_foreign_key_violation, unique_field
@@ -32,7 +33,6 @@ from app.errors import (
     RecordNotUniqueError,
 )
 from app.permissions.access import Access, Rule
-from app.permissions.collections import Collection
 from app.permissions.concealed import iso_instant, require_comparable
 from app.repositories import items as items_repo
 

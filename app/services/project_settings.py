@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from app.collections import SETTINGS
 from app.db.engine import Database
 from app.db.models import ProjectSettings
 from app.db.types import AsyncSession
@@ -14,21 +15,11 @@ from app.repositories import project_settings as settings_repo
 from app.services.payloads import as_bool, as_text, writable_rule
 from app.services.roles import RolesService
 
-SETTINGS_FIELDS = frozenset(
-    {
-        "project_name",
-        "public_registration",
-        "public_registration_verify_email",
-        "public_registration_role",
-        "public_registration_email_filter",
-        "auth_login_attempts",
-        "auth_password_policy",
-    }
-)
-COLLECTION = "directus_settings"
-_TEXT_LIMITS = {"project_name": 100, "auth_password_policy": 255}
+SETTINGS_FIELDS = SETTINGS.names(lambda spec: spec.name != "id")
+COLLECTION = SETTINGS.name
+_TEXT_LIMITS = SETTINGS.text_limits
 # Columns that are NOT NULL: a null must come back as the client's error, not the database's.
-_REQUIRED = frozenset({"project_name"})
+_REQUIRED = SETTINGS.names(lambda spec: not spec.nullable)
 
 
 class ProjectSettingsService:

@@ -5,30 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from app.collections import ROLES
 from app.db.models import Role
 from app.db.types import AsyncSession
 from app.errors import FailedValidationError, InvalidPayloadError
 from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
-from app.permissions.collections import ROLES
 from app.repositories import items as items_repo
 from app.services.admin_guard import keeps_an_admin
 from app.services.items import ItemReader, RowGrants
 from app.services.payloads import as_bool, as_text, check_id, with_presets, writable_rule
 
-ROLE_FIELDS = frozenset(
-    {
-        "id",
-        "name",
-        "icon",
-        "description",
-        "ip_access",
-        "enforce_tfa",
-        "admin_access",
-        "app_access",
-        "users",
-    }
-)
+ROLE_FIELDS = ROLES.names(lambda _: True)
+_TEXT_LIMITS = ROLES.text_limits
 
 
 class NestedUsersWriter(Protocol):
@@ -43,12 +32,12 @@ def _role_values(data: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key == "name":
-            name = as_text(value, key, max_length=100)
+            name = as_text(value, key, max_length=_TEXT_LIMITS[key])
             if not name:
                 raise FailedValidationError("name", "Value is required.")
             values[key] = name
         elif key in ("icon", "description"):
-            values[key] = as_text(value, key, max_length=64 if key == "icon" else None)
+            values[key] = as_text(value, key, max_length=_TEXT_LIMITS.get(key))
         elif key in ("enforce_tfa", "admin_access", "app_access"):
             values[key] = as_bool(value, key)
         elif key == "ip_access":

@@ -14,6 +14,7 @@ from typing import Any
 
 from app.accountability import Accountability
 from app.clock import Clock
+from app.collections import USERS, Kind
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import File, User
@@ -24,8 +25,7 @@ from app.errors import (
     InvalidPayloadError,
 )
 from app.events import EventBus, UserEvent
-from app.permissions.access import Access, Action, Rule
-from app.permissions.collections import ADMIN_ONLY_USER_FIELDS, USERS
+from app.permissions.access import ADMIN_ONLY_USER_FIELDS, Access, Action, Rule
 from app.repositories import items as items_repo
 from app.repositories import permissions as permissions_repo
 from app.repositories import sessions as sessions_repo
@@ -56,21 +56,8 @@ ADMIN_ONLY_FIELDS = ADMIN_ONLY_USER_FIELDS
 SESSION_ENDING_FIELDS = frozenset({"password", "email", "status"})
 OWN_EMAIL_CHANGE = "Changing your own email address"
 OWN_PASSWORD_CHANGE = "Changing your own password"
-_TEXT_LIMITS = {
-    "first_name": 50,
-    "last_name": 50,
-    "location": 255,
-    "title": 50,
-    "language": 255,
-    "last_page": 255,
-    "provider": 128,
-    "external_identifier": 255,
-    "appearance": 255,
-    "theme_dark": 255,
-    "theme_light": 255,
-    "text_direction": 16,
-}
-_JSON_FIELDS = ("tags", "auth_data", "theme_light_overrides", "theme_dark_overrides")
+_TEXT_LIMITS = USERS.text_limits
+_JSON_FIELDS = USERS.names(lambda spec: spec.kind is Kind.JSON)
 
 
 @dataclass

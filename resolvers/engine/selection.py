@@ -6,10 +6,18 @@ from collections.abc import Iterable, Iterator
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
+from app.collections import COLLECTIONS
 from resolvers.context import Info
 
-# Fields computed from a relation rather than stored on the row itself.
-_RELATION_ALIASES = frozenset({"users", "users_func"})
+# Fields computed from a relation rather than stored on the row itself: the o2m fields
+# (a role's `users`) and their counts.
+_O2M = frozenset(
+    name
+    for collection in COLLECTIONS.values()
+    for name, relation in collection.relations.items()
+    if relation.many
+)
+_RELATION_ALIASES = _O2M | {f"{name}_func" for name in _O2M}
 
 
 def _names(selections: Iterable[Selection]) -> Iterator[str]:

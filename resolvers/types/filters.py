@@ -3,69 +3,49 @@ app.db.query.filters translates to SQL (see resolvers.inputs.to_data)."""
 
 from __future__ import annotations
 
+from typing import Generic, TypeVar
+
 import strawberry
 
 from resolvers.types.scalars import GraphQLStringOrFloat
 
+T = TypeVar("T")
+F = TypeVar("F")
 
-@strawberry.input(name="string_filter_operators")
-class StringFilterOperators:
-    eq: str | None = strawberry.field(name="_eq", default=strawberry.UNSET)
-    neq: str | None = strawberry.field(name="_neq", default=strawberry.UNSET)
-    contains: str | None = strawberry.field(name="_contains", default=strawberry.UNSET)
-    icontains: str | None = strawberry.field(name="_icontains", default=strawberry.UNSET)
-    ncontains: str | None = strawberry.field(name="_ncontains", default=strawberry.UNSET)
-    starts_with: str | None = strawberry.field(name="_starts_with", default=strawberry.UNSET)
-    nstarts_with: str | None = strawberry.field(name="_nstarts_with", default=strawberry.UNSET)
-    istarts_with: str | None = strawberry.field(name="_istarts_with", default=strawberry.UNSET)
-    nistarts_with: str | None = strawberry.field(name="_nistarts_with", default=strawberry.UNSET)
-    ends_with: str | None = strawberry.field(name="_ends_with", default=strawberry.UNSET)
-    nends_with: str | None = strawberry.field(name="_nends_with", default=strawberry.UNSET)
-    iends_with: str | None = strawberry.field(name="_iends_with", default=strawberry.UNSET)
-    niends_with: str | None = strawberry.field(name="_niends_with", default=strawberry.UNSET)
-    in_: list[str | None] | None = strawberry.field(name="_in", default=strawberry.UNSET)
-    nin: list[str | None] | None = strawberry.field(name="_nin", default=strawberry.UNSET)
+
+@strawberry.input
+class TextFilterOperators(Generic[T]):
+    """The operators on text, shared by strings and ids (only the scalar differs)."""
+
+    eq: T | None = strawberry.field(name="_eq", default=strawberry.UNSET)
+    neq: T | None = strawberry.field(name="_neq", default=strawberry.UNSET)
+    contains: T | None = strawberry.field(name="_contains", default=strawberry.UNSET)
+    icontains: T | None = strawberry.field(name="_icontains", default=strawberry.UNSET)
+    ncontains: T | None = strawberry.field(name="_ncontains", default=strawberry.UNSET)
+    starts_with: T | None = strawberry.field(name="_starts_with", default=strawberry.UNSET)
+    nstarts_with: T | None = strawberry.field(name="_nstarts_with", default=strawberry.UNSET)
+    istarts_with: T | None = strawberry.field(name="_istarts_with", default=strawberry.UNSET)
+    nistarts_with: T | None = strawberry.field(name="_nistarts_with", default=strawberry.UNSET)
+    ends_with: T | None = strawberry.field(name="_ends_with", default=strawberry.UNSET)
+    nends_with: T | None = strawberry.field(name="_nends_with", default=strawberry.UNSET)
+    iends_with: T | None = strawberry.field(name="_iends_with", default=strawberry.UNSET)
+    niends_with: T | None = strawberry.field(name="_niends_with", default=strawberry.UNSET)
+    in_: list[T | None] | None = strawberry.field(name="_in", default=strawberry.UNSET)
+    nin: list[T | None] | None = strawberry.field(name="_nin", default=strawberry.UNSET)
     null: bool | None = strawberry.field(name="_null", default=strawberry.UNSET)
     nnull: bool | None = strawberry.field(name="_nnull", default=strawberry.UNSET)
     empty: bool | None = strawberry.field(name="_empty", default=strawberry.UNSET)
     nempty: bool | None = strawberry.field(name="_nempty", default=strawberry.UNSET)
+
+
+@strawberry.input(name="string_filter_operators")
+class StringFilterOperators(TextFilterOperators[str]):
+    pass
 
 
 @strawberry.input(name="id_filter_operators")
-class IdFilterOperators:
-    eq: strawberry.ID | None = strawberry.field(name="_eq", default=strawberry.UNSET)
-    neq: strawberry.ID | None = strawberry.field(name="_neq", default=strawberry.UNSET)
-    contains: strawberry.ID | None = strawberry.field(name="_contains", default=strawberry.UNSET)
-    icontains: strawberry.ID | None = strawberry.field(name="_icontains", default=strawberry.UNSET)
-    ncontains: strawberry.ID | None = strawberry.field(name="_ncontains", default=strawberry.UNSET)
-    starts_with: strawberry.ID | None = strawberry.field(
-        name="_starts_with", default=strawberry.UNSET
-    )
-    nstarts_with: strawberry.ID | None = strawberry.field(
-        name="_nstarts_with", default=strawberry.UNSET
-    )
-    istarts_with: strawberry.ID | None = strawberry.field(
-        name="_istarts_with", default=strawberry.UNSET
-    )
-    nistarts_with: strawberry.ID | None = strawberry.field(
-        name="_nistarts_with", default=strawberry.UNSET
-    )
-    ends_with: strawberry.ID | None = strawberry.field(name="_ends_with", default=strawberry.UNSET)
-    nends_with: strawberry.ID | None = strawberry.field(
-        name="_nends_with", default=strawberry.UNSET
-    )
-    iends_with: strawberry.ID | None = strawberry.field(
-        name="_iends_with", default=strawberry.UNSET
-    )
-    niends_with: strawberry.ID | None = strawberry.field(
-        name="_niends_with", default=strawberry.UNSET
-    )
-    in_: list[strawberry.ID | None] | None = strawberry.field(name="_in", default=strawberry.UNSET)
-    nin: list[strawberry.ID | None] | None = strawberry.field(name="_nin", default=strawberry.UNSET)
-    null: bool | None = strawberry.field(name="_null", default=strawberry.UNSET)
-    nnull: bool | None = strawberry.field(name="_nnull", default=strawberry.UNSET)
-    empty: bool | None = strawberry.field(name="_empty", default=strawberry.UNSET)
-    nempty: bool | None = strawberry.field(name="_nempty", default=strawberry.UNSET)
+class IdFilterOperators(TextFilterOperators[strawberry.ID]):
+    pass
 
 
 @strawberry.input(name="date_filter_operators")
@@ -193,48 +173,18 @@ class DirectusUsersFilter:
     )
 
 
+@strawberry.input
+class QuantifierFilter(Generic[F]):
+    """What an o2m field adds to its target's filter: some / none of the related rows match.
+    A collection's quantifier filter is its filter plus these (`_some`, `_none` last)."""
+
+    some: F | None = strawberry.field(name="_some", default=strawberry.UNSET)
+    none: F | None = strawberry.field(name="_none", default=strawberry.UNSET)
+
+
 @strawberry.input(name="directus_users_quantifier_filter")
-class DirectusUsersQuantifierFilter:
-    id: IdFilterOperators | None = strawberry.UNSET
-    first_name: StringFilterOperators | None = strawberry.UNSET
-    last_name: StringFilterOperators | None = strawberry.UNSET
-    email: StringFilterOperators | None = strawberry.UNSET
-    password: HashFilterOperators | None = strawberry.UNSET
-    location: StringFilterOperators | None = strawberry.UNSET
-    title: StringFilterOperators | None = strawberry.UNSET
-    description: StringFilterOperators | None = strawberry.UNSET
-    tags: JsonFilterOperators | None = strawberry.UNSET
-    tags_func: CountFunctionFilterOperators | None = strawberry.UNSET
-    avatar: DirectusFilesFilter | None = strawberry.UNSET
-    language: StringFilterOperators | None = strawberry.UNSET
-    tfa_secret: HashFilterOperators | None = strawberry.UNSET
-    status: StringFilterOperators | None = strawberry.UNSET
-    role: DirectusRolesFilter | None = strawberry.UNSET
-    token: HashFilterOperators | None = strawberry.UNSET
-    last_access: DateFilterOperators | None = strawberry.UNSET
-    last_access_func: DatetimeFunctionFilterOperators | None = strawberry.UNSET
-    last_page: StringFilterOperators | None = strawberry.UNSET
-    provider: StringFilterOperators | None = strawberry.UNSET
-    external_identifier: StringFilterOperators | None = strawberry.UNSET
-    auth_data: JsonFilterOperators | None = strawberry.UNSET
-    auth_data_func: CountFunctionFilterOperators | None = strawberry.UNSET
-    email_notifications: BooleanFilterOperators | None = strawberry.UNSET
-    appearance: StringFilterOperators | None = strawberry.UNSET
-    theme_dark: StringFilterOperators | None = strawberry.UNSET
-    theme_light: StringFilterOperators | None = strawberry.UNSET
-    theme_light_overrides: JsonFilterOperators | None = strawberry.UNSET
-    theme_light_overrides_func: CountFunctionFilterOperators | None = strawberry.UNSET
-    theme_dark_overrides: JsonFilterOperators | None = strawberry.UNSET
-    theme_dark_overrides_func: CountFunctionFilterOperators | None = strawberry.UNSET
-    text_direction: StringFilterOperators | None = strawberry.UNSET
-    and_: list[DirectusUsersFilter | None] | None = strawberry.field(
-        name="_and", default=strawberry.UNSET
-    )
-    or_: list[DirectusUsersFilter | None] | None = strawberry.field(
-        name="_or", default=strawberry.UNSET
-    )
-    some: DirectusUsersFilter | None = strawberry.field(name="_some", default=strawberry.UNSET)
-    none: DirectusUsersFilter | None = strawberry.field(name="_none", default=strawberry.UNSET)
+class DirectusUsersQuantifierFilter(DirectusUsersFilter, QuantifierFilter[DirectusUsersFilter]):
+    pass
 
 
 @strawberry.input(name="directus_roles_filter")

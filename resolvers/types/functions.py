@@ -18,27 +18,29 @@ def _count(value: Any) -> int | None:
 
 @strawberry.type(name="count_functions")
 class CountFunctions:
+    """The count of a JSON value or an o2m; each JSON field has its own named type of it."""
+
     count: int | None
 
 
 @strawberry.type(name="directus_users_tags_func")
-class UsersTagsFunc:
-    count: int | None
+class UsersTagsFunc(CountFunctions):
+    pass
 
 
 @strawberry.type(name="directus_users_auth_data_func")
-class UsersAuthDataFunc:
-    count: int | None
+class UsersAuthDataFunc(CountFunctions):
+    pass
 
 
 @strawberry.type(name="directus_users_theme_light_overrides_func")
-class UsersThemeLightOverridesFunc:
-    count: int | None
+class UsersThemeLightOverridesFunc(CountFunctions):
+    pass
 
 
 @strawberry.type(name="directus_users_theme_dark_overrides_func")
-class UsersThemeDarkOverridesFunc:
-    count: int | None
+class UsersThemeDarkOverridesFunc(CountFunctions):
+    pass
 
 
 @strawberry.type(name="datetime_functions")

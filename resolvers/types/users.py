@@ -13,6 +13,7 @@ from resolvers.related import related_row
 from resolvers.types.files import DirectusFile
 from resolvers.types.filters import DirectusFilesFilter, DirectusRolesFilter
 from resolvers.types.functions import (
+    CountFunctions,
     DatetimeFunctions,
     UsersAuthDataFunc,
     UsersTagsFunc,
@@ -23,7 +24,7 @@ from resolvers.types.functions import (
 from resolvers.types.roles import DirectusRole
 from resolvers.types.scalars import JSON, Date, Hash, conceal, iso_date
 
-_F = TypeVar("_F")
+_F = TypeVar("_F", bound=CountFunctions)
 
 
 @strawberry.type(name="directus_users")
@@ -146,4 +147,4 @@ class DirectusUser:
 
 def _count_func(kind: type[_F], value: Any) -> _F | None:
     count = count_of(value)
-    return None if count is None else kind(count=count)  # type: ignore[call-arg]
+    return None if count is None else kind(count=count)

@@ -24,9 +24,9 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis.python import asgi
 
 from app.clock import SettableClock
+from app.collections import COLLECTIONS, ROLES, USERS, Collection, Kind
 from app.config import Settings
 from app.main import create_app
-from app.permissions.collections import COLLECTIONS, ROLES, USERS, Collection, Kind
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.databases import run_sync
 from tests.graphql.test_schemathesis import _bootstrap

@@ -26,11 +26,11 @@ from sqlalchemy import (
     true,
 )
 
+from app.collections import COLLECTIONS, Collection, Kind
 from app.db.query.functions import DATE_PARTS, json_count
 from app.db.query.limits import in_column_range
 from app.db.query.values import FilterVariables, coerce, resolve_variable
 from app.errors import InvalidQueryError
-from app.permissions.collections import COLLECTIONS, Collection, Kind
 
 if TYPE_CHECKING:
     from app.permissions.access import Access

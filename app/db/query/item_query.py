@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_
 
+from app.collections import Collection
 from app.config import Settings
 from app.db.query.filters import filter_clause, referenced_fields
 from app.db.query.limits import FilterLimits, check_filter, check_text
@@ -15,7 +16,6 @@ from app.db.query.ordering import search_clause, sort_columns
 from app.db.query.values import FilterVariables
 from app.errors import ForbiddenError, InvalidQueryError
 from app.permissions.access import Access, Rule
-from app.permissions.collections import Collection
 
 __all__ = [
     "ItemQuery",

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
+from app.collections import COLLECTIONS, Collection
 from app.db.query.filters import Clause, readable_rows
 from app.db.query.values import FilterVariables
 from app.errors import InvalidQueryError
 from app.permissions.access import Rule
-from app.permissions.collections import COLLECTIONS, Collection
 from app.permissions.concealed import require_comparable
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from app.collections import Kind
 from app.errors import InvalidQueryError
 from app.input_values import INT64_MAX, INT64_MIN
-from app.permissions.collections import Kind
 
 if TYPE_CHECKING:
     from app.permissions.access import Access

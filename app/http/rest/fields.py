@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.collections import COLLECTIONS, Collection
 from app.db.types import Model
 from app.errors import InvalidQueryError
 from app.permissions.access import Access
-from app.permissions.collections import COLLECTIONS, Collection
 from app.permissions.concealed import public_value
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from app.collections import FILES, ROLES, USERS
 from app.db.models import User
 from app.errors import ForbiddenError, InvalidCredentialsError, InvalidPayloadError
 from app.http.rest.aggregate import (
@@ -19,7 +20,6 @@ from app.http.rest.context import RestContext, data, endpoint, text_field
 from app.http.rest.fields import FieldTree, check_readable, field_tree, shape
 from app.http.rest.query import RestQuery, parse_query, query_from_body
 from app.permissions.access import Access
-from app.permissions.collections import FILES, ROLES, USERS
 
 
 async def _shaped(
