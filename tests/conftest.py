@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from app.security.tokens import hash_token
 from app.services.bootstrap import bootstrap
 from app.services.container import Services
 from tests import databases
+from tests.graphql_reply import GraphQLReply, bearer_headers
 from tests.leaks import assert_no_leak, forget_concealed, remember_concealed, remember_static_token
 from tests.mail_server import Inbox, start_smtp
 
@@ -129,23 +129,6 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-@dataclass
-class GraphQLReply:
-    status: int
-    body: dict[str, Any]
-    response: httpx.Response
-
-    @property
-    def data(self) -> dict[str, Any]:
-        data = self.body.get("data")
-        assert isinstance(data, dict), self.body
-        return data
-
-    @property
-    def codes(self) -> list[str]:
-        return [error["extensions"]["code"] for error in self.body.get("errors", [])]
-
-
 async def gql(
     client: httpx.AsyncClient,
     query: str,
@@ -156,15 +139,12 @@ async def gql(
 ) -> GraphQLReply:
     """POSTs a GraphQL document to /graphql/system as any client would (JSON with
     non-ASCII escaped, as JSON.stringify writes it: it can carry a lone surrogate)."""
-    all_headers = {"content-type": "application/json", **(headers or {})}
-    if token is not None:
-        all_headers["Authorization"] = f"Bearer {token}"
     response = await client.post(
         "/graphql/system",
         content=json.dumps({"query": query, "variables": variables or {}}),
-        headers=all_headers,
+        headers=bearer_headers(token, {"content-type": "application/json", **(headers or {})}),
     )
-    return GraphQLReply(response.status_code, response.json(), response)
+    return GraphQLReply.of(response)
 
 
 LOGIN = """
@@ -240,3 +220,9 @@ def smtp() -> Iterator[tuple[int, Inbox]]:
         yield int(controller.port), inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp: tuple[int, Inbox]) -> Inbox:
+    """What the loopback SMTP server received."""
+    return smtp[1]

@@ -14,7 +14,8 @@ from sqlmodel import col, select
 
 from app.db.models import Permission, ProjectSettings, Role, Session, User
 from app.services.container import Services
-from tests.conftest import ADMIN_EMAIL, GraphQLReply, create_user, login
+from tests.conftest import ADMIN_EMAIL, create_user, login
+from tests.graphql_reply import GraphQLReply
 
 CONCEALED = "**********"
 FORBIDDEN_MESSAGE = "You don't have permission to access this."

@@ -10,7 +10,8 @@ import pytest
 
 from app.db.models import User
 from app.services.container import Services
-from tests.conftest import LOGIN, GraphQLReply, gql
+from tests.conftest import LOGIN, gql
+from tests.graphql_reply import GraphQLReply
 
 PEER_IP = "203.0.113.7"
 VALIDATION = "GRAPHQL_VALIDATION"
