@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,14 +119,24 @@ def services(app: Starlette) -> Services:
     return result
 
 
-@pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5555))
+@asynccontextmanager
+async def app_client(
+    app: Starlette, address: tuple[str, int] = ("203.0.113.7", 5555)
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the in-process app, connecting from `address`; every response is
+    checked for leaked secrets (tests.leaks)."""
+    transport = httpx.ASGITransport(app=app, client=address)
     async with httpx.AsyncClient(
         transport=transport,
         base_url="http://testserver",
         event_hooks={"response": [assert_no_leak]},
     ) as http:
+        yield http
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(app) as http:
         yield http
 
 

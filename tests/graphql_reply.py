@@ -40,3 +40,30 @@ def bearer_headers(token: str | None, headers: dict[str, str] | None = None) -> 
     if token is not None:
         result["Authorization"] = f"Bearer {token}"
     return result
+
+
+# What a test asserts of a reply ---------------------------------------------------------
+
+
+def ok(reply: GraphQLReply, field: str) -> Any:
+    """The value of a mutation that must have succeeded."""
+    assert reply.status == 200, reply.body
+    assert "errors" not in reply.body, reply.body
+    return reply.data[field]
+
+
+def refused(reply: GraphQLReply, code: str, message: str | None = None) -> None:
+    """One coded resolver error, and no data for the mutation."""
+    assert reply.status == 200, reply.body
+    assert reply.codes == [code], reply.body
+    data = reply.body.get("data")
+    assert data is None or all(value is None for value in data.values()), reply.body
+    if message is not None:
+        assert reply.body["errors"][0]["message"] == message, reply.body
+
+
+def message_of(reply: GraphQLReply) -> str:
+    errors = reply.body.get("errors")
+    assert errors, reply.body
+    text: str = errors[0]["message"]
+    return text
