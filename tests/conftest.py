@@ -180,6 +180,13 @@ async def login(
     return tokens
 
 
+@pytest.fixture
+async def admin_token(client: httpx.AsyncClient) -> str:
+    """The bootstrap admin's access token (a GraphQL login)."""
+    token: str = (await login(client))["access_token"]
+    return token
+
+
 async def create_user(
     services: Services,
     email: str,

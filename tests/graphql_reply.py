@@ -4,6 +4,7 @@ processes (tests.e2e.instances.gql)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,25 @@ class GraphQLReply:
     @property
     def codes(self) -> list[str]:
         return [error["extensions"]["code"] for error in self.body.get("errors", [])]
+
+
+def post_graphql(
+    url: str,
+    query: str,
+    variables: Mapping[str, Any] | None = None,
+    *,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10,
+) -> GraphQLReply:
+    """POSTs a GraphQL document to the /graphql/system of a real server at `url`."""
+    response = httpx.post(
+        f"{url}/graphql/system",
+        json={"query": query, "variables": dict(variables or {})},
+        headers=bearer_headers(token, headers),
+        timeout=timeout,
+    )
+    return GraphQLReply.of(response)
 
 
 def bearer_headers(token: str | None, headers: dict[str, str] | None = None) -> dict[str, str]:

@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from tests import databases
 from tests.e2e.server_process import RunningServer, running_server
-from tests.graphql_reply import GraphQLReply, bearer_headers
+from tests.graphql_reply import GraphQLReply, post_graphql
 from tests.leaks import leak_in
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -146,15 +145,10 @@ def gql(
     cookies: Mapping[str, str] | None = None,
 ) -> GraphQLReply:
     """POSTs to /graphql/system as client `ip` (a fresh one when not given)."""
-    headers = bearer_headers(token, {"X-Forwarded-For": ip or random_ip()})
+    headers = {"X-Forwarded-For": ip or random_ip()}
     if cookies:
         headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    response = httpx.post(
-        f"{server.url}/graphql/system",
-        json={"query": query, "variables": dict(variables or {})},
-        headers=headers,
-        timeout=10,
-    )
-    leak = leak_in(response.text)
-    assert leak is None, f"response leaks {leak!r}: {response.text[:500]}"
-    return GraphQLReply.of(response)
+    reply = post_graphql(server.url, query, variables, token=token, headers=headers)
+    leak = leak_in(reply.response.text)
+    assert leak is None, f"response leaks {leak!r}: {reply.response.text[:500]}"
+    return reply

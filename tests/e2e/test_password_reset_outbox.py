@@ -7,10 +7,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.server_process import running_server
+from tests.graphql_reply import post_graphql
 from tests.mail_links import read_eml, token_links, token_of
 
 pytestmark = pytest.mark.e2e
@@ -32,12 +32,9 @@ LOGIN = (
 
 
 def post(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    reply = httpx.post(
-        f"{url}/graphql/system", json={"query": query, "variables": variables}, timeout=10
-    )
-    assert reply.status_code == 200, reply.text
-    body: dict[str, Any] = reply.json()
-    return body
+    reply = post_graphql(url, query, variables)
+    assert reply.status == 200, reply.body
+    return reply.body
 
 
 def reset_link(message: EmailMessage) -> str | None:

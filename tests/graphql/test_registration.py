@@ -73,12 +73,6 @@ def settings_overrides(smtp: tuple[int, Inbox]) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def admin_token(client: httpx.AsyncClient) -> str:
-    token: str = (await login(client))["access_token"]
-    return token
-
-
-@pytest.fixture
 async def role(services: Services) -> str:
     role_id = new_id()
     await create_role(services, role_id, "Members")
