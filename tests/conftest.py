@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from app.security.tokens import hash_token
 from app.services.bootstrap import bootstrap
 from app.services.container import Services
 from tests import databases
+from tests.graphql_reply import GraphQLReply, bearer_headers
 from tests.leaks import assert_no_leak, forget_concealed, remember_concealed, remember_static_token
 from tests.mail_server import Inbox, start_smtp
 
@@ -118,9 +119,13 @@ def services(app: Starlette) -> Services:
     return result
 
 
-@pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5555))
+@asynccontextmanager
+async def app_client(
+    app: Starlette, address: tuple[str, int] = ("203.0.113.7", 5555)
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the in-process app, connecting from `address`; every response is
+    checked for leaked secrets (tests.leaks)."""
+    transport = httpx.ASGITransport(app=app, client=address)
     async with httpx.AsyncClient(
         transport=transport,
         base_url="http://testserver",
@@ -129,21 +134,10 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-@dataclass
-class GraphQLReply:
-    status: int
-    body: dict[str, Any]
-    response: httpx.Response
-
-    @property
-    def data(self) -> dict[str, Any]:
-        data = self.body.get("data")
-        assert isinstance(data, dict), self.body
-        return data
-
-    @property
-    def codes(self) -> list[str]:
-        return [error["extensions"]["code"] for error in self.body.get("errors", [])]
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(app) as http:
+        yield http
 
 
 async def gql(
@@ -156,15 +150,12 @@ async def gql(
 ) -> GraphQLReply:
     """POSTs a GraphQL document to /graphql/system as any client would (JSON with
     non-ASCII escaped, as JSON.stringify writes it: it can carry a lone surrogate)."""
-    all_headers = {"content-type": "application/json", **(headers or {})}
-    if token is not None:
-        all_headers["Authorization"] = f"Bearer {token}"
     response = await client.post(
         "/graphql/system",
         content=json.dumps({"query": query, "variables": variables or {}}),
-        headers=all_headers,
+        headers=bearer_headers(token, {"content-type": "application/json", **(headers or {})}),
     )
-    return GraphQLReply(response.status_code, response.json(), response)
+    return GraphQLReply.of(response)
 
 
 LOGIN = """
@@ -187,6 +178,13 @@ async def login(
     assert not reply.body.get("errors"), reply.body
     tokens: dict[str, Any] = reply.data["auth_login"]
     return tokens
+
+
+@pytest.fixture
+async def admin_token(client: httpx.AsyncClient) -> str:
+    """The bootstrap admin's access token (a GraphQL login)."""
+    token: str = (await login(client))["access_token"]
+    return token
 
 
 async def create_user(
@@ -240,3 +238,9 @@ def smtp() -> Iterator[tuple[int, Inbox]]:
         yield int(controller.port), inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp: tuple[int, Inbox]) -> Inbox:
+    """What the loopback SMTP server received."""
+    return smtp[1]

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from tests import databases
 from tests.e2e.server_process import RunningServer, running_server
+from tests.graphql_reply import GraphQLReply, post_graphql
 from tests.leaks import leak_in
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -135,23 +135,6 @@ def running_instances(
         yield servers
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: dict[str, Any]
-    response: httpx.Response
-
-    @property
-    def data(self) -> dict[str, Any]:
-        data = self.body.get("data")
-        assert isinstance(data, dict), self.body
-        return data
-
-    @property
-    def codes(self) -> list[str]:
-        return [error["extensions"]["code"] for error in self.body.get("errors", [])]
-
-
 def gql(
     server: RunningServer,
     query: str,
@@ -160,21 +143,12 @@ def gql(
     ip: str | None = None,
     token: str | None = None,
     cookies: Mapping[str, str] | None = None,
-) -> Reply:
+) -> GraphQLReply:
     """POSTs to /graphql/system as client `ip` (a fresh one when not given)."""
     headers = {"X-Forwarded-For": ip or random_ip()}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
     if cookies:
         headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    response = httpx.post(
-        f"{server.url}/graphql/system",
-        json={"query": query, "variables": dict(variables or {})},
-        headers=headers,
-        timeout=10,
-    )
-    leak = leak_in(response.text)
-    assert leak is None, f"response leaks {leak!r}: {response.text[:500]}"
-    body = response.json()
-    assert isinstance(body, dict), response.text
-    return Reply(response.status_code, body, response)
+    reply = post_graphql(server.url, query, variables, token=token, headers=headers)
+    leak = leak_in(reply.response.text)
+    assert leak is None, f"response leaks {leak!r}: {reply.response.text[:500]}"
+    return reply

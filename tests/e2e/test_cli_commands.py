@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e.server_process import BIN, running_server
+from tests.graphql_reply import post_graphql
 
 pytestmark = pytest.mark.e2e
 
@@ -36,16 +37,11 @@ def dauth(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def login(url: str, email: str, password: str) -> dict[str, object]:
-    reply = httpx.post(
-        f"{url}/graphql/system",
-        json={
-            "query": "mutation($e: String!, $p: String!) { auth_login(email: $e, password: $p) "
-            "{ access_token } }",
-            "variables": {"e": email, "p": password},
-        },
-        timeout=10,
+    query = (
+        "mutation($e: String!, $p: String!) { auth_login(email: $e, password: $p) "
+        "{ access_token } }"
     )
-    body: dict[str, object] = reply.json()
+    body: dict[str, object] = post_graphql(url, query, {"e": email, "p": password}).body
     return body
 
 

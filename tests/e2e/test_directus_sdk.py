@@ -16,7 +16,6 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -24,7 +23,8 @@ import pytest
 from tests.e2e.npm_tools import unavailable
 from tests.e2e.server_process import running_server
 from tests.leaks import leak_in
-from tests.mail_server import Inbox, start_smtp, text_of
+from tests.mail_links import SENDER, link_in, token_of
+from tests.mail_server import Inbox, start_smtp
 
 pytestmark = pytest.mark.e2e
 
@@ -39,8 +39,6 @@ ADMIN_PASSWORD = "e2e-password-1"
 CREATED = "sdk.user@example.com"
 GUEST = "sdk.guest@example.com"
 GUEST_PASSWORD = "sdk-guest-password-1"
-SENDER = "cms-mailer@example.com"
-LINK = re.compile(r"https?://[^\s\"'<>]+")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 BAD_CREDENTIALS = {
@@ -225,9 +223,7 @@ def test_the_directus_sdk_works_against_a_running_server(tmp_path: Path, sdk_pre
             # guest, who then logs in with the role the SDK gave.
             message = wait_for_mail(inbox, GUEST)
             assert message["Subject"] == "You've been invited"
-            links = [link for link in LINK.findall(text_of(message)) if "token=" in link]
-            assert len(links) == 1, text_of(message)
-            [token] = parse_qs(urlsplit(links[0]).query)["token"]
+            token = token_of(link_in(message))
             accepted = httpx.post(
                 f"{server.url}/users/invite/accept",
                 json={"token": token, "password": GUEST_PASSWORD},

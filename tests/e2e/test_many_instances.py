@@ -14,7 +14,6 @@ from tests.e2e.instances import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     SESSION_COOKIE,
-    Reply,
     cluster_env,
     gql,
     random_ip,
@@ -22,6 +21,8 @@ from tests.e2e.instances import (
     shared_backends,
 )
 from tests.e2e.server_process import RunningServer
+from tests.graphql.helpers import LOGOUT, REFRESH
+from tests.graphql_reply import GraphQLReply
 
 pytestmark = pytest.mark.e2e
 
@@ -30,18 +31,6 @@ mutation Login($email: String!, $password: String!, $mode: auth_mode) {
   auth_login(email: $email, password: $password, mode: $mode) {
     access_token refresh_token expires
   }
-}
-"""
-REFRESH = """
-mutation Refresh($refresh_token: String, $mode: auth_mode) {
-  auth_refresh(refresh_token: $refresh_token, mode: $mode) {
-    access_token refresh_token expires
-  }
-}
-"""
-LOGOUT = """
-mutation Logout($refresh_token: String, $mode: auth_mode) {
-  auth_logout(refresh_token: $refresh_token, mode: $mode)
 }
 """
 ME = "{ users_me { email } }"
@@ -82,7 +71,7 @@ def login(
     password: str = ADMIN_PASSWORD,
     mode: str = "json",
     email: str = ADMIN_EMAIL,
-) -> Reply:
+) -> GraphQLReply:
     return gql(server, LOGIN, {"email": email, "password": password, "mode": mode})
 
 
@@ -94,11 +83,11 @@ def logged_in(server: RunningServer) -> dict[str, str]:
     return tokens
 
 
-def refresh(server: RunningServer, token: str) -> Reply:
+def refresh(server: RunningServer, token: str) -> GraphQLReply:
     return gql(server, REFRESH, {"refresh_token": token, "mode": "json"})
 
 
-def refused(reply: Reply, field: str) -> None:
+def refused(reply: GraphQLReply, field: str) -> None:
     """The GraphQL shape of a refused login or refresh."""
     assert reply.data == {field: None}, reply.body
     assert reply.codes == ["INVALID_CREDENTIALS"], reply.body

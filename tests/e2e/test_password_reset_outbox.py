@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import re
 import time
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 
 from tests.e2e.server_process import running_server
+from tests.graphql_reply import post_graphql
+from tests.mail_links import read_eml, token_links, token_of
 
 pytestmark = pytest.mark.e2e
 
@@ -32,23 +29,20 @@ LOGIN = (
     "mutation L($email: String!, $password: String!) "
     "{ auth_login(email: $email, password: $password) { access_token } }"
 )
-LINK = re.compile(r"https?://[^\s\"'<>]+")
 
 
 def post(url: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    reply = httpx.post(
-        f"{url}/graphql/system", json={"query": query, "variables": variables}, timeout=10
-    )
-    assert reply.status_code == 200, reply.text
-    body: dict[str, Any] = reply.json()
-    return body
+    reply = post_graphql(url, query, variables)
+    assert reply.status == 200, reply.body
+    return reply.body
 
 
 def reset_link(message: EmailMessage) -> str | None:
+    """The one token link of a complete message; None while the message is not whole."""
     part = message.get_body(preferencelist=("plain",))
     if part is None:
         return None
-    links: list[str] = [link for link in LINK.findall(str(part.get_content())) if "token=" in link]
+    links = token_links(str(part.get_content()))
     return links[0] if len(links) == 1 else None
 
 
@@ -58,8 +52,7 @@ def wait_for_mail(outbox: Path, log: Path) -> tuple[Path, EmailMessage, str]:
     while time.monotonic() < deadline:
         files = sorted(outbox.glob("*.eml")) if outbox.is_dir() else []
         if files:
-            message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
-            assert isinstance(message, EmailMessage)
+            message = read_eml(files[0])
             link = reset_link(message)
             if link is not None:
                 return files[0], message, link
@@ -91,7 +84,7 @@ def test_password_reset_through_the_default_outbox(tmp_path: Path) -> None:
         assert message["Subject"] == "Password Reset Request"
         assert message.get_body(preferencelist=("html",)) is not None
         assert link.startswith(f"{PUBLIC_URL}/admin/reset-password?token=")
-        token = parse_qs(urlsplit(link).query)["token"][0]
+        token = token_of(link)
 
         done = post(server.url, RESET, {"token": token, "password": NEW_PASSWORD})
         assert done == {"data": {"auth_password_reset": True}}

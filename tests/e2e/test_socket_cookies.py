@@ -5,18 +5,16 @@ with CORS_ORIGIN=* (which never allows credentials) a foreign page's socket is a
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tests.e2e.instances import ADMIN_EMAIL, ADMIN_PASSWORD, CHEAP, SECRET, SESSION_COOKIE, gql
 from tests.e2e.server_process import RunningServer, running_server
+from tests.e2e.sockets import next_message, subscription
 
 pytestmark = pytest.mark.e2e
 
@@ -49,21 +47,8 @@ def server(
 async def _me_over_socket(
     server: RunningServer, cookie: str, origin: str | None, token: str | None = None
 ) -> Any:
-    url = server.url.replace("http://", "ws://") + "/graphql/system"
-    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"}
-    async with connect(
-        url,
-        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-        additional_headers=headers,
-        origin=origin,  # type: ignore[arg-type]
-        open_timeout=10,
-    ) as socket:
-        payload = {"access_token": token} if token else {}
-        await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
-        ack = json.loads(await asyncio.wait_for(socket.recv(), 10))
-        assert ack["type"] == "connection_ack", ack
-        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": ME}}))
-        message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+    async with subscription(server, token, ME, cookie=cookie, origin=origin, settle=0) as socket:
+        message = await next_message(socket)
         assert message["type"] == "next", message
         return message["payload"]["data"]["users_me"]
 

@@ -9,8 +9,8 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,8 @@ from tests.e2e.instances import (
     shared_backends,
 )
 from tests.e2e.server_process import RunningServer, running_server
-from tests.e2e.test_subscriptions import UPDATE, next_message, no_message, token_of
+from tests.e2e.sockets import next_message, no_message, subscription, users_mutated
+from tests.e2e.test_subscriptions import UPDATE, token_of
 from tests.leaks import leak_in
 
 pytestmark = pytest.mark.e2e
@@ -119,38 +120,6 @@ class World:
         assert not reply.body.get("errors"), reply.body
 
 
-@asynccontextmanager
-async def subscribed(
-    server: RunningServer,
-    token: str | None,
-    *,
-    cookie: str | None = None,
-    query: str = SUBSCRIBE,
-) -> AsyncIterator[ClientConnection]:
-    url = server.url.replace("http://", "ws://") + "/graphql/system"
-    headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None
-    async with connect(
-        url,
-        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
-        additional_headers=headers,
-        open_timeout=10,
-    ) as socket:
-        payload = {"access_token": token} if token else {}
-        await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
-        ack = json.loads(await asyncio.wait_for(socket.recv(), 10))
-        assert ack["type"] == "connection_ack", ack
-        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-        await asyncio.sleep(0.3)  # registered before the test starts writing
-        yield socket
-
-
-def _event(message: dict[str, Any]) -> dict[str, Any]:
-    assert message["type"] == "next", message
-    assert "errors" not in message["payload"], message
-    event: dict[str, Any] = message["payload"]["data"]["directus_users_mutated"]
-    return event
-
-
 async def _ending(
     socket: ClientConnection, seconds: float = 10
 ) -> tuple[list[dict[str, Any]], int | None]:
@@ -192,9 +161,9 @@ async def test_suspended_user_stops_hearing(server: RunningServer) -> None:
     watcher = world.user("watcher", admins)
     other = world.user("other", None)
     token = token_of(server, world.email("watcher"), "pass-123456")
-    async with subscribed(server, token) as socket:
+    async with subscription(server, token, SUBSCRIBE) as socket:
         world.rename(other, "Before")
-        assert _event(await next_message(socket))["data"]["first_name"] == "Before"
+        assert users_mutated(await next_message(socket))["data"]["first_name"] == "Before"
         world.change(watcher, '{status: "suspended"}')
         world.rename(other, "After")
         messages, close = await _ending(socket)
@@ -208,9 +177,9 @@ async def test_deleted_user_stops_hearing(server: RunningServer) -> None:
     watcher = world.user("watcher", admins)
     other = world.user("other", None)
     token = token_of(server, world.email("watcher"), "pass-123456")
-    async with subscribed(server, token) as socket:
+    async with subscription(server, token, SUBSCRIBE) as socket:
         world.rename(other, "Before")
-        assert _event(await next_message(socket))["key"] == other
+        assert users_mutated(await next_message(socket))["key"] == other
         reply = gql(
             server,
             "mutation($id: ID!) { delete_users_item(id: $id) { id } }",
@@ -230,16 +199,16 @@ async def test_demoted_user_hears_only_what_its_new_role_reads(server: RunningSe
     watcher = world.user("watcher", admins)
     other = world.user("other", None)
     token = token_of(server, world.email("watcher"), "pass-123456")
-    async with subscribed(server, token) as socket:
+    async with subscription(server, token, SUBSCRIBE) as socket:
         world.rename(other, "Before")
-        assert _event(await next_message(socket))["key"] == other
+        assert users_mutated(await next_message(socket))["key"] == other
         world.change(watcher, f'{{role: {{id: "{staff}"}}}}')
         # The demotion itself concerns the watcher, which its new role may still read.
-        assert _event(await next_message(socket))["key"] == watcher
+        assert users_mutated(await next_message(socket))["key"] == watcher
         world.rename(other, "After")
         await no_message(socket, 1.5)
         world.rename(watcher, "Me")
-        event = _event(await next_message(socket))
+        event = users_mutated(await next_message(socket))
         assert event["key"] == watcher
         assert event["data"]["first_name"] == "Me"
 
@@ -249,9 +218,9 @@ async def test_role_losing_app_access_ends_a_quiet_subscription(server: RunningS
     staff = world.role(admin=False)
     watcher = world.user("watcher", staff)
     token = token_of(server, world.email("watcher"), "pass-123456")
-    async with subscribed(server, token) as socket:
+    async with subscription(server, token, SUBSCRIBE) as socket:
         world.rename(watcher, "Before")
-        assert _event(await next_message(socket))["data"]["first_name"] == "Before"
+        assert users_mutated(await next_message(socket))["data"]["first_name"] == "Before"
         reply = gql(
             server,
             "mutation($id: ID!) { update_roles_item(id: $id, data: {app_access: false}) { id } }",
@@ -276,12 +245,12 @@ async def test_logout_ends_session_subscriptions(server: RunningServer) -> None:
     login = gql(server, SESSION_LOGIN, {"e": world.email("watcher"), "p": "pass-123456"})
     session = login.response.cookies[SESSION_COOKIE]
     async with (
-        subscribed(server, None, cookie=session) as by_cookie,
-        subscribed(server, session) as by_token,
+        subscription(server, None, SUBSCRIBE, cookie=session) as by_cookie,
+        subscription(server, session, SUBSCRIBE) as by_token,
     ):
         world.rename(other, "Before")
         for socket in (by_cookie, by_token):
-            assert _event(await next_message(socket))["key"] == other
+            assert users_mutated(await next_message(socket))["key"] == other
         logout = gql(
             server, "mutation { auth_logout(mode: session) }", cookies={SESSION_COOKIE: session}
         )
@@ -302,9 +271,9 @@ async def test_revoked_sessions_end_their_subscriptions(server: RunningServer) -
     other = world.user("other", None)
     login = gql(server, SESSION_LOGIN, {"e": world.email("watcher"), "p": "pass-123456"})
     session = login.response.cookies[SESSION_COOKIE]
-    async with subscribed(server, None, cookie=session) as socket:
+    async with subscription(server, None, SUBSCRIBE, cookie=session) as socket:
         world.rename(other, "Before")
-        assert _event(await next_message(socket))["key"] == other
+        assert users_mutated(await next_message(socket))["key"] == other
         world.change(watcher, '{password: "another-pass-123456"}')
         world.rename(other, "After")
         messages, close = await _ending(socket)
@@ -316,12 +285,12 @@ async def test_subscription_payloads_conceal_secrets(server: RunningServer) -> N
     world = World(server)
     other = world.user("other", None)
     query = "subscription { directus_users_mutated { key data { password token tfa_secret } } }"
-    async with subscribed(server, world.admin(), query=query) as socket:
+    async with subscription(server, world.admin(), query) as socket:
         world.change(other, f'{{token: "static-{world.tag}"}}')
         raw = await asyncio.wait_for(socket.recv(), 10)
     assert leak_in(str(raw)) is None, raw
     assert f"static-{world.tag}" not in str(raw)
-    event = _event(json.loads(raw))
+    event = users_mutated(json.loads(raw))
     assert event["data"] == {
         "password": "**********",
         "token": "**********",
@@ -337,9 +306,9 @@ async def test_expired_access_token_ends_the_subscription(kind: str, tmp_path: P
         world.user("watcher", admins)
         other = world.user("other", None)
         token = token_of(running, world.email("watcher"), "pass-123456")
-        async with subscribed(running, token) as socket:
+        async with subscription(running, token, SUBSCRIBE) as socket:
             world.rename(other, "Before")
-            assert _event(await next_message(socket))["key"] == other
+            assert users_mutated(await next_message(socket))["key"] == other
             messages, close = await _ending(socket)
             world.rename(other, "After")
         _assert_ended(messages, "TOKEN_EXPIRED", keys={other})
@@ -361,7 +330,7 @@ async def test_a_socket_acts_as_its_user_is_now(server: RunningServer) -> None:
     other = world.user("other", None)
     token = token_of(server, world.email("watcher"), "pass-123456")
     read_other = f'{{ users_by_id(id: "{other}") {{ email }} }}'
-    async with subscribed(server, token, query="{ server_ping }") as socket:
+    async with subscription(server, token, "{ server_ping }") as socket:
         assert (await next_message(socket))["payload"] == {"data": {"server_ping": "pong"}}
         assert (await next_message(socket))["type"] == "complete"
         first = await _operation(socket, "2", read_other)

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 from tests.e2e.instances import (
     ADMIN_EMAIL,
@@ -22,11 +19,10 @@ from tests.e2e.instances import (
     shared_backends,
 )
 from tests.e2e.server_process import RunningServer
-from tests.leaks import leak_in
+from tests.e2e.sockets import next_message, no_message, subscription, users_mutated
 
 pytestmark = pytest.mark.e2e
 
-SUBSCRIBE = "subscription { directus_users_mutated { key event data { email first_name } } }"
 LOGIN = (
     "mutation($e: String!, $p: String!) { auth_login(email: $e, password: $p) { access_token } }"
 )
@@ -46,42 +42,6 @@ def token_of(server: RunningServer, email: str, password: str) -> str:
     return token
 
 
-@asynccontextmanager
-async def subscription(
-    server: RunningServer, token: str | None, query: str = SUBSCRIBE
-) -> AsyncIterator[ClientConnection]:
-    url = server.url.replace("http://", "ws://") + "/graphql/system"
-    async with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as socket:  # type: ignore[list-item]
-        payload = {"access_token": token} if token else {}
-        await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
-        ack = json.loads(await asyncio.wait_for(socket.recv(), 10))
-        assert ack["type"] == "connection_ack", ack
-        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
-        # Let the server register the subscription before the test starts writing.
-        await asyncio.sleep(0.3)
-        yield socket
-
-
-async def next_message(socket: ClientConnection) -> dict[str, Any]:
-    """The next message, checked as every HTTP answer is (tests.leaks): no concealed value."""
-    text = await asyncio.wait_for(socket.recv(), 10)
-    leak = leak_in(str(text))
-    assert leak is None, f"a subscription message leaks {leak!r}: {str(text)[:500]}"
-    message: dict[str, Any] = json.loads(text)
-    return message
-
-
-async def no_message(socket: ClientConnection, seconds: float = 0.7) -> None:
-    with pytest.raises(TimeoutError):
-        await asyncio.wait_for(socket.recv(), seconds)
-
-
-def _event(message: dict[str, Any]) -> dict[str, Any]:
-    assert message["type"] == "next", message
-    event: dict[str, Any] = message["payload"]["data"]["directus_users_mutated"]
-    return event
-
-
 async def test_admin_hears_create_update_and_delete(tmp_path: Path) -> None:
     with (
         shared_backends() as backends,
@@ -92,18 +52,18 @@ async def test_admin_hears_create_update_and_delete(tmp_path: Path) -> None:
         async with subscription(server, admin) as socket:
             created = gql(server, CREATE, {"e": "sub@example.com"}, token=admin)
             user_id = created.data["create_users_item"]["id"]
-            assert _event(await next_message(socket)) == {
+            assert users_mutated(await next_message(socket)) == {
                 "key": user_id,
                 "event": "create",
                 "data": {"email": "sub@example.com", "first_name": None},
             }
             gql(server, UPDATE, {"id": user_id, "n": "Sub"}, token=admin)
-            assert _event(await next_message(socket))["data"] == {
+            assert users_mutated(await next_message(socket))["data"] == {
                 "email": "sub@example.com",
                 "first_name": "Sub",
             }
             gql(server, DELETE, {"id": user_id}, token=admin)
-            assert _event(await next_message(socket)) == {
+            assert users_mutated(await next_message(socket)) == {
                 "key": user_id,
                 "event": "delete",
                 "data": None,
@@ -136,7 +96,7 @@ async def test_subscribers_only_hear_what_they_may_read(tmp_path: Path) -> None:
             gql(server, UPDATE_ME, {"n": "Two"}, token=two)
             await no_message(socket)
             gql(server, UPDATE_ME, {"n": "One"}, token=one)
-            assert _event(await next_message(socket))["data"] == {
+            assert users_mutated(await next_message(socket))["data"] == {
                 "email": "one@example.com",
                 "first_name": "One",
             }
@@ -175,7 +135,7 @@ async def test_events_fan_out_across_instances_through_redis(tmp_path: Path) -> 
             admin = token_of(servers["A"], ADMIN_EMAIL, ADMIN_PASSWORD)
             async with subscription(servers["A"], admin) as socket:
                 created = gql(servers["B"], CREATE, {"e": "far@example.com"}, token=admin)
-                event = _event(await next_message(socket))
+                event = users_mutated(await next_message(socket))
             assert event["key"] == created.data["create_users_item"]["id"]
             assert event["data"]["email"] == "far@example.com"
 
@@ -196,14 +156,14 @@ async def test_subscription_payloads_carry_concealed_fields_only_as_stars(tmp_pa
                 'password: "pass-123456", token: "hidden-static-token-0001"}) { id } }',
                 token=admin,
             )
-            assert _event(await next_message(socket))["data"] == {
+            assert users_mutated(await next_message(socket))["data"] == {
                 "password": "**********",
                 "token": "**********",
                 "tfa_secret": None,
             }
 
 
-async def test_the_event_argument_picks_the_kind_of_event(tmp_path: Path) -> None:
+async def test_the_event_argument_picks_the_kind_ofusers_mutated(tmp_path: Path) -> None:
     """`directus_users_mutated(event: update)` hears updates only (the schema's argument
     once collided with the resolver's own parameter and answered every event with an
     internal error)."""
@@ -220,6 +180,6 @@ async def test_the_event_argument_picks_the_kind_of_event(tmp_path: Path) -> Non
             gql(server, UPDATE, {"id": user_id, "n": "Kind"}, token=admin)
             message = await next_message(socket)
             assert "errors" not in message["payload"], message
-            assert _event(message) == {"key": user_id, "event": "update"}
+            assert users_mutated(message) == {"key": user_id, "event": "update"}
             gql(server, DELETE, {"id": user_id}, token=admin)
             await no_message(socket)

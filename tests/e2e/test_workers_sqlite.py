@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.server_process import running_server
+from tests.graphql_reply import post_graphql
 
 pytestmark = pytest.mark.e2e
 
@@ -34,13 +34,7 @@ LOGIN = (
 
 
 def post(url: str, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.post(
-        f"{url}/graphql/system",
-        json={"query": query, "variables": variables},
-        headers=headers,
-        timeout=30,
-    ).json()
+    return post_graphql(url, query, variables, token=token or None, timeout=30).body
 
 
 def test_two_workers_write_one_sqlite_file_without_losing_anything(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from app.db.models import Permission, ProjectSettings, Role, Session, User
 from app.services.container import Services
-from tests.conftest import ADMIN_EMAIL, GraphQLReply, create_user, login
+from tests.conftest import ADMIN_EMAIL, create_user, login
 
 CONCEALED = "**********"
 FORBIDDEN_MESSAGE = "You don't have permission to access this."
@@ -39,33 +39,6 @@ ROLE_FIELDS = """
   id name icon description ip_access enforce_tfa admin_access app_access
   users { id email }
 """
-
-
-# Replies ------------------------------------------------------------------------------
-
-
-def ok(reply: GraphQLReply, field: str) -> Any:
-    """The value of a mutation that must have succeeded."""
-    assert reply.status == 200, reply.body
-    assert "errors" not in reply.body, reply.body
-    return reply.data[field]
-
-
-def refused(reply: GraphQLReply, code: str, message: str | None = None) -> None:
-    """One coded resolver error, and no data for the mutation."""
-    assert reply.status == 200, reply.body
-    assert reply.codes == [code], reply.body
-    data = reply.body.get("data")
-    assert data is None or all(value is None for value in data.values()), reply.body
-    if message is not None:
-        assert reply.body["errors"][0]["message"] == message, reply.body
-
-
-def message_of(reply: GraphQLReply) -> str:
-    errors = reply.body.get("errors")
-    assert errors, reply.body
-    text: str = errors[0]["message"]
-    return text
 
 
 # Callers ------------------------------------------------------------------------------

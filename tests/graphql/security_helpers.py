@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.db.models import User
 from app.services.container import Services
-from tests.conftest import LOGIN, GraphQLReply, gql
+from tests.conftest import LOGIN, gql
+from tests.graphql_reply import GraphQLReply
 
 PEER_IP = "203.0.113.7"
 VALIDATION = "GRAPHQL_VALIDATION"
@@ -44,30 +44,29 @@ def validation_messages(reply: GraphQLReply) -> list[str]:
     return [str(item["message"]) for item in inner]
 
 
-def count_verify(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Wraps the app's password verification; returns the passwords it was asked to check."""
+def _record_verify(
+    services: Services, monkeypatch: pytest.MonkeyPatch, argument: Callable[[str, str], str]
+) -> list[str]:
+    """Wraps the app's password verification; returns `argument(password, hash)` of each call."""
     calls: list[str] = []
     real: Callable[[str, str], Awaitable[bool]] = services.hasher.verify
 
-    async def counting(password: str, hashed: str) -> bool:
-        calls.append(password)
-        return await real(password, hashed)
-
-    monkeypatch.setattr(services.hasher, "verify", counting)
-    return calls
-
-
-def record_verified_hashes(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Wraps the app's password verification; returns the stored hashes it compared against."""
-    hashes: list[str] = []
-    real: Callable[[str, str], Awaitable[bool]] = services.hasher.verify
-
     async def recording(password: str, hashed: str) -> bool:
-        hashes.append(hashed)
+        calls.append(argument(password, hashed))
         return await real(password, hashed)
 
     monkeypatch.setattr(services.hasher, "verify", recording)
-    return hashes
+    return calls
+
+
+def count_verify(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The passwords the app's password verification is asked to check, as it runs."""
+    return _record_verify(services, monkeypatch, lambda password, _hashed: password)
+
+
+def record_verified_hashes(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The stored hashes the app's password verification compares against, as it runs."""
+    return _record_verify(services, monkeypatch, lambda _password, hashed: hashed)
 
 
 async def attempt_login(
@@ -96,14 +95,6 @@ async def failed_login(
     assert reply.status == (429 if code == "REQUESTS_EXCEEDED" else 200), reply.body
     assert reply.codes == [code], reply.body
     assert reply.data == {"auth_login": None}, reply.body
-
-
-async def read_user(services: Services, user_id: str) -> User:
-    """The user's row as stored right now (a fresh unit of work)."""
-    async with services.db.read() as session:
-        user = await session.get(User, user_id)
-        assert user is not None
-        return user
 
 
 async def activity_rows(client: httpx.AsyncClient, token: str) -> list[dict[str, Any]]:

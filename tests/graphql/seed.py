@@ -29,7 +29,8 @@ from sqlmodel import col, select
 from app.db.models import Permission, Role, User
 from app.security.tokens import hash_token
 from app.services.container import Services
-from tests.conftest import ADMIN_EMAIL, GraphQLReply
+from tests.conftest import ADMIN_EMAIL
+from tests.graphql_reply import GraphQLReply
 from tests.leaks import remember_concealed, remember_static_token
 
 ADMIN_TOKEN = "admin-static-token-0000000000"

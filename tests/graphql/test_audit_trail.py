@@ -26,6 +26,7 @@ from tests.graphql.security_helpers import (
     activity_rows,
     failed_login,
 )
+from tests.graphql_reply import ok
 
 EMAIL = "audited@example.com"
 PASSWORD = "audited-password-1"
@@ -57,12 +58,6 @@ async def user_id(services: Services) -> str:
 def agent_client(client: httpx.AsyncClient) -> httpx.AsyncClient:
     client.headers["User-Agent"] = AGENT
     return client
-
-
-def ok(reply: Any, field: str) -> Any:
-    assert reply.status == 200, reply.body
-    assert not reply.body.get("errors"), reply.body
-    return reply.data[field]
 
 
 async def walk_through_everything(

@@ -7,7 +7,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from tests.conftest import GraphQLReply, gql, login
+from tests.conftest import gql, login
 from tests.graphql.helpers import (
     LOGOUT,
     ME_ID,
@@ -17,6 +17,7 @@ from tests.graphql.helpers import (
     SESSION_COOKIE,
     cookie_header_for,
 )
+from tests.graphql_reply import GraphQLReply
 
 INVALID_CREDENTIALS_BODY = {
     "errors": [

@@ -9,7 +9,7 @@ import httpx
 
 from app.clock import SettableClock
 from app.services.container import Services
-from tests.conftest import GraphQLReply, create_user, gql, login
+from tests.conftest import create_user, gql, login
 from tests.graphql.helpers import (
     ME_ID,
     ME_LAST_ACCESS,
@@ -20,6 +20,7 @@ from tests.graphql.helpers import (
     cookie_header_for,
     set_status,
 )
+from tests.graphql_reply import GraphQLReply
 
 # REFRESH_TOKEN_REUSE_INTERVAL's default: a rotated token is answered, not refused, inside it.
 REUSE_GRACE_SECONDS = 10

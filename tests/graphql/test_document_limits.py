@@ -15,9 +15,10 @@ from graphql import Source, TokenKind
 from graphql.language import Lexer
 
 from app.services.container import Services
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, GraphQLReply, create_user, gql, login
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql, login
 from tests.graphql.helpers import claims_of
 from tests.graphql.security_helpers import count_verify, validation_messages
+from tests.graphql_reply import GraphQLReply
 
 PATH = "/graphql/system"
 EMAIL = "victim@example.com"

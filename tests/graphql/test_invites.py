@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import html
-import re
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -18,11 +15,18 @@ from app.db.models import new_id
 from app.services.container import Services
 from tests.conftest import LOGIN, create_role, create_user, gql, login
 from tests.graphql.helpers import claims_of
-from tests.mail_server import Inbox, html_of, text_of
+from tests.mail_links import (
+    HREF,
+    PUBLIC_URL,
+    SENDER,
+    delivered,
+    link_in,
+    smtp_settings,
+    token_of,
+)
+from tests.mail_server import Inbox, html_of
 
-PUBLIC_URL = "https://cms.example.com"
 ALLOWED_INVITE_URL = "https://app.example.com/join"
-SENDER = "cms-mailer@example.com"
 
 GUEST = "guest@example.com"
 GUEST_PASSWORD = "guest-password-1"
@@ -55,31 +59,13 @@ query User($email: String!) {
 }
 """
 
-LINK = re.compile(r"https?://[^\s\"'<>]+")
-HREF = re.compile(r'href="([^"]+)"')
-
 
 @pytest.fixture
 def settings_overrides(smtp: tuple[int, Inbox]) -> dict[str, Any]:
-    return {
-        "email_transport": "smtp",
-        "email_smtp_host": "127.0.0.1",
-        "email_smtp_port": smtp[0],
-        "email_from": SENDER,
-        "public_url": PUBLIC_URL,
-        "user_invite_url_allow_list": [ALLOWED_INVITE_URL, "https://other.example.com/welcome"],
-    }
-
-
-@pytest.fixture
-def inbox(smtp: tuple[int, Inbox]) -> Inbox:
-    return smtp[1]
-
-
-@pytest.fixture
-async def admin_token(client: httpx.AsyncClient) -> str:
-    token: str = (await login(client))["access_token"]
-    return token
+    return smtp_settings(
+        smtp[0],
+        user_invite_url_allow_list=[ALLOWED_INVITE_URL, "https://other.example.com/welcome"],
+    )
 
 
 @pytest.fixture
@@ -94,23 +80,6 @@ async def other_role(services: Services) -> str:
     role_id = new_id()
     await create_role(services, role_id, "Reviewers")
     return role_id
-
-
-async def delivered(services: Services, inbox: Inbox) -> list[EmailMessage]:
-    await services.mailer.drain()
-    return list(inbox.messages)
-
-
-def link_in(message: EmailMessage) -> str:
-    links: list[str] = [link for link in LINK.findall(text_of(message)) if "token=" in link]
-    assert len(links) == 1, text_of(message)
-    return links[0]
-
-
-def token_of(link: str) -> str:
-    values = parse_qs(urlsplit(link).query)["token"]
-    assert len(values) == 1
-    return values[0]
 
 
 async def invite(

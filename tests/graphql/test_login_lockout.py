@@ -19,11 +19,11 @@ from app.repositories import users as users_repo
 from app.services.container import Services
 from app.services.sessions import AuthMode
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql, login
+from tests.graphql.mutation_seed import stored_user
 from tests.graphql.security_helpers import (
     USER_STATUS,
     attempt_login,
     failed_login,
-    read_user,
     record_verified_hashes,
     set_login_attempts,
 )
@@ -76,7 +76,7 @@ async def test_failures_below_the_threshold_do_not_lock(
     client: httpx.AsyncClient, services: Services, user_id: str
 ) -> None:
     await fail(client, THRESHOLD - 1)
-    row = await read_user(services, user_id)
+    row = await stored_user(services, user_id)
     assert row.failed_login_attempts == THRESHOLD - 1
     assert row.locked_until is None
     assert await succeeds(client)
@@ -95,13 +95,13 @@ async def test_the_lock_expires_and_a_success_resets_the_counter(
     client: httpx.AsyncClient, services: Services, user_id: str, clock: SettableClock
 ) -> None:
     await fail(client, THRESHOLD)
-    locked = await read_user(services, user_id)
+    locked = await stored_user(services, user_id)
     assert locked.failed_login_attempts == THRESHOLD
     assert locked.locked_until is not None
 
     clock.advance(BASE + timedelta(seconds=1))
     assert await succeeds(client)
-    row = await read_user(services, user_id)
+    row = await stored_user(services, user_id)
     assert row.failed_login_attempts == 0
     assert row.locked_until is None
 
@@ -117,7 +117,7 @@ async def test_the_second_lockout_lasts_twice_as_long(
     await fail(client, THRESHOLD)
     clock.advance(BASE + timedelta(seconds=1))
     await fail(client, THRESHOLD)  # no success in between: the attacker keeps guessing
-    assert (await read_user(services, user_id)).failed_login_attempts == 2 * THRESHOLD
+    assert (await stored_user(services, user_id)).failed_login_attempts == 2 * THRESHOLD
 
     clock.advance(BASE + timedelta(seconds=1))  # +61 s: a first lock would be over
     assert not await succeeds(client)
@@ -133,13 +133,13 @@ async def test_attempts_during_a_lock_are_neither_checked_nor_counted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await fail(client, THRESHOLD)
-    before = await read_user(services, user_id)
+    before = await stored_user(services, user_id)
     compared = record_verified_hashes(services, monkeypatch)
 
     await fail(client, 5)
     assert not await succeeds(client)
 
-    after = await read_user(services, user_id)
+    after = await stored_user(services, user_id)
     assert after.failed_login_attempts == THRESHOLD
     assert after.locked_until == before.locked_until
     # Never compared with the stored hash: a guess during the lock learns nothing.
@@ -158,7 +158,7 @@ async def test_a_lock_never_exceeds_the_maximum(
         await fail(client, THRESHOLD)
         clock.advance(wait + timedelta(seconds=1))
     await fail(client, THRESHOLD)
-    row = await read_user(services, user_id)
+    row = await stored_user(services, user_id)
     assert row.failed_login_attempts == 3 * THRESHOLD
     assert row.locked_until is not None
     locked_for = row.locked_until - clock.now()
@@ -218,7 +218,7 @@ class TestSuspension:
         assert await succeeds(client)
         await fail(client, 3)
         assert await succeeds(client)
-        assert (await read_user(services, user_id)).status == "active"
+        assert (await stored_user(services, user_id)).status == "active"
 
     async def test_without_lockout_nothing_locks(
         self, client: httpx.AsyncClient, services: Services, user_id: str
@@ -226,7 +226,7 @@ class TestSuspension:
         admin = (await login(client, ADMIN_EMAIL, ADMIN_PASSWORD))["access_token"]
         await set_login_attempts(client, admin, 100)
         await fail(client, 12)
-        row = await read_user(services, user_id)
+        row = await stored_user(services, user_id)
         assert row.failed_login_attempts == 12
         assert row.locked_until is None
         assert await succeeds(client)
@@ -250,7 +250,7 @@ class TestConcurrentGuesses:
             *(attempt_login(client, EMAIL, f"guess-{n}") for n in range(50))
         )
         assert all(reply.codes == ["INVALID_CREDENTIALS"] for reply in replies)
-        row = await read_user(services, user_id)
+        row = await stored_user(services, user_id)
         assert row.failed_login_attempts == 50
         assert row.status == "active"
 
@@ -261,23 +261,23 @@ class TestConcurrentGuesses:
         await set_login_attempts(client, admin, 20)
 
         await asyncio.gather(*(attempt_login(client, EMAIL, f"guess-{n}") for n in range(19)))
-        row = await read_user(services, user_id)
+        row = await stored_user(services, user_id)
         assert row.failed_login_attempts == 19
         assert row.status == "active"
         await failed_login(client, EMAIL, WRONG)
-        assert (await read_user(services, user_id)).status == "suspended"
+        assert (await stored_user(services, user_id)).status == "suspended"
 
     async def test_a_failure_counted_during_a_success_is_cleared_by_it(
         self, services: Services, user_id: str
     ) -> None:
         """The success clears the count as it stands at its commit, not as it read it."""
-        checked = await read_user(services, user_id)  # what the login verified: no failures
+        checked = await stored_user(services, user_id)  # what the login verified: no failures
         assert checked.failed_login_attempts == 0
         async with services.db.write() as session:  # meanwhile, a wrong guess is counted
             assert await users_repo.claim_attempt(session, user_id, services.clock.now()) == 1
-        assert (await read_user(services, user_id)).failed_login_attempts == 1
+        assert (await stored_user(services, user_id)).failed_login_attempts == 1
         await services.sessions.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
-        after = await read_user(services, user_id)
+        after = await stored_user(services, user_id)
         assert after.failed_login_attempts == 0
         assert after.locked_until is None
         assert after.last_access is not None

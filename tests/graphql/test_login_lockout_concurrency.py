@@ -25,7 +25,8 @@ from app.errors import InvalidCredentialsError
 from app.services.container import Services
 from app.services.sessions import AuthMode
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, create_user, gql, login
-from tests.graphql.security_helpers import attempt_login, read_user, set_login_attempts
+from tests.graphql.mutation_seed import stored_user
+from tests.graphql.security_helpers import attempt_login, set_login_attempts
 
 EMAIL = "burst-target@example.com"
 PASSWORD = "burst-target-password-1"
@@ -124,13 +125,13 @@ async def test_two_hundred_parallel_guesses_get_the_threshold_s_checks_and_no_lo
     clock: SettableClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    checked = count_checks(services, monkeypatch, (await read_user(services, user_id)).password)
+    checked = count_checks(services, monkeypatch, (await stored_user(services, user_id)).password)
     outcomes = await burst(client, 200, right_at=190, right_after=once_checked(checked))
 
     assert not any(outcomes)  # the right 191st guess came after the lock
     assert len(checked) == THRESHOLD  # exactly the threshold's checks in this lock window
     assert PASSWORD not in checked
-    row = await read_user(services, user_id)
+    row = await stored_user(services, user_id)
     assert row.failed_login_attempts == THRESHOLD
     assert row.locked_until is not None
     assert row.locked_until - clock.now() == BASE
@@ -152,14 +153,14 @@ async def test_each_lock_window_gets_exactly_the_threshold_s_checks(
     clock: SettableClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    checked = count_checks(services, monkeypatch, (await read_user(services, user_id)).password)
+    checked = count_checks(services, monkeypatch, (await stored_user(services, user_id)).password)
     await burst(client, 40)
     assert len(checked) == THRESHOLD
 
     clock.advance(BASE + timedelta(seconds=1))
     await burst(client, 40)
     assert len(checked) == 2 * THRESHOLD  # the second lock lasts twice as long
-    row = await read_user(services, user_id)
+    row = await stored_user(services, user_id)
     assert row.failed_login_attempts == 2 * THRESHOLD
 
     clock.advance(BASE + timedelta(seconds=1))  # a first lock would be over by now
@@ -177,7 +178,7 @@ async def test_a_burst_of_fifty_does_not_suspend_the_account(
     """Directus suspends after 25 failures in a row (a lock that does not end by itself);
     sequential guesses meet four growing locks first, and so must a burst."""
     await burst(client, 50)
-    row = await read_user(services, user_id)
+    row = await stored_user(services, user_id)
     assert row.status == "active"
     assert row.failed_login_attempts == THRESHOLD
     assert await audited(services, "user.suspended") == 0
@@ -215,7 +216,7 @@ async def test_wrong_codes_in_parallel_count_under_the_same_claim(
     assert all(code in (["INVALID_OTP"], ["INVALID_CREDENTIALS"]) for code in codes), codes
     assert codes.count(["INVALID_OTP"]) == THRESHOLD
     assert len(checked) == THRESHOLD
-    row = await read_user(services, user.id)
+    row = await stored_user(services, user.id)
     assert row.failed_login_attempts == THRESHOLD
     assert row.status == "active"
 
@@ -235,7 +236,7 @@ async def test_a_lock_set_while_a_login_was_checked_refuses_its_session(
 ) -> None:
     """The success transaction looks at the lock again: a lock another attempt started
     while this one's password was being checked wins."""
-    checked = await read_user(services, user_id)  # what the login verified: not locked
+    checked = await stored_user(services, user_id)  # what the login verified: not locked
     async with services.db.write() as session:  # meanwhile, the burst's lock
         await session.exec(
             update(User)
@@ -244,7 +245,7 @@ async def test_a_lock_set_while_a_login_was_checked_refuses_its_session(
         )
     with pytest.raises(InvalidCredentialsError):
         await services.sessions.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
-    row = await read_user(services, user_id)
+    row = await stored_user(services, user_id)
     assert row.locked_until == clock.now() + BASE  # not cleared by the refused login
     assert row.last_access is None
 
@@ -265,12 +266,12 @@ class TestWithoutLockout:
     ) -> None:
         admin = (await login(client, ADMIN_EMAIL, ADMIN_PASSWORD))["access_token"]
         await set_login_attempts(client, admin, SUSPEND_AFTER)
-        stored = (await read_user(services, user_id)).password
+        stored = (await stored_user(services, user_id)).password
         checked = count_checks(services, monkeypatch, stored)
 
         await burst(client, 60)
         assert len(checked) == SUSPEND_AFTER
-        row = await read_user(services, user_id)
+        row = await stored_user(services, user_id)
         assert row.status == "suspended"
         assert await audited(services, "user.suspended") == 1
         # 25 checked and failed; 35 refused unchecked (held, then suspended): all audited.
@@ -317,7 +318,7 @@ class TestWithoutLockout:
         owner_done.set()
         assert reply.codes == [], reply.body  # the proved password opens a session
         assert (await holder).codes == ["INVALID_CREDENTIALS"]
-        row = await read_user(services, user_id)
+        row = await stored_user(services, user_id)
         assert row.status == "active"
         assert row.failed_login_attempts == 0
         assert row.locked_until is None

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
-import re
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -18,10 +13,9 @@ from app.db.models import new_id
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, create_role, create_user, gql, login
 from tests.e2e.server_process import free_port
-from tests.mail_server import html_of, text_of
+from tests.mail_links import PUBLIC_URL, SENDER, link_in, read_eml, token_of
+from tests.mail_server import html_of
 
-PUBLIC_URL = "https://cms.example.com"
-SENDER = "cms-mailer@example.com"
 USER_EMAIL = "reader@example.com"
 PASSWORD = "reader-password-1"
 
@@ -34,8 +28,6 @@ mutation Reset($token: String!, $password: String!) {
 INVITE = """
 mutation Invite($email: String!, $role: String!) { users_invite(email: $email, role: $role) }
 """
-
-LINK = re.compile(r"https?://[^\s\"'<>]+")
 
 
 @pytest.fixture
@@ -57,18 +49,6 @@ def written(outbox: Path) -> list[Path]:
     return sorted(outbox.glob("*")) if outbox.exists() else []
 
 
-def parse(path: Path) -> EmailMessage:
-    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
-
-
-def reset_link(message: EmailMessage) -> str:
-    links: list[str] = [link for link in LINK.findall(text_of(message)) if "token=" in link]
-    assert len(links) == 1, text_of(message)
-    return links[0]
-
-
 async def test_password_request_writes_one_eml_with_the_link(
     client: httpx.AsyncClient, services: Services, outbox: Path
 ) -> None:
@@ -80,15 +60,15 @@ async def test_password_request_writes_one_eml_with_the_link(
     files = written(outbox)
     assert len(files) == 1
     assert files[0].suffix == ".eml"
-    message = parse(files[0])
+    message = read_eml(files[0])
     assert message["To"] == USER_EMAIL
     assert message["From"] == SENDER
     assert message["Subject"] == "Password Reset Request"
-    link = reset_link(message)
+    link = link_in(message)
     assert link.startswith(f"{PUBLIC_URL}/admin/reset-password?token=")
     assert "Reset your password" in html_of(message)
 
-    token = parse_qs(urlsplit(link).query)["token"][0]
+    token = token_of(link)
     done = await gql(client, RESET, {"token": token, "password": "brand-new-password-2"})
     assert done.data == {"auth_password_reset": True}
     assert (await login(client, USER_EMAIL, "brand-new-password-2"))["access_token"]
@@ -114,7 +94,7 @@ async def test_each_message_gets_its_own_file(
     await services.mailer.drain()
     files = written(outbox)
     assert len(files) == 3
-    assert sorted(str(parse(path)["To"]) for path in files) == sorted(
+    assert sorted(str(read_eml(path)["To"]) for path in files) == sorted(
         [USER_EMAIL, ADMIN_EMAIL, USER_EMAIL]
     )
 
@@ -131,10 +111,10 @@ async def test_invitation_goes_to_the_outbox_too(
     assert reply.body == {"data": {"users_invite": True}}
     await services.mailer.drain()
     [path] = written(outbox)
-    message = parse(path)
+    message = read_eml(path)
     assert message["To"] == "guest@example.com"
     assert message["Subject"] == "You've been invited"
-    assert reset_link(message).startswith(f"{PUBLIC_URL}/admin/accept-invite?token=")
+    assert link_in(message).startswith(f"{PUBLIC_URL}/admin/accept-invite?token=")
 
 
 class TestMailFailure:

@@ -15,8 +15,9 @@ from app.db.models import Permission
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
 from tests.graphql.helpers import REFRESH
-from tests.graphql.mutation_seed import admin_token, ok, refused, stored_user
+from tests.graphql.mutation_seed import admin_token, stored_user
 from tests.graphql.security_helpers import activity_rows
+from tests.graphql_reply import ok, refused
 
 PASSWORD = "owner-password-1"
 UPDATE_ME = """

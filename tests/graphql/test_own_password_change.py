@@ -17,8 +17,9 @@ from app.db.models import Permission
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
 from tests.graphql.helpers import REFRESH
-from tests.graphql.mutation_seed import admin_token, ok, refused
-from tests.graphql.security_helpers import attempt_login, read_user
+from tests.graphql.mutation_seed import admin_token, stored_user
+from tests.graphql.security_helpers import attempt_login
+from tests.graphql_reply import ok, refused
 
 PASSWORD = "owner-password-1"
 NEW = "attacker-chosen-pw-1"
@@ -88,7 +89,7 @@ async def test_a_wrong_current_password_is_a_failed_login(
     clock.advance(STALE)
     variables = {"data": {"password": NEW}, "current": "a-guess"}
     refused(await gql(client, UPDATE_ME, variables, token=token), "INVALID_CREDENTIALS")
-    assert (await read_user(services, user.id)).failed_login_attempts == 1
+    assert (await stored_user(services, user.id)).failed_login_attempts == 1
 
 
 async def test_every_path_to_ones_own_password_asks(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import html
-import re
 import statistics
 import time
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,11 +17,18 @@ from app.clock import SettableClock
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, LOGIN, TEST_SECRET, create_user, gql, login
 from tests.graphql.helpers import REFRESH, SESSION_COOKIE, claims_of, set_status, signed_jwt
+from tests.mail_links import (
+    HREF,
+    PUBLIC_URL,
+    SENDER,
+    delivered,
+    link_in,
+    smtp_settings,
+    token_of,
+)
 from tests.mail_server import Inbox, html_of, text_of
 
-PUBLIC_URL = "https://cms.example.com"
 ALLOWED_RESET_URL = "https://app.example.com/reset"
-SENDER = "cms-mailer@example.com"
 
 USER_EMAIL = "reader@example.com"
 OLD_PASSWORD = "old-password-1"
@@ -59,53 +64,20 @@ USER_STATUS = """
 query Status($email: String!) { users(filter: {email: {_eq: $email}}) { status } }
 """
 
-LINK = re.compile(r"https?://[^\s\"'<>]+")
-HREF = re.compile(r'href="([^"]+)"')
 
-
-def smtp_settings(port: int) -> dict[str, Any]:
-    return {
-        "email_transport": "smtp",
-        "email_smtp_host": "127.0.0.1",
-        "email_smtp_port": port,
-        "email_from": SENDER,
-        "public_url": PUBLIC_URL,
-        "password_reset_url_allow_list": [ALLOWED_RESET_URL],
-    }
+def flow_settings(port: int) -> dict[str, Any]:
+    return smtp_settings(port, password_reset_url_allow_list=[ALLOWED_RESET_URL])
 
 
 @pytest.fixture
 def settings_overrides(smtp: tuple[int, Inbox]) -> dict[str, Any]:
-    return smtp_settings(smtp[0])
-
-
-@pytest.fixture
-def inbox(smtp: tuple[int, Inbox]) -> Inbox:
-    return smtp[1]
+    return flow_settings(smtp[0])
 
 
 @pytest.fixture
 async def user(services: Services) -> str:
     created = await create_user(services, USER_EMAIL, OLD_PASSWORD)
     return created.id
-
-
-async def delivered(services: Services, inbox: Inbox) -> list[EmailMessage]:
-    """Everything the server has handed to the SMTP server so far."""
-    await services.mailer.drain()
-    return list(inbox.messages)
-
-
-def link_in(message: EmailMessage) -> str:
-    links: list[str] = [link for link in LINK.findall(text_of(message)) if "token=" in link]
-    assert len(links) == 1, text_of(message)
-    return links[0]
-
-
-def token_of(link: str) -> str:
-    values = parse_qs(urlsplit(link).query)["token"]
-    assert len(values) == 1
-    return values[0]
 
 
 async def request_reset(
@@ -422,7 +394,7 @@ class TestTiming:
 
     @pytest.fixture
     def settings_overrides(self, smtp: tuple[int, Inbox]) -> dict[str, Any]:
-        return {**smtp_settings(smtp[0]), "login_stall_time": 100}
+        return {**flow_settings(smtp[0]), "login_stall_time": 100}
 
     @pytest.mark.usefixtures("user")
     async def test_known_and_unknown_emails_take_the_same_time(

@@ -23,11 +23,10 @@ from app.config import Settings
 from app.main import create_app
 from app.security.rate_limits import RateLimits
 from app.services.container import Services
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, app_client, create_user, gql
 from tests.databases import running_in_ci
 from tests.graphql.helpers import REFRESH
 from tests.graphql.security_helpers import attempt_login, count_verify
-from tests.leaks import assert_no_leak
 
 PATH = "/graphql/system"
 PING = "{ server_ping }"
@@ -57,12 +56,7 @@ async def fresh_limits(services: Services) -> None:
 @pytest.fixture
 async def other_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """A second client on another address, to show the budget is per IP."""
-    transport = httpx.ASGITransport(app=app, client=("198.51.100.23", 6000))
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://testserver",
-        event_hooks={"response": [assert_no_leak]},
-    ) as http:
+    async with app_client(app, ("198.51.100.23", 6000)) as http:
         yield http
 
 

@@ -11,9 +11,10 @@ import pytest
 
 from app.clock import SettableClock
 from app.services.container import Services
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, GraphQLReply, create_user, gql, login
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql, login
 from tests.graphql.helpers import ME_ID, REFRESH
 from tests.graphql.security_helpers import activity_rows
+from tests.graphql_reply import GraphQLReply
 
 EMAIL = "tabs@example.com"
 PASSWORD = "tabs-password-1"

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import html
-import re
 import statistics
 import time
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -20,11 +17,18 @@ from app.db.models import new_id
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, create_role, gql, login
 from tests.graphql.helpers import claims_of
-from tests.mail_server import Inbox, html_of, text_of
+from tests.mail_links import (
+    HREF,
+    PUBLIC_URL,
+    SENDER,
+    delivered,
+    link_in,
+    smtp_settings,
+    token_of,
+)
+from tests.mail_server import Inbox, html_of
 
-PUBLIC_URL = "https://cms.example.com"
 ALLOWED_VERIFY_URL = "https://app.example.com/verify"
-SENDER = "cms-mailer@example.com"
 
 NEWCOMER = "newcomer@example.com"
 PASSWORD = "newcomer-password-1"
@@ -58,35 +62,14 @@ query User($email: String!) {
 }
 """
 
-LINK = re.compile(r"https?://[^\s\"'<>]+")
-HREF = re.compile(r'href="([^"]+)"')
 
-
-def smtp_settings(port: int) -> dict[str, Any]:
-    return {
-        "email_transport": "smtp",
-        "email_smtp_host": "127.0.0.1",
-        "email_smtp_port": port,
-        "email_from": SENDER,
-        "public_url": PUBLIC_URL,
-        "user_register_url_allow_list": [ALLOWED_VERIFY_URL],
-    }
+def flow_settings(port: int) -> dict[str, Any]:
+    return smtp_settings(port, user_register_url_allow_list=[ALLOWED_VERIFY_URL])
 
 
 @pytest.fixture
 def settings_overrides(smtp: tuple[int, Inbox]) -> dict[str, Any]:
-    return smtp_settings(smtp[0])
-
-
-@pytest.fixture
-def inbox(smtp: tuple[int, Inbox]) -> Inbox:
-    return smtp[1]
-
-
-@pytest.fixture
-async def admin_token(client: httpx.AsyncClient) -> str:
-    token: str = (await login(client))["access_token"]
-    return token
+    return flow_settings(smtp[0])
 
 
 @pytest.fixture
@@ -134,23 +117,6 @@ async def register(
     reply = await gql(client, REGISTER, {"email": email, "password": password, **extra})
     assert reply.status == 200
     return reply.body
-
-
-async def delivered(services: Services, inbox: Inbox) -> list[EmailMessage]:
-    await services.mailer.drain()
-    return list(inbox.messages)
-
-
-def link_in(message: EmailMessage) -> str:
-    links: list[str] = [link for link in LINK.findall(text_of(message)) if "token=" in link]
-    assert len(links) == 1, text_of(message)
-    return links[0]
-
-
-def token_of(link: str) -> str:
-    values = parse_qs(urlsplit(link).query)["token"]
-    assert len(values) == 1
-    return values[0]
 
 
 def codes(body: dict[str, Any]) -> list[str]:
@@ -521,7 +487,7 @@ class TestTiming:
 
     @pytest.fixture
     def settings_overrides(self, smtp: tuple[int, Inbox]) -> dict[str, Any]:
-        return {**smtp_settings(smtp[0]), "login_stall_time": 100}
+        return {**flow_settings(smtp[0]), "login_stall_time": 100}
 
     async def test_new_and_existing_emails_take_the_same_time(
         self,

@@ -10,7 +10,7 @@ import pytest
 
 from app.clock import SettableClock
 from app.services.container import Services
-from tests.conftest import TEST_SECRET, GraphQLReply, create_user, gql, login
+from tests.conftest import TEST_SECRET, create_user, gql, login
 from tests.graphql.helpers import (
     ME_ADMIN,
     ME_ID,
@@ -21,6 +21,7 @@ from tests.graphql.helpers import (
     signed_jwt,
     unsigned_jwt,
 )
+from tests.graphql_reply import GraphQLReply
 
 OTHER_SECRET = "another-secret-that-is-long-enough-for-hs256-9876543210"
 

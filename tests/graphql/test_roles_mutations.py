@@ -21,9 +21,7 @@ from tests.graphql.mutation_seed import (
     admin_token,
     app_user,
     make_role,
-    ok,
     permission_count,
-    refused,
     role_count,
     role_row,
     roles_named,
@@ -32,6 +30,7 @@ from tests.graphql.mutation_seed import (
     the_admin,
     users_with_email,
 )
+from tests.graphql_reply import ok, refused
 
 CREATE_ONE = f"""
 mutation Create($data: create_directus_roles_input!) {{

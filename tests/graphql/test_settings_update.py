@@ -15,14 +15,13 @@ from tests.graphql.mutation_seed import (
     admin_token,
     app_user,
     make_role,
-    ok,
-    refused,
     roles_named,
     settings_row,
     stored_role,
     stored_user,
     users_with_email,
 )
+from tests.graphql_reply import ok, refused
 
 SETTINGS_FIELDS = """
   id project_name public_registration public_registration_verify_email

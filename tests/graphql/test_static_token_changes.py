@@ -15,15 +15,9 @@ from app.services.account_flows import RESET_SCOPE
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
 from tests.graphql.helpers import ME_ID
-from tests.graphql.mutation_seed import (
-    add_permission,
-    admin_token,
-    app_user,
-    ok,
-    refused,
-    stored_user,
-)
+from tests.graphql.mutation_seed import add_permission, admin_token, app_user, stored_user
 from tests.graphql.security_helpers import activity_rows
+from tests.graphql_reply import ok, refused
 
 UPDATE_ME = "mutation($data: update_directus_users_input) { update_users_me(data: $data) { id } }"
 UPDATE_ONE = """

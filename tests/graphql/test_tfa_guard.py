@@ -21,7 +21,8 @@ from app.clock import SettableClock
 from app.db.models import User
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql, login
-from tests.graphql.security_helpers import read_user, set_login_attempts
+from tests.graphql.mutation_seed import stored_user
+from tests.graphql.security_helpers import set_login_attempts
 from tests.graphql.test_login_lockout_concurrency import count_checks
 
 EMAIL = "tfa-guard@example.com"
@@ -70,18 +71,18 @@ async def test_wrong_passwords_count_and_lock_and_the_lock_stops_checks(
 ) -> None:
     checked = count_checks(services, monkeypatch, user.password)
     assert await generate_codes(client, token, "wrong-1") == ["INVALID_CREDENTIALS"]
-    assert (await read_user(services, user.id)).failed_login_attempts == 1
+    assert (await stored_user(services, user.id)).failed_login_attempts == 1
     response = await rest_generate(client, token, "wrong-2")  # the REST twin counts too
     assert response.status_code == 401, response.text
     assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_CREDENTIALS"
-    row = await read_user(services, user.id)
+    row = await stored_user(services, user.id)
     assert row.failed_login_attempts == 2
     assert row.locked_until is not None
     assert len(checked) == 2
     # Locked: even the right password is neither checked nor counted, and confirms nothing.
     assert await generate_codes(client, token, PASSWORD) == ["INVALID_CREDENTIALS"]
     assert len(checked) == 2
-    assert (await read_user(services, user.id)).failed_login_attempts == 2
+    assert (await stored_user(services, user.id)).failed_login_attempts == 2
 
 
 async def test_the_right_password_ends_the_run_of_failures(
@@ -91,7 +92,7 @@ async def test_the_right_password_ends_the_run_of_failures(
     reply = await gql(client, GENERATE, {"password": PASSWORD}, token=token)
     assert reply.codes == [], reply.body
     assert reply.data["users_me_tfa_generate"]["secret"]
-    assert (await read_user(services, user.id)).failed_login_attempts == 0
+    assert (await stored_user(services, user.id)).failed_login_attempts == 0
 
 
 class TestSuspension:
@@ -106,7 +107,7 @@ class TestSuspension:
         await set_login_attempts(client, admin, 3)
         for n in range(3):
             assert await generate_codes(client, token, f"wrong-{n}") == ["INVALID_CREDENTIALS"]
-        assert (await read_user(services, user.id)).status == "suspended"
+        assert (await stored_user(services, user.id)).status == "suspended"
 
 
 class TestStall:
@@ -137,21 +138,21 @@ async def test_wrong_codes_on_disable_count_and_the_lock_stops_them(
     token = reply.data["auth_login"]["access_token"]
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     assert (await gql(client, DISABLE, {"otp": wrong}, token=token)).codes == ["INVALID_OTP"]
-    assert (await read_user(services, user.id)).failed_login_attempts == 1
+    assert (await stored_user(services, user.id)).failed_login_attempts == 1
     response = await client.post(
         "/users/me/tfa/disable",
         json={"otp": wrong},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_OTP"
-    row = await read_user(services, user.id)
+    row = await stored_user(services, user.id)
     assert row.failed_login_attempts == 2
     assert row.locked_until is not None
     # Locked: not even a fresh right code is checked; TFA stays on.
     clock.advance(timedelta(seconds=30))
     later = pyotp.TOTP(SECRET).at(clock.now())
     assert (await gql(client, DISABLE, {"otp": later}, token=token)).codes == ["INVALID_OTP"]
-    assert (await read_user(services, user.id)).tfa_secret == SECRET
+    assert (await stored_user(services, user.id)).tfa_secret == SECRET
 
 
 async def test_the_right_code_on_disable_ends_the_run_of_failures(
@@ -172,6 +173,6 @@ async def test_the_right_code_on_disable_ends_the_run_of_failures(
     assert (await gql(client, DISABLE, {"otp": wrong}, token=token)).codes == ["INVALID_OTP"]
     reply = await gql(client, DISABLE, {"otp": now}, token=token)
     assert reply.body == {"data": {"users_me_tfa_disable": True}}
-    row = await read_user(services, user.id)
+    row = await stored_user(services, user.id)
     assert row.tfa_secret is None
     assert row.failed_login_attempts == 0

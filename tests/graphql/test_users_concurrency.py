@@ -7,13 +7,14 @@ import asyncio
 import httpx
 
 from app.services.container import Services
-from tests.conftest import GraphQLReply, gql
+from tests.conftest import gql
 from tests.graphql.mutation_seed import (
     EMAIL_NOT_UNIQUE,
     admin_token,
     user_count,
     users_with_email,
 )
+from tests.graphql_reply import GraphQLReply
 
 CREATE = """
 mutation Create($email: String!) {

@@ -21,8 +21,6 @@ from tests.graphql.mutation_seed import (
     admin_token,
     app_user,
     make_role,
-    ok,
-    refused,
     role_count,
     roles_named,
     stored_role,
@@ -30,6 +28,7 @@ from tests.graphql.mutation_seed import (
     user_count,
     users_with_email,
 )
+from tests.graphql_reply import ok, refused
 
 CREATE_ONE = f"""
 mutation Create($data: create_directus_users_input!) {{

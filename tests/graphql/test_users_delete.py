@@ -18,14 +18,13 @@ from tests.graphql.mutation_seed import (
     admin_token,
     app_user,
     make_user,
-    ok,
-    refused,
     role_row,
     session_count,
     the_admin,
     user_count,
     user_row,
 )
+from tests.graphql_reply import ok, refused
 
 DELETE_ONE = "mutation Delete($id: ID!) { delete_users_item(id: $id) { id } }"
 DELETE_MANY = "mutation DeleteMany($ids: [ID]!) { delete_users_items(ids: $ids) { ids } }"

@@ -26,8 +26,6 @@ from tests.graphql.mutation_seed import (
     app_user,
     make_role,
     make_user,
-    ok,
-    refused,
     role_count,
     roles_named,
     session_count,
@@ -36,6 +34,7 @@ from tests.graphql.mutation_seed import (
     stored_user,
     the_admin,
 )
+from tests.graphql_reply import ok, refused
 
 UPDATE_ONE = f"""
 mutation Update($id: ID!, $data: update_directus_users_input!) {{

@@ -3,11 +3,8 @@ and how a REST request presents its token."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -16,7 +13,13 @@ from jose import jwt
 from app.clock import SettableClock
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user
-from tests.mail_server import Inbox, text_of
+from tests.mail_links import (
+    PUBLIC_URL,
+    delivered,
+    smtp_settings,
+    token_in,
+)
+from tests.mail_server import Inbox
 from tests.rest import (
     ACCESS_TOKEN_TTL_MS,
     INVALID_CREDENTIALS,
@@ -34,33 +37,18 @@ from tests.rest import (
     rest_login,
 )
 
-PUBLIC_URL = "https://cms.example.com"
 ALLOWED_RESET_URL = "https://app.example.com/reset"
-SENDER = "cms-mailer@example.com"
 
 USER_EMAIL = "reader@example.com"
 USER_PASSWORD = "reader-password-1"
 NEW_PASSWORD = "reader-password-2"
 
 REUSE_GRACE = timedelta(seconds=11)
-LINK = re.compile(r"https?://[^\s\"'<>]+")
 
 
 @pytest.fixture
 def settings_overrides(smtp: tuple[int, Inbox]) -> dict[str, Any]:
-    return {
-        "email_transport": "smtp",
-        "email_smtp_host": "127.0.0.1",
-        "email_smtp_port": smtp[0],
-        "email_from": SENDER,
-        "public_url": PUBLIC_URL,
-        "password_reset_url_allow_list": [ALLOWED_RESET_URL],
-    }
-
-
-@pytest.fixture
-def inbox(smtp: tuple[int, Inbox]) -> Inbox:
-    return smtp[1]
+    return smtp_settings(smtp[0], password_reset_url_allow_list=[ALLOWED_RESET_URL])
 
 
 @pytest.fixture
@@ -381,19 +369,6 @@ async def test_logout_without_a_token_is_invalid_payload(client: httpx.AsyncClie
 
 
 # Password reset ---------------------------------------------------------------------------
-
-
-async def delivered(services: Services, inbox: Inbox) -> list[EmailMessage]:
-    await services.mailer.drain()
-    return list(inbox.messages)
-
-
-def token_in(message: EmailMessage, link_prefix: str) -> str:
-    links = [link for link in LINK.findall(text_of(message)) if "token=" in link]
-    assert len(links) == 1, text_of(message)
-    assert links[0].startswith(link_prefix), links[0]
-    [token] = parse_qs(urlsplit(links[0]).query)["token"]
-    return str(token)
 
 
 async def test_password_request_and_reset_with_the_token_from_the_mail(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -16,7 +14,13 @@ from app.clock import SettableClock
 from app.db.models import User, new_id
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, create_role, create_user, gql
-from tests.mail_server import Inbox, text_of
+from tests.mail_links import (
+    PUBLIC_URL,
+    delivered,
+    smtp_settings,
+    token_in,
+)
+from tests.mail_server import Inbox
 from tests.rest import (
     FORBIDDEN,
     INVALID_CREDENTIALS,
@@ -35,10 +39,8 @@ from tests.rest import (
     rest_login,
 )
 
-PUBLIC_URL = "https://cms.example.com"
 ALLOWED_INVITE_URL = "https://app.example.com/join"
 ALLOWED_VERIFY_URL = "https://app.example.com/verify"
-SENDER = "cms-mailer@example.com"
 
 ALICE = "alice@example.com"
 ALICE_PASSWORD = "alice-password-1"
@@ -48,7 +50,6 @@ NEWCOMER = "newcomer@example.com"
 NEWCOMER_PASSWORD = "newcomer-password-1"
 
 WINDOW = timedelta(seconds=30)
-LINK = re.compile(r"https?://[^\s\"'<>]+")
 
 UPDATE_SETTINGS = """
 mutation Settings($data: update_directus_settings_input!) {
@@ -59,20 +60,11 @@ mutation Settings($data: update_directus_settings_input!) {
 
 @pytest.fixture
 def settings_overrides(smtp: tuple[int, Inbox]) -> dict[str, Any]:
-    return {
-        "email_transport": "smtp",
-        "email_smtp_host": "127.0.0.1",
-        "email_smtp_port": smtp[0],
-        "email_from": SENDER,
-        "public_url": PUBLIC_URL,
-        "user_invite_url_allow_list": [ALLOWED_INVITE_URL],
-        "user_register_url_allow_list": [ALLOWED_VERIFY_URL],
-    }
-
-
-@pytest.fixture
-def inbox(smtp: tuple[int, Inbox]) -> Inbox:
-    return smtp[1]
+    return smtp_settings(
+        smtp[0],
+        user_invite_url_allow_list=[ALLOWED_INVITE_URL],
+        user_register_url_allow_list=[ALLOWED_VERIFY_URL],
+    )
 
 
 @pytest.fixture
@@ -96,19 +88,6 @@ async def role(services: Services) -> str:
     role_id = new_id()
     await create_role(services, role_id, "Editors")
     return role_id
-
-
-async def delivered(services: Services, inbox: Inbox) -> list[EmailMessage]:
-    await services.mailer.drain()
-    return list(inbox.messages)
-
-
-def token_in(message: EmailMessage, link_prefix: str) -> str:
-    links = [link for link in LINK.findall(text_of(message)) if "token=" in link]
-    assert len(links) == 1, text_of(message)
-    assert links[0].startswith(link_prefix), links[0]
-    [token] = parse_qs(urlsplit(links[0]).query)["token"]
-    return str(token)
 
 
 async def user_row(client: httpx.AsyncClient, admin: str, email: str) -> list[dict[str, Any]]:

@@ -1,0 +1,340 @@
+"""How grants per (collection, action) combine into the rule for one request, without HTTP.
+
+Grants are never merged into one: a request touching fields F reaches only the rows where
+ONE grant gives all of F. The HTTP tests (test_permission_grants_do_not_mix and others)
+show the same through the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.accountability import Accountability
+from app.collections import ADMIN_ONLY_USER_FIELDS, USERS
+from app.db.models import Permission
+from app.errors import ForbiddenError
+from app.permissions.access import (
+    FULL,
+    PROFILE_FIELDS,
+    PUBLIC_SETTINGS_FIELDS,
+    Access,
+    Rule,
+    _joined,
+)
+
+USER, ROLE = "user-1", "role-1"
+USERS_NAME, ROLES_NAME, SETTINGS = "directus_users", "directus_roles", "directus_settings"
+EVERY_USER_FIELD = frozenset(USERS.fields) | {"id"}
+
+APP_USER = Accountability(user=USER, role=ROLE, app=True)
+ROLE_USER = Accountability(user=USER, role=ROLE)  # no app access: only its role's grants
+ADMIN = Accountability(user=USER, role=ROLE, admin=True, app=True)
+PUBLIC = Accountability()
+
+
+def grant(
+    collection: str,
+    action: str = "read",
+    fields: list[str] | None = None,
+    *,
+    role: str | None = ROLE,
+    **extra: Any,
+) -> Permission:
+    return Permission(role=role, collection=collection, action=action, fields=fields, **extra)
+
+
+# Admins, the app defaults and no grants -----------------------------------------------------
+
+
+def test_an_admin_may_do_everything_without_a_grant() -> None:
+    access = Access(ADMIN, [])
+    assert access.is_admin
+    for action in ("create", "read", "update", "delete"):
+        assert access.require_fields("anything", action, ["any", "field"]) is FULL
+    assert access.readable_fields(USERS_NAME) is None
+
+
+def test_an_admins_grants_change_nothing() -> None:
+    access = Access(ADMIN, [grant(USERS_NAME, fields=["email"], permissions={"id": {"_eq": 1}})])
+    assert access.require_fields(USERS_NAME, "read", ["password"]) is FULL
+
+
+def test_app_access_gives_directus_minimal_defaults() -> None:
+    access = Access(APP_USER, [])
+    read = access.require_fields(USERS_NAME, "read", ["email", "role"])
+    assert read.filter == {"id": {"_eq": "$CURRENT_USER"}}
+    assert read.fields == EVERY_USER_FIELD - ADMIN_ONLY_USER_FIELDS
+    update = access.require_fields(USERS_NAME, "update", ["first_name", "password"])
+    assert update.filter == {"id": {"_eq": "$CURRENT_USER"}}
+    assert update.fields == PROFILE_FIELDS
+    assert access.require(ROLES_NAME, "read").filter == {"id": {"_eq": "$CURRENT_ROLE"}}
+    assert access.require(SETTINGS, "read") == Rule()
+
+
+@pytest.mark.parametrize(
+    ("collection", "action", "fields"),
+    [
+        (USERS_NAME, "update", ["status"]),  # not a profile field
+        (USERS_NAME, "update", ["role"]),
+        (USERS_NAME, "update", ["token"]),  # a static token is a grant's to give
+        (USERS_NAME, "read", ["provider"]),  # admin-only
+        (USERS_NAME, "create", []),
+        (USERS_NAME, "delete", []),
+        (ROLES_NAME, "update", []),
+        (SETTINGS, "update", []),
+        ("directus_activity", "read", []),
+    ],
+)
+def test_what_the_app_defaults_do_not_give_is_forbidden(
+    collection: str, action: Any, fields: list[str]
+) -> None:
+    with pytest.raises(ForbiddenError):
+        Access(APP_USER, []).require_fields(collection, action, fields)
+
+
+def test_without_app_access_only_the_roles_grants_count() -> None:
+    access = Access(ROLE_USER, [])
+    for collection in (USERS_NAME, ROLES_NAME, SETTINGS):
+        with pytest.raises(ForbiddenError):
+            access.require(collection, "read")
+        assert access.readable_fields(collection) == frozenset()
+
+
+def test_a_grant_of_an_unknown_action_is_ignored() -> None:
+    access = Access(ROLE_USER, [grant("directus_files", "share")])
+    with pytest.raises(ForbiddenError):
+        access.require("directus_files", "read")
+
+
+# One grant ------------------------------------------------------------------------------------
+
+
+def test_one_grant_is_the_rule_as_stored() -> None:
+    stored = grant(
+        "directus_files",
+        "update",
+        ["title", "type"],
+        permissions={"type": {"_eq": "image/png"}},
+        validation={"title": {"_nnull": True}},
+        presets={"storage": "local"},
+    )
+    rule = Access(ROLE_USER, [stored]).require_fields("directus_files", "update", ["title"])
+    assert rule == Rule(
+        fields=frozenset({"title", "type"}),
+        filter={"type": {"_eq": "image/png"}},
+        validation={"title": {"_nnull": True}},
+        presets={"storage": "local"},
+    )
+    assert rule.grants() == (rule,)
+
+
+@pytest.mark.parametrize("fields", [None, ["*"], ["id", "*"]])
+def test_a_star_or_no_field_list_is_every_field(fields: list[str] | None) -> None:
+    access = Access(ROLE_USER, [grant("directus_files", fields=fields)])
+    assert access.require_fields("directus_files", "read", ["title", "width"]).fields is None
+    assert access.readable_fields("directus_files") is None
+
+
+def test_empty_filters_validation_and_presets_are_none() -> None:
+    stored = grant("directus_files", permissions={}, validation={}, presets={})
+    assert Access(ROLE_USER, [stored]).require("directus_files", "read") == Rule()
+
+
+def test_a_field_outside_the_grant_is_forbidden() -> None:
+    access = Access(ROLE_USER, [grant("directus_files", fields=["title"])])
+    assert access.require_fields("directus_files", "read", ["title"]).fields == frozenset({"title"})
+    with pytest.raises(ForbiddenError):
+        access.require_fields("directus_files", "read", ["title", "width"])
+
+
+def test_grants_of_other_collections_and_actions_do_not_count() -> None:
+    access = Access(ROLE_USER, [grant("directus_files", "read"), grant(ROLES_NAME, "update")])
+    with pytest.raises(ForbiddenError):
+        access.require("directus_files", "update")
+    with pytest.raises(ForbiddenError):
+        access.require(ROLES_NAME, "read")
+
+
+# Several grants: never fields of one on rows of another ------------------------------------
+
+
+NAMES = grant(USERS_NAME, fields=["id", "first_name"], permissions={"status": {"_eq": "active"}})
+EMAILS = grant(
+    USERS_NAME, fields=["id", "first_name", "email"], permissions={"role": {"_eq": ROLE}}
+)
+
+
+def test_fields_only_one_grant_gives_reach_only_that_grants_rows() -> None:
+    rule = Access(ROLE_USER, [NAMES, EMAILS]).require_fields(USERS_NAME, "read", ["email"])
+    assert rule.filter == {"role": {"_eq": ROLE}}
+    assert rule.fields == frozenset({"id", "first_name", "email"})
+    assert rule.parts == ()
+
+
+def test_fields_every_grant_gives_reach_the_rows_of_all_of_them() -> None:
+    rule = Access(ROLE_USER, [NAMES, EMAILS]).require_fields(USERS_NAME, "read", ["first_name"])
+    assert rule.filter == {"_or": [{"status": {"_eq": "active"}}, {"role": {"_eq": ROLE}}]}
+    assert rule.fields == frozenset({"id", "first_name"})  # only what all of them give
+    assert len(rule.grants()) == 2
+    assert [part.filter for part in rule.grants()] == [
+        {"status": {"_eq": "active"}},
+        {"role": {"_eq": ROLE}},
+    ]
+
+
+def test_fields_no_single_grant_gives_are_forbidden_even_if_grants_together_do() -> None:
+    split = [
+        grant("directus_files", fields=["title"]),
+        grant("directus_files", fields=["width"]),
+    ]
+    access = Access(ROLE_USER, split)
+    with pytest.raises(ForbiddenError):
+        access.require_fields("directus_files", "read", ["title", "width"])
+    assert access.readable_fields("directus_files") == frozenset({"title", "width"})
+
+
+def test_an_app_default_and_a_grant_stay_apart() -> None:
+    # The own-profile update gives `password` on one row; a grant on every row gives names.
+    names_everywhere = grant(USERS_NAME, "update", ["first_name", "last_name"])
+    access = Access(APP_USER, [names_everywhere])
+    assert access.require_fields(USERS_NAME, "update", ["password"]).filter == {
+        "id": {"_eq": "$CURRENT_USER"}
+    }
+    joined = access.require_fields(USERS_NAME, "update", ["first_name"])
+    assert joined.filter is None  # one of the grants reaches every row
+    assert joined.fields == frozenset({"first_name", "last_name"})
+    assert len(joined.grants()) == 2
+
+
+def test_the_delete_without_fields_reaches_the_rows_of_every_grant() -> None:
+    rows = [
+        grant("directus_files", "delete", permissions={"type": {"_eq": "a"}}),
+        grant("directus_files", "delete", permissions={"type": {"_eq": "b"}}),
+    ]
+    rule = Access(ROLE_USER, rows).require("directus_files", "delete")
+    assert rule.filter == {"_or": [{"type": {"_eq": "a"}}, {"type": {"_eq": "b"}}]}
+
+
+def test_joined_presets_the_first_grant_wins() -> None:
+    first = Rule(presets={"storage": "local", "title": "first"})
+    second = Rule(presets={"title": "second", "type": "image/png"})
+    assert _joined([first, second]).presets == {
+        "storage": "local",
+        "title": "first",
+        "type": "image/png",
+    }
+    assert _joined([Rule(), Rule()]).presets is None
+
+
+def test_joined_keeps_each_grants_validation_in_its_part() -> None:
+    first = Rule(validation={"title": {"_nnull": True}})
+    second = Rule(validation={"type": {"_nnull": True}})
+    joined = _joined([first, second])
+    assert joined.validation is None
+    assert joined.grants() == (first, second)
+
+
+def test_joined_one_grant_is_that_grant() -> None:
+    only = Rule(fields=frozenset({"a"}), filter={"a": {"_eq": 1}})
+    assert _joined([only]) is only
+
+
+@pytest.mark.parametrize(
+    ("fields", "shared"),
+    [
+        ([None, None], None),
+        ([frozenset({"a", "b"}), None], frozenset({"a", "b"})),
+        ([frozenset({"a", "b"}), frozenset({"b", "c"})], frozenset({"b"})),
+    ],
+)
+def test_joined_fields_are_what_every_grant_gives(
+    fields: list[frozenset[str] | None], shared: frozenset[str] | None
+) -> None:
+    assert _joined([Rule(fields=value) for value in fields]).fields == shared
+
+
+def test_joined_rows_are_every_row_when_one_grant_has_no_filter() -> None:
+    assert _joined([Rule(filter={"a": {"_eq": 1}}), Rule()]).filter is None
+    assert _joined([Rule(filter={"a": {"_eq": 1}}), Rule(filter={"b": {"_eq": 2}})]).filter == {
+        "_or": [{"a": {"_eq": 1}}, {"b": {"_eq": 2}}]
+    }
+
+
+# Admin-only user fields ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fields", [None, ["*"], ["email", "provider", "auth_data"]])
+def test_no_grant_gives_the_admin_only_user_fields(fields: list[str] | None) -> None:
+    access = Access(ROLE_USER, [grant(USERS_NAME, fields=fields)])
+    readable = access.readable_fields(USERS_NAME)
+    assert readable is not None
+    assert not readable & ADMIN_ONLY_USER_FIELDS
+    assert "email" in readable
+    for name in sorted(ADMIN_ONLY_USER_FIELDS):
+        with pytest.raises(ForbiddenError):
+            access.require_fields(USERS_NAME, "read", [name])
+
+
+def test_a_grant_on_every_user_field_lists_them() -> None:
+    rule = Access(ROLE_USER, [grant(USERS_NAME, "update")]).require(USERS_NAME, "update")
+    assert rule.fields == EVERY_USER_FIELD - ADMIN_ONLY_USER_FIELDS
+
+
+def test_other_collections_keep_every_field() -> None:
+    access = Access(ROLE_USER, [grant(ROLES_NAME, fields=["*"])])
+    assert access.readable_fields(ROLES_NAME) is None
+
+
+# Public settings ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "readable"),
+    [
+        (None, PUBLIC_SETTINGS_FIELDS),
+        (["*"], PUBLIC_SETTINGS_FIELDS),
+        (["project_name", "auth_password_policy"], frozenset({"project_name"})),
+        (["auth_login_attempts"], frozenset()),
+    ],
+)
+def test_the_public_reads_only_the_public_settings(
+    fields: list[str] | None, readable: frozenset[str]
+) -> None:
+    access = Access(PUBLIC, [grant(SETTINGS, fields=fields, role=None)])
+    assert access.readable_fields(SETTINGS) == readable
+    with pytest.raises(ForbiddenError):
+        access.require_fields(SETTINGS, "read", ["auth_password_policy"])
+
+
+def test_a_user_outside_its_roles_ip_access_reads_only_the_public_settings() -> None:
+    # Such a user is served the public's rows: role None, and the app defaults are capped.
+    outside = Accountability(user=USER, role=None, app=True)
+    access = Access(outside, [])
+    assert access.readable_fields(SETTINGS) == PUBLIC_SETTINGS_FIELDS
+
+
+def test_a_roles_settings_grant_is_not_capped() -> None:
+    access = Access(ROLE_USER, [grant(SETTINGS, fields=["auth_password_policy"])])
+    assert access.readable_fields(SETTINGS) == frozenset({"auth_password_policy"})
+    assert Access(APP_USER, []).readable_fields(SETTINGS) is None
+
+
+def test_the_public_settings_cap_applies_to_reading_only() -> None:
+    access = Access(PUBLIC, [grant(SETTINGS, "update", ["auth_password_policy"], role=None)])
+    rule = access.require_fields(SETTINGS, "update", ["auth_password_policy"])
+    assert rule.fields == frozenset({"auth_password_policy"})
+
+
+# readable_fields is the union that `*` expands to ---------------------------------------------
+
+
+def test_readable_fields_is_the_union_of_the_grants() -> None:
+    access = Access(ROLE_USER, [NAMES, EMAILS])
+    assert access.readable_fields(USERS_NAME) == frozenset({"id", "first_name", "email"})
+
+
+def test_readable_fields_is_every_field_when_one_grant_gives_all() -> None:
+    access = Access(ROLE_USER, [grant(ROLES_NAME, fields=["name"]), grant(ROLES_NAME)])
+    assert access.readable_fields(ROLES_NAME) is None
