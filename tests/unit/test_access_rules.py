@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from app.accountability import Accountability
-from app.collections import ADMIN_ONLY_USER_FIELDS, USERS
+from app.collections import USERS
 from app.db.models import Permission
 from app.errors import ForbiddenError
 from app.permissions.access import (
+    ADMIN_ONLY_USER_FIELDS,
     FULL,
     PROFILE_FIELDS,
     PUBLIC_SETTINGS_FIELDS,
