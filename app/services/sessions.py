@@ -24,8 +24,8 @@ from app.errors import (
     InvalidPayloadError,
     UserSuspendedError,
 )
-from app.repositories.sync import sessions as sessions_repo
-from app.repositories.sync import users as users_repo
+from app.repositories.sync import sessions as sessions_sync
+from app.repositories.sync import users as users_sync
 from app.repositories.sync.callers import AccessQuery, AccessRows
 from app.repositories.users import UserAccess
 from app.security.rate_limits import RateLimits
@@ -101,20 +101,20 @@ class SessionsService:
 
         def write(connection: Connection) -> tuple[str, AccessRows | None]:
             own_lock = claim.locks_until if claim is not None else None
-            if not users_repo.still_as_checked(
+            if not users_sync.still_as_checked(
                 connection, user.id, user.password, now, own_lock, self._guard.is_hold
             ):
                 raise InvalidCredentialsError()
             # A code works once: a replay inside its 30 s window is refused.
-            if tfa_step is not None and not users_repo.claim_tfa_step(
+            if tfa_step is not None and not users_sync.claim_tfa_step(
                 connection, user.id, tfa_step
             ):
                 raise InvalidOtpError()
-            sessions_repo.delete_expired_for_user(connection, user.id, now)
+            sessions_sync.delete_expired_for_user(connection, user.id, now)
             session_id = self._add_session(connection, user.id, token_hash, mode, client, now)
-            users_repo.record_login(connection, user.id, now)
+            users_sync.record_login(connection, user.id, now)
             if rehash is not None:
-                users_repo.set_password_hash(connection, user.id, rehash)
+                users_sync.set_password_hash(connection, user.id, rehash)
             self._audit.record_on(connection, entry)
             return session_id, AccessQuery(user_id=user.id, permissions=False)(connection)
 
@@ -168,7 +168,7 @@ class SessionsService:
             if found.user_status != "active":
                 raise InvalidCredentialsError()
             successor_id = new_id()
-            if sessions_repo.claim_for_rotation(connection, row.id, successor_id, now):
+            if sessions_sync.claim_for_rotation(connection, row.id, successor_id, now):
                 raw = successor_token(self._settings.secret, row.token)
                 self._add_session(
                     connection,
@@ -180,7 +180,7 @@ class SessionsService:
                     family=row.family,
                     session_id=successor_id,
                 )
-                users_repo.touch_last_access(connection, row.user, now)
+                users_sync.touch_last_access(connection, row.user, now)
                 return self._issue(found.owner, mode, raw, successor_id)
             # Another request rotated it a moment ago: judge this one as a replay, on a
             # fresh read.
@@ -203,7 +203,7 @@ class SessionsService:
         refreshed at once); after it, a stolen token is being replayed, so the chain dies."""
         assert row.rotated_at is not None
         grace = timedelta(milliseconds=self._settings.refresh_token_reuse_interval)
-        successor = sessions_repo.get(connection, row.successor) if row.successor else None
+        successor = sessions_sync.get(connection, row.successor) if row.successor else None
         if (
             now - row.rotated_at <= grace
             and grace.total_seconds() > 0
@@ -214,14 +214,14 @@ class SessionsService:
         ):
             raw = successor_token(self._settings.secret, row.token)
             return self._issue(owner, mode, raw, successor.id)
-        sessions_repo.delete_family(connection, row.family)
+        sessions_sync.delete_family(connection, row.family)
         return None
 
     @staticmethod
     def _find(
         connection: Connection, presented: PresentedSession
-    ) -> sessions_repo.SessionOwner | None:
-        return sessions_repo.find_with_owner(
+    ) -> sessions_sync.SessionOwner | None:
+        return sessions_sync.find_with_owner(
             connection,
             token_hash=hash_token(presented.refresh_token) if presented.refresh_token else None,
             session_id=presented.session_id,
@@ -235,7 +235,7 @@ class SessionsService:
         def end(connection: Connection) -> None:
             found = self._find(connection, presented)
             if found is not None:
-                sessions_repo.delete_family(connection, found.session.family)
+                sessions_sync.delete_family(connection, found.session.family)
 
         await self._db.run_writes(end)
 
@@ -261,7 +261,7 @@ class SessionsService:
         session_id: str | None = None,
     ) -> str:
         """A session row for a login (a new family) or a rotation (the same family)."""
-        return sessions_repo.add(
+        return sessions_sync.add(
             connection,
             token_hash=token_hash,
             user=user_id,
