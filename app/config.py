@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
-import warnings
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -271,25 +269,3 @@ class Settings(BaseSettings):
             return url
         auth = self.db_user + (f":{self.db_password}" if self.db_password else "")
         return f"postgresql+asyncpg://{auth}@{self.db_host}:{self.db_port}/{self.db_database}"
-
-
-def load_settings(**overrides: object) -> Settings:
-    """Build settings, turning a bad value into one line that names the variable."""
-    try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
-        raise ConfigError(f"Invalid value for {name}: {first['msg']}") from None
-    from app.sso.config import sso_config_of  # it reads Settings: imported late, no cycle
-
-    sso_config_of(settings)  # a provider we cannot use stops start-up here
-    if not settings.secret:
-        warnings.warn(
-            "SECRET is not set: using a random one for this process; tokens will not "
-            "survive a restart or work across workers.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        settings.secret = secrets.token_urlsafe(48)
-    return settings

@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from app.clock import Clock, SystemClock
-from app.config import Settings, load_settings
+from app.config import Settings
 from app.db.engine import Database, create_engine
 from app.db.query.item_query import filter_limits
 from app.errors import InternalServerError
@@ -32,6 +32,7 @@ from app.http.middleware import (
 from app.http.rest.routes import rest_routes
 from app.logging_setup import configure_logging
 from app.services.container import Services
+from app.settings_loader import load_settings
 from resolvers.engine.extensions import DocumentLimits
 from resolvers.engine.view import DirectusGraphQL
 from resolvers.schema import build_schema

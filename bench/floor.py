@@ -33,8 +33,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from app.cli.serving import EVENT_LOOP
-from app.config import load_settings
 from app.db.engine import create_engine
+from app.settings_loader import load_settings
 
 USER_BY_ID = text(
     "SELECT u.id, u.email, u.first_name, u.status, r.name AS role_name "

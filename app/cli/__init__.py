@@ -20,8 +20,9 @@ import sys
 from collections.abc import Sequence
 
 from app.cli import commands
-from app.config import ConfigError, load_settings
+from app.config import ConfigError
 from app.errors import DirectusError
+from app.settings_loader import load_settings
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.config import ConfigError, load_settings
+from app.config import ConfigError
+from app.settings_loader import load_settings
 
 VARIABLES = [
     "SECRET",
