@@ -17,15 +17,18 @@ from app.db.engine import Database
 from app.db.models import User
 from app.errors import InvalidCredentialsError
 from app.services.audit import AuditAction, AuditLog
-from app.services.external_users import ExternalProfile, ExternalUsers, LinkRules
+from app.services.external_users import (
+    IDENTIFIER_LENGTH,
+    ExternalProfile,
+    ExternalUsers,
+    LinkRules,
+)
 from app.services.login_drivers import PasswordCredentials, Proof
 from app.services.login_guard import LoginClaim, LoginGuard
 from app.sso.config import Driver, ProviderConfig, SsoConfig
 
 if TYPE_CHECKING:
     from app.sso.ldap import DirectoryEntry, LdapDirectory
-
-IDENTIFIER_LENGTH = 255
 
 
 class LdapDirectories:
