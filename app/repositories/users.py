@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Role, User
 from app.input_values import is_storable_text
-from app.repositories import core
+from app.repositories import core, login_claims
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,12 @@ _CLAIM_TFA_STEP = _THE_USER.where(
     or_(_USERS.c.tfa_last_step.is_(None), _USERS.c.tfa_last_step < bindparam("step"))
 ).values(tfa_last_step=bindparam("step"))
 _LOGGED_IN = _THE_USER.values(
-    last_access=bindparam("when"), failed_login_attempts=0, locked_until=None
+    last_access=bindparam("when"),
+    failed_login_attempts=0,
+    locked_until=None,
+    login_run=_USERS.c.login_run + 1,
 )
+_LOGGED_IN_CLAIMED = _LOGGED_IN.values(login_claims=login_claims.one_settled(bindparam("when")))
 _SET_PASSWORD = _THE_USER.values(password=bindparam("hashed"))
 
 
@@ -92,35 +95,24 @@ def touch_last_access(connection: Connection, user_id: str, when: datetime) -> N
 
 
 _AS_CHECKED = (
-    select(
-        _USERS.c.status, _USERS.c.password, _USERS.c.locked_until, _USERS.c.failed_login_attempts
-    )
+    select(_USERS.c.status, _USERS.c.password, _USERS.c.locked_until)
     .where(_USERS.c.id == bindparam("user_id"))
     .with_for_update()
 )
 
 
 def still_as_checked(
-    connection: Connection,
-    user_id: str,
-    password: str | None,
-    now: datetime,
-    own_lock: datetime | None = None,
-    is_hold: Callable[[int], bool] | None = None,
+    connection: Connection, user_id: str, password: str | None, now: datetime
 ) -> bool:
     """Whether the user is still active with the password hash a login checked, and not
-    locked by another attempt: a reset, a suspension or a lock committed meanwhile must not
-    be outlived by the login's session (`own_lock` is the lock the login's own claim set,
-    which its success ends; `is_hold` tells, from the failure count that set it, a lock that
-    only holds the account until another attempt's verdict, which a proved login passes).
-    Locks the row on PostgreSQL; SQLite's write transaction already excludes writers."""
+    locked: a reset, a suspension or a lock (only verified failures start one) committed
+    meanwhile must not be outlived by the login's session. Locks the row on PostgreSQL;
+    SQLite's write transaction already excludes writers."""
     row = connection.execute(_AS_CHECKED, {"user_id": user_id}).first()
     if row is None or row.status != "active" or row.password != password:
         return False
     locked: datetime | None = row.locked_until
-    if locked is None or locked <= now or locked == own_lock:
-        return True
-    return is_hold is not None and is_hold(int(row.failed_login_attempts))
+    return locked is None or locked <= now
 
 
 def set_password_hash(connection: Connection, user_id: str, hashed: str) -> None:
@@ -149,52 +141,12 @@ async def update_values(session: AsyncSession, user_id: str, **values: Any) -> N
     await session.exec(update(User).where(col(User.id) == user_id).values(**values))
 
 
-async def claim_attempt(session: AsyncSession, user_id: str, now: datetime) -> int | None:
-    """Counts a login attempt as a failure before its password is checked, unless the
-    account is locked (or not active): one conditional UPDATE, so parallel attempts are
-    numbered one by one and none gets past a lock or a suspension another one committed.
-    The attempt's number, or None when refused. (A success sets the count back to 0.)"""
-    statement = (
-        update(User)
-        .where(
-            col(User.id) == user_id,
-            col(User.status) == "active",
-            or_(col(User.locked_until).is_(None), col(User.locked_until) <= now),
-        )
-        .values(failed_login_attempts=col(User.failed_login_attempts) + 1)
-        .returning(col(User.failed_login_attempts))
-    )
-    value = (await session.exec(statement)).scalar_one_or_none()
-    return None if value is None else int(value)
-
-
-async def lockout_state(session: AsyncSession, user_id: str) -> tuple[int, datetime | None]:
-    """The failure count and lock as they stand now."""
-    statement = select(col(User.failed_login_attempts), col(User.locked_until)).where(
-        col(User.id) == user_id
-    )
-    row = (await session.exec(statement)).first()
-    return (0, None) if row is None else (int(row[0]), row[1])
-
-
-async def end_lock(session: AsyncSession, user_id: str, until: datetime) -> None:
-    """Lifts the lock that ends at `until`, and no other (a later one stays)."""
-    await session.exec(
-        update(User)
-        .where(col(User.id) == user_id, col(User.locked_until) == until)
-        .values(locked_until=None)
-    )
-
-
-async def clear_failures(session: AsyncSession, user_id: str) -> None:
-    """A password proved outside a login (re-authentication): the run of failures ends."""
-    await session.exec(update(User).where(col(User.id) == user_id).values(failed_login_attempts=0))
-
-
-def record_login(connection: Connection, user_id: str, when: datetime) -> None:
+def record_login(connection: Connection, user_id: str, when: datetime, claimed: bool) -> None:
     """A successful login: its time, and the failure count and lock cleared as they stand
-    now (not as the login read them: a failure counted meanwhile is cleared too)."""
-    connection.execute(_LOGGED_IN, {"user_id": user_id, "when": when})
+    now (not as the login read them: a failure counted meanwhile is cleared too); a new run
+    of failures starts, and the login's claim (`claimed`) is no longer in flight."""
+    statement = _LOGGED_IN_CLAIMED if claimed else _LOGGED_IN
+    connection.execute(statement, {"user_id": user_id, "when": when})
 
 
 async def update_if(
