@@ -1,8 +1,8 @@
 """200 parallel guesses against a served account, from outside, as an attacker sends them:
 two worker processes on one SQLite file, the default lockout (5 failures) and the default
 suspension rule (25). The right password comes 191st and never gets in; the account ends
-locked, not suspended. And
-the other side: 16 parallel logins with the right password (a worker pool) all get in."""
+locked, not suspended. The other side: 16 parallel logins with the right password (a
+worker pool) all get in."""
 
 from __future__ import annotations
 
