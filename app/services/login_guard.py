@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -38,7 +40,7 @@ from app.services.audit import AuditAction, AuditLog
 
 # How long a claim counts as in flight without a verdict: longer than any check (a hash, an
 # LDAP bind and its timeouts). Only a crashed request leaves its claim to run out. An attempt
-# waits at most this long for room, since by then the claims it waited for no longer count.
+# waiting for room gives up once nothing has changed for this long.
 VERDICT_HOLD = timedelta(seconds=60)
 # How often a waiting attempt looks at the row again: every 20 to 50 ms, jittered so that
 # parallel waiters do not poll in step.
@@ -54,12 +56,21 @@ class LoginClaim:
     run: int
 
 
+@dataclass
+class _Turn:
+    """The attempts of this process waiting for room on one account."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    waiting: int = 0
+
+
 class LoginGuard:
     def __init__(self, db: Database, settings: Settings, clock: Clock, audit: AuditLog) -> None:
         self._db = db
         self._settings = settings
         self._clock = clock
         self._audit = audit
+        self._turns: dict[str, _Turn] = {}
 
     def lock_duration(self, failures: int) -> timedelta | None:
         """The wait after `failures` consecutive failures, or None when no lock starts now."""
@@ -82,36 +93,70 @@ class LoginGuard:
             )
             await self._audit.record(entry)
             return None
+        if user.id not in self._turns:  # no one here waits for this account: try at once
+            outcome = await self._attempt(user, client, give_up=False)
+            if not isinstance(outcome, claims_repo.Standing):
+                return outcome
+        async with self._turn(user.id):
+            return await self._claim_in_turn(user, client)
+
+    async def _claim_in_turn(self, user: User, client: ClientInfo) -> LoginClaim | None:
+        """Claims again whenever the row changes (a verdict, a lock, an expiry). Gives up
+        (audited as `busy`) only when nothing changed for VERDICT_HOLD: the claims in flight
+        stop counting by then, so that happens only while the clock stands still."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + VERDICT_HOLD.total_seconds()
+        seen: claims_repo.Standing | None = None
+        deadline = 0.0
         while True:
-            now = self._clock.now()
-            async with self._db.write() as session:
-                run = await claims_repo.claim(
-                    session,
-                    user.id,
-                    now,
-                    now + VERDICT_HOLD,
-                    self._window(),
-                    await self._limit(session),
-                )
-                if run is not None:
-                    return LoginClaim(user=user, run=run)
-                seen = await claims_repo.standing(session, user.id, now)
-                if seen is None or seen.refuses(now) or loop.time() >= deadline:
-                    comment = None if seen is None or seen.refuses(now) else "busy"
-                    entry = self._audit.entry(
-                        AuditAction.LOGIN_LOCKED, client, user=user.id, comment=comment
-                    )
-                    await self._audit.record_in(session, entry)
-                    return None
+            give_up = seen is not None and loop.time() >= deadline
+            outcome = await self._attempt(user, client, give_up=give_up)
+            if not isinstance(outcome, claims_repo.Standing):
+                return outcome
+            if outcome != seen:
+                seen, deadline = outcome, loop.time() + VERDICT_HOLD.total_seconds()
             await self._until_changed(user.id, seen, deadline)
+
+    async def _attempt(
+        self, user: User, client: ClientInfo, *, give_up: bool
+    ) -> LoginClaim | claims_repo.Standing | None:
+        """One claim: the claim, None (audited) when refused, or what left no room."""
+        now = self._clock.now()
+        async with self._db.write() as session:
+            limit = await self._limit(session)
+            expires = now + VERDICT_HOLD
+            run = await claims_repo.claim(session, user.id, now, expires, self._window(), limit)
+            if run is not None:
+                return LoginClaim(user=user, run=run)
+            seen = await claims_repo.standing(session, user.id, now)
+            if seen is not None and not seen.refuses(now) and not give_up:
+                return seen
+            comment = "busy" if seen is not None and not seen.refuses(now) else None
+            entry = self._audit.entry(
+                AuditAction.LOGIN_LOCKED, client, user=user.id, comment=comment
+            )
+            await self._audit.record_in(session, entry)
+            return None
+
+    @asynccontextmanager
+    async def _turn(self, user_id: str) -> AsyncIterator[None]:
+        """The attempts of this process that wait for room on one account take turns, first
+        come first served: only the first one looks at the row, and a newcomer does not
+        take the room a waiter has waited for."""
+        turn = self._turns.setdefault(user_id, _Turn())
+        turn.waiting += 1
+        try:
+            async with turn.lock:
+                yield
+        finally:
+            turn.waiting -= 1
+            if turn.waiting == 0:
+                del self._turns[user_id]
 
     async def _until_changed(
         self, user_id: str, seen: claims_repo.Standing, deadline: float
     ) -> None:
-        """Waits (reading, so no write lock is taken) until a verdict, a lock or an expiry
-        changed the row from what the refused claim saw, or the deadline passed."""
+        """Waits (reading, so no write lock is taken) until the row differs from what the
+        refused claim saw, or the deadline passed."""
         loop = asyncio.get_running_loop()
         while loop.time() < deadline:
             await asyncio.sleep((POLL_MS[0] + secrets.randbelow(POLL_MS[1] - POLL_MS[0])) / 1000)
