@@ -46,5 +46,9 @@ USERS = Collection(
         FieldSpec("tfa_last_step", Kind.NUMBER, internal=True),
         FieldSpec("failed_login_attempts", Kind.NUMBER, nullable=False, internal=True),
         FieldSpec("locked_until", Kind.DATE, internal=True),
+        # Login attempts in flight (until they expire) and the run of failures (LoginGuard).
+        FieldSpec("login_claims", Kind.NUMBER, nullable=False, internal=True),
+        FieldSpec("login_claims_expire", Kind.DATE, internal=True),
+        FieldSpec("login_run", Kind.NUMBER, nullable=False, internal=True),
     ),
 )

@@ -103,6 +103,12 @@ class User(SQLModel, table=True):
     # Brute-force defence: failures since the last success, and a temporary lock.
     failed_login_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     locked_until: datetime | None = None
+    # Attempts whose password is being checked (LoginGuard): they count only until
+    # login_claims_expire, so a crashed request cannot hold the account. login_run changes
+    # with each success, so a failure claimed before a success is not counted after it.
+    login_claims: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    login_claims_expire: datetime | None = None
+    login_run: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 Index(

@@ -4,10 +4,9 @@ app/repositories/sync/users.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -93,48 +92,6 @@ async def add(session: AsyncSession, user: User) -> User:
 
 async def update_values(session: AsyncSession, user_id: str, **values: Any) -> None:
     await session.exec(update(User).where(col(User.id) == user_id).values(**values))
-
-
-async def claim_attempt(session: AsyncSession, user_id: str, now: datetime) -> int | None:
-    """Counts a login attempt as a failure before its password is checked, unless the
-    account is locked (or not active): one conditional UPDATE, so parallel attempts are
-    numbered one by one and none gets past a lock or a suspension another one committed.
-    The attempt's number, or None when refused. (A success sets the count back to 0.)"""
-    statement = (
-        update(User)
-        .where(
-            col(User.id) == user_id,
-            col(User.status) == "active",
-            or_(col(User.locked_until).is_(None), col(User.locked_until) <= now),
-        )
-        .values(failed_login_attempts=col(User.failed_login_attempts) + 1)
-        .returning(col(User.failed_login_attempts))
-    )
-    value = (await session.exec(statement)).scalar_one_or_none()
-    return None if value is None else int(value)
-
-
-async def lockout_state(session: AsyncSession, user_id: str) -> tuple[int, datetime | None]:
-    """The failure count and lock as they stand now."""
-    statement = select(col(User.failed_login_attempts), col(User.locked_until)).where(
-        col(User.id) == user_id
-    )
-    row = (await session.exec(statement)).first()
-    return (0, None) if row is None else (int(row[0]), row[1])
-
-
-async def end_lock(session: AsyncSession, user_id: str, until: datetime) -> None:
-    """Lifts the lock that ends at `until`, and no other (a later one stays)."""
-    await session.exec(
-        update(User)
-        .where(col(User.id) == user_id, col(User.locked_until) == until)
-        .values(locked_until=None)
-    )
-
-
-async def clear_failures(session: AsyncSession, user_id: str) -> None:
-    """A password proved outside a login (re-authentication): the run of failures ends."""
-    await session.exec(update(User).where(col(User.id) == user_id).values(failed_login_attempts=0))
 
 
 async def update_if(

@@ -91,19 +91,15 @@ class SessionsService:
         claim: LoginClaim | None = None,
     ) -> IssuedTokens:
         """The end of every successful login (password, LDAP, OpenID, OAuth2): a session row,
-        the failure count cleared, the audit entry, and the tokens for the mode. Refused when
-        the account got locked meanwhile (by another attempt than the login's own `claim`;
-        a mere verdict hold does not refuse it: `LoginGuard.is_hold`)."""
+        the failure count cleared and the login's `claim` settled, the audit entry, and the
+        tokens for the mode. Refused when the account got locked meanwhile."""
         now = self._clock.now()
         refresh_token = new_refresh_token()
         token_hash = hash_token(refresh_token)
         entry = self._audit.entry(AuditAction.LOGIN, client, user=user.id, comment=comment)
 
         def write(connection: Connection) -> tuple[str, AccessRows | None]:
-            own_lock = claim.locks_until if claim is not None else None
-            if not users_sync.still_as_checked(
-                connection, user.id, user.password, now, own_lock, self._guard.is_hold
-            ):
+            if not users_sync.still_as_checked(connection, user.id, user.password, now):
                 raise InvalidCredentialsError()
             # A code works once: a replay inside its 30 s window is refused.
             if tfa_step is not None and not users_sync.claim_tfa_step(
@@ -112,14 +108,18 @@ class SessionsService:
                 raise InvalidOtpError()
             sessions_sync.delete_expired_for_user(connection, user.id, now)
             session_id = self._add_session(connection, user.id, token_hash, mode, client, now)
-            users_sync.record_login(connection, user.id, now)
+            users_sync.record_login(connection, user.id, now, claimed=claim is not None)
             if rehash is not None:
                 users_sync.set_password_hash(connection, user.id, rehash)
             self._audit.record_on(connection, entry)
             return session_id, AccessQuery(user_id=user.id, permissions=False)(connection)
 
         # One Core transaction: all of the login's rows commit, or none.
-        session_id, found = await self._db.run_writes(write)
+        try:
+            session_id, found = await self._db.run_writes(write)
+        except (InvalidCredentialsError, InvalidOtpError):
+            await self._guard.released(claim)  # checked and right, but no session
+            raise
         assert found is not None
         # A login proves the password (or the provider's word) now; a refresh proves nothing.
         return self._issue(

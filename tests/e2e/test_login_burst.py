@@ -1,7 +1,8 @@
 """200 parallel guesses against a served account, from outside, as an attacker sends them:
 two worker processes on one SQLite file, the default lockout (5 failures) and the default
 suspension rule (25). The right password comes 191st and never gets in; the account ends
-locked, not suspended."""
+locked, not suspended. The other side: 16 parallel logins with the right password (a
+worker pool) all get in."""
 
 from __future__ import annotations
 
@@ -85,3 +86,37 @@ def test_a_burst_of_two_hundred_gets_five_checks_and_no_login(tmp_path: Path) ->
 
     with running_server(tmp_path, ENV) as server:
         asyncio.run(attack(server.url))
+
+
+def test_sixteen_parallel_logins_with_the_right_password_all_get_in(tmp_path: Path) -> None:
+    """A worker pool logging in as one account at once: only verified failures lock, so
+    none of them is refused and the account ends with no failures and no lock audited."""
+
+    async def pool(url: str) -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+            owner = (await post(http, LOGIN, {"e": OWNER, "p": OWNER_PASSWORD}))["data"]
+            token = owner["auth_login"]["access_token"]
+            created = await post(http, CREATE, {"e": TARGET, "p": TARGET_PASSWORD}, token)
+            target = created["data"]["create_users_item"]["id"]
+
+            replies = await asyncio.gather(
+                *(
+                    http.post(
+                        "/graphql/system",
+                        json={"query": LOGIN, "variables": {"e": TARGET, "p": TARGET_PASSWORD}},
+                    )
+                    for _ in range(16)
+                )
+            )
+            assert [reply.status_code for reply in replies] == [200] * 16
+            bodies = [reply.json() for reply in replies]
+            assert all("errors" not in body for body in bodies), bodies
+            assert all(body["data"]["auth_login"]["access_token"] for body in bodies)
+
+            locked = '{ activity(filter: {action: {_eq: "login.locked"}}) { user } }'
+            assert (await post(http, locked, {}, token))["data"]["activity"] == []
+            state = await post(http, STATE, {"id": target}, token)
+            assert state["data"]["users_by_id"]["status"] == "active"
+
+    with running_server(tmp_path, ENV) as server:
+        asyncio.run(pool(server.url))

@@ -15,8 +15,9 @@ import pytest
 
 from app.accountability import ClientInfo
 from app.clock import SettableClock
-from app.repositories import users as users_repo
+from app.repositories import login_claims as claims_repo
 from app.services.container import Services
+from app.services.login_guard import VERDICT_HOLD
 from app.services.sessions import AuthMode
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql, login
 from tests.graphql.mutation_seed import stored_user
@@ -274,7 +275,10 @@ class TestConcurrentGuesses:
         checked = await stored_user(services, user_id)  # what the login verified: no failures
         assert checked.failed_login_attempts == 0
         async with services.db.write() as session:  # meanwhile, a wrong guess is counted
-            assert await users_repo.claim_attempt(session, user_id, services.clock.now()) == 1
+            now = services.clock.now()
+            run = await claims_repo.claim(session, user_id, now, now + VERDICT_HOLD, None, None)
+            assert run is not None
+            assert await claims_repo.settle_failure(session, user_id, run, now) == 1
         assert (await stored_user(services, user_id)).failed_login_attempts == 1
         await services.sessions.open_session(checked, AuthMode.JSON, ClientInfo(ip="127.0.0.1"))
         after = await stored_user(services, user_id)

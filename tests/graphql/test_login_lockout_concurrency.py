@@ -1,6 +1,7 @@
-"""The account lock under a parallel burst: an attempt is claimed (counted, or refused while
-locked) before its password is checked, so a burst gets exactly the checks that the same
-number of sequential guesses would get, and never outruns a lock or the suspension rule.
+"""The account lock under a parallel burst: an attempt is claimed (counted as in flight, or
+refused while locked) before its password is checked, so a burst gets exactly the checks
+that the same number of sequential guesses would get, and never outruns a lock or the
+suspension rule. (Parallel logins with the right password: test_login_parallel_owners.)
 
 Bursts are `asyncio.gather` over the ASGI client; time moves only when the test moves it.
 """
@@ -287,11 +288,12 @@ class TestWithoutLockout:
         user_id: str,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        """The hold that the 25th claim puts on the account stops further guesses, not an
-        owner whose password an earlier claim proved meanwhile: that login succeeds, sets
-        the count back to 0, and the pending verdict then suspends no one. Only attempts
-        whose check really failed count toward the suspension (review finding 5: before,
-        the proved login was refused, stayed counted, and 24 failures suspended it)."""
+        """The 25th claim (after 23 failures, with the owner's attempt in flight) leaves no
+        room for further guesses, but does not refuse the owner, whose password was proved
+        meanwhile: that login succeeds, sets the count back to 0, and the pending verdict
+        then counts for no one, so it suspends no one. Only attempts whose check really
+        failed count toward the suspension (review finding 5: before, the proved login was
+        refused, stayed counted, and 24 failures suspended it)."""
         admin = (await login(client, ADMIN_EMAIL, ADMIN_PASSWORD))["access_token"]
         await set_login_attempts(client, admin, SUSPEND_AFTER)
         checking, held, owner_done = asyncio.Event(), asyncio.Event(), asyncio.Event()

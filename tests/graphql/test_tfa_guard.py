@@ -9,6 +9,7 @@ through the same service.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 from typing import Any
@@ -93,6 +94,21 @@ async def test_the_right_password_ends_the_run_of_failures(
     assert reply.codes == [], reply.body
     assert reply.data["users_me_tfa_generate"]["secret"]
     assert (await stored_user(services, user.id)).failed_login_attempts == 0
+
+
+async def test_parallel_right_passwords_all_confirm_and_lock_nothing(
+    client: httpx.AsyncClient, services: Services, user: User, token: str
+) -> None:
+    """Ten at once with a threshold of two: the attempts beyond the room wait for the
+    verdicts in flight instead of being refused, and only verified failures could lock."""
+    replies = await asyncio.gather(
+        *(gql(client, GENERATE, {"password": PASSWORD}, token=token) for _ in range(10))
+    )
+    assert all(reply.codes == [] for reply in replies), [reply.body for reply in replies]
+    assert all(reply.data["users_me_tfa_generate"]["secret"] for reply in replies)
+    row = await stored_user(services, user.id)
+    assert row.failed_login_attempts == 0
+    assert row.locked_until is None
 
 
 class TestSuspension:

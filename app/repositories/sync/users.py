@@ -4,13 +4,12 @@ a write unit)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
 from app.db.models import User
-from app.repositories import core
+from app.repositories import core, login_claims
 
 # Every login and refresh runs this, as plain Core; built once.
 _USERS = core.table_of(User)
@@ -20,8 +19,12 @@ _CLAIM_TFA_STEP = _THE_USER.where(
     or_(_USERS.c.tfa_last_step.is_(None), _USERS.c.tfa_last_step < bindparam("step"))
 ).values(tfa_last_step=bindparam("step"))
 _LOGGED_IN = _THE_USER.values(
-    last_access=bindparam("when"), failed_login_attempts=0, locked_until=None
+    last_access=bindparam("when"),
+    failed_login_attempts=0,
+    locked_until=None,
+    login_run=_USERS.c.login_run + 1,
 )
+_LOGGED_IN_CLAIMED = _LOGGED_IN.values(login_claims=login_claims.one_settled(bindparam("when")))
 _SET_PASSWORD = _THE_USER.values(password=bindparam("hashed"))
 
 
@@ -30,35 +33,24 @@ def touch_last_access(connection: Connection, user_id: str, when: datetime) -> N
 
 
 _AS_CHECKED = (
-    select(
-        _USERS.c.status, _USERS.c.password, _USERS.c.locked_until, _USERS.c.failed_login_attempts
-    )
+    select(_USERS.c.status, _USERS.c.password, _USERS.c.locked_until)
     .where(_USERS.c.id == bindparam("user_id"))
     .with_for_update()
 )
 
 
 def still_as_checked(
-    connection: Connection,
-    user_id: str,
-    password: str | None,
-    now: datetime,
-    own_lock: datetime | None = None,
-    is_hold: Callable[[int], bool] | None = None,
+    connection: Connection, user_id: str, password: str | None, now: datetime
 ) -> bool:
     """Whether the user is still active with the password hash a login checked, and not
-    locked by another attempt: a reset, a suspension or a lock committed meanwhile must not
-    be outlived by the login's session (`own_lock` is the lock the login's own claim set,
-    which its success ends; `is_hold` tells, from the failure count that set it, a lock that
-    only holds the account until another attempt's verdict, which a proved login passes).
-    Locks the row on PostgreSQL; SQLite's write transaction already excludes writers."""
+    locked: a reset, a suspension or a lock (only verified failures start one) committed
+    meanwhile must not be outlived by the login's session. Locks the row on PostgreSQL;
+    SQLite's write transaction already excludes writers."""
     row = connection.execute(_AS_CHECKED, {"user_id": user_id}).first()
     if row is None or row.status != "active" or row.password != password:
         return False
     locked: datetime | None = row.locked_until
-    if locked is None or locked <= now or locked == own_lock:
-        return True
-    return is_hold is not None and is_hold(int(row.failed_login_attempts))
+    return locked is None or locked <= now
 
 
 def set_password_hash(connection: Connection, user_id: str, hashed: str) -> None:
@@ -73,7 +65,9 @@ def claim_tfa_step(connection: Connection, user_id: str, step: int) -> bool:
     return bool(result.rowcount == 1)
 
 
-def record_login(connection: Connection, user_id: str, when: datetime) -> None:
+def record_login(connection: Connection, user_id: str, when: datetime, claimed: bool) -> None:
     """A successful login: its time, and the failure count and lock cleared as they stand
-    now (not as the login read them: a failure counted meanwhile is cleared too)."""
-    connection.execute(_LOGGED_IN, {"user_id": user_id, "when": when})
+    now (not as the login read them: a failure counted meanwhile is cleared too); a new run
+    of failures starts, and the login's claim (`claimed`) is no longer in flight."""
+    statement = _LOGGED_IN_CLAIMED if claimed else _LOGGED_IN
+    connection.execute(statement, {"user_id": user_id, "when": when})
