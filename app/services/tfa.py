@@ -116,6 +116,9 @@ class TfaService:
         except InvalidOtpError:
             await self._guard.failed(claim, client)
             raise
+        except Exception:
+            await self._guard.released(claim)  # no verdict on the code (TFA gone meanwhile)
+            raise
         await self._guard.succeeded(claim)
 
     async def _disable(self, user: User, otp: str, client: ClientInfo) -> None:

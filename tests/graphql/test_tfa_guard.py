@@ -20,6 +20,7 @@ import pytest
 
 from app.clock import SettableClock
 from app.db.models import User
+from app.errors import InvalidPayloadError
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, create_user, gql, login
 from tests.graphql.mutation_seed import stored_user
@@ -191,4 +192,34 @@ async def test_the_right_code_on_disable_ends_the_run_of_failures(
     assert reply.body == {"data": {"users_me_tfa_disable": True}}
     row = await stored_user(services, user.id)
     assert row.tfa_secret is None
+    assert row.failed_login_attempts == 0
+
+
+async def test_a_disable_that_ends_without_a_verdict_frees_its_claim(
+    client: httpx.AsyncClient,
+    services: Services,
+    clock: SettableClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """TFA removed by another request between the check and the write (simulated: the write
+    finds it gone): the attempt is no longer in flight and counts as no failure, so it does
+    not hold one of the account's slots until its claim expires."""
+    user = await create_user(services, "tfa-gone@example.com", PASSWORD, tfa_secret=SECRET)
+    tokens = await gql(
+        client,
+        'mutation($o: String) { auth_login(email: "tfa-gone@example.com", '
+        f'password: "{PASSWORD}", otp: $o) {{ access_token }} }}',
+        {"o": pyotp.TOTP(SECRET).at(clock.now())},
+    )
+    token = tokens.data["auth_login"]["access_token"]
+
+    async def gone(*_: object) -> None:
+        raise InvalidPayloadError("TFA is not enabled for this user")
+
+    monkeypatch.setattr(services.tfa, "_disable", gone)
+    clock.advance(timedelta(seconds=30))
+    code = pyotp.TOTP(SECRET).at(clock.now())
+    assert (await gql(client, DISABLE, {"otp": code}, token=token)).codes == ["INVALID_PAYLOAD"]
+    row = await stored_user(services, user.id)
+    assert row.login_claims == 0
     assert row.failed_login_attempts == 0

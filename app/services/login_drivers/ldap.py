@@ -117,9 +117,14 @@ class LdapLogin:
             else:
                 await self._failed(client, f"{name}:{label}")
             raise InvalidCredentialsError()
-        user = await self._users.link(_profile(name, entry), await self._rules(entry))
-        if user.status != "active":
-            raise InvalidCredentialsError()
+        try:
+            user = await self._users.link(_profile(name, entry), await self._rules(entry))
+            if user.status != "active":
+                raise InvalidCredentialsError()
+        except Exception:
+            # The bind proved the password; the login ends without a verdict on it.
+            await self._guard.released(claim)
+            raise
         return Proof(user, claim, comment=f"provider={name}")
 
     async def _rules(self, entry: DirectoryEntry) -> LinkRules:
