@@ -6,12 +6,20 @@ import strawberry
 
 from app.http.cookies import clear_auth_cookies, deliver_tokens
 from app.http.request_tokens import presented_session
-from resolvers.context import Info
+from app.services.sessions import AuthMode, PresentedSession
+from resolvers.context import Context, Info
 from resolvers.types.auth import AuthModeEnum, AuthTokens
 
 
 def _mode(mode: AuthModeEnum | None) -> AuthModeEnum:
     return mode or AuthModeEnum.json
+
+
+def _presented(ctx: Context, mode: AuthMode, refresh_token: str | None) -> PresentedSession:
+    """The session a refresh or logout names: the argument, else the mode's cookie."""
+    return presented_session(
+        ctx.request, ctx.services.settings, ctx.services.sessions, mode, refresh_token or None
+    )
 
 
 @strawberry.type
@@ -46,13 +54,7 @@ class AuthMutation:
     ) -> AuthTokens | None:
         ctx = info.context
         app_mode = _mode(mode).to_app()
-        presented = presented_session(
-            ctx.request,
-            ctx.services.settings,
-            ctx.services.sessions,
-            app_mode,
-            refresh_token or None,
-        )
+        presented = _presented(ctx, app_mode, refresh_token)
         issued = await ctx.services.sessions.refresh(
             presented=presented, mode=app_mode, client=ctx.accountability.client
         )
@@ -69,13 +71,7 @@ class AuthMutation:
     ) -> bool | None:
         ctx = info.context
         app_mode = _mode(mode).to_app()
-        presented = presented_session(
-            ctx.request,
-            ctx.services.settings,
-            ctx.services.sessions,
-            app_mode,
-            refresh_token or None,
-        )
+        presented = _presented(ctx, app_mode, refresh_token)
         await ctx.services.sessions.logout(presented=presented)
         clear_auth_cookies(ctx.http_response, ctx.services.settings, app_mode)
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
@@ -10,7 +11,7 @@ from app.errors import InvalidPayloadError
 from app.http.cookies import clear_auth_cookies, deliver_tokens
 from app.http.request_tokens import presented_session
 from app.http.rest.context import RestContext, data, endpoint, text_field
-from app.services.sessions import AuthMode, IssuedTokens
+from app.services.sessions import AuthMode, IssuedTokens, PresentedSession
 
 
 def mode_of(body: dict[str, Any] | Any) -> AuthMode:
@@ -44,17 +45,19 @@ async def login(ctx: RestContext) -> Response:
     return tokens_answer(ctx, issued)
 
 
+def _presented(ctx: RestContext, body: Mapping[str, Any], mode: AuthMode) -> PresentedSession:
+    """The session a refresh or logout names: the body's refresh_token, else the mode's cookie."""
+    refresh_token = text_field(body, "refresh_token", required=False)
+    return presented_session(
+        ctx.request, ctx.services.settings, ctx.services.sessions, mode, refresh_token
+    )
+
+
 @endpoint
 async def refresh(ctx: RestContext) -> Response:
     body = await ctx.object_body()
     mode = mode_of(body)
-    presented = presented_session(
-        ctx.request,
-        ctx.services.settings,
-        ctx.services.sessions,
-        mode,
-        text_field(body, "refresh_token", required=False),
-    )
+    presented = _presented(ctx, body, mode)
     issued = await ctx.services.sessions.refresh(
         presented=presented, mode=mode, client=ctx.accountability.client
     )
@@ -65,13 +68,7 @@ async def refresh(ctx: RestContext) -> Response:
 async def logout(ctx: RestContext) -> None:
     body = await ctx.object_body()
     mode = mode_of(body)
-    presented = presented_session(
-        ctx.request,
-        ctx.services.settings,
-        ctx.services.sessions,
-        mode,
-        text_field(body, "refresh_token", required=False),
-    )
+    presented = _presented(ctx, body, mode)
     await ctx.services.sessions.logout(presented=presented)
     clear_auth_cookies(ctx.response, ctx.services.settings, mode)
 
