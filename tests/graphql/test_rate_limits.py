@@ -318,6 +318,9 @@ async def redis_client_names() -> set[str]:
         await probe.aclose()
 
 
+# One Redis for every worker: these tests (fixed client addresses, a reset of every counter)
+# and the cluster's per-IP budget (e2e/test_many_instances) run on one pytest-xdist worker.
+@pytest.mark.xdist_group("redis-rate-limits")
 class TestRedisStore:
     @pytest.fixture
     def client_name(self) -> str:
