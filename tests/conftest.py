@@ -31,34 +31,13 @@ TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 CHEAP_HASH = {"hash_memory_cost": 1024, "hash_time_cost": 1, "hash_parallelism": 1}
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Marks what the parallel suite needs to know about each test.
-
-    Every case parametrized onto PostgreSQL is marked `services`: scripts/check, which runs
-    without services, leaves those out with `-m "not services"`. A module whose tests share a
-    module- or session-scoped fixture of its own (a server, an LDAP directory, an npm install)
-    runs on one pytest-xdist worker (`--dist loadgroup`), so that fixture is built once, unless
-    it names a group of its own (tests that share state outside the process, such as Redis).
-    """
+    """Every case parametrized onto PostgreSQL is marked `services`: scripts/check, which runs
+    without services, leaves those out with `-m "not services"`."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and any(value == "pg" for value in callspec.params.values()):
             item.add_marker(pytest.mark.services)
-        if item.get_closest_marker("xdist_group") is None and _shares_a_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-
-
-def _shares_a_module_fixture(item: pytest.Item) -> bool:
-    module = item.nodeid.split("::", 1)[0]
-    fixture_info = getattr(item, "_fixtureinfo", None)
-    if fixture_info is None:
-        return False
-    return any(
-        definition.scope in {"module", "session"} and definition.baseid == module
-        for definitions in fixture_info.name2fixturedefs.values()
-        for definition in definitions
-    )
 
 
 @pytest.fixture(autouse=True)

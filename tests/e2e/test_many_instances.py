@@ -23,9 +23,7 @@ from tests.e2e.instances import (
 )
 from tests.e2e.server_process import RunningServer
 
-# The per-IP budget lives in the shared Redis, where TestRedisStore (test_rate_limits) resets
-# every counter: the two never run at once (pytest-xdist group).
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("redis-rate-limits")]
+pytestmark = pytest.mark.e2e
 
 LOGIN = """
 mutation Login($email: String!, $password: String!, $mode: auth_mode) {
