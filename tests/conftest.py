@@ -32,6 +32,15 @@ TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 CHEAP_HASH = {"hash_memory_cost": 1024, "hash_time_cost": 1, "hash_parallelism": 1}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every case parametrized onto PostgreSQL is marked `services`: scripts/check, which runs
+    without services, leaves those out with `-m "not services"`."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and any(value == "pg" for value in callspec.params.values()):
+            item.add_marker(pytest.mark.services)
+
+
 @pytest.fixture(autouse=True)
 def concealed_registry() -> Iterator[None]:
     """Each test starts with no remembered secrets (tests.leaks checks every response)."""

@@ -30,6 +30,18 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
+def worker_number() -> int:
+    """This pytest-xdist worker's number (gw3 → 3); 0 when the suite runs in one process."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0)
+
+
+def worker_redis_db() -> int:
+    """A Redis database (1 to 15) of this worker's own, for tests that clear what they wrote:
+    workers running at once (and database 0, which the e2e clusters share) never meet."""
+    return 1 + worker_number() % 15
+
+
 def running_in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

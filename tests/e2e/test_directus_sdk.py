@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.npm_tools import unavailable
+from tests.e2e.npm_tools import locked, unavailable
 from tests.e2e.server_process import running_server
 from tests.leaks import leak_in
 from tests.mail_links import SENDER, link_in, token_of
@@ -80,6 +80,14 @@ def sdk_prefix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     prefix = cache.mkdir(name) if cache is not None else tmp_path_factory.mktemp(name)
     if installed_version(prefix) == SDK_VERSION:
         return prefix
+    # Parallel workers (and other runs) share the cache folder: one installs, the rest wait.
+    with locked(prefix / ".install-lock", NPM_TIMEOUT):
+        if installed_version(prefix) != SDK_VERSION:
+            install_sdk(npm, prefix)
+    return prefix
+
+
+def install_sdk(npm: str, prefix: Path) -> None:
     command = [
         npm,
         "install",
@@ -103,7 +111,6 @@ def sdk_prefix(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             f"npm could not install @directus/sdk@{SDK_VERSION} (is the registry reachable?):\n"
             f"{result.stderr[-2000:]}"
         )
-    return prefix
 
 
 def wait_for_mail(inbox: Inbox, address: str, timeout: float = 15) -> EmailMessage:

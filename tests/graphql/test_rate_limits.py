@@ -24,7 +24,7 @@ from app.main import create_app
 from app.security.rate_limits import RateLimits
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, app_client, create_user, gql
-from tests.databases import running_in_ci
+from tests.databases import running_in_ci, worker_redis_db
 from tests.graphql.helpers import REFRESH
 from tests.graphql.security_helpers import attempt_login, count_verify
 
@@ -325,7 +325,10 @@ class TestRedisStore:
             "rate_limiter_points": POINTS,
             "rate_limiter_duration": DURATION_MS,
             "rate_limiter_store": "redis",
-            "rate_limiter_redis": f"redis://{REDIS[0]}:{REDIS[1]}/0?client_name={client_name}",
+            # A database of this worker's own: these tests reset every counter in it.
+            "rate_limiter_redis": (
+                f"redis://{REDIS[0]}:{REDIS[1]}/{worker_redis_db()}?client_name={client_name}"
+            ),
         }
 
     async def test_the_sixth_request_gets_429_with_retry_after(

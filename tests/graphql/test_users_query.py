@@ -274,7 +274,10 @@ async def test_users_by_id_returns_the_record(client: httpx.AsyncClient, seeded:
     }
 
 
-@pytest.mark.parametrize("unknown", [str(uuid.uuid4()), "not-a-uuid"])
+# A random id (named, so that every pytest-xdist worker collects the same test ids)
+@pytest.mark.parametrize(
+    "unknown", [pytest.param(str(uuid.uuid4()), id="random-uuid"), "not-a-uuid"]
+)
 async def test_users_by_id_of_an_unknown_id_is_forbidden(
     client: httpx.AsyncClient, seeded: Seeded, unknown: str
 ) -> None:

@@ -479,7 +479,8 @@ async def test_read_one_user(client: httpx.AsyncClient, seeded: Seeded) -> None:
     assert set(whole.json()["data"]) == USER_FIELDS
 
 
-@pytest.mark.parametrize("user_id", [new_id(), "not-a-uuid", "1"])
+# A random id (named, so that every pytest-xdist worker collects the same test ids)
+@pytest.mark.parametrize("user_id", [pytest.param(new_id(), id="random-uuid"), "not-a-uuid", "1"])
 async def test_an_unknown_id_is_403_forbidden(
     client: httpx.AsyncClient, seeded: Seeded, user_id: str
 ) -> None:
