@@ -35,7 +35,7 @@ from app.services.container import Services
 from app.settings_loader import load_settings
 from resolvers.engine.extensions import DocumentLimits
 from resolvers.engine.view import DirectusGraphQL
-from resolvers.schema import build_schema
+from resolvers.schema import schema_for
 from resolvers.schema import schema_sdl as _schema_sdl
 
 logger = logging.getLogger("app")
@@ -92,7 +92,7 @@ def create_app(
         filters=filter_limits(settings),
         max_batch=settings.max_batch_mutation,
     )
-    graphql = DirectusGraphQL(build_schema(limits), services)
+    graphql = DirectusGraphQL(schema_for(limits), services)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

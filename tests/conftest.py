@@ -64,6 +64,7 @@ def pg_database() -> Iterator[str]:
             pytest.fail(message)
         pytest.skip(message)
     yield name
+    databases.forget_pg(databases.pg_url(name))
     databases.drop_pg_database(name)
 
 
@@ -84,7 +85,7 @@ def database_settings(
         }
     name: str = request.getfixturevalue("pg_database")
     url = databases.pg_url(name)
-    databases.truncate_pg(url)
+    databases.empty_pg(url)
     return {"db_client": "pg", "db_connection_string": url}
 
 

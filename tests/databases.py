@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
@@ -98,15 +98,63 @@ def drop_pg_database(name: str) -> None:
     run_sync(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def truncate_pg(url: str) -> None:
-    run_sync(_truncate_pg(url))
+class _PgEmptier:
+    """Empties a test database between tests: a DELETE per table (children first) and every
+    sequence restarted, on one connection per database kept open on a loop thread of its own.
+    On tables of a few rows that is ~2 ms, where a TRUNCATE on a new engine took ~40 ms a test
+    (files replaced per table, an engine and a loop built each time)."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._connections: dict[str, tuple[asyncpg.Connection, str]] = {}
+        self._lock = threading.Lock()
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(
+                    target=self._loop.run_forever, name="pg-emptier", daemon=True
+                ).start()
+            loop = self._loop
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+
+    def empty(self, url: str) -> None:
+        self._run(self._empty(url))
+
+    def forget(self, url: str) -> None:
+        """Closes the database's connection (before it is dropped)."""
+        if url in self._connections:
+            self._run(self._close(url))
+
+    async def _empty(self, url: str) -> None:
+        if url not in self._connections:
+            connection = await asyncpg.connect(
+                url.replace("postgresql+asyncpg://", "postgresql://")
+            )
+            sequences = await connection.fetch(
+                "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) AS name "
+                "FROM pg_sequences"
+            )
+            tables = reversed(SQLModel.metadata.sorted_tables)
+            statements = [f'DELETE FROM "{table.name}"' for table in tables]
+            statements += [f"ALTER SEQUENCE {row['name']} RESTART" for row in sequences]
+            self._connections[url] = (connection, "; ".join(statements))
+        connection, script = self._connections[url]
+        await connection.execute(script)
+
+    async def _close(self, url: str) -> None:
+        connection, _ = self._connections.pop(url)
+        await connection.close()
 
 
-async def _truncate_pg(url: str) -> None:
-    tables = ", ".join(f'"{table.name}"' for table in SQLModel.metadata.sorted_tables)
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
+_EMPTIER = _PgEmptier()
+
+
+def empty_pg(url: str) -> None:
+    """The database as migrated: every table empty, every sequence restarted."""
+    _EMPTIER.empty(url)
+
+
+def forget_pg(url: str) -> None:
+    _EMPTIER.forget(url)
