@@ -77,9 +77,14 @@ class AuthService:
     async def _open(
         self, proof: Proof, otp: str | None, mode: AuthMode, client: ClientInfo
     ) -> IssuedTokens:
-        """The second factor under the claim the password was checked under, then the session."""
-        step = await self._second_factor.check(proof.user, otp, client, proof.claim)
-        rehash = await proof.rehash() if proof.rehash is not None else None
+        """The second factor under the claim the password was checked under, then the session.
+        Whatever ends the login before its session, the claim is settled or released."""
+        try:
+            step = await self._second_factor.check(proof.user, otp, client, proof.claim)
+            rehash = await proof.rehash() if proof.rehash is not None else None
+        except BaseException:
+            await self._second_factor.release(proof.claim)
+            raise
         return await self._sessions.open_session(
             proof.user,
             mode,

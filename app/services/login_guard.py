@@ -46,13 +46,16 @@ VERDICT_HOLD = timedelta(seconds=60)
 POLL_MS = (20, 50)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class LoginClaim:
     """An attempt counted as in flight before its password was checked, and the run of
-    failures it belongs to (a success since the claim starts a new one)."""
+    failures it belongs to (a success since the claim starts a new one). `settled` once its
+    verdict (or release) is written, so that nothing settles it twice and any way out of a
+    login that has not settled it releases it (`LoginGuard.released`)."""
 
     user: User
     run: int
+    settled: bool = False
 
 
 @dataclass
@@ -170,6 +173,7 @@ class LoginGuard:
         user, now = claim.user, self._clock.now()
         async with self._db.write() as session:
             failures = await claims_repo.settle_failure(session, user.id, claim.run, now)
+            claim.settled = True
             counted = "not counted: a success came since" if failures is None else failures
             entries = [
                 self._audit.entry(
@@ -208,12 +212,15 @@ class LoginGuard:
         its own transaction, `users_repo.record_login`): the run of failures ends."""
         async with self._db.write() as session:
             await claims_repo.settle_success(session, claim.user.id, self._clock.now())
+        claim.settled = True
 
     async def released(self, claim: LoginClaim | None) -> None:
         """The claimed attempt ended without a verdict on its password (a login refused
-        after its check): no longer in flight, nothing counted."""
-        if claim is None:
+        after its check, a directory that failed, an error, a cancelled request): no longer
+        in flight, nothing counted. A claim already settled is left alone."""
+        if claim is None or claim.settled:
             return
+        claim.settled = True
         async with self._db.write() as session:
             await claims_repo.release(session, claim.user.id, self._clock.now())
 

@@ -93,7 +93,12 @@ class Reauthentication:
                 # Locked (or not active): neither checked nor counted.
                 await self._hasher.verify_dummy(password)
                 raise InvalidCredentialsError()
-            if not await verify():
+            try:
+                verified = await verify()
+            except BaseException:
+                await self._guard.released(claim)  # no verdict (a directory that failed)
+                raise
+            if not verified:
                 await self._guard.failed(claim, client)
                 raise InvalidCredentialsError()
             await self._guard.succeeded(claim)

@@ -33,6 +33,11 @@ class SecondFactor:
             raise InvalidOtpError()
         return step
 
+    async def release(self, claim: LoginClaim | None) -> None:
+        """A login that ends before its session without a verdict frees its claim (one
+        already settled, by a wrong code, is left alone)."""
+        await self._guard.released(claim)
+
     async def claimed(
         self, user: User, otp: str | None, client: ClientInfo
     ) -> tuple[int | None, LoginClaim | None]:

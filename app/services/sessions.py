@@ -117,9 +117,11 @@ class SessionsService:
         # One Core transaction: all of the login's rows commit, or none.
         try:
             session_id, found = await self._db.run_writes(write)
-        except (InvalidCredentialsError, InvalidOtpError):
+        except BaseException:
             await self._guard.released(claim)  # checked and right, but no session
             raise
+        if claim is not None:
+            claim.settled = True  # record_login settled it in the login's transaction
         assert found is not None
         # A login proves the password (or the provider's word) now; a refresh proves nothing.
         return self._issue(

@@ -276,7 +276,11 @@ class SsoService:
         step, claim = await self._second_factor.claimed(
             proof.user, otp if isinstance(otp, str) else None, client
         )
-        mode = AuthMode.JSON if as_json else AuthMode(str(flow.get("mode") or "cookie"))
+        try:
+            mode = AuthMode.JSON if as_json else AuthMode(str(flow.get("mode") or "cookie"))
+        except BaseException:
+            await self._second_factor.release(claim)
+            raise
         return await self._sessions.open_session(
             proof.user, mode, client, tfa_step=step, comment=proof.comment, claim=claim
         )

@@ -116,7 +116,7 @@ class TfaService:
         except InvalidOtpError:
             await self._guard.failed(claim, client)
             raise
-        except Exception:
+        except BaseException:
             await self._guard.released(claim)  # no verdict on the code (TFA gone meanwhile)
             raise
         await self._guard.succeeded(claim)

