@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -30,6 +31,20 @@ mutation Settings($data: update_directus_settings_input!) {
   update_settings(data: $data) { auth_login_attempts }
 }
 """
+
+
+def lockout_settings(
+    threshold: int, duration: timedelta, maximum: timedelta, **extra: Any
+) -> dict[str, Any]:
+    """Settings with the temporary lockout on: `threshold` failures lock for `duration`,
+    doubling up to `maximum`."""
+    return {
+        "auth_lockout_enabled": True,
+        "auth_lockout_threshold": threshold,
+        "auth_lockout_duration": int(duration.total_seconds() * 1000),
+        "auth_lockout_max_duration": int(maximum.total_seconds() * 1000),
+        **extra,
+    }
 
 
 def validation_messages(reply: GraphQLReply) -> list[str]:

@@ -25,6 +25,7 @@ from tests.graphql.security_helpers import (
     USER_STATUS,
     attempt_login,
     failed_login,
+    lockout_settings,
     record_verified_hashes,
     set_login_attempts,
 )
@@ -40,12 +41,7 @@ MAXIMUM = timedelta(seconds=150)
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {
-        "auth_lockout_enabled": True,
-        "auth_lockout_threshold": THRESHOLD,
-        "auth_lockout_duration": int(BASE.total_seconds() * 1000),
-        "auth_lockout_max_duration": int(MAXIMUM.total_seconds() * 1000),
-    }
+    return lockout_settings(THRESHOLD, BASE, MAXIMUM)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from app.services.container import Services
 from app.services.sessions import AuthMode
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, create_user, gql, login
 from tests.graphql.mutation_seed import stored_user
-from tests.graphql.security_helpers import attempt_login, set_login_attempts
+from tests.graphql.security_helpers import attempt_login, lockout_settings, set_login_attempts
 
 EMAIL = "burst-target@example.com"
 PASSWORD = "burst-target-password-1"
@@ -39,13 +39,7 @@ SUSPEND_AFTER = 25  # Directus's default auth_login_attempts
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {
-        "auth_lockout_enabled": True,
-        "auth_lockout_threshold": THRESHOLD,
-        "auth_lockout_duration": int(BASE.total_seconds() * 1000),
-        "auth_lockout_max_duration": 3_600_000,
-        "login_stall_time": 1,
-    }
+    return lockout_settings(THRESHOLD, BASE, timedelta(hours=1), login_stall_time=1)
 
 
 @pytest.fixture

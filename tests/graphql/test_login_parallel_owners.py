@@ -23,6 +23,7 @@ from app.services import login_guard
 from app.services.container import Services
 from tests.conftest import LOGIN, create_user, gql
 from tests.graphql.mutation_seed import stored_user
+from tests.graphql.security_helpers import lockout_settings
 from tests.graphql.test_login_lockout_concurrency import audited, count_checks
 
 EMAIL = "pool-account@example.com"
@@ -33,13 +34,7 @@ BASE = timedelta(seconds=60)
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
-    return {
-        "auth_lockout_enabled": True,
-        "auth_lockout_threshold": THRESHOLD,
-        "auth_lockout_duration": int(BASE.total_seconds() * 1000),
-        "auth_lockout_max_duration": 3_600_000,
-        "login_stall_time": 1,
-    }
+    return lockout_settings(THRESHOLD, BASE, timedelta(hours=1), login_stall_time=1)
 
 
 @pytest.fixture

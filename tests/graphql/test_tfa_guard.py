@@ -140,19 +140,25 @@ class TestStall:
         assert time.monotonic() - started >= 0.3
 
 
+async def tfa_login(client: httpx.AsyncClient, email: str, code: str) -> str:
+    """The access token of a TFA user's login with the password and `code`."""
+    reply = await gql(
+        client,
+        "mutation($e: String!, $p: String!, $o: String) "
+        "{ auth_login(email: $e, password: $p, otp: $o) { access_token } }",
+        {"e": email, "p": PASSWORD, "o": code},
+    )
+    assert reply.codes == [], reply.body
+    token: str = reply.data["auth_login"]["access_token"]
+    return token
+
+
 async def test_wrong_codes_on_disable_count_and_the_lock_stops_them(
     client: httpx.AsyncClient, services: Services, clock: SettableClock
 ) -> None:
     user = await create_user(services, "tfa-disable@example.com", PASSWORD, tfa_secret=SECRET)
     right = pyotp.TOTP(SECRET).at(clock.now())
-    reply = await gql(
-        client,
-        "mutation($e: String!, $p: String!, $o: String) "
-        "{ auth_login(email: $e, password: $p, otp: $o) { access_token } }",
-        {"e": "tfa-disable@example.com", "p": PASSWORD, "o": right},
-    )
-    assert reply.codes == [], reply.body
-    token = reply.data["auth_login"]["access_token"]
+    token = await tfa_login(client, "tfa-disable@example.com", right)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     assert (await gql(client, DISABLE, {"otp": wrong}, token=token)).codes == ["INVALID_OTP"]
     assert (await stored_user(services, user.id)).failed_login_attempts == 1
@@ -176,14 +182,7 @@ async def test_the_right_code_on_disable_ends_the_run_of_failures(
     client: httpx.AsyncClient, services: Services, clock: SettableClock
 ) -> None:
     user = await create_user(services, "tfa-off@example.com", PASSWORD, tfa_secret=SECRET)
-    right = pyotp.TOTP(SECRET).at(clock.now())
-    tokens = await gql(
-        client,
-        'mutation($o: String) { auth_login(email: "tfa-off@example.com", '
-        f'password: "{PASSWORD}", otp: $o) {{ access_token }} }}',
-        {"o": right},
-    )
-    token = tokens.data["auth_login"]["access_token"]
+    token = await tfa_login(client, "tfa-off@example.com", pyotp.TOTP(SECRET).at(clock.now()))
     clock.advance(timedelta(seconds=30))
     now = pyotp.TOTP(SECRET).at(clock.now())
     wrong = f"{(int(now) + 1) % 1_000_000:06d}"
@@ -205,13 +204,7 @@ async def test_a_disable_that_ends_without_a_verdict_frees_its_claim(
     finds it gone): the attempt is no longer in flight and counts as no failure, so it does
     not hold one of the account's slots until its claim expires."""
     user = await create_user(services, "tfa-gone@example.com", PASSWORD, tfa_secret=SECRET)
-    tokens = await gql(
-        client,
-        'mutation($o: String) { auth_login(email: "tfa-gone@example.com", '
-        f'password: "{PASSWORD}", otp: $o) {{ access_token }} }}',
-        {"o": pyotp.TOTP(SECRET).at(clock.now())},
-    )
-    token = tokens.data["auth_login"]["access_token"]
+    token = await tfa_login(client, "tfa-gone@example.com", pyotp.TOTP(SECRET).at(clock.now()))
 
     async def gone(*_: object) -> None:
         raise InvalidPayloadError("TFA is not enabled for this user")
