@@ -79,11 +79,15 @@ class AuthService:
     ) -> IssuedTokens:
         """The second factor under the claim the password was checked under, then the session.
         Whatever ends the login before its session, the claim is settled or released."""
+        claim = proof.claim
         try:
-            step = await self._second_factor.check(proof.user, otp, client, proof.claim)
+            if claim is None:  # a directory user linked on this login: no claim yet
+                step, claim = await self._second_factor.claimed(proof.user, otp, client)
+            else:
+                step = await self._second_factor.check(proof.user, otp, client, claim)
             rehash = await proof.rehash() if proof.rehash is not None else None
         except BaseException:
-            await self._second_factor.release(proof.claim)
+            await self._second_factor.release(claim)
             raise
         return await self._sessions.open_session(
             proof.user,
@@ -92,5 +96,5 @@ class AuthService:
             tfa_step=step,
             rehash=rehash,
             comment=proof.comment,
-            claim=proof.claim,
+            claim=claim,
         )

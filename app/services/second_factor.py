@@ -17,16 +17,12 @@ class SecondFactor:
         self._clock = clock
 
     async def check(
-        self, user: User, otp: str | None, client: ClientInfo, claim: LoginClaim | None
+        self, user: User, otp: str | None, client: ClientInfo, claim: LoginClaim
     ) -> int | None:
-        """The TOTP step a TFA user's code matches. The code is checked under the login's
-        claim (a failure counts as a failed login); a login without one (SSO) claims here."""
+        """The TOTP step a TFA user's code matches, checked under the login's claim (a
+        failure counts as a failed login)."""
         if not user.tfa_secret:
             return None
-        if claim is None:
-            claim = await self._guard.claim(user, client)
-            if claim is None:
-                raise InvalidOtpError()
         step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now(), stored=True)
         if step is None:
             await self._guard.failed(claim, client)
@@ -41,11 +37,15 @@ class SecondFactor:
     async def claimed(
         self, user: User, otp: str | None, client: ClientInfo
     ) -> tuple[int | None, LoginClaim | None]:
-        """For a login without a password (SSO): the TOTP step, under a claim of its own
-        (returned for `open_session`, whose success may end a lock the claim started)."""
+        """For a login whose first factor took no claim (SSO, a directory user linked on this
+        login): the TOTP step, under a claim of its own, returned for `open_session` to settle."""
         if not user.tfa_secret:
             return None, None
         claim = await self._guard.claim(user, client)
         if claim is None:
             raise InvalidOtpError()
-        return await self.check(user, otp, client, claim), claim
+        try:
+            return await self.check(user, otp, client, claim), claim
+        except BaseException:
+            await self._guard.released(claim)  # a wrong code settled it already
+            raise
