@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from app.clock import SettableClock
-from app.db.models import Permission
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
 from tests.graphql.helpers import REFRESH
 from tests.graphql.mutation_seed import admin_token, stored_user
 from tests.graphql.security_helpers import activity_rows
+from tests.graphql.seed import add_permission
 from tests.graphql_reply import ok, refused
 
 PASSWORD = "owner-password-1"
@@ -183,16 +183,8 @@ async def test_every_path_to_ones_own_email_asks(
     """update_users_item on one's own id is no way around it."""
     static = "item-path-static-token-01"
     user = await create_user(services, "item-path@example.com", PASSWORD, static_token=static)
-    async with services.db.write() as session:
-        session.add(
-            Permission(
-                role=user.role,
-                collection="directus_users",
-                action="update",
-                fields=["email"],
-                permissions={"id": {"_eq": "$CURRENT_USER"}},
-            )
-        )
+    own_row = {"id": {"_eq": "$CURRENT_USER"}}
+    await add_permission(services, user.role, ["email"], own_row, action="update")
     reply = await gql(
         client, UPDATE_ONE, {"id": user.id, "data": {"email": "x@example.com"}}, token=static
     )

@@ -13,12 +13,12 @@ import httpx
 import pytest
 
 from app.clock import SettableClock
-from app.db.models import Permission
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
 from tests.graphql.helpers import REFRESH
 from tests.graphql.mutation_seed import admin_token, stored_user
 from tests.graphql.security_helpers import attempt_login
+from tests.graphql.seed import add_permission
 from tests.graphql_reply import ok, refused
 
 PASSWORD = "owner-password-1"
@@ -98,16 +98,8 @@ async def test_every_path_to_ones_own_password_asks(
     """update_users_item, update_users_batch and REST's PATCH by id, keys and batch."""
     static = "pw-path-static-token-0001"
     user = await create_user(services, "pw-path@example.com", PASSWORD, static_token=static)
-    async with services.db.write() as session:
-        session.add(
-            Permission(
-                role=user.role,
-                collection="directus_users",
-                action="update",
-                fields=["password"],
-                permissions={"id": {"_eq": "$CURRENT_USER"}},
-            )
-        )
+    own_row = {"id": {"_eq": "$CURRENT_USER"}}
+    await add_permission(services, user.role, ["password"], own_row, action="update")
     data = {"password": NEW}
     refused(
         await gql(client, UPDATE_ONE, {"id": user.id, "data": data}, token=static),
