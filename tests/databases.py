@@ -38,8 +38,10 @@ def worker_number() -> int:
 
 def worker_redis_db() -> int:
     """A Redis database (1 to 15) of this worker's own, for tests that clear what they wrote:
-    workers running at once (and database 0, which the e2e clusters share) never meet."""
-    return 1 + worker_number() % 15
+    workers running at once (and database 0, which the e2e clusters share) never meet.
+    TEST_REDIS_DB_OFFSET shifts the range, for several suites running at once on one machine."""
+    offset = int(os.environ.get("TEST_REDIS_DB_OFFSET", "0"))
+    return 1 + (offset + worker_number()) % 15
 
 
 def running_in_ci() -> bool:
