@@ -50,6 +50,13 @@ class RolesQuery:
         return [DirectusRole.from_model(row) for row in rows]
 
     @strawberry.field
+    async def roles_me(self, info: Info) -> list[DirectusRole | None] | None:
+        """The caller's role as a list (null for the public, [] without a role)."""
+        ctx = info.context
+        rows = await ctx.services.roles.read_mine(await ctx.access(), requested_fields(info))
+        return None if rows is None else [DirectusRole.from_model(row) for row in rows]
+
+    @strawberry.field
     async def roles_by_id(
         self, info: Info, id: strawberry.ID, version: str | None = strawberry.UNSET
     ) -> DirectusRole | None:

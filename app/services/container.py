@@ -27,6 +27,7 @@ from app.services.project_settings import ProjectSettingsService
 from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
 from app.services.second_factor import SecondFactor
+from app.services.server_info import ServerInfoService
 from app.services.sessions import SessionsService
 from app.services.sso import SsoService
 from app.services.tfa import TfaService
@@ -48,6 +49,7 @@ class Services:
     roles: RolesService
     files: FilesService
     project_settings: ProjectSettingsService
+    server_info: ServerInfoService
     mailer: Mailer
     flows: AccountFlows
     tfa: TfaService
@@ -75,6 +77,7 @@ class Services:
         directories = LdapDirectories(sso, db, guard, audit)
         auth = AuthService(db, settings, rate_limits, local, directories, second_factor, sessions)
         reauth = Reauthentication(db, settings, clock, hasher, guard, rate_limits)
+        project_settings = ProjectSettingsService(db, roles)
         mailer = Mailer(
             transport_for(settings),
             TemplateStore(settings.email_templates_path),
@@ -101,7 +104,8 @@ class Services:
             ),
             roles=roles,
             files=FilesService(db, settings, clock),
-            project_settings=ProjectSettingsService(db, roles),
+            project_settings=project_settings,
+            server_info=ServerInfoService(settings, project_settings),
             mailer=mailer,
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
             tfa=TfaService(db, clock, hasher, audit, rate_limits, reauth, guard, directories),

@@ -16,6 +16,8 @@ from app.services.payloads import as_bool, as_text, writable_rule
 from app.services.roles import RolesService
 
 SETTINGS_FIELDS = SETTINGS.names(lambda spec: spec.name != "id")
+# What anyone may see of the project (Directus's /server/info project block).
+PUBLIC_FIELDS = SETTINGS.ordered(lambda spec: spec.public)
 COLLECTION = SETTINGS.name
 _TEXT_LIMITS = SETTINGS.text_limits
 # Columns that are NOT NULL: a null must come back as the client's error, not the database's.
@@ -31,6 +33,13 @@ class ProjectSettingsService:
         access.require_fields(COLLECTION, "read", fields)
         async with self._db.read() as session:
             return await self._row(session)
+
+    async def public_values(self) -> dict[str, Any]:
+        """The public fields, whatever the caller may read: the project's face that every
+        client shows before logging in (as Directus's server info reads them)."""
+        async with self._db.read() as session:
+            row = await self._row(session)
+        return {name: getattr(row, name) for name in PUBLIC_FIELDS}
 
     async def update(self, access: Access, data: Mapping[str, Any]) -> None:
         writable_rule(access, COLLECTION, "update", data, SETTINGS_FIELDS)

@@ -83,6 +83,35 @@ class RolesService(ItemReader[Role]):
             await items_repo.delete_ids(session, self.collection, ids)
         return ids
 
+    async def update_batch(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Each item carries its own id and changes; all of them commit, or none."""
+        self.check_batch(items)
+        access.require(self.collection.name, "update")
+        if not all(isinstance(item, Mapping) and item.get("id") is not None for item in items):
+            raise InvalidPayloadError('Every item of a batch update needs an "id"')
+        name = self.collection.name
+        ids: list[str] = []
+        async with self._db.write() as session, keeps_an_admin(session):
+            for item in items:
+                role_id = check_id(item["id"])
+                changes = {k: v for k, v in item.items() if k != "id"}
+                rule = writable_rule(access, name, "update", changes, ROLE_FIELDS - {"id"})
+                allowed = await self.require_rows(session, access, rule, [role_id])
+                await self._update_in(session, access, rule, [role_id], changes, allowed)
+                ids.append(role_id)
+        return list(dict.fromkeys(ids))
+
+    async def read_mine(self, access: Access, fields: set[str]) -> list[Role] | None:
+        """roles_me: the caller's role as a list, read by the caller's own permissions
+        (Directus adds the parent chain; roles here have none). None for the public,
+        an empty list for a user without a role."""
+        accountability = access.accountability
+        if accountability.user is None and accountability.role is None:
+            return None
+        if accountability.role is None:
+            return []
+        return await self.read_ids(access, [accountability.role], fields)
+
     async def create_in(
         self, session: AsyncSession, access: Access, item: Mapping[str, Any]
     ) -> str:

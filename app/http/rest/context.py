@@ -85,3 +85,13 @@ def text_field(body: Mapping[str, Any], name: str, *, required: bool = True) -> 
     if not isinstance(value, str):
         raise InvalidPayloadError(f'"{name}" has to be a string')
     return value
+
+
+def keys_of(body: Any) -> list[str]:
+    """The ids of a multi-item update or delete: a list, or {"keys": [...]}."""
+    keys = (
+        body if isinstance(body, list) else body.get("keys") if isinstance(body, Mapping) else None
+    )
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise InvalidPayloadError('Send a list of ids, or {"keys": [...]}')
+    return keys

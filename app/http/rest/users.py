@@ -16,7 +16,7 @@ from app.http.rest.aggregate import (
     aggregation_from_params,
     rest_rows,
 )
-from app.http.rest.context import RestContext, data, endpoint, text_field
+from app.http.rest.context import RestContext, data, endpoint, keys_of, text_field
 from app.http.rest.fields import FieldTree, check_readable, field_tree, shape
 from app.http.rest.query import RestQuery, parse_query, query_from_body
 from app.permissions.access import Access
@@ -68,15 +68,6 @@ async def _answer_items(ctx: RestContext, ids: list[str], *, many: bool) -> JSON
     if many:
         return data(shaped)
     return data(shaped[0] if shaped else None)
-
-
-def _keys(body: Any) -> list[str]:
-    keys = (
-        body if isinstance(body, list) else body.get("keys") if isinstance(body, Mapping) else None
-    )
-    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
-        raise InvalidPayloadError('Send a list of ids, or {"keys": [...]}')
-    return keys
 
 
 async def _aggregate(ctx: RestContext, query: RestQuery, aggregation: Aggregation) -> JSONResponse:
@@ -133,13 +124,13 @@ async def update_users(ctx: RestContext) -> JSONResponse:
         changes = (body or {}).get("data")
         if not isinstance(changes, Mapping):
             raise InvalidPayloadError('"data" has to be an object')
-        ids = await ctx.services.users.update_many(access, _keys(body), changes)
+        ids = await ctx.services.users.update_many(access, keys_of(body), changes)
     return await _answer_items(ctx, ids, many=True)
 
 
 @endpoint
 async def delete_users(ctx: RestContext) -> None:
-    await ctx.services.users.delete_many(await ctx.access(), _keys(await ctx.body()))
+    await ctx.services.users.delete_many(await ctx.access(), keys_of(await ctx.body()))
 
 
 @endpoint
