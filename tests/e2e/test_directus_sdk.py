@@ -41,6 +41,21 @@ GUEST = "sdk.guest@example.com"
 GUEST_PASSWORD = "sdk-guest-password-1"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
+# What serverInfo() shows before logging in: the project, nothing of the limits.
+PUBLIC_PROJECT = {
+    "project_name": "Directus",
+    "project_descriptor": None,
+    "project_logo": None,
+    "project_color": None,
+    "default_language": None,
+    "public_foreground": None,
+    "public_background": None,
+    "public_note": None,
+    "custom_css": None,
+    "public_registration": False,
+    "public_registration_verify_email": True,
+}
+
 BAD_CREDENTIALS = {
     "rejected": True,
     "status": 401,
@@ -223,6 +238,28 @@ def test_the_directus_sdk_works_against_a_running_server(tmp_path: Path, sdk_pre
                 "delete_result": None,
                 "after_delete": [],
                 "graphql_me": {"users_me": {"email": ADMIN}},
+                "public_server_info": {"project": PUBLIC_PROJECT},
+                "server_info": {
+                    "keys": ["project", "queryLimit", "rateLimit", "rateLimitGlobal", "websocket"],
+                    "queryLimit": {"default": 100, "max": -1},
+                },
+                "roles": [{"name": "Administrator"}, {"name": "SDK Editors"}],
+                "role": {"name": "SDK Editors", "admin_access": False},
+                "role_writes": {
+                    "created": "SDK Temp",
+                    "updated": {"name": "SDK Temp", "description": "Short-lived"},
+                    "created_many": ["SDK One", "SDK Two"],
+                    "updated_many": [
+                        {"name": "SDK One", "icon": "star"},
+                        {"name": "SDK Two", "icon": "star"},
+                    ],
+                    "delete_one": None,
+                    "delete_many": None,
+                    "left": [{"name": "SDK Editors"}],
+                },
+                "settings": {"project_name": "Directus", "public_registration": False},
+                "settings_updated": {"project_name": "SDK Project"},
+                "public_server_info_after": "SDK Project",
                 "logout": {"storage_cleared": True, "replayed_refresh": BAD_CREDENTIALS},
             }
 

@@ -43,6 +43,7 @@ async function main() {
 		graphql,
 		serverPing,
 		serverHealth,
+		serverInfo,
 		readProviders,
 		readMe,
 		readUsers,
@@ -51,6 +52,16 @@ async function main() {
 		deleteUsers,
 		inviteUser,
 		refresh,
+		readRoles,
+		readRole,
+		createRole,
+		createRoles,
+		updateRole,
+		updateRoles,
+		deleteRole,
+		deleteRoles,
+		readSettings,
+		updateSettings,
 	} = sdk;
 
 	// A storage the script can look into, so it can replay the refresh token after logout.
@@ -72,6 +83,7 @@ async function main() {
 	summary.ping = await client.request(serverPing());
 	summary.health_status = (await client.request(serverHealth())).status;
 	summary.providers = await client.request(readProviders());
+	summary.public_server_info = await client.request(serverInfo());
 
 	summary.wrong_login = await failure(
 		client.login({ email: ADMIN_EMAIL, password: 'not-the-password' }),
@@ -148,6 +160,42 @@ async function main() {
 	);
 
 	summary.graphql_me = await client.query('{ users_me { email } }', undefined, 'system');
+
+	// Signed in, server info adds the limits.
+	const info = await client.request(serverInfo());
+	summary.server_info = { keys: Object.keys(info).sort(), queryLimit: info.queryLimit };
+
+	// Roles over REST: read, and a create/update/delete round trip of one and of many.
+	summary.roles = await client.request(readRoles({ fields: ['name'], sort: ['name'] }));
+	summary.role = await client.request(readRole(roleId, { fields: ['name', 'admin_access'] }));
+	const temp = await client.request(createRole({ name: 'SDK Temp' }, { fields: ['id', 'name'] }));
+	const renamed = await client.request(
+		updateRole(temp.id, { description: 'Short-lived' }, { fields: ['name', 'description'] }),
+	);
+	const pair = await client.request(
+		createRoles([{ name: 'SDK One' }, { name: 'SDK Two' }], { fields: ['id', 'name'] }),
+	);
+	const pairIds = pair.map((role) => role.id);
+	const iconed = await client.request(updateRoles(pairIds, { icon: 'star' }, { fields: ['name', 'icon'] }));
+	summary.role_writes = {
+		created: temp.name,
+		updated: renamed,
+		created_many: pair.map((role) => role.name),
+		updated_many: iconed,
+		delete_one: (await client.request(deleteRole(temp.id))) ?? null,
+		delete_many: (await client.request(deleteRoles(pairIds))) ?? null,
+		left: await client.request(
+			readRoles({ fields: ['name'], filter: { name: { _starts_with: 'SDK ' } }, sort: ['name'] }),
+		),
+	};
+
+	// The settings over REST.
+	summary.settings = await client.request(readSettings({ fields: ['project_name', 'public_registration'] }));
+	summary.settings_updated = await client.request(
+		updateSettings({ project_name: 'SDK Project' }, { fields: ['project_name'] }),
+	);
+	summary.public_server_info_after = (await createDirectus(DIRECTUS_URL).with(rest()).request(serverInfo()))
+		.project.project_name;
 	summary.role_id = roleId;
 
 	const lastRefreshToken = stored.refresh_token;
