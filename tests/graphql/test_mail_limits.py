@@ -137,9 +137,9 @@ class TestSwitchedOff:
 
 
 async def redis_keys(database: int) -> list[str]:
-    probe = redis.asyncio.Redis(host=REDIS[0], port=REDIS[1], db=database)
+    probe = redis.asyncio.Redis(host=REDIS[0], port=REDIS[1], db=database, decode_responses=True)
     try:
-        return [key.decode() for key in await probe.keys("*")]
+        return [str(key) for key in await probe.keys("*")]
     finally:
         await probe.aclose()
 

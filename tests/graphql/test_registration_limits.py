@@ -126,8 +126,7 @@ async def test_with_another_root_field_answered_the_answer_stays_200(
     await use_up_budget(client)
     mixed = await gql(
         client,
-        "mutation($e: String!, $p: String!) { users_register(email: $e, password: $p) "
-        "__typename }",
+        "mutation($e: String!, $p: String!) { users_register(email: $e, password: $p) __typename }",
         {"e": "late@example.com", "p": PASSWORD},
     )
     assert mixed.status == 200, mixed.body
@@ -154,9 +153,7 @@ async def test_an_untrusted_x_forwarded_for_is_not_another_client(
             client, f"forged-{index}@example.com", {"X-Forwarded-For": f"192.0.2.{index + 1}"}
         )
         assert reply.body == {"data": {"users_register": True}}, reply.body
-    assert_limited(
-        await register(client, "late@example.com", {"X-Forwarded-For": "192.0.2.200"})
-    )
+    assert_limited(await register(client, "late@example.com", {"X-Forwarded-For": "192.0.2.200"}))
 
 
 class TestBehindATrustedProxy:
