@@ -15,9 +15,11 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from app.durations import parse_duration_ms
+from app.durations import parse_duration_ms, parse_seconds_ms
 
 DurationMs = Annotated[int, BeforeValidator(parse_duration_ms)]
+# Directus's limiter windows: a bare number means seconds ("60"), a unit may be given ("1h").
+SecondsMs = Annotated[int, BeforeValidator(parse_seconds_ms)]
 SameSite = Literal["lax", "strict", "none"]
 
 
@@ -28,6 +30,21 @@ def _split_list(value: object) -> object:
 
 
 CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
+
+# GRAPHQL_SINGLE_USE_MUTATIONS's default (Directus 12.1): what a document may hold once only,
+# or twenty aliased auth_login would be twenty password guesses in one request.
+SINGLE_USE_MUTATIONS = (
+    "auth_login",
+    "auth_refresh",
+    "auth_password_request",
+    "auth_password_reset",
+    "users_register",
+    "users_register_verify",
+    "users_invite_accept",
+    "users_me_tfa_generate",
+    "users_me_tfa_enable",
+    "users_me_tfa_disable",
+)
 
 
 class ConfigError(Exception):
@@ -135,6 +152,7 @@ class Settings(BaseSettings):
     graphql_query_token_limit: int = Field(default=5000, ge=1)
     max_relational_depth: int = Field(default=10, ge=1)
     graphql_max_aliases: int = Field(default=50, ge=1)
+    graphql_single_use_mutations: CommaList = list(SINGLE_USE_MUTATIONS)
 
     ip_trust_proxy: bool = False
     refresh_token_reuse_interval: DurationMs = 10_000
@@ -155,6 +173,16 @@ class Settings(BaseSettings):
     rate_limiter_redis: str = "redis://127.0.0.1:6379"
     rate_limiter_auth_points: int = Field(default=10, ge=1)
     rate_limiter_auth_duration: DurationMs = 60_000
+    # On by default, as in Directus, whatever RATE_LIMITER_ENABLED says: users_register per IP.
+    rate_limiter_registration_enabled: bool = True
+    rate_limiter_registration_points: int = Field(default=5, ge=1)
+    # SecondsMs defaults are parsed like the variable (seconds) and held in milliseconds.
+    rate_limiter_registration_duration: SecondsMs = 60
+    # Mails to one address (reset, invitation, verification); Directus counts the whole
+    # instance's mail instead, off by default.
+    rate_limiter_email_enabled: bool = True
+    rate_limiter_email_points: int = Field(default=5, ge=1)
+    rate_limiter_email_duration: SecondsMs = 900
 
     websockets_enabled: bool = True
     # Seconds between two checks that an open subscription's credential still holds (user

@@ -53,3 +53,15 @@ def parse_duration_ms(value: str | int | float) -> int:
     if result < 0:
         raise ValueError("a duration cannot be negative")
     return int(result)
+
+
+def parse_seconds_ms(value: str | int | float) -> int:
+    """Directus's rate-limiter windows: a bare number means seconds, a unit is honoured."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 60 (seconds), 90s or 15m")
+    if isinstance(value, (int, float)):
+        return parse_duration_ms(float(value) * 1000)
+    match = _PATTERN.match(value)
+    if match is not None and not match.group(2):
+        return parse_duration_ms(float(match.group(1)) * 1000)
+    return parse_duration_ms(value)

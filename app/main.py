@@ -91,6 +91,7 @@ def create_app(
         introspection=settings.graphql_introspection,
         filters=filter_limits(settings),
         max_batch=settings.max_batch_mutation,
+        single_use=frozenset(settings.graphql_single_use_mutations),
     )
     graphql = DirectusGraphQL(schema_for(limits), services)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +29,8 @@ from tests.mail_server import Inbox, start_smtp
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password-1"
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+
+REDIS = ("127.0.0.1", 6379)
 
 CHEAP_HASH = {"hash_memory_cost": 1024, "hash_time_cost": 1, "hash_parallelism": 1}
 
@@ -254,3 +257,17 @@ def smtp() -> Iterator[tuple[int, Inbox]]:
 def inbox(smtp: tuple[int, Inbox]) -> Inbox:
     """What the loopback SMTP server received."""
     return smtp[1]
+
+
+@pytest.fixture
+def require_redis() -> None:
+    """Skips without a Redis at REDIS, unless CI=true, where a missing Redis fails the test."""
+    try:
+        with socket.create_connection(REDIS, timeout=1):
+            return
+    except OSError:
+        pass
+    message = f"Redis is not reachable at {REDIS[0]}:{REDIS[1]}"
+    if databases.running_in_ci():
+        pytest.fail(message)
+    pytest.skip(message)

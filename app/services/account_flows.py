@@ -36,6 +36,7 @@ from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, password_fingerprint
 from app.services.audit import AuditAction, AuditLog
+from app.services.mail_limits import MailLimiter
 from app.services.password_policy import check_password_policy
 from app.services.payloads import check_id, valid_email
 from app.services.stall import stalled
@@ -82,6 +83,7 @@ class AccountFlows:
         self._mailer = mailer
         self._audit = audit
         self._rate_limits = rate_limits
+        self._mail_limits = MailLimiter(rate_limits)
 
     # Password reset --------------------------------------------------------------------
 
@@ -97,6 +99,9 @@ class AccountFlows:
                 user = await users_repo.get_by_email(session, email)
                 project = await self._project_name(session)
             if user is None or user.status != "active" or user.email is None:
+                return
+            # Past the inbox's share the answer is the same `true`: no mail, nothing told.
+            if not await self._mail_limits.allow(user.email):
                 return
             token = self._tokens.sign_scoped(
                 RESET_SCOPE,
@@ -169,13 +174,16 @@ class AccountFlows:
             user = await users_repo.get_by_email(session, address)
             if not await items_repo.exists(session, Role, role_id):
                 raise InvalidPayloadError(f'Role "{role_id}" does not exist')
+            if user is not None:
+                if user.status != "invited":
+                    return  # already a member: nothing to send
+                address = user.email or address
+            # The inviter may see the users: a refused re-send says so, and changes nothing.
+            await self._mail_limits.take(address)
             if user is None:
                 await users_repo.add(session, User(email=address, role=role_id, status="invited"))
-            elif user.status == "invited":
-                await users_repo.update_values(session, user.id, role=role_id)
             else:
-                return  # already a member: nothing to send
-            address = user.email if user is not None and user.email else address
+                await users_repo.update_values(session, user.id, role=role_id)
         token = self._tokens.sign_scoped(
             INVITE_SCOPE, {"email": address}, self._settings.user_invite_token_ttl
         )
@@ -211,6 +219,7 @@ class AccountFlows:
         last_name: str | None,
         client: ClientInfo,
     ) -> None:
+        await self._rate_limits.hit_registration(client.ip)
         await self._rate_limits.hit_auth(client.ip)
         base = self._link_base(
             verification_url,
@@ -247,7 +256,7 @@ class AccountFlows:
                     )
             except IntegrityError:
                 return  # a concurrent registration of the same address won
-            if verify:
+            if verify and await self._mail_limits.allow(address):
                 token = self._tokens.sign_scoped(
                     REGISTRATION_SCOPE,
                     {"email": address},

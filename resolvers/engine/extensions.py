@@ -1,6 +1,7 @@
 """Limits on hostile documents, built once per app so the validation cache keeps hitting.
 
-- a sensitive mutation at most once per operation (aliases and fragments counted);
+- a GRAPHQL_SINGLE_USE_MUTATIONS mutation at most once per operation (aliases and
+  fragments counted);
 - at most GRAPHQL_QUERY_TOKEN_LIMIT tokens, MAX_RELATIONAL_DEPTH levels and
   GRAPHQL_MAX_ALIASES aliases;
 - no introspection when GRAPHQL_INTROSPECTION is false.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from cachetools import LRUCache
 from graphql import (
@@ -35,31 +36,21 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import StreamExecutionResult
 
+from app.config import SINGLE_USE_MUTATIONS
 from app.db.query.limits import FilterLimits
 from resolvers.engine.errors import code_errors
 from resolvers.engine.templates import DocumentTemplates, Literals, split_literals
 from resolvers.engine.validation import ShapeValidator
 from resolvers.engine.variable_limits import check_filter_variables
 
-SENSITIVE_MUTATIONS = frozenset(
-    {
-        "auth_login",
-        "auth_refresh",
-        "auth_password_request",
-        "auth_password_reset",
-        "users_register",
-        "users_register_verify",
-        "users_invite_accept",
-        "users_me_tfa_generate",
-        "users_me_tfa_enable",
-        "users_me_tfa_disable",
-    }
-)
 _FRAGMENT_NESTING = 16
 
 
 class SensitiveOnceRule(ValidationRule):
-    """Twenty aliased auth_login in one document would be twenty password guesses."""
+    """Twenty aliased auth_login in one document would be twenty password guesses.
+    `single_use_rule` makes one for GRAPHQL_SINGLE_USE_MUTATIONS; this one has the default."""
+
+    names: ClassVar[frozenset[str]] = frozenset(SINGLE_USE_MUTATIONS)
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
         counts: Counter[str] = Counter()
@@ -73,7 +64,7 @@ class SensitiveOnceRule(ValidationRule):
             return  # a fragment cycle; NoFragmentCycles reports it
         for selection in selections:
             if isinstance(selection, FieldNode):
-                if selection.name.value in SENSITIVE_MUTATIONS:
+                if selection.name.value in self.names:
                     counts[selection.name.value] += 1
             elif isinstance(selection, InlineFragmentNode):
                 self._count(selection.selection_set.selections, counts, depth + 1)
@@ -81,6 +72,14 @@ class SensitiveOnceRule(ValidationRule):
                 fragment = self.context.get_fragment(selection.name.value)
                 if fragment is not None:
                     self._count(fragment.selection_set.selections, counts, depth + 1)
+
+
+def single_use_rule(names: Iterable[str]) -> type[SensitiveOnceRule]:
+    """The rule for these names: a class per app, made once, so validation caches hold."""
+    chosen = frozenset(names)
+    if chosen == SensitiveOnceRule.names:
+        return SensitiveOnceRule
+    return type("SingleUseRule", (SensitiveOnceRule,), {"names": chosen})
 
 
 def _operation_label(context: ExecutionContext) -> str | None:
@@ -125,6 +124,7 @@ class DocumentLimits:
     introspection: bool = True
     filters: FilterLimits = field(default_factory=FilterLimits)
     max_batch: int = 100
+    single_use: frozenset[str] = frozenset(SINGLE_USE_MUTATIONS)
 
 
 class DocumentPipeline(SchemaExtension):
@@ -220,10 +220,11 @@ class DocumentPipeline(SchemaExtension):
 def extension_factories(limits: DocumentLimits) -> list[Callable[[], SchemaExtension]]:
     """The schema's one extension; every rule class is made here once, not per request."""
     rules: list[type[ASTValidationRule]] = [
-        SensitiveOnceRule,
         depth_validator(limits.max_depth, None),
         aliases_validator(limits.max_aliases),
     ]
+    if limits.single_use:
+        rules.insert(0, single_use_rule(limits.single_use))
     if not limits.introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     # Our rules read no literal value, so documents of one shape share their verdict.

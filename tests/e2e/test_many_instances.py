@@ -1,11 +1,12 @@
 """Three real instances (A, B, C) on one PostgreSQL database and one Redis.
 
 Whatever a client does on one instance holds on the others: sessions and refresh rotation
-(the database), the per-IP rate limit (Redis) and the account lockout (the database).
+(the database), the per-IP rate limits (Redis) and the account lockout (the database).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -38,6 +39,15 @@ PING = "{ server_ping }"
 CREATE_USER = """
 mutation Create($data: create_directus_users_input!) {
   create_users_item(data: $data) { email }
+}
+"""
+OPEN_REGISTRATION = """
+mutation { update_settings(data: {public_registration: true,
+  public_registration_verify_email: false}) { public_registration } }
+"""
+REGISTER = """
+mutation Register($email: String!, $password: String!) {
+  users_register(email: $email, password: $password)
 }
 """
 LOCKED_EMAIL = "locked@example.com"
@@ -176,6 +186,35 @@ def test_per_ip_rate_limit_counts_across_instances(cluster: dict[str, RunningSer
     # Per IP: another client still gets through.
     other = gql(cluster["B"], PING, ip=random_ip())
     assert other.body == {"data": {"server_ping": "pong"}}
+
+
+def test_registration_limit_counts_across_instances(cluster: dict[str, RunningServer]) -> None:
+    """RATE_LIMITER_REGISTRATION_* is on by default (5 per 60 s per IP), counted in Redis."""
+    a, b, c = cluster["A"], cluster["B"], cluster["C"]
+    opened = gql(a, OPEN_REGISTRATION, token=logged_in(a)["access_token"])
+    assert opened.body == {"data": {"update_settings": {"public_registration": True}}}
+
+    def register(server: RunningServer, ip: str) -> GraphQLReply:
+        email = f"joiner-{uuid.uuid4().hex[:12]}@example.com"
+        return gql(server, REGISTER, {"email": email, "password": "joiner-password-1"}, ip=ip)
+
+    client = random_ip()
+    for server in (a, b, a, b, a):
+        reply = register(server, client)
+        assert reply.body == {"data": {"users_register": True}}, reply.body
+
+    # The 6th, on the one instance that has seen none of them, is over the shared budget
+    # (the registration's own: the field answers; RATE_LIMITER_POINTS=6 is not spent yet).
+    over = register(c, client)
+    assert over.status == 429, over.body
+    assert over.data == {"users_register": None}
+    assert over.codes == ["REQUESTS_EXCEEDED"], over.body
+    retry_after = over.response.headers.get("Retry-After", "")
+    assert retry_after.isdigit(), over.response.headers
+    assert 1 <= int(retry_after) <= 60
+
+    # Per IP: another client still registers.
+    assert register(b, random_ip()).body == {"data": {"users_register": True}}
 
 
 def test_account_lockout_counts_across_instances(cluster: dict[str, RunningServer]) -> None:

@@ -1,13 +1,11 @@
 """Per-IP rate limits: 429 REQUESTS_EXCEEDED with Retry-After, and a stricter auth budget.
 
-The Redis variant needs a Redis at 127.0.0.1:6379; it is skipped when none answers, unless
-CI=true, where a missing Redis fails the test.
+The Redis variant needs a Redis at 127.0.0.1:6379 (tests.conftest's `require_redis`).
 """
 
 from __future__ import annotations
 
 import re
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,8 +21,15 @@ from app.config import Settings
 from app.main import create_app
 from app.security.rate_limits import RateLimits
 from app.services.container import Services
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, app_client, create_user, gql
-from tests.databases import running_in_ci, worker_redis_db
+from tests.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    REDIS,
+    app_client,
+    create_user,
+    gql,
+)
+from tests.databases import worker_redis_db
 from tests.graphql.helpers import REFRESH
 from tests.graphql.security_helpers import attempt_login, count_verify
 
@@ -33,7 +38,6 @@ PING = "{ server_ping }"
 POINTS = 5
 DURATION_MS = 60_000
 RETRY = re.compile(r"^Too many requests, retry after (\d+)ms\.$")
-REDIS = ("127.0.0.1", 6379)
 
 EMAIL = "limited@example.com"
 PASSWORD = "limited-password-1"
@@ -283,24 +287,6 @@ class TestAuthBudget:
             await attempt_login(client, ADMIN_EMAIL, "wrong-password")
         other = await attempt_login(other_client, ADMIN_EMAIL, ADMIN_PASSWORD)
         assert not other.body.get("errors"), other.body
-
-
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(REDIS, timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def require_redis() -> None:
-    if redis_reachable():
-        return
-    message = f"Redis is not reachable at {REDIS[0]}:{REDIS[1]}"
-    if running_in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 async def redis_client_names() -> set[str]:

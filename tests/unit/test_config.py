@@ -21,6 +21,13 @@ VARIABLES = [
     "DB_DATABASE",
     "DB_USER",
     "DB_PASSWORD",
+    "GRAPHQL_SINGLE_USE_MUTATIONS",
+    "RATE_LIMITER_REGISTRATION_ENABLED",
+    "RATE_LIMITER_REGISTRATION_POINTS",
+    "RATE_LIMITER_REGISTRATION_DURATION",
+    "RATE_LIMITER_EMAIL_ENABLED",
+    "RATE_LIMITER_EMAIL_POINTS",
+    "RATE_LIMITER_EMAIL_DURATION",
 ]
 
 
@@ -61,6 +68,49 @@ def test_more_argon2_lanes_than_the_memory_holds_stops_start_up(
         load_settings()
     monkeypatch.setenv("HASH_PARALLELISM", "8")
     assert load_settings().hash_parallelism == 8
+
+
+def test_limiter_defaults() -> None:
+    """Registration: Directus's 5 per 60 s per IP, on; mail: 5 per 15 min per inbox, on."""
+    settings = load_settings()
+    assert settings.rate_limiter_registration_enabled is True
+    assert settings.rate_limiter_registration_points == 5
+    assert settings.rate_limiter_registration_duration == 60_000
+    assert settings.rate_limiter_email_enabled is True
+    assert settings.rate_limiter_email_points == 5
+    assert settings.rate_limiter_email_duration == 900_000
+
+
+def test_limiter_windows_are_seconds_as_in_directus(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RATE_LIMITER_*_DURATION=60 from a Directus .env is a minute, not 60 ms; units work."""
+    monkeypatch.setenv("RATE_LIMITER_REGISTRATION_DURATION", "60")
+    monkeypatch.setenv("RATE_LIMITER_EMAIL_DURATION", "2h")
+    settings = load_settings()
+    assert settings.rate_limiter_registration_duration == 60_000
+    assert settings.rate_limiter_email_duration == 7_200_000
+    monkeypatch.setenv("RATE_LIMITER_EMAIL_DURATION", "soon")
+    with pytest.raises(ConfigError, match="RATE_LIMITER_EMAIL_DURATION"):
+        load_settings()
+
+
+def test_single_use_mutations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Directus 12.1's list by default; the variable is comma-separated and replaces it."""
+    assert load_settings().graphql_single_use_mutations == [
+        "auth_login",
+        "auth_refresh",
+        "auth_password_request",
+        "auth_password_reset",
+        "users_register",
+        "users_register_verify",
+        "users_invite_accept",
+        "users_me_tfa_generate",
+        "users_me_tfa_enable",
+        "users_me_tfa_disable",
+    ]
+    monkeypatch.setenv("GRAPHQL_SINGLE_USE_MUTATIONS", "auth_login, users_invite,")
+    assert load_settings().graphql_single_use_mutations == ["auth_login", "users_invite"]
+    monkeypatch.setenv("GRAPHQL_SINGLE_USE_MUTATIONS", "")
+    assert load_settings().graphql_single_use_mutations == []
 
 
 def test_postgres_alias_means_pg(monkeypatch: pytest.MonkeyPatch) -> None:
