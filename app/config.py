@@ -168,11 +168,12 @@ class Settings(BaseSettings):
 
     rate_limiter_enabled: bool = False
     rate_limiter_points: int = Field(default=50, ge=1)
-    rate_limiter_duration: DurationMs = 1_000
+    # Directus's limiter windows are seconds when bare ("60"); units are honoured ("1m").
+    rate_limiter_duration: SecondsMs = 1
     rate_limiter_store: Literal["memory", "redis"] = "memory"
     rate_limiter_redis: str = "redis://127.0.0.1:6379"
     rate_limiter_auth_points: int = Field(default=10, ge=1)
-    rate_limiter_auth_duration: DurationMs = 60_000
+    rate_limiter_auth_duration: SecondsMs = 60
     # On by default, as in Directus, whatever RATE_LIMITER_ENABLED says: users_register per IP.
     rate_limiter_registration_enabled: bool = True
     rate_limiter_registration_points: int = Field(default=5, ge=1)

@@ -87,7 +87,7 @@ class TestUntrustedRateLimit:
         return {
             "rate_limiter_enabled": True,
             "rate_limiter_points": 3,
-            "rate_limiter_duration": 60_000,
+            "rate_limiter_duration": 60,
         }
 
     async def test_rotating_forwarded_for_does_not_dodge_the_limit(
@@ -105,7 +105,7 @@ class TestTrustedRateLimit:
             "ip_trust_proxy": True,
             "rate_limiter_enabled": True,
             "rate_limiter_points": 3,
-            "rate_limiter_duration": 60_000,
+            "rate_limiter_duration": 60,
             "rate_limiter_auth_points": 1,
         }
 

@@ -48,7 +48,7 @@ def settings_overrides() -> dict[str, Any]:
     return {
         "rate_limiter_enabled": True,
         "rate_limiter_points": POINTS,
-        "rate_limiter_duration": DURATION_MS,
+        "rate_limiter_duration": "60s",
     }
 
 
@@ -149,9 +149,9 @@ class TestAuthBudget:
         return {
             "rate_limiter_enabled": True,
             "rate_limiter_points": 50,
-            "rate_limiter_duration": DURATION_MS,
+            "rate_limiter_duration": "60s",
             "rate_limiter_auth_points": 2,
-            "rate_limiter_auth_duration": DURATION_MS,
+            "rate_limiter_auth_duration": "60s",
         }
 
     async def test_the_third_login_is_refused_before_hashing(
@@ -309,7 +309,7 @@ class TestRedisStore:
         return {
             "rate_limiter_enabled": True,
             "rate_limiter_points": POINTS,
-            "rate_limiter_duration": DURATION_MS,
+            "rate_limiter_duration": "60s",
             "rate_limiter_store": "redis",
             # A database of this worker's own: these tests reset every counter in it.
             "rate_limiter_redis": (
