@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 
 def _sentence(prefix: str, reason: str | None) -> str | None:
     """Directus's "<prefix> <reason>." with exactly one closing period."""
@@ -20,6 +23,11 @@ class DirectusError(Exception):
     def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
         super().__init__(self.message)
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        """What Directus sends beside `code` in `extensions` (most errors: nothing)."""
+        return {}
 
 
 class InvalidCredentialsError(DirectusError):
@@ -105,8 +113,20 @@ class PayloadTooLargeError(DirectusError):
     code, status, default_message = "INVALID_PAYLOAD", 413, "Invalid payload. Payload too large."
 
 
-class MethodNotAllowedError(InvalidPayloadError):
-    status = 405
+class MethodNotAllowedError(DirectusError):
+    """Directus's refusal of a method, naming the ones that would do (the Allow header)."""
+
+    code, status = "METHOD_NOT_ALLOWED", 405
+
+    def __init__(self, current: str, allowed: Sequence[str] = ("POST",)) -> None:
+        self.current = current
+        self.allowed = list(allowed)
+        choices = ", ".join(f'"{method}"' for method in self.allowed)
+        super().__init__(f'Invalid method "{current}" used. Should be one of {choices}.')
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"allowed": list(self.allowed), "current": self.current}
 
 
 class InvalidProviderError(DirectusError):

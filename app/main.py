@@ -21,7 +21,7 @@ from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.db.engine import Database, create_engine
 from app.db.query.item_query import filter_limits
-from app.errors import InternalServerError
+from app.errors import InternalServerError, MethodNotAllowedError
 from app.http.errors import error_response
 from app.http.middleware import (
     AccessLogMiddleware,
@@ -44,6 +44,11 @@ GRAPHIQL_ASSETS_DIR = Path(__file__).with_name("static") / "graphiql"
 
 async def _not_found(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 404
+    if status == 405 and isinstance(exc, HTTPException):
+        # A known path, another method: name the methods it takes (Allow), as Directus.
+        allow = (exc.headers or {}).get("Allow", "")
+        allowed = [method.strip() for method in allow.split(",") if method.strip()]
+        return error_response(MethodNotAllowedError(request.method, allowed))
     code = "ROUTE_NOT_FOUND" if status == 404 else "INVALID_PAYLOAD"
     message = f"Route {request.url.path} doesn't exist." if status == 404 else str(exc)
     return JSONResponse(

@@ -97,7 +97,7 @@ class RolesMutation:
         self, info: Info, id: strawberry.ID, data: UpdateRolesInput
     ) -> DirectusRole | None:
         ctx = info.context
-        await ctx.services.roles.update_many(await ctx.access(), [str(id)], to_data(data))
+        await ctx.services.roles.update_one(await ctx.access(), str(id), to_data(data))
         rows = await _read_written(info, [str(id)])
         return rows[0] if rows else None
 
@@ -131,5 +131,6 @@ class RolesMutation:
     ) -> DeleteMany | None:
         ctx = info.context
         wanted = [str(item) for item in ids if item is not None]
-        done = await ctx.services.roles.delete_many(await ctx.access(), wanted)
-        return DeleteMany(ids=[strawberry.ID(item) for item in done])
+        await ctx.services.roles.delete_many(await ctx.access(), wanted)
+        # As Directus: the ids asked, those that named no row included.
+        return DeleteMany(ids=[strawberry.ID(item) for item in wanted])

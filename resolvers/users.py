@@ -126,7 +126,7 @@ class UsersMutation:
         self, info: Info, id: strawberry.ID, data: UpdateUsersInput
     ) -> DirectusUser | None:
         ctx = info.context
-        await ctx.services.users.update_many(await ctx.access(), [str(id)], to_data(data))
+        await ctx.services.users.update_one(await ctx.access(), str(id), to_data(data))
         return await _read_one(info, str(id))
 
     @strawberry.mutation
@@ -198,5 +198,6 @@ class UsersMutation:
     ) -> DeleteMany | None:
         ctx = info.context
         wanted = [str(item) for item in ids if item is not None]
-        done = await ctx.services.users.delete_many(await ctx.access(), wanted)
-        return DeleteMany(ids=[strawberry.ID(item) for item in done])
+        await ctx.services.users.delete_many(await ctx.access(), wanted)
+        # As Directus: the ids asked, those that named no row included.
+        return DeleteMany(ids=[strawberry.ID(item) for item in wanted])

@@ -73,7 +73,7 @@ async def set_password(settings: Settings, email: str, password: str) -> int:
         user_id = await services.users.id_by_email(email)
         if user_id is None:
             raise InvalidPayloadError(f'No user has the email "{email}"')
-        await services.users.update_many(operator_access(), [user_id], {"password": password})
+        await services.users.update_one(operator_access(), user_id, {"password": password})
     print(f"Password changed for {email}; their other sessions have ended.")
     return 0
 

@@ -13,7 +13,8 @@ def error_body(error: DirectusError) -> dict[str, Any]:
     # A message may quote the client's input, and JSON can carry a lone surrogate that
     # UTF-8 cannot: it is replaced, or rendering the answer would fail.
     message = error.message.encode("utf-8", "replace").decode("utf-8")
-    return {"errors": [{"message": message, "extensions": {"code": error.code}}]}
+    extensions = {"code": error.code, **error.extensions}
+    return {"errors": [{"message": message, "extensions": extensions}]}
 
 
 def error_response(error: DirectusError) -> JSONResponse:
@@ -21,5 +22,5 @@ def error_response(error: DirectusError) -> JSONResponse:
     if isinstance(error, RequestsExceededError):
         headers["Retry-After"] = error.retry_after
     if isinstance(error, MethodNotAllowedError):
-        headers["Allow"] = "POST"
+        headers["Allow"] = ", ".join(error.allowed)
     return JSONResponse(error_body(error), status_code=error.status, headers=headers)

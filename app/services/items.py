@@ -187,22 +187,39 @@ class ItemReader(Generic[M]):
             )
 
     async def require_rows(
-        self, session: AsyncSession, access: Access, rule: Rule, ids: Sequence[str]
+        self,
+        session: AsyncSession,
+        access: Access,
+        rule: Rule,
+        ids: Sequence[str],
+        *,
+        skip_missing: bool = False,
     ) -> RowGrants:
         """Every id must exist and fall inside the rows of a grant; else FORBIDDEN. Returns
-        which grants allowed each row, so that their validation (and no other) applies."""
-        wanted = set(ids)
+        which grants allowed each row (in the order of `ids`), so that their validation (and
+        no other) applies.
+
+        `skip_missing` (a write to many ids, as Directus): ids of no row are left out of the
+        answer instead of refused; every row that exists still needs a grant, and one it
+        lacks still refuses the whole write."""
         variables = self.variables(access)
-        allowed: RowGrants = {item: [] for item in wanted}
+        allowed: RowGrants = {item: [] for item in ids}
         for grant in rule.grants():
             where = filter_clause(self.collection, grant.filter, variables)
             for item in await items_repo.matching_ids(
-                session, self.collection, list(wanted), where
+                session, self.collection, list(allowed), where
             ):
                 allowed[item].append(grant)
-        if any(not grants for grants in allowed.values()):
+        refused = [item for item, grants in allowed.items() if not grants]
+        if not refused:
+            return allowed
+        if not skip_missing:
             raise ForbiddenError()
-        return allowed
+        if await items_repo.matching_ids(
+            session, self.collection, refused, filter_clause(self.collection, None, variables)
+        ):
+            raise ForbiddenError()
+        return {item: grants for item, grants in allowed.items() if grants}
 
     async def check_validation(
         self,

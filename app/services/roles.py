@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from app.collections import ROLES
 from app.db.models import Role
 from app.db.types import AsyncSession
-from app.errors import FailedValidationError, InvalidPayloadError
+from app.errors import FailedValidationError, ForbiddenError, InvalidPayloadError
 from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
 from app.repositories import items as items_repo
@@ -66,21 +66,34 @@ class RolesService(ItemReader[Role]):
     async def update_many(
         self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
     ) -> list[str]:
+        """The rows updated, in the order asked: ids of no row are skipped (as Directus);
+        any row the caller may not update refuses the whole write."""
         rule = writable_rule(access, self.collection.name, "update", data, ROLE_FIELDS - {"id"})
         ids = list(dict.fromkeys(ids))
         self.check_batch(ids)
         async with self._db.write() as session, keeps_an_admin(session):
-            allowed = await self.require_rows(session, access, rule, ids)
-            await self._update_in(session, access, rule, ids, data, allowed)
-        return ids
+            allowed = await self.require_rows(session, access, rule, ids, skip_missing=True)
+            written = list(allowed)
+            if written:
+                await self._update_in(session, access, rule, written, data, allowed)
+        return written
+
+    async def update_one(self, access: Access, role_id: str, data: Mapping[str, Any]) -> str:
+        """One named row: an unknown id is FORBIDDEN, as a read of it would be."""
+        if not await self.update_many(access, [role_id], data):
+            raise ForbiddenError()
+        return role_id
 
     async def delete_many(self, access: Access, ids: Sequence[str]) -> list[str]:
+        """Answers every id asked, as Directus: those of no row are already gone. Any row
+        the caller may not delete refuses the whole delete."""
         rule = access.require(self.collection.name, "delete")
         ids = list(dict.fromkeys(ids))
         self.check_batch(ids)
         async with self._db.write() as session, keeps_an_admin(session):
-            await self.require_rows(session, access, rule, ids)
-            await items_repo.delete_ids(session, self.collection, ids)
+            existing = list(await self.require_rows(session, access, rule, ids, skip_missing=True))
+            if existing:
+                await items_repo.delete_ids(session, self.collection, existing)
         return ids
 
     async def update_batch(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:

@@ -56,6 +56,8 @@ ADMIN_ONLY_FIELDS = ADMIN_ONLY_USER_FIELDS
 SESSION_ENDING_FIELDS = frozenset({"password", "email", "status"})
 OWN_EMAIL_CHANGE = "Changing your own email address"
 OWN_PASSWORD_CHANGE = "Changing your own password"
+# Directus's words for a request without a payload.
+NO_DATA = "No data was included in the body"
 _TEXT_LIMITS = USERS.text_limits
 _JSON_FIELDS = USERS.names(lambda spec: spec.kind is Kind.JSON)
 
@@ -144,15 +146,32 @@ class UsersService(ItemReader[User]):
         *,
         current_password: str | None = None,
     ) -> list[str]:
+        """The rows updated, in the order asked: ids of no row are skipped (as Directus);
+        any row the caller may not update refuses the whole write."""
         ids = list(dict.fromkeys(ids))
         self.check_batch(ids)
         access.require(self.collection.name, "update")
         prepared = await self._prepare(access, data, creating=False)
         await self._confirm_own_credentials(access, ids, prepared, current_password)
         async with self._db.write() as session, keeps_an_admin(session):
-            await self._apply_update(session, access, ids, prepared)
-        await self._events.publish(UserEvent("update", tuple(ids)))
-        return ids
+            written = await self._apply_update(session, access, ids, prepared, skip_missing=True)
+        if written:
+            await self._events.publish(UserEvent("update", tuple(written)))
+        return written
+
+    async def update_one(
+        self,
+        access: Access,
+        user_id: str,
+        data: Mapping[str, Any],
+        *,
+        current_password: str | None = None,
+    ) -> str:
+        """One named row: an unknown id is FORBIDDEN, as a read of it would be."""
+        written = await self.update_many(access, [user_id], data, current_password=current_password)
+        if not written:
+            raise ForbiddenError()
+        return user_id
 
     async def update_batch(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
         """Each item carries its own id; all of them commit, or none."""
@@ -180,17 +199,23 @@ class UsersService(ItemReader[User]):
         user_id = access.accountability.user
         if user_id is None:
             raise ForbiddenError()
-        await self.update_many(access, [user_id], data, current_password=current_password)
-        return user_id
+        if not data:
+            # Not a silent no-op: a client that lost its payload on the way should know.
+            raise InvalidPayloadError(NO_DATA)
+        return await self.update_one(access, user_id, data, current_password=current_password)
 
     async def delete_many(self, access: Access, ids: Sequence[str]) -> list[str]:
+        """Answers every id asked, as Directus: those of no row are already gone. Any row
+        the caller may not delete refuses the whole delete."""
         ids = list(dict.fromkeys(ids))
         self.check_batch(ids)
         rule = access.require(self.collection.name, "delete")
         async with self._db.write() as session, keeps_an_admin(session):
-            await self.require_rows(session, access, rule, ids)
-            await items_repo.delete_ids(session, self.collection, ids)
-        await self._events.publish(UserEvent("delete", tuple(ids)))
+            existing = list(await self.require_rows(session, access, rule, ids, skip_missing=True))
+            if existing:
+                await items_repo.delete_ids(session, self.collection, existing)
+        if existing:
+            await self._events.publish(UserEvent("delete", tuple(existing)))
         return ids
 
     async def attach_to_role(
@@ -267,8 +292,17 @@ class UsersService(ItemReader[User]):
         access: Access,
         ids: list[str],
         prepared: PreparedUser,
-    ) -> None:
-        allowed = await self.require_rows(session, access, prepared.rule, ids)
+        *,
+        skip_missing: bool = False,
+    ) -> list[str]:
+        """Writes the rows of `ids` and answers them; `skip_missing`: ids of no row are
+        left out (see require_rows)."""
+        allowed = await self.require_rows(
+            session, access, prepared.rule, ids, skip_missing=skip_missing
+        )
+        ids = list(allowed)
+        if not ids:
+            return ids
         values = dict(prepared.values)
         if prepared.has_role:
             values["role"] = await self._roles.reference(session, access, prepared.role)
@@ -290,6 +324,7 @@ class UsersService(ItemReader[User]):
                     item=user_id,
                 )
                 await self._audit.record_in(session, entry)
+        return ids
 
     async def _prepare(
         self, access: Access, data: Mapping[str, Any], *, creating: bool

@@ -54,11 +54,12 @@ def coded(error: GraphQLError) -> GraphQLError:
     if error.extensions and "code" in error.extensions:
         return error
     original = error.original_error
+    extra: dict[str, Any] = {}
     if error.path is None and not isinstance(original, DirectusError):
         code, message = "GRAPHQL_VALIDATION", error.message  # the document's own fault
     else:
         directus = original if isinstance(original, DirectusError) else InternalServerError()
-        code, message = directus.code, directus.message
+        code, message, extra = directus.code, directus.message, directus.extensions
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -66,7 +67,7 @@ def coded(error: GraphQLError) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         original_error=original if isinstance(original, DirectusError) else None,
-        extensions={"code": code},
+        extensions={"code": code, **extra},
     )
 
 

@@ -44,6 +44,7 @@ from resolvers.engine.validation import ShapeValidator
 from resolvers.engine.variable_limits import check_filter_variables
 
 _FRAGMENT_NESTING = 16
+MULTIPLE_OPERATIONS = "Must provide operation name if query contains multiple operations."
 
 
 class SensitiveOnceRule(ValidationRule):
@@ -80,6 +81,17 @@ def single_use_rule(names: Iterable[str]) -> type[SensitiveOnceRule]:
     if chosen == SensitiveOnceRule.names:
         return SensitiveOnceRule
     return type("SingleUseRule", (SensitiveOnceRule,), {"names": chosen})
+
+
+def _operation_unchosen(context: ExecutionContext, document: DocumentNode) -> list[GraphQLError]:
+    """graphql-core's refusal of a document with several operations and no operationName
+    (the GraphQL spec's GetOperation). Strawberry would run the first one instead, so a
+    client that forgot the name would not learn which operation ran."""
+    # Strawberry keeps the name the request gave apart from the one it would infer.
+    if getattr(context, "_provided_operation_name", None) is not None:
+        return []
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    return [GraphQLError(MULTIPLE_OPERATIONS)] if len(operations) > 1 else []
 
 
 def _operation_label(context: ExecutionContext) -> str | None:
@@ -181,8 +193,9 @@ class DocumentPipeline(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         assert document is not None
+        unchosen = _operation_unchosen(context, document)
         if self._validated:
-            context.pre_execution_errors = []
+            context.pre_execution_errors = unchosen
         else:
             documents = self.documents
             rules = context.validation_rules
@@ -190,7 +203,7 @@ class DocumentPipeline(SchemaExtension):
             literals = self._literals
             shape = None if literals is None else literals.shape
             errors = documents.validator.validate(schema, context.query, document, rules, shape)
-            context.pre_execution_errors = errors
+            context.pre_execution_errors = [*errors, *unchosen]
             if not errors and literals is not None and documents.validator.values_decide(rules):
                 documents.templates.remember(
                     schema, literals, context.parse_options, self._template_key

@@ -36,9 +36,12 @@ from resolvers.engine.errors import (
     is_validation_failure,
     refused_before_execution,
 )
+from resolvers.engine.media import prefers_html
 from resolvers.engine.sockets import CheckedTransportWS
 
 GRAPHIQL_ASSETS = "/graphiql/assets/"
+# Directus's words (and graphql-http's) for a request without a document.
+MISSING_QUERY = "Must provide query string"
 
 
 class _RefusedJson(json.JSONDecodeError):
@@ -87,8 +90,17 @@ class DirectusGraphQL(GraphQL[Context, None]):
         except DirectusError as error:
             response = error_response(error)
         except HTTPException as error:
-            response = error_response(_coded_http_error(error))
+            response = error_response(_coded_http_error(error, request.method))
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """GraphiQL only for a browser (a GET without a query that prefers HTML); any other
+        client without a query learns that it sent none."""
+        return (
+            request.method == "GET"
+            and request.query_params.get("query") is None
+            and prefers_html(request.headers.get("accept", ""))
+        )
 
     @property
     def graphql_ide_html(self) -> str:
@@ -186,10 +198,9 @@ class DirectusGraphQL(GraphQL[Context, None]):
                 request_data=request_data,
             )
         except HTTPException as error:
-            if isinstance(error.__cause__, InvalidOperationTypeError):
-                raise MethodNotAllowedError(
-                    "Only queries are allowed over GET; send mutations with POST"
-                ) from None
+            if isinstance(error.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                # Only queries over GET: a link must not log anyone in or out.
+                raise MethodNotAllowedError("GET", allowed=("POST",)) from None
             raise
         if is_validation_failure(result) and not refused_before_execution(result.errors or []):
             sub_response.status_code = 400
@@ -229,10 +240,10 @@ def _every_field_rate_limited(result: ExecutionResult) -> RequestsExceededError 
     return max(limited.values(), key=lambda error: error.retry_after_ms)
 
 
-def _coded_http_error(error: HTTPException) -> DirectusError:
+def _coded_http_error(error: HTTPException, method: str) -> DirectusError:
     if error.status_code == 405:
-        return MethodNotAllowedError(error.reason.rstrip("."))
+        return MethodNotAllowedError(method, allowed=("GET", "POST"))
     reason = error.reason.rstrip(".")
     if reason == "No GraphQL query found in the request":
-        reason = "A GraphQL query is required"
+        reason = MISSING_QUERY
     return InvalidPayloadError(reason)

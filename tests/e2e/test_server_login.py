@@ -74,3 +74,47 @@ def test_second_start_keeps_the_first_admin(tmp_path: Path) -> None:
         ).json()
     assert first["data"]["auth_login"]["access_token"]
     assert second["errors"][0]["extensions"]["code"] == "INVALID_CREDENTIALS"
+
+
+def test_transport_refusals_over_a_real_socket(tmp_path: Path) -> None:
+    """What uvicorn carries of the transport's refusals: a GET without a query (curl's
+    Accept), a mutation over GET (405 with Allow) and an ambiguous document."""
+    env = {
+        "SECRET": "e2e-secret-long-enough-for-hs256-0123456789",
+        "ADMIN_EMAIL": "owner@example.com",
+        "ADMIN_PASSWORD": "e2e-password-1",
+        "HASH_MEMORY_COST": "1024",
+        "HASH_TIME_COST": "1",
+        "HASH_PARALLELISM": "1",
+    }
+    with running_server(tmp_path, env) as server:
+        url = f"{server.url}/graphql/system"
+        empty = httpx.get(url, headers={"Accept": "*/*"}, timeout=10)
+        assert empty.status_code == 400
+        assert empty.json()["errors"][0] == {
+            "message": "Invalid payload. Must provide query string.",
+            "extensions": {"code": "INVALID_PAYLOAD"},
+        }
+        browser = httpx.get(url, headers={"Accept": "text/html,*/*;q=0.8"}, timeout=10)
+        assert browser.status_code == 200
+        assert browser.headers["content-type"].startswith("text/html")
+
+        mutation = 'mutation { auth_logout(refresh_token: "x") }'
+        refused = httpx.get(url, params={"query": mutation}, timeout=10)
+        assert refused.status_code == 405
+        assert refused.headers["allow"] == "POST"
+        assert refused.json()["errors"][0]["extensions"] == {
+            "code": "METHOD_NOT_ALLOWED",
+            "allowed": ["POST"],
+            "current": "GET",
+        }
+
+        ambiguous = httpx.post(
+            url, json={"query": "query A { server_ping } query B { server_ping }"}, timeout=10
+        )
+        assert ambiguous.status_code == 400
+        [error] = ambiguous.json()["errors"]
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION"
+        assert error["extensions"]["errors"][0]["message"] == (
+            "Must provide operation name if query contains multiple operations."
+        )

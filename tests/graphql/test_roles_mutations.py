@@ -347,19 +347,59 @@ async def test_update_many_roles(client: httpx.AsyncClient, services: Services) 
     assert (row.description, row.app_access) == (None, True)
 
 
-async def test_update_many_roles_with_an_unknown_id_changes_nothing(
+async def test_update_many_roles_skips_an_unknown_id(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     token = await admin_token(client)
-    first = await make_role(services, "Unchanged")
+    first = await make_role(services, "Changed")
+    kept = await make_role(services, "Unchanged")
     reply = await gql(
         client,
         UPDATE_MANY,
-        {"ids": [first.id, UNKNOWN_ID], "data": {"description": "nope"}},
+        {"ids": [UNKNOWN_ID, first.id], "data": {"description": "some"}},
         token=token,
     )
-    refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
-    assert (await stored_role(services, first.id)).description is None
+    updated = ok(reply, "update_roles_items")
+    assert [(item["id"], item["description"]) for item in updated] == [(first.id, "some")]
+    assert (await stored_role(services, first.id)).description == "some"
+    assert (await stored_role(services, kept.id)).description is None
+
+
+async def test_unknown_role_ids_do_not_lift_the_permission_checks(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Every existing role still needs the grant: one outside it refuses the whole write."""
+    user, token = await app_user(client, services, "role-keeper@example.com")
+    mine = await make_role(services, "Mine")
+    theirs = await make_role(services, "Theirs")
+    for action in ("update", "delete", "read"):
+        await add_permission(
+            services,
+            role=user.role,
+            collection="directus_roles",
+            action=action,
+            fields=["*"],
+            permissions={"name": {"_eq": "Mine"}},
+        )
+    mixed = {"ids": [mine.id, UNKNOWN_ID, theirs.id], "data": {"description": "x"}}
+    refused(await gql(client, UPDATE_MANY, mixed, token=token), "FORBIDDEN", FORBIDDEN_MESSAGE)
+    deleting = {"ids": [mine.id, UNKNOWN_ID, theirs.id]}
+    refused(await gql(client, DELETE_MANY, deleting, token=token), "FORBIDDEN", FORBIDDEN_MESSAGE)
+    assert (await stored_role(services, mine.id)).description is None
+    assert await role_row(services, theirs.id) is not None
+
+    reply = await gql(
+        client,
+        "mutation M($ids: [ID]!, $data: update_directus_roles_input!) "
+        "{ update_roles_items(ids: $ids, data: $data) { id description } }",
+        {"ids": [mine.id, UNKNOWN_ID], "data": {"description": "x"}},
+        token=token,
+    )
+    assert ok(reply, "update_roles_items") == [{"id": mine.id, "description": "x"}]
+    deleted = await gql(client, DELETE_MANY, {"ids": [UNKNOWN_ID, mine.id]}, token=token)
+    assert ok(deleted, "delete_roles_items") == {"ids": [UNKNOWN_ID, mine.id]}
+    assert await role_row(services, mine.id) is None
+    assert await role_row(services, theirs.id) is not None
 
 
 # delete_roles_item --------------------------------------------------------------------
@@ -406,15 +446,28 @@ async def test_delete_many_roles(client: httpx.AsyncClient, services: Services) 
     assert await role_row(services, user.role) is not None
 
 
-async def test_delete_many_roles_with_an_unknown_id_deletes_nothing(
+async def test_delete_roles_with_an_unknown_id_answers_every_id_asked(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     token = await admin_token(client)
-    first = await make_role(services, "Stays")
+    first = await make_role(services, "Goes")
+    kept = await make_role(services, "Stays")
     reply = await gql(client, DELETE_MANY, {"ids": [first.id, UNKNOWN_ID]}, token=token)
-    refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
-    assert await role_row(services, first.id) is not None
-    refused(await gql(client, DELETE_ONE, {"id": UNKNOWN_ID}, token=token), "FORBIDDEN")
+    assert ok(reply, "delete_roles_items") == {"ids": [first.id, UNKNOWN_ID]}
+    assert await role_row(services, first.id) is None
+    assert await role_row(services, kept.id) is not None
+    one = await gql(client, DELETE_ONE, {"id": UNKNOWN_ID}, token=token)
+    assert ok(one, "delete_roles_item") == {"id": UNKNOWN_ID}
+
+
+async def test_an_unknown_id_beside_the_last_admin_role_keeps_the_guard(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    token = await admin_token(client)
+    admin_role = await admin_role_id(services)
+    reply = await gql(client, DELETE_MANY, {"ids": [UNKNOWN_ID, admin_role]}, token=token)
+    refused(reply, "UNPROCESSABLE_CONTENT", LAST_ADMIN_MESSAGE)
+    assert await role_row(services, admin_role) is not None
 
 
 # The last admin -----------------------------------------------------------------------

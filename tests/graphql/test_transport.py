@@ -10,6 +10,14 @@ import pytest
 from tests.conftest import LOGIN
 
 PATH = "/graphql/system"
+METHOD_GET_NOT_ALLOWED = {
+    "message": 'Invalid method "GET" used. Should be one of "POST".',
+    "extensions": {"code": "METHOD_NOT_ALLOWED", "allowed": ["POST"], "current": "GET"},
+}
+MISSING_QUERY = {
+    "message": "Invalid payload. Must provide query string.",
+    "extensions": {"code": "INVALID_PAYLOAD"},
+}
 
 
 def _assert_all_coded(body: dict[str, Any]) -> None:
@@ -60,11 +68,41 @@ async def test_get_mutation_is_method_not_allowed(client: httpx.AsyncClient) -> 
     response = await client.get(PATH, params={"query": mutation})
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
-    assert _codes(response.json()) == ["INVALID_PAYLOAD"]
+    assert response.json() == {"errors": [METHOD_GET_NOT_ALLOWED]}
 
 
-async def test_browser_get_receives_graphiql(client: httpx.AsyncClient) -> None:
-    response = await client.get(PATH, headers={"Accept": "text/html"})
+async def test_get_of_a_named_mutation_among_queries_is_method_not_allowed(
+    client: httpx.AsyncClient,
+) -> None:
+    document = 'query Ping { server_ping } mutation Out { auth_logout(refresh_token: "x") }'
+    response = await client.get(PATH, params={"query": document, "operationName": "Out"})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {"errors": [METHOD_GET_NOT_ALLOWED]}
+    named_query = await client.get(PATH, params={"query": document, "operationName": "Ping"})
+    assert named_query.json() == {"data": {"server_ping": "pong"}}
+
+
+async def test_other_methods_are_method_not_allowed(client: httpx.AsyncClient) -> None:
+    response = await client.put(PATH, json={"query": "{ server_ping }"})
+    assert response.status_code == 405
+    allowed = response.json()["errors"][0]["extensions"]["allowed"]
+    assert {"GET", "POST"} <= set(allowed)
+    assert response.headers["allow"] == ", ".join(allowed)
+    assert response.json()["errors"][0]["extensions"]["current"] == "PUT"
+    assert _codes(response.json()) == ["METHOD_NOT_ALLOWED"]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "text/html",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/webp,*/*;q=0.8",
+    ],
+    ids=["html", "browser-navigation"],
+)
+async def test_browser_get_receives_graphiql(client: httpx.AsyncClient, accept: str) -> None:
+    response = await client.get(PATH, headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     assert "graphiql" in response.text.lower()
@@ -73,13 +111,44 @@ async def test_browser_get_receives_graphiql(client: httpx.AsyncClient) -> None:
 async def test_post_without_query_is_invalid_payload(client: httpx.AsyncClient) -> None:
     response = await client.post(PATH, json={"variables": {}})
     assert response.status_code == 400
-    assert _codes(response.json()) == ["INVALID_PAYLOAD"]
+    assert response.json() == {"errors": [MISSING_QUERY]}
 
 
-async def test_get_without_query_is_invalid_payload(client: httpx.AsyncClient) -> None:
-    response = await client.get(PATH, headers={"Accept": "application/json"})
+@pytest.mark.parametrize(
+    "accept",
+    [None, "*/*", "application/json", "application/json, text/html;q=0.5", "text/html;q=0"],
+    ids=["no-accept", "anything", "json", "json-first", "html-refused"],
+)
+async def test_get_without_query_is_invalid_payload(
+    client: httpx.AsyncClient, accept: str | None
+) -> None:
+    """Only a client that prefers HTML is a browser; curl and fetch (*/*) learn the error."""
+    headers = {} if accept is None else {"Accept": accept}
+    request = client.build_request("GET", PATH, headers=headers)
+    if accept is None:
+        del request.headers["Accept"]
+    response = await client.send(request)
     assert response.status_code == 400
-    assert _codes(response.json()) == ["INVALID_PAYLOAD"]
+    assert response.json() == {"errors": [MISSING_QUERY]}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_several_operations_need_an_operation_name(
+    client: httpx.AsyncClient, method: str
+) -> None:
+    """Not "run the first": the client learns that its document is ambiguous."""
+    document = "query A { server_ping } query B { ping: server_ping }"
+    if method == "GET":
+        response = await client.get(PATH, params={"query": document})
+    else:
+        response = await client.post(PATH, json={"query": document})
+    inner = _assert_validation_error(response)
+    assert [item["message"] for item in inner] == [
+        "Must provide operation name if query contains multiple operations."
+    ]
+    named = await client.post(PATH, json={"query": document, "operationName": "B"})
+    assert named.status_code == 200
+    assert named.json() == {"data": {"ping": "pong"}}
 
 
 async def test_malformed_json_is_invalid_payload(client: httpx.AsyncClient) -> None:
@@ -114,14 +183,17 @@ async def test_wrong_variable_type_is_graphql_validation(client: httpx.AsyncClie
     response = await client.post(
         PATH, json={"query": LOGIN, "variables": {"email": 123, "password": ["x"]}}
     )
-    _assert_validation_error(response)
+    inner = _assert_validation_error(response)
+    assert any("$email" in item["message"] for item in inner), inner
 
 
 async def test_missing_required_variable_is_graphql_validation(
     client: httpx.AsyncClient,
 ) -> None:
+    """Deliberately not Directus's masked 500: the GraphQL-over-HTTP spec's 400."""
     response = await client.post(PATH, json={"query": LOGIN, "variables": {}})
-    _assert_validation_error(response)
+    inner = _assert_validation_error(response)
+    assert any("$email" in item["message"] for item in inner), inner
 
 
 @pytest.mark.parametrize(

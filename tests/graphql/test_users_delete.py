@@ -73,25 +73,58 @@ async def test_admin_deletes_many_users(client: httpx.AsyncClient, services: Ser
     assert await user_row(services, kept.id) is not None
 
 
-async def test_delete_unknown_id_is_forbidden(
+async def test_delete_unknown_id_answers_that_id(
     client: httpx.AsyncClient, services: Services
 ) -> None:
+    """As Directus: an id of no row is already gone, and the answer names it."""
     token = await admin_token(client)
     before = await user_count(services)
-    refused(await gql(client, DELETE_ONE, {"id": UNKNOWN_ID}, token=token), "FORBIDDEN")
+    reply = await gql(client, DELETE_ONE, {"id": UNKNOWN_ID}, token=token)
+    assert ok(reply, "delete_users_item") == {"id": UNKNOWN_ID}
     assert await user_count(services) == before
 
 
-async def test_delete_many_with_one_unknown_id_deletes_nothing(
+async def test_delete_many_with_an_unknown_id_deletes_the_others_and_answers_every_id(
     client: httpx.AsyncClient, services: Services
 ) -> None:
     token = await admin_token(client)
     first = await create_user(services, "k1@example.com")
     second = await create_user(services, "k2@example.com")
-    reply = await gql(client, DELETE_MANY, {"ids": [first.id, UNKNOWN_ID, second.id]}, token=token)
-    refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
-    assert await user_row(services, first.id) is not None
-    assert await user_row(services, second.id) is not None
+    kept = await create_user(services, "k3@example.com")
+    asked = [first.id, UNKNOWN_ID, second.id]
+    reply = await gql(client, DELETE_MANY, {"ids": asked}, token=token)
+    assert ok(reply, "delete_users_items") == {"ids": asked}
+    assert await user_row(services, first.id) is None
+    assert await user_row(services, second.id) is None
+    assert await user_row(services, kept.id) is not None
+
+
+async def test_unknown_ids_do_not_lift_the_permission_checks(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Unknown ids are skipped, but every row that exists still needs the delete grant:
+    a mix with one the caller may not delete is refused whole."""
+    user, token = await app_user(client, services, "sweeper@example.com")
+    refused(await gql(client, DELETE_ONE, {"id": UNKNOWN_ID}, token=token), "FORBIDDEN")
+    await add_permission(
+        services,
+        role=user.role,
+        collection="directus_users",
+        action="delete",
+        permissions={"first_name": {"_eq": "Deletable"}},
+    )
+    doomed = await make_user(services, "doomed2@example.com", first_name="Deletable")
+    kept = await make_user(services, "kept2@example.com", first_name="Keep")
+
+    mixed = await gql(client, DELETE_MANY, {"ids": [doomed.id, UNKNOWN_ID, kept.id]}, token=token)
+    refused(mixed, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    assert await user_row(services, doomed.id) is not None
+    assert await user_row(services, kept.id) is not None
+
+    reply = await gql(client, DELETE_MANY, {"ids": [UNKNOWN_ID, doomed.id]}, token=token)
+    assert ok(reply, "delete_users_items") == {"ids": [UNKNOWN_ID, doomed.id]}
+    assert await user_row(services, doomed.id) is None
+    assert await user_row(services, kept.id) is not None
 
 
 async def test_app_user_cannot_delete_users(client: httpx.AsyncClient, services: Services) -> None:
@@ -170,6 +203,16 @@ async def test_deleting_the_last_admin_among_others_deletes_nothing(
     refused(reply, "UNPROCESSABLE_CONTENT", LAST_ADMIN_MESSAGE)
     assert await user_row(services, admin.id) is not None
     assert await user_row(services, other.id) is not None
+
+
+async def test_an_unknown_id_beside_the_last_admin_keeps_the_guard(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    token = await admin_token(client)
+    admin = await the_admin(services)
+    reply = await gql(client, DELETE_MANY, {"ids": [UNKNOWN_ID, admin.id]}, token=token)
+    refused(reply, "UNPROCESSABLE_CONTENT", LAST_ADMIN_MESSAGE)
+    assert await user_row(services, admin.id) is not None
 
 
 async def test_a_suspended_admin_does_not_count(

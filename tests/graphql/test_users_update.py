@@ -64,6 +64,7 @@ mutation UpdateMe($data: update_directus_users_input) {{
 """
 
 USER_BY_ID = "query One($id: ID!) { users_by_id(id: $id) { id email } }"
+NO_DATA_MESSAGE = "Invalid payload. No data was included in the body."
 
 
 async def _update(
@@ -620,6 +621,23 @@ async def test_app_user_may_update_itself_by_id(
     assert (await stored_user(services, user.id)).first_name == "ById"
 
 
+@pytest.mark.parametrize(
+    "variables",
+    [{}, {"data": None}, {"data": {}}],
+    ids=["data-omitted", "data-null", "data-empty"],
+)
+async def test_update_users_me_without_data_is_an_invalid_payload(
+    client: httpx.AsyncClient, services: Services, variables: dict[str, Any]
+) -> None:
+    """Not a silent no-op: a client whose payload got lost learns it."""
+    user, token = await app_user(client, services, "nodata@example.com")
+    reply = await gql(client, UPDATE_ME, variables, token=token)
+    refused(reply, "INVALID_PAYLOAD", NO_DATA_MESSAGE)
+    assert (await stored_user(services, user.id)).first_name == user.first_name
+    bare = await gql(client, "mutation { update_users_me { id } }", token=token)
+    refused(bare, "INVALID_PAYLOAD", NO_DATA_MESSAGE)
+
+
 async def test_anonymous_update_users_me_is_null_and_changes_nothing(
     client: httpx.AsyncClient, services: Services
 ) -> None:
@@ -722,21 +740,86 @@ async def test_update_many_changes_every_listed_user(
     assert (row.first_name, row.status) == (None, "active")
 
 
-async def test_update_many_with_one_unknown_id_changes_nothing(
+async def test_update_many_skips_an_unknown_id_and_updates_the_others(
     client: httpx.AsyncClient, services: Services
 ) -> None:
+    """As Directus: ids of no row are skipped, the rows that exist are updated and returned."""
     token = await admin_token(client)
     first = await create_user(services, "u1@example.com")
     second = await create_user(services, "u2@example.com")
+    untouched = await create_user(services, "u3@example.com")
     reply = await gql(
         client,
         UPDATE_MANY,
-        {"ids": [first.id, UNKNOWN_ID, second.id], "data": {"first_name": "Nope"}},
+        {"ids": [first.id, UNKNOWN_ID, second.id], "data": {"first_name": "Some"}},
         token=token,
     )
-    refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
-    assert (await stored_user(services, first.id)).first_name is None
-    assert (await stored_user(services, second.id)).first_name is None
+    updated = ok(reply, "update_users_items")
+    assert [(item["id"], item["first_name"]) for item in updated] == [
+        (first.id, "Some"),
+        (second.id, "Some"),
+    ]
+    assert (await stored_user(services, first.id)).first_name == "Some"
+    assert (await stored_user(services, second.id)).first_name == "Some"
+    assert (await stored_user(services, untouched.id)).first_name is None
+    only_unknown = await gql(
+        client, UPDATE_MANY, {"ids": [UNKNOWN_ID], "data": {"first_name": "X"}}, token=token
+    )
+    assert ok(only_unknown, "update_users_items") == []
+
+
+async def test_update_many_with_an_unknown_id_still_checks_every_existing_row(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """A skipped unknown id lifts no permission: one existing row the caller may not update
+    refuses the whole write, and nothing is written."""
+    user, token = await app_user(client, services, "bulk-editor@example.com")
+    editable = await make_user(services, "editable2@example.com", first_name="Editable")
+    locked = await make_user(services, "locked2@example.com", first_name="Locked")
+    for action in ("update", "read"):
+        await add_permission(
+            services,
+            role=user.role,
+            collection="directus_users",
+            action=action,
+            fields=["last_name"] if action == "update" else ["*"],
+            permissions={"first_name": {"_eq": "Editable"}},
+        )
+    mixed = await gql(
+        client,
+        UPDATE_MANY,
+        {"ids": [editable.id, UNKNOWN_ID, locked.id], "data": {"last_name": "Both"}},
+        token=token,
+    )
+    refused(mixed, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    assert (await stored_user(services, editable.id)).last_name is None
+    assert (await stored_user(services, locked.id)).last_name is None
+
+    reply = await gql(
+        client,
+        "mutation M($ids: [ID]!, $data: update_directus_users_input!) "
+        "{ update_users_items(ids: $ids, data: $data) { id last_name } }",
+        {"ids": [UNKNOWN_ID, editable.id], "data": {"last_name": "Mine"}},
+        token=token,
+    )
+    assert ok(reply, "update_users_items") == [{"id": editable.id, "last_name": "Mine"}]
+    assert (await stored_user(services, editable.id)).last_name == "Mine"
+    assert (await stored_user(services, locked.id)).last_name is None
+
+
+async def test_update_many_with_an_unknown_id_keeps_the_last_admin(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    token = await admin_token(client)
+    admin = await the_admin(services)
+    reply = await gql(
+        client,
+        UPDATE_MANY,
+        {"ids": [UNKNOWN_ID, admin.id], "data": {"status": "suspended"}},
+        token=token,
+    )
+    refused(reply, "UNPROCESSABLE_CONTENT", LAST_ADMIN_MESSAGE)
+    assert (await the_admin(services)).status == "active"
 
 
 async def test_update_many_same_email_for_two_users_is_not_unique(

@@ -223,6 +223,26 @@ async def test_update_me_with_a_body_that_is_not_an_object_is_invalid_payload(
     assert_error(response, 400, "INVALID_PAYLOAD")
 
 
+@pytest.mark.parametrize("body", [None, b"", b"{}"], ids=["no-body", "empty", "empty-object"])
+async def test_update_me_without_data_is_invalid_payload(
+    client: httpx.AsyncClient, alice: User, alice_token: str, body: bytes | None
+) -> None:
+    """Not a silent no-op (as on GraphQL's update_users_me without data)."""
+    headers = bearer(alice_token)
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    response = await client.patch("/users/me", content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Invalid payload. No data was included in the body.",
+                "extensions": {"code": "INVALID_PAYLOAD"},
+            }
+        ]
+    }
+
+
 async def test_update_me_password_ends_the_other_sessions(
     client: httpx.AsyncClient, alice: User
 ) -> None:

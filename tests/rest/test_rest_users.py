@@ -488,10 +488,12 @@ async def test_an_unknown_id_is_403_forbidden(
     for response in (
         await client.get(f"/users/{user_id}", headers=headers),
         await client.patch(f"/users/{user_id}", json={"title": "CTO"}, headers=headers),
-        await client.delete(f"/users/{user_id}", headers=headers),
     ):
         assert response.status_code == 403, response.request.method
         assert response.json() == FORBIDDEN
+    # As Directus: deleting what is not there is done already.
+    assert_no_content(await client.delete(f"/users/{user_id}", headers=headers))
+    assert await emails(client, seeded.admin, {"sort": "email"}) == ALL_EMAILS
 
 
 # Create -------------------------------------------------------------------------------------
@@ -642,6 +644,18 @@ async def test_update_many_with_keys_and_data(client: httpx.AsyncClient, seeded:
     ]
 
 
+async def test_update_many_skips_an_unknown_key(client: httpx.AsyncClient, seeded: Seeded) -> None:
+    response = await client.patch(
+        "/users",
+        params={"fields": "email,title"},
+        json={"keys": [seeded.ids[BOB], new_id()], "data": {"title": "CTO"}},
+        headers=bearer(seeded.admin),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": [{"email": BOB, "title": "CTO"}]}
+    assert await emails(client, seeded.admin, {"filter[title][_eq]": "CTO"}) == [BOB]
+
+
 async def test_update_a_batch_of_items_carrying_their_ids(
     client: httpx.AsyncClient, seeded: Seeded
 ) -> None:
@@ -776,15 +790,29 @@ async def test_delete_one(client: httpx.AsyncClient, seeded: Seeded) -> None:
     assert stale.status_code == 401
 
 
-async def test_delete_many_with_an_unknown_id_deletes_nothing(
+async def test_delete_many_with_an_unknown_id_deletes_the_others(
     client: httpx.AsyncClient, seeded: Seeded
 ) -> None:
     response = await client.request(
         "DELETE", "/users", json=[seeded.ids[ALICE], new_id()], headers=bearer(seeded.admin)
     )
+    assert_no_content(response)
+    assert await emails(client, seeded.admin, {"sort": "email"}) == [ADMIN_EMAIL, BOB, CAROL]
+
+
+async def test_delete_many_with_an_unknown_id_still_needs_every_row_allowed(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    """Alice may delete no one: an unknown id beside bob's does not change that."""
+    response = await client.request(
+        "DELETE",
+        "/users",
+        json={"keys": [new_id(), seeded.ids[BOB]]},
+        headers=bearer(seeded.alice),
+    )
     assert response.status_code == 403
     assert response.json() == FORBIDDEN
-    assert ALICE in await emails(client, seeded.admin, {})
+    assert await emails(client, seeded.admin, {"sort": "email"}) == ALL_EMAILS
 
 
 @pytest.mark.parametrize(

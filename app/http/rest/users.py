@@ -147,7 +147,7 @@ async def read_user(ctx: RestContext) -> JSONResponse:
 @endpoint
 async def update_user(ctx: RestContext) -> JSONResponse:
     user_id = str(ctx.request.path_params["id"])
-    await ctx.services.users.update_many(await ctx.access(), [user_id], await ctx.object_body())
+    await ctx.services.users.update_one(await ctx.access(), user_id, await ctx.object_body())
     return await _answer_items(ctx, [user_id], many=False)
 
 
