@@ -700,6 +700,9 @@ async def test_a_batch_update_with_one_bad_item_changes_nothing(
         {"keys": "x", "data": {"title": "a"}},
         {"data": {"title": "a"}},
         [{"title": "no id"}],
+        "text",
+        7,
+        None,
     ],
 )
 async def test_an_update_many_body_without_keys_and_data_is_invalid_payload(

@@ -121,7 +121,7 @@ async def update_users(ctx: RestContext) -> JSONResponse:
     if isinstance(body, list):
         ids = await ctx.services.users.update_batch(access, body)
     else:
-        changes = (body or {}).get("data")
+        changes = body.get("data") if isinstance(body, Mapping) else None
         if not isinstance(changes, Mapping):
             raise InvalidPayloadError('"data" has to be an object')
         ids = await ctx.services.users.update_many(access, keys_of(body), changes)
