@@ -156,6 +156,9 @@ class Settings(BaseSettings):
 
     ip_trust_proxy: bool = False
     refresh_token_reuse_interval: DurationMs = 10_000
+    # How long a session cookie stays good after `auth_refresh(mode: session)` rotated it:
+    # requests a tab sent before the new cookie arrived are still served.
+    session_refresh_grace_period: DurationMs = 10_000
 
     # Beyond Directus: a temporary lock after repeated failures, growing each time.
     auth_lockout_enabled: bool = True

@@ -42,7 +42,9 @@ class AuthMutation:
             client=ctx.accountability.client,
         )
         return AuthTokens.from_issued(
-            deliver_tokens(ctx.http_response, ctx.services.settings, issued)
+            deliver_tokens(
+                ctx.http_response, ctx.services.settings, issued, ctx.services.clock.now()
+            )
         )
 
     @strawberry.mutation
@@ -59,7 +61,9 @@ class AuthMutation:
             presented=presented, mode=app_mode, client=ctx.accountability.client
         )
         return AuthTokens.from_issued(
-            deliver_tokens(ctx.http_response, ctx.services.settings, issued)
+            deliver_tokens(
+                ctx.http_response, ctx.services.settings, issued, ctx.services.clock.now()
+            )
         )
 
     @strawberry.mutation

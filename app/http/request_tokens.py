@@ -15,6 +15,14 @@ from app.services.sessions import AuthMode, PresentedSession, SessionsService
 def access_token_of(
     request: HTTPConnection, session_cookie_name: str, *, cookie: bool = True
 ) -> str | None:
+    return token_and_source(request, session_cookie_name, cookie=cookie)[0]
+
+
+def token_and_source(
+    request: HTTPConnection, session_cookie_name: str, *, cookie: bool = True
+) -> tuple[str | None, bool]:
+    """The request's token, and whether it is the session cookie's (header and query
+    parameter come first)."""
     header_token: str | None = None
     authorization = request.headers.get("authorization")
     if authorization:
@@ -26,8 +34,11 @@ def access_token_of(
         raise InvalidPayloadError(
             "The request uses more than one method for including an access token"
         )
+    explicit = header_token or query_token
+    if explicit:
+        return explicit, False
     from_cookie = request.cookies.get(session_cookie_name) if cookie else None
-    return header_token or query_token or from_cookie or None
+    return from_cookie or None, bool(from_cookie)
 
 
 def socket_may_use_cookies(request: HTTPConnection, settings: Settings) -> bool:

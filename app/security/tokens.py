@@ -45,17 +45,31 @@ def _is_time(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _segment(part: str) -> object:
+    """One base64url JSON segment of a JWT, unverified; None when it is not one."""
+    try:
+        return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def looks_like_jwt(token: str) -> bool:
     """True for anything shaped as a JWT, so forged JWTs are judged as JWTs."""
     parts = token.split(".")
     if len(parts) != 3:
         return False
-    try:
-        padded = parts[0] + "=" * (-len(parts[0]) % 4)
-        header = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, UnicodeDecodeError):
-        return False
+    header = _segment(parts[0])
     return isinstance(header, dict) and "alg" in header
+
+
+def claims_directus_issuer(token: str) -> bool:
+    """A JWT that says it is ours (`iss: directus`, not yet verified), as Directus's
+    isDirectusJWT: only those are judged as JWTs (a forgery among them INVALID_TOKEN);
+    anything else is looked up as a static token, so it is INVALID_CREDENTIALS."""
+    if not looks_like_jwt(token):
+        return False
+    payload = _segment(token.split(".")[1])
+    return isinstance(payload, dict) and payload.get("iss") == ISSUER
 
 
 def new_refresh_token() -> str:

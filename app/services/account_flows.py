@@ -16,7 +16,7 @@ from app.collections import USERS
 from app.config import Settings
 from app.db.engine import Database
 from app.db.integrity import IntegrityError
-from app.db.models import Role, User
+from app.db.models import ProjectSettings, Role, User
 from app.db.query.filters import filter_clause
 from app.db.query.values import FilterVariables
 from app.db.types import AsyncSession
@@ -57,6 +57,11 @@ def allowed_url(url: str, allow_list: Sequence[str]) -> bool:
     return any(target == _origin_and_path(entry) for entry in allow_list)
 
 
+def _verifies_email(settings: ProjectSettings) -> bool:
+    """Registrations are verified by mail unless the project turned it off."""
+    return settings.public_registration_verify_email is not False
+
+
 def with_token(url: str, token: str) -> str:
     parts = urlsplit(url)
     query = f"{parts.query}&token={token}" if parts.query else f"token={token}"
@@ -92,7 +97,10 @@ class AccountFlows:
     ) -> None:
         await self._rate_limits.hit_auth(client.ip)
         base = self._link_base(
-            reset_url, self._settings.password_reset_url_allow_list, "/admin/reset-password"
+            reset_url,
+            self._settings.password_reset_url_allow_list,
+            "/admin/reset-password",
+            "reset passwords",
         )
         async with stalled(self._settings.login_stall_time):
             async with self._db.read() as session:
@@ -121,10 +129,14 @@ class AccountFlows:
 
     async def reset_password(self, token: str, password: str, client: ClientInfo) -> None:
         await self._rate_limits.hit_auth(client.ip)
+        # Not a reset token (garbage, forged, another scope): INVALID_TOKEN; expired:
+        # TOKEN_EXPIRED; a genuine one already used (the password changed): FORBIDDEN.
         try:
             claims = self._tokens.decode_scoped(token, RESET_SCOPE)
-        except InvalidTokenError:
-            raise ForbiddenError() from None
+        except ForbiddenError:
+            raise InvalidTokenError() from None
+        if not isinstance(claims.get("hash"), str) or not isinstance(claims.get("email"), str):
+            raise InvalidTokenError()
         await check_password_policy(self._db, password)
         hashed = await self._hasher.hash(password)
         async with self._db.write() as session:
@@ -167,7 +179,10 @@ class AccountFlows:
         assert address is not None
         role_id = check_id(role, "role")
         base = self._link_base(
-            invite_url, self._settings.user_invite_url_allow_list, "/admin/accept-invite"
+            invite_url,
+            self._settings.user_invite_url_allow_list,
+            "/admin/accept-invite",
+            "invite users",
         )
         async with self._db.write() as session:
             project = await self._project_name(session)
@@ -225,6 +240,7 @@ class AccountFlows:
             verification_url,
             self._settings.user_register_url_allow_list,
             "/users/register/verify-email",
+            "verify registered users",
         )
         address = valid_email(email)
         assert address is not None
@@ -235,25 +251,24 @@ class AccountFlows:
                 settings = await settings_repo.get(session)
             if settings is None or not settings.public_registration:
                 raise ForbiddenError()
-            verify = settings.public_registration_verify_email is not False
+            verify = _verifies_email(settings)
             try:
                 async with self._db.write() as session:
-                    if await users_repo.get_by_email(session, address) is not None:
-                        return  # answered like a new address, and nothing is sent
-                    user = await users_repo.add(
-                        session,
-                        User(
-                            email=address,
-                            password=hashed,
-                            first_name=first_name,
-                            last_name=last_name,
-                            role=settings.public_registration_role,
-                            status="unverified" if verify else "active",
-                        ),
-                    )
-                    await self._check_email_filter(
-                        session, user.id, settings.public_registration_email_filter
-                    )
+                    known = await users_repo.get_by_email(session, address)
+                    if known is not None:
+                        # Answered like a new address. Only a registration still waiting
+                        # for its verification gets the mail again (as Directus): its
+                        # owner may have lost the first one.
+                        if not verify or known.status != "unverified" or known.email is None:
+                            return
+                        await self._check_email_filter(
+                            session, known.id, settings.public_registration_email_filter
+                        )
+                        address = known.email
+                    else:
+                        await self._add_registered(
+                            session, address, hashed, first_name, last_name, settings
+                        )
             except IntegrityError:
                 return  # a concurrent registration of the same address won
             if verify and await self._mail_limits.allow(address):
@@ -287,12 +302,41 @@ class AccountFlows:
 
     # Helpers ---------------------------------------------------------------------------
 
-    def _link_base(self, custom: str | None, allow_list: Sequence[str], default_path: str) -> str:
+    def _link_base(
+        self, custom: str | None, allow_list: Sequence[str], default_path: str, purpose: str
+    ) -> str:
+        """The link a mail carries: the client's URL if the allow-list has it (a refusal
+        says what the URL was for, in Directus's words), else the default page."""
         if custom:
             if not allowed_url(custom, allow_list):
-                raise InvalidPayloadError(f'URL "{custom}" can\'t be used here')
+                raise InvalidPayloadError(f'URL "{custom}" can\'t be used to {purpose}')
             return custom
         return self._settings.public_url.rstrip("/") + default_path
+
+    async def _add_registered(
+        self,
+        session: AsyncSession,
+        address: str,
+        hashed: str,
+        first_name: str | None,
+        last_name: str | None,
+        settings: ProjectSettings,
+    ) -> None:
+        """The registrant's row: unverified until its mail is answered, unless the project
+        asks for no verification; refused (rolled back) when the email filter says no."""
+        verify = _verifies_email(settings)
+        user = await users_repo.add(
+            session,
+            User(
+                email=address,
+                password=hashed,
+                first_name=first_name,
+                last_name=last_name,
+                role=settings.public_registration_role,
+                status="unverified" if verify else "active",
+            ),
+        )
+        await self._check_email_filter(session, user.id, settings.public_registration_email_filter)
 
     async def _project_name(self, session: AsyncSession) -> str:
         row = await settings_repo.get(session)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 
 from app.accountability import Accountability, ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
 from app.errors import InvalidCredentialsError
 from app.repositories.sync.callers import AccessQuery
-from app.security.tokens import TokenService, hash_token, looks_like_jwt
+from app.security.tokens import TokenService, claims_directus_issuer, hash_token
 
 
 def ip_allowed(ip: str | None, networks: list[str] | None) -> bool:
@@ -32,22 +33,30 @@ def ip_allowed(ip: str | None, networks: list[str] | None) -> bool:
 
 
 class Authenticator:
-    def __init__(self, db: Database, tokens: TokenService, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, tokens: TokenService, clock: Clock, session_grace_ms: int
+    ) -> None:
         self._db = db
         self._tokens = tokens
         self._clock = clock
+        # SESSION_REFRESH_GRACE_PERIOD: how long a rotated session cookie still serves.
+        self._session_grace = timedelta(milliseconds=session_grace_ms)
 
     async def authenticate(self, token: str | None, client: ClientInfo) -> Accountability:
         if not token:
             return Accountability(client=client)
         session_id: str | None = None
         auth_time: int | None = None
-        if looks_like_jwt(token):
+        if claims_directus_issuer(token):
             claims = self._tokens.decode_access(token)
             session_id = claims.session
             auth_time = claims.auth_time
+            now = self._clock.now()
             query = AccessQuery(
-                user_id=claims.user_id, session_id=session_id, now=self._clock.now()
+                user_id=claims.user_id,
+                session_id=session_id,
+                now=now,
+                rotated_since=now - self._session_grace,
             )
         else:
             query = AccessQuery(token_hash=hash_token(token))

@@ -89,7 +89,7 @@ class Services:
             db=db,
             hasher=hasher,
             tokens=tokens,
-            authenticator=Authenticator(db, tokens, clock),
+            authenticator=Authenticator(db, tokens, clock, settings.session_refresh_grace_period),
             auth=auth,
             sessions=sessions,
             users=UsersService(

@@ -190,8 +190,34 @@ class SessionsService:
             if found is None or found.session.rotated_at is None:
                 raise InvalidCredentialsError()
             row = found.session
+        if presented.session_id is not None:
+            return self._refreshed_cookie(connection, row, found.owner, mode, now)
         issued = self._replayed(connection, row, found.owner, mode, now)
         return row if issued is None else issued
+
+    def _refreshed_cookie(
+        self,
+        connection: Connection,
+        row: Session,
+        owner: UserAccess,
+        mode: AuthMode,
+        now: datetime,
+    ) -> IssuedTokens:
+        """A session cookie that a session refresh replaced, refreshed again (a tab whose
+        request left before the new cookie came): inside SESSION_REFRESH_GRACE_PERIOD a
+        cookie for the login's current session, as Directus answers with its next token;
+        after it, refused. A cookie is not a refresh token handed to a client, so this is
+        no theft signal and nothing is revoked (the cookie is simply dead)."""
+        assert row.rotated_at is not None
+        grace = timedelta(milliseconds=self._settings.session_refresh_grace_period)
+        if now - row.rotated_at >= grace:
+            raise InvalidCredentialsError()
+        if owner.status == "suspended":
+            raise UserSuspendedError()
+        current = sessions_sync.current_of_family(connection, row.family, now)
+        if owner.status != "active" or current is None:
+            raise InvalidCredentialsError()
+        return self._issue(owner, mode, "", current.id)
 
     def _replayed(
         self,

@@ -27,6 +27,7 @@ from app.errors import (
 )
 from app.http.body import UNPARSABLE, decode_json, read_body
 from app.http.errors import error_response
+from app.http.request_auth import authenticate_request, refusal_response
 from app.http.request_tokens import access_token_of, client_of, socket_may_use_cookies
 from app.services.container import Services
 from resolvers.context import Context
@@ -88,7 +89,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
             await read_body(request, self.services.settings.max_payload_size)
             response = await self.run(request)
         except DirectusError as error:
-            response = error_response(error)
+            response = refusal_response(request, error, self.services.settings)
         except HTTPException as error:
             response = error_response(_coded_http_error(error, request.method))
         await response(scope, receive, send)
@@ -151,8 +152,9 @@ class DirectusGraphQL(GraphQL[Context, None]):
                 services=self.services,
                 credential=token,
             )
-        token = access_token_of(request, settings.session_cookie_name)
-        accountability = await self.services.authenticator.authenticate(token, client)
+        token, accountability = await authenticate_request(
+            request, settings, self.services.authenticator
+        )
         request.state.user_id = accountability.user
         return Context(
             request=request,

@@ -118,3 +118,65 @@ def test_transport_refusals_over_a_real_socket(tmp_path: Path) -> None:
         assert error["extensions"]["errors"][0]["message"] == (
             "Must provide operation name if query contains multiple operations."
         )
+
+
+SESSION_COOKIE = "directus_session_token"
+SESSION_LOGIN = 'mutation { auth_login(email: "%s", password: "%s", mode: session) { expires } }'
+SESSION_REFRESH = "mutation { auth_refresh(mode: session) { expires } }"
+SESSION_LOGOUT = "mutation { auth_logout(mode: session) }"
+ME = "{ users_me { email } }"
+
+
+def test_session_cookie_grace_and_clearing_through_a_browser_like_client(
+    tmp_path: Path,
+) -> None:
+    """A cookie jar as a browser keeps it: after a session refresh the replaced cookie still
+    serves (SESSION_REFRESH_GRACE_PERIOD, read from the environment); once its login is
+    over, the 401 that refuses it clears it from the jar."""
+    env = {
+        "SECRET": "e2e-secret-long-enough-for-hs256-0123456789",
+        "ADMIN_EMAIL": "owner@example.com",
+        "ADMIN_PASSWORD": "e2e-password-1",
+        "HASH_MEMORY_COST": "1024",
+        "HASH_TIME_COST": "1",
+        "HASH_PARALLELISM": "1",
+        "LOGIN_STALL_TIME": "0",
+        "SESSION_REFRESH_GRACE_PERIOD": "5m",  # far wider than this test takes
+    }
+    with (
+        running_server(tmp_path, env) as server,
+        httpx.Client(base_url=server.url, timeout=10) as browser,
+    ):
+
+        def post(query: str, cookie: str | None = None) -> httpx.Response:
+            headers = {"Cookie": f"{SESSION_COOKIE}={cookie}"} if cookie else None
+            return browser.post("/graphql/system", json={"query": query}, headers=headers)
+
+        login = post(SESSION_LOGIN % ("owner@example.com", "e2e-password-1"))
+        assert login.json() == {"data": {"auth_login": {"expires": "86400000"}}}
+        set_cookie = login.headers["set-cookie"]
+        assert "; Max-Age=86400; " in set_cookie
+        assert "; Expires=" in set_cookie
+        assert set_cookie.endswith("; HttpOnly; SameSite=Lax")
+        old = browser.cookies.get(SESSION_COOKIE)
+        assert old
+
+        assert post(SESSION_REFRESH).json() == {"data": {"auth_refresh": {"expires": "86400000"}}}
+        new = browser.cookies.get(SESSION_COOKIE)
+        assert new
+        assert new != old
+        # A request a tab sent with the replaced cookie is still served.
+        in_flight = post(ME, cookie=old)
+        assert in_flight.json() == {"data": {"users_me": {"email": "owner@example.com"}}}
+
+        assert post(SESSION_LOGOUT).json() == {"data": {"auth_logout": True}}
+        assert browser.cookies.get(SESSION_COOKIE) is None
+        # The login is over: the replaced cookie is refused, and cleared with the refusal.
+        browser.cookies.set(SESSION_COOKIE, old, domain=httpx.URL(server.url).host)
+        dead = post(ME)
+        assert dead.status_code == 401
+        assert dead.json()["errors"][0]["extensions"]["code"] == "INVALID_CREDENTIALS"
+        cleared = dead.headers["set-cookie"]
+        assert cleared.startswith(f"{SESSION_COOKIE}=; Max-Age=0; ")
+        assert "; Expires=Thu, 01 Jan 1970 00:00:00 GMT; " in cleared
+        assert browser.cookies.get(SESSION_COOKIE) is None

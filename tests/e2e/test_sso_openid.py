@@ -247,7 +247,7 @@ async def test_login_redirects_with_state_nonce_and_pkce_and_a_signed_http_only_
     assert cookie.startswith(f"openid.{OPEN}=")
     assert "HttpOnly" in cookie
     assert f"Path=/auth/login/{OPEN}" in cookie
-    assert "SameSite=lax" in cookie
+    assert "SameSite=Lax" in cookie
     claims = TokenService(TEST_SECRET, SystemClock()).decode_scoped(
         client.cookies[f"openid.{OPEN}"], STATE_SCOPE
     )

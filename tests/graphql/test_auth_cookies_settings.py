@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from app.clock import SettableClock
 from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, gql, login
 from tests.graphql.helpers import LOGOUT, REFRESH_COOKIE, SESSION_COOKIE, cookie_header_for
 
@@ -29,22 +32,33 @@ def _attributes(cookie: str) -> list[str]:
     return [part.strip() for part in cookie.split(";")]
 
 
-async def test_refresh_cookie_uses_refresh_settings(client: httpx.AsyncClient) -> None:
-    """Secure, SameSite, Domain and Max-Age come from REFRESH_TOKEN_* settings."""
+def _expires_in(clock: SettableClock, seconds: int) -> str:
+    """The Expires attribute express writes beside Max-Age: the same moment, as a date."""
+    return f"Expires={format_datetime(clock.now() + timedelta(seconds=seconds), usegmt=True)}"
+
+
+async def test_refresh_cookie_uses_refresh_settings(
+    client: httpx.AsyncClient, clock: SettableClock
+) -> None:
+    """Secure, SameSite, Domain and Max-Age (with its Expires) come from REFRESH_TOKEN_*
+    settings; SameSite is spelled as Directus spells it."""
     reply = await gql(
         client, LOGIN, {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "mode": "cookie"}
     )
     assert "errors" not in reply.body, reply.body
     attributes = _attributes(cookie_header_for(reply.response.headers, REFRESH_COOKIE))
     assert "Secure" in attributes
-    assert "SameSite=strict" in attributes
+    assert "SameSite=Strict" in attributes
     assert "Domain=example.com" in attributes
     assert "Max-Age=172800" in attributes
+    assert _expires_in(clock, 172800) in attributes
     assert "HttpOnly" in attributes
     assert "Path=/" in attributes
 
 
-async def test_session_cookie_uses_session_settings(client: httpx.AsyncClient) -> None:
+async def test_session_cookie_uses_session_settings(
+    client: httpx.AsyncClient, clock: SettableClock
+) -> None:
     """The session cookie has its own settings, and expires follows SESSION_COOKIE_TTL."""
     reply = await gql(
         client, LOGIN, {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "mode": "session"}
@@ -53,9 +67,10 @@ async def test_session_cookie_uses_session_settings(client: httpx.AsyncClient) -
     assert reply.data["auth_login"]["expires"] == "7200000"
     attributes = _attributes(cookie_header_for(reply.response.headers, SESSION_COOKIE))
     assert "Secure" in attributes
-    assert "SameSite=none" in attributes
+    assert "SameSite=None" in attributes
     assert "Domain=app.example.com" in attributes
     assert "Max-Age=7200" in attributes
+    assert _expires_in(clock, 7200) in attributes
     assert "HttpOnly" in attributes
     assert "Path=/" in attributes
 
@@ -76,3 +91,5 @@ async def test_logout_clears_refresh_cookie_with_the_same_domain(
     assert "Domain=example.com" in attributes
     assert "Path=/" in attributes
     assert "Max-Age=0" in attributes
+    assert "Expires=Thu, 01 Jan 1970 00:00:00 GMT" in attributes
+    assert "SameSite=Strict" in attributes

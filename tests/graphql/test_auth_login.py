@@ -82,7 +82,7 @@ async def test_cookie_mode_sets_refresh_cookie(client: httpx.AsyncClient) -> Non
     assert "HttpOnly" in cookie
     assert "Path=/" in cookie
     assert "Max-Age=604800" in cookie
-    assert "SameSite=lax" in cookie
+    assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie
 
 
@@ -105,7 +105,7 @@ async def test_session_mode_returns_only_expires_and_sets_session_cookie(
     assert "HttpOnly" in attributes
     assert "Path=/" in attributes
     assert "Max-Age=86400" in attributes
-    assert "SameSite=lax" in attributes
+    assert "SameSite=Lax" in attributes
     assert "Secure" not in attributes
     assert not any(part.lower().startswith("domain=") for part in attributes)
     jwt_value = attributes[0].split("=", 1)[1]

@@ -24,6 +24,8 @@ from tests.graphql_reply import GraphQLReply
 
 # REFRESH_TOKEN_REUSE_INTERVAL's default: a rotated token is answered, not refused, inside it.
 REUSE_GRACE_SECONDS = 10
+# SESSION_REFRESH_GRACE_PERIOD's default: a replaced session cookie still serves inside it.
+SESSION_GRACE_SECONDS = 10
 
 
 def _ok(reply: GraphQLReply) -> dict[str, str | None]:
@@ -90,8 +92,11 @@ async def test_cookie_refresh_reads_and_rotates_the_cookie(
     _refused(stale, "INVALID_CREDENTIALS")
 
 
-async def test_session_refresh_rotates_the_session_cookie(client: httpx.AsyncClient) -> None:
-    """Session mode refreshes through the cookie; the old session JWT dies at once."""
+async def test_session_refresh_rotates_the_session_cookie(
+    client: httpx.AsyncClient, clock: SettableClock
+) -> None:
+    """Session mode refreshes through the cookie; the old session JWT dies once
+    SESSION_REFRESH_GRACE_PERIOD (10 s) is over (test_session_grace.py has the window)."""
     await login(client, mode="session")
     old = client.cookies.get(SESSION_COOKIE)
     assert old
@@ -103,6 +108,7 @@ async def test_session_refresh_rotates_the_session_cookie(client: httpx.AsyncCli
     assert new != old
     assert client.cookies.get(SESSION_COOKIE) == new
 
+    clock.advance(timedelta(seconds=SESSION_GRACE_SECONDS + 1))
     stale = await gql(client, ME_ID, token=old)
     assert stale.status == 401
     assert stale.body == {

@@ -176,6 +176,9 @@ async def test_invite_with_a_url_off_the_allow_list_is_invalid_payload(
     body = await invite(client, admin_token, role, invite_url=invite_url)
     assert body["data"] == {"users_invite": None}
     assert [error["extensions"]["code"] for error in body["errors"]] == ["INVALID_PAYLOAD"]
+    assert body["errors"][0]["message"] == (
+        f'Invalid payload. URL "{invite_url}" can\'t be used to invite users.'
+    )
     assert await user_row(client, admin_token, GUEST) == []
     assert await delivered(services, inbox) == []
 
@@ -388,7 +391,7 @@ async def test_invite_token_is_refused_by_password_reset(
         {"token": token, "password": GUEST_PASSWORD},
     )
     assert reply.data == {"auth_password_reset": None}
-    assert reply.codes == ["FORBIDDEN"]
+    assert reply.codes == ["INVALID_TOKEN"]
     assert (await user_row(client, admin_token, GUEST))[0]["status"] == "invited"
 
 

@@ -171,6 +171,9 @@ async def test_request_with_a_url_off_the_allow_list_is_invalid_payload(
     assert reply.status == 200
     assert reply.data == {"auth_password_request": None}
     assert reply.codes == ["INVALID_PAYLOAD"]
+    assert reply.body["errors"][0]["message"] == (
+        f'Invalid payload. URL "{reset_url}" can\'t be used to reset passwords.'
+    )
     assert await delivered(services, inbox) == []
 
 
@@ -250,7 +253,7 @@ async def test_reset_leaves_other_users_sessions_alone(
 
 
 @pytest.mark.usefixtures("user")
-async def test_forged_token_signed_with_another_secret_is_forbidden(
+async def test_forged_token_signed_with_another_secret_is_invalid_token(
     client: httpx.AsyncClient, services: Services, inbox: Inbox
 ) -> None:
     genuine = await reset_token(client, services, inbox)
@@ -259,25 +262,40 @@ async def test_forged_token_signed_with_another_secret_is_forbidden(
 
     reply = await gql(client, RESET, {"token": forged, "password": NEW_PASSWORD})
     assert reply.data == {"auth_password_reset": None}
-    assert reply.codes == ["FORBIDDEN"]
+    assert reply.codes == ["INVALID_TOKEN"]
     assert (await login(client, USER_EMAIL, OLD_PASSWORD))["access_token"]
 
 
 @pytest.mark.parametrize("token", ["not-a-token", "a.b.c", ""])
-async def test_garbage_token_is_forbidden(client: httpx.AsyncClient, token: str) -> None:
+async def test_garbage_token_is_invalid_token(client: httpx.AsyncClient, token: str) -> None:
     reply = await gql(client, RESET, {"token": token, "password": NEW_PASSWORD})
     assert reply.data == {"auth_password_reset": None}
-    assert reply.codes == ["FORBIDDEN"]
+    assert reply.codes == ["INVALID_TOKEN"]
+    assert reply.body["errors"][0]["message"] == "Invalid token."
 
 
 @pytest.mark.usefixtures("user")
-async def test_token_with_another_scope_but_the_right_secret_is_forbidden(
+async def test_token_with_another_scope_but_the_right_secret_is_invalid_token(
     client: httpx.AsyncClient, services: Services, inbox: Inbox
 ) -> None:
     claims = claims_of(await reset_token(client, services, inbox))
     other_scope = signed_jwt({**claims, "scope": "invite"}, TEST_SECRET)
     reply = await gql(client, RESET, {"token": other_scope, "password": NEW_PASSWORD})
-    assert reply.codes == ["FORBIDDEN"]
+    assert reply.codes == ["INVALID_TOKEN"]
+    assert (await login(client, USER_EMAIL, OLD_PASSWORD))["access_token"]
+
+
+@pytest.mark.usefixtures("user")
+async def test_reset_scoped_token_without_its_password_binding_is_invalid_token(
+    client: httpx.AsyncClient, services: Services, inbox: Inbox
+) -> None:
+    """Signed with SECRET and of the right scope, but not bound to a password: not a
+    reset token this server issued."""
+    claims = claims_of(await reset_token(client, services, inbox))
+    del claims["hash"]
+    unbound = signed_jwt(claims, TEST_SECRET)
+    reply = await gql(client, RESET, {"token": unbound, "password": NEW_PASSWORD})
+    assert reply.codes == ["INVALID_TOKEN"]
     assert (await login(client, USER_EMAIL, OLD_PASSWORD))["access_token"]
 
 

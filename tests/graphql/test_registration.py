@@ -331,6 +331,9 @@ async def test_verification_url_off_the_allow_list_is_invalid_payload(
     body = await register(client, verification_url=verification_url)
     assert body["data"] == {"users_register": None}
     assert codes(body) == ["INVALID_PAYLOAD"]
+    assert body["errors"][0]["message"] == (
+        f'Invalid payload. URL "{verification_url}" can\'t be used to verify registered users.'
+    )
     assert await user_rows(client, admin_token, NEWCOMER) == []
     assert await delivered(services, inbox) == []
 
@@ -404,6 +407,35 @@ async def test_unknown_and_existing_email_get_the_same_answer(
     assert [str(message["To"]) for message in await delivered(services, inbox)] == [NEWCOMER]
 
 
+async def test_registering_an_unverified_email_again_sends_the_verification_again(
+    client: httpx.AsyncClient, services: Services, inbox: Inbox, admin_token: str, role: str
+) -> None:
+    """A registrant who lost the mail registers again and gets another, as Directus does;
+    the pending row keeps what the first registration said (its password too)."""
+    await enable_registration(client, admin_token, role)
+    await registration_token(client, services, inbox)
+    [before] = await user_rows(client, admin_token, NEWCOMER)
+
+    again = await register(
+        client, NEWCOMER.upper(), "second-password-2", first_name="Someone", last_name="Else"
+    )
+    assert again == {"data": {"users_register": True}}
+    messages = await delivered(services, inbox)
+    assert [str(message["To"]) for message in messages] == [NEWCOMER, NEWCOMER]
+    assert messages[1]["Subject"] == "Verify your email address"
+    assert await user_rows(client, admin_token, NEWCOMER) == [before]
+
+    verified = await gql(client, VERIFY, {"token": token_of(link_in(messages[1]))})
+    assert verified.body == {"data": {"users_register_verify": True}}
+    assert (await login(client, NEWCOMER, PASSWORD))["access_token"]
+    second = await gql(client, LOGIN, {"email": NEWCOMER, "password": "second-password-2"})
+    assert second.codes == ["INVALID_CREDENTIALS"]
+
+    # Verified now: another registration is answered the same, and sends nothing.
+    assert await register(client, NEWCOMER) == {"data": {"users_register": True}}
+    assert len(await delivered(services, inbox)) == 2
+
+
 async def test_password_policy_applies_to_registration(
     client: httpx.AsyncClient, services: Services, inbox: Inbox, admin_token: str, role: str
 ) -> None:
@@ -456,7 +488,7 @@ async def test_registration_token_is_refused_by_reset_and_invite_accept(
         "{ auth_password_reset(token: $token, password: $password) }",
         {"token": token, "password": "other-password-7"},
     )
-    assert reset.codes == ["FORBIDDEN"]
+    assert reset.codes == ["INVALID_TOKEN"]
     accept = await gql(
         client,
         "mutation A($token: String!, $password: String!) "

@@ -118,10 +118,28 @@ async def test_jwt_with_another_algorithm_is_invalid_token(client: httpx.AsyncCl
     _assert_refused(await gql(client, ME_ID, token=forged), 403, INVALID_TOKEN)
 
 
-async def test_jwt_with_wrong_issuer_is_invalid_token(client: httpx.AsyncClient) -> None:
-    claims = {**await _admin_claims(client), "iss": "someone-else"}
+@pytest.mark.parametrize("issuer", ["someone-else", None])
+async def test_jwt_of_another_issuer_is_invalid_credentials(
+    client: httpx.AsyncClient, issuer: str | None
+) -> None:
+    """As Directus: only a JWT that says `iss: directus` is judged as a JWT; any other
+    token, even one signed with SECRET, is looked up as a static token and matches none."""
+    claims = {**await _admin_claims(client), "iss": issuer}
+    if issuer is None:
+        del claims["iss"]
     forged = signed_jwt(claims, TEST_SECRET)
-    _assert_refused(await gql(client, ME_ID, token=forged), 403, INVALID_TOKEN)
+    _assert_refused(await gql(client, ME_ID, token=forged), 401, INVALID_CREDENTIALS)
+    rest = await client.get("/users/me", headers={"Authorization": f"Bearer {forged}"})
+    assert (rest.status_code, rest.json()) == (401, INVALID_CREDENTIALS)
+
+
+async def test_scoped_token_of_another_issuer_is_no_access_token(
+    client: httpx.AsyncClient,
+) -> None:
+    """A reset-scoped token that dodges the issuer check still authenticates nobody."""
+    claims = {**await _admin_claims(client), "scope": "password-reset", "iss": "elsewhere"}
+    forged = signed_jwt(claims, TEST_SECRET)
+    _assert_refused(await gql(client, ME_ID, token=forged), 401, INVALID_CREDENTIALS)
 
 
 @pytest.mark.parametrize("missing", ["id", "role", "app_access", "admin_access", "exp"])

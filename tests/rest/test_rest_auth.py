@@ -195,7 +195,7 @@ async def test_login_in_cookie_mode_puts_the_refresh_token_in_an_http_only_cooki
     assert "HttpOnly" in parts
     assert "Path=/" in parts
     assert "Max-Age=604800" in parts
-    assert "SameSite=lax" in parts
+    assert "SameSite=Lax" in parts
     assert [v for v in response.headers.get_list("set-cookie") if SESSION_COOKIE in v] == []
     assert await me_email(client, bearer(data["access_token"])) == USER_EMAIL
 
@@ -356,7 +356,10 @@ async def test_logout_in_session_mode_ends_the_session_token_at_once(
     assert await me_email(client) == USER_EMAIL
     response = await client.post("/auth/logout", json={"mode": "session"})
     assert_no_content(response)
-    assert "Max-Age=0" in attributes(cookie_header(response, SESSION_COOKIE))
+    cleared = attributes(cookie_header(response, SESSION_COOKIE))
+    assert "Max-Age=0" in cleared
+    assert "Expires=Thu, 01 Jan 1970 00:00:00 GMT" in cleared
+    assert "SameSite=Lax" in cleared
     after = await client.get("/users/me", headers={"Cookie": f"{SESSION_COOKIE}={session_token}"})
     assert after.status_code == 401
     assert after.json() == INVALID_CREDENTIALS
@@ -429,17 +432,39 @@ async def test_password_request_with_a_url_off_the_allow_list_is_invalid_payload
         json={"email": USER_EMAIL, "reset_url": "https://evil.example.com/reset"},
     )
     assert_error(response, 400, "INVALID_PAYLOAD")
+    assert response.json()["errors"][0]["message"] == (
+        'Invalid payload. URL "https://evil.example.com/reset" can\'t be used to reset passwords.'
+    )
     assert await delivered(services, inbox) == []
 
 
-async def test_password_reset_with_a_forged_token_is_forbidden(
+async def test_password_reset_with_a_forged_token_is_invalid_token(
     client: httpx.AsyncClient, user_id: str
 ) -> None:
     response = await client.post(
         "/auth/password/reset", json={"token": "not.a.token", "password": NEW_PASSWORD}
     )
     assert response.status_code == 403
-    assert response.json() == error("FORBIDDEN", "You don't have permission to access this.")
+    assert response.json() == error("INVALID_TOKEN", "Invalid token.")
+
+
+async def test_password_reset_with_an_expired_token_is_token_expired(
+    client: httpx.AsyncClient,
+    services: Services,
+    inbox: Inbox,
+    user_id: str,
+    clock: SettableClock,
+) -> None:
+    assert_no_content(await client.post("/auth/password/request", json={"email": USER_EMAIL}))
+    [message] = await delivered(services, inbox)
+    token = token_in(message, f"{PUBLIC_URL}/admin/reset-password?token=")
+    clock.advance(timedelta(days=1, seconds=1))
+    response = await client.post(
+        "/auth/password/reset", json={"token": token, "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 401
+    assert response.json() == TOKEN_EXPIRED
+    assert (await rest_login(client, USER_EMAIL, USER_PASSWORD))["access_token"]
 
 
 async def test_password_reset_without_a_password_is_invalid_payload(

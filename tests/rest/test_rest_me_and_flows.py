@@ -380,7 +380,7 @@ async def test_an_invite_token_is_neither_an_access_token_nor_a_reset_token(
         "/auth/password/reset", json={"token": token, "password": GUEST_PASSWORD}
     )
     assert as_reset.status_code == 403
-    assert as_reset.json() == FORBIDDEN
+    assert as_reset.json() == INVALID_TOKEN
 
 
 # Registration --------------------------------------------------------------------------------

@@ -14,7 +14,13 @@ from jose import jwt
 
 from app.clock import SettableClock
 from app.errors import InvalidTokenError, TokenExpiredError
-from app.security.tokens import TokenService, hash_token, looks_like_jwt, new_refresh_token
+from app.security.tokens import (
+    TokenService,
+    claims_directus_issuer,
+    hash_token,
+    looks_like_jwt,
+    new_refresh_token,
+)
 
 SECRET = "unit-test-secret-that-is-long-enough-0123456789"
 
@@ -163,13 +169,28 @@ def test_new_refresh_token_is_64_url_safe_characters() -> None:
 
 
 def test_looks_like_jwt(tokens: TokenService) -> None:
-    """Anything shaped like a JWT is judged as one, so a forged JWT is never a static token."""
+    """Anything shaped like a JWT (a header with `alg`)."""
     assert looks_like_jwt(_access(tokens))
     assert looks_like_jwt(f"{_b64url({'alg': 'none'})}.{_b64url({})}.")
     assert not looks_like_jwt("static-token-123")
     assert not looks_like_jwt("a.b.c")
     assert not looks_like_jwt("")
     assert not looks_like_jwt(new_refresh_token())
+
+
+def test_claims_directus_issuer(tokens: TokenService) -> None:
+    """Only a JWT naming `directus` as issuer is judged as a JWT (verified later); others
+    are looked up as static tokens, as Directus's isDirectusJWT decides."""
+    assert claims_directus_issuer(_access(tokens))
+    none_alg = _b64url({"alg": "none"})
+    assert claims_directus_issuer(f"{none_alg}.{_b64url({'iss': 'directus'})}.")
+    assert not claims_directus_issuer(f"{none_alg}.{_b64url({'iss': 'other'})}.")
+    assert not claims_directus_issuer(f"{none_alg}.{_b64url({'id': 'u1'})}.")
+    listed = base64.urlsafe_b64encode(b'["directus"]').rstrip(b"=").decode()
+    assert not claims_directus_issuer(f"{none_alg}.{listed}.")
+    assert not claims_directus_issuer(f"{none_alg}.not-json.")
+    assert not claims_directus_issuer("static-token-123")
+    assert not claims_directus_issuer("")
 
 
 def test_a_cached_verification_still_expires(tokens: TokenService, clock: SettableClock) -> None:

@@ -23,7 +23,7 @@ def mode_of(body: dict[str, Any] | Any) -> AuthMode:
 
 
 def tokens_answer(ctx: RestContext, issued: IssuedTokens) -> JSONResponse:
-    shown = deliver_tokens(ctx.response, ctx.services.settings, issued)
+    shown = deliver_tokens(ctx.response, ctx.services.settings, issued, ctx.services.clock.now())
     payload: dict[str, Any] = {"expires": shown.expires_ms}
     if shown.mode is not AuthMode.SESSION:
         payload["access_token"] = shown.access_token

@@ -12,8 +12,7 @@ from starlette.responses import JSONResponse, Response
 from app.accountability import Accountability
 from app.errors import DirectusError, InvalidPayloadError
 from app.http.body import read_json
-from app.http.errors import error_response
-from app.http.request_tokens import access_token_of, client_of
+from app.http.request_auth import authenticate_request, refusal_response
 from app.permissions.access import Access
 from app.services.container import Services
 
@@ -58,14 +57,14 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         services: Services = request.app.state.services
         settings = services.settings
         try:
-            token = access_token_of(request, settings.session_cookie_name)
-            client = client_of(request, settings.ip_trust_proxy)
-            accountability = await services.authenticator.authenticate(token, client)
+            _, accountability = await authenticate_request(
+                request, settings, services.authenticator
+            )
             request.state.user_id = accountability.user
             context = RestContext(request, services, accountability)
             result = await handler(context)
         except DirectusError as error:
-            return error_response(error)
+            return refusal_response(request, error, settings)
         response = result if isinstance(result, Response) else Response(status_code=204)
         # Cookies a handler set on the context's response travel with the answer.
         response.raw_headers.extend(

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.errors import DirectusError
-from app.http.cookies import deliver_tokens
+from app.http.cookies import CookieSpec, deliver_tokens
 from app.http.errors import error_response
 from app.http.request_tokens import client_of
 from app.http.rest.auth import mode_of, tokens_answer
@@ -75,16 +75,16 @@ async def login_start(request: Request, services: Services) -> Response:
         client=client_of(request, services.settings.ip_trust_proxy),
     )
     response = RedirectResponse(start.location, status_code=302)
-    response.set_cookie(
-        start.cookie_name,
-        start.cookie_value,
-        max_age=start.max_age_s,
-        path=start.cookie_path,
-        secure=services.settings.public_url.startswith("https://"),
-        httponly=True,
-        samesite="lax",
+    _state_cookie(services, start.cookie_name, start.cookie_path, start.max_age_s).set(
+        response, start.cookie_value, services.clock.now()
     )
     return response
+
+
+def _state_cookie(services: Services, name: str, path: str, max_age: int = 0) -> CookieSpec:
+    """The cookie that carries a login attempt's state from its start to its callback."""
+    secure = services.settings.public_url.startswith("https://")
+    return CookieSpec(name, max_age, domain=None, secure=secure, same_site="lax", path=path)
 
 
 @_browser
@@ -102,9 +102,7 @@ async def login_callback(request: Request, services: Services) -> Response:
     response = _answer(result, services)
     if provider is not None and cookie_name is not None:
         # The attempt is over either way: its cookie is spent.
-        response.delete_cookie(
-            cookie_name, path=login_path(provider), httponly=True, samesite="lax"
-        )
+        _state_cookie(services, cookie_name, login_path(provider)).clear(response)
     return response
 
 
@@ -126,5 +124,5 @@ def _answer(result: LoginResult, services: Services) -> Response:
         }
         return JSONResponse({"data": payload})
     response = RedirectResponse(result.redirect, status_code=302)
-    deliver_tokens(response, services.settings, result.issued)
+    deliver_tokens(response, services.settings, result.issued, services.clock.now())
     return response

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 
 from app.db.models import Permission, Role, Session, User
 from app.input_values import is_storable_text
@@ -49,9 +49,11 @@ _OWNER_BY_ID = (
 )
 _USER_BY_EMAIL = select(*USERS.columns).where(func.lower(_users.c.email) == bindparam("email"))
 _BY_TOKEN = _WITH_ROLE.where(_users.c.token == bindparam("key"))
+# Live: unexpired, and not rotated, or rotated by a session refresh after `rotated_since`
+# (inside SESSION_REFRESH_GRACE_PERIOD).
 _LIVE_SESSION = select(_sessions.c.id).where(
     _sessions.c.id == bindparam("id"),
-    _sessions.c.rotated_at.is_(None),
+    or_(_sessions.c.rotated_at.is_(None), _sessions.c.rotated_at > bindparam("rotated_since")),
     _sessions.c.expires > bindparam("now"),
 )
 _OF_PUBLIC = select(*_PERMISSIONS.columns).where(_permissions.c.role.is_(None))
@@ -68,13 +70,15 @@ class AccessRows:
 @dataclass(frozen=True)
 class AccessQuery:
     """Whom to read: a user id (from a JWT) or a static token's hash, and the session a
-    session JWT names, which must still be live at `now`. Without `permissions` (a login
-    only signs a token), the permission rows are not read."""
+    session JWT names, which must still be live at `now` (a session rotated after
+    `rotated_since` still is). Without `permissions` (a login only signs a token), the
+    permission rows are not read."""
 
     user_id: str | None = None
     token_hash: str | None = None
     session_id: str | None = None
     now: datetime | None = None
+    rotated_since: datetime | None = None
     permissions: bool = True
 
     def __call__(self, connection: Connection) -> AccessRows | None:
@@ -92,7 +96,12 @@ class AccessQuery:
             return None
         if self.session_id is not None:
             live = connection.execute(
-                _LIVE_SESSION, {"id": self.session_id, "now": self.now}
+                _LIVE_SESSION,
+                {
+                    "id": self.session_id,
+                    "now": self.now,
+                    "rotated_since": self.rotated_since or self.now,
+                },
             ).first()
             if live is None:
                 return None

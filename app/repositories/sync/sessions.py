@@ -48,6 +48,11 @@ _CLAIM = (
     )
     .values(rotated_at=bindparam("now"), successor=bindparam("successor_id"))
 )
+_CURRENT_OF_FAMILY = select(*_SESSION_ROWS.columns).where(
+    _SESSIONS.c.family == bindparam("family"),
+    _SESSIONS.c.rotated_at.is_(None),
+    _SESSIONS.c.expires > bindparam("now"),
+)
 _DELETE_FAMILY = delete(_SESSIONS).where(_SESSIONS.c.family == bindparam("family"))
 _DELETE_EXPIRED_OF_USER = delete(_SESSIONS).where(
     _SESSIONS.c.user == bindparam("user"), _SESSIONS.c.expires <= bindparam("now")
@@ -115,6 +120,12 @@ def claim_for_rotation(
 
 def get(connection: Connection, session_id: str) -> Session | None:
     row = connection.execute(_GET, {"id": session_id}).first()
+    return None if row is None else _SESSION_ROWS.build(row)
+
+
+def current_of_family(connection: Connection, family: str, now: datetime) -> Session | None:
+    """The login's live, not yet rotated session (a rotation leaves one per family)."""
+    row = connection.execute(_CURRENT_OF_FAMILY, {"family": family, "now": now}).first()
     return None if row is None else _SESSION_ROWS.build(row)
 
 
