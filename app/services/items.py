@@ -199,9 +199,10 @@ class ItemReader(Generic[M]):
         which grants allowed each row (in the order of `ids`), so that their validation (and
         no other) applies.
 
-        `skip_missing` (a write to many ids, as Directus): ids of no row are left out of the
-        answer instead of refused; every row that exists still needs a grant, and one it
-        lacks still refuses the whole write."""
+        `skip_missing` (a write to many ids, as Directus): for admins, ids of no row are left
+        out of the answer instead of refused. Anyone else needs every id to be a row a grant
+        allows (Directus's validateAccess), so a missing id is FORBIDDEN like a refused one
+        and a grant holder cannot tell which ids exist."""
         variables = self.variables(access)
         allowed: RowGrants = {item: [] for item in ids}
         for grant in rule.grants():
@@ -213,7 +214,7 @@ class ItemReader(Generic[M]):
         refused = [item for item, grants in allowed.items() if not grants]
         if not refused:
             return allowed
-        if not skip_missing:
+        if not skip_missing or not access.is_admin:
             raise ForbiddenError()
         if await items_repo.matching_ids(
             session, self.collection, refused, filter_clause(self.collection, None, variables)

@@ -102,8 +102,9 @@ async def test_delete_many_with_an_unknown_id_deletes_the_others_and_answers_eve
 async def test_unknown_ids_do_not_lift_the_permission_checks(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    """Unknown ids are skipped, but every row that exists still needs the delete grant:
-    a mix with one the caller may not delete is refused whole."""
+    """Only admins have unknown ids skipped: anyone else needs every id to be a row its
+    grant allows (Directus's validateAccess), so a grant holder cannot probe which ids exist,
+    and a mix with one row it may not delete is refused whole."""
     user, token = await app_user(client, services, "sweeper@example.com")
     refused(await gql(client, DELETE_ONE, {"id": UNKNOWN_ID}, token=token), "FORBIDDEN")
     await add_permission(
@@ -121,8 +122,13 @@ async def test_unknown_ids_do_not_lift_the_permission_checks(
     assert await user_row(services, doomed.id) is not None
     assert await user_row(services, kept.id) is not None
 
-    reply = await gql(client, DELETE_MANY, {"ids": [UNKNOWN_ID, doomed.id]}, token=token)
-    assert ok(reply, "delete_users_items") == {"ids": [UNKNOWN_ID, doomed.id]}
+    probe = await gql(client, DELETE_MANY, {"ids": [UNKNOWN_ID, doomed.id]}, token=token)
+    refused(probe, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(await gql(client, DELETE_ONE, {"id": UNKNOWN_ID}, token=token), "FORBIDDEN")
+    assert await user_row(services, doomed.id) is not None
+
+    reply = await gql(client, DELETE_MANY, {"ids": [doomed.id]}, token=token)
+    assert ok(reply, "delete_users_items") == {"ids": [doomed.id]}
     assert await user_row(services, doomed.id) is None
     assert await user_row(services, kept.id) is not None
 

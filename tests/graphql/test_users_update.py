@@ -771,8 +771,9 @@ async def test_update_many_skips_an_unknown_id_and_updates_the_others(
 async def test_update_many_with_an_unknown_id_still_checks_every_existing_row(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    """A skipped unknown id lifts no permission: one existing row the caller may not update
-    refuses the whole write, and nothing is written."""
+    """An unknown id lifts no permission: one existing row the caller may not update refuses
+    the whole write, and nothing is written; for anyone but an admin the unknown id itself
+    is refused (Directus's validateAccess: no probing which ids exist)."""
     user, token = await app_user(client, services, "bulk-editor@example.com")
     editable = await make_user(services, "editable2@example.com", first_name="Editable")
     locked = await make_user(services, "locked2@example.com", first_name="Locked")
@@ -795,12 +796,16 @@ async def test_update_many_with_an_unknown_id_still_checks_every_existing_row(
     assert (await stored_user(services, editable.id)).last_name is None
     assert (await stored_user(services, locked.id)).last_name is None
 
-    reply = await gql(
-        client,
+    update = (
         "mutation M($ids: [ID]!, $data: update_directus_users_input!) "
-        "{ update_users_items(ids: $ids, data: $data) { id last_name } }",
-        {"ids": [UNKNOWN_ID, editable.id], "data": {"last_name": "Mine"}},
-        token=token,
+        "{ update_users_items(ids: $ids, data: $data) { id last_name } }"
+    )
+    probe = {"ids": [UNKNOWN_ID, editable.id], "data": {"last_name": "Mine"}}
+    refused(await gql(client, update, probe, token=token), "FORBIDDEN", FORBIDDEN_MESSAGE)
+    assert (await stored_user(services, editable.id)).last_name is None
+
+    reply = await gql(
+        client, update, {"ids": [editable.id], "data": {"last_name": "Mine"}}, token=token
     )
     assert ok(reply, "update_users_items") == [{"id": editable.id, "last_name": "Mine"}]
     assert (await stored_user(services, editable.id)).last_name == "Mine"
