@@ -75,6 +75,7 @@ class Services:
         directories = LdapDirectories(sso, db, guard, audit)
         auth = AuthService(db, settings, rate_limits, local, directories, second_factor, sessions)
         reauth = Reauthentication(db, settings, clock, hasher, guard, rate_limits)
+        users = UsersService(db, settings, clock, hasher, roles, audit, events, reauth)
         mailer = Mailer(
             transport_for(settings),
             TemplateStore(settings.email_templates_path),
@@ -89,22 +90,15 @@ class Services:
             authenticator=Authenticator(db, tokens, clock),
             auth=auth,
             sessions=sessions,
-            users=UsersService(
-                db,
-                settings,
-                clock,
-                hasher,
-                roles,
-                audit,
-                events,
-                reauth,
-            ),
+            users=users,
             roles=roles,
             files=FilesService(db, settings, clock),
             project_settings=ProjectSettingsService(db, roles),
             mailer=mailer,
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
-            tfa=TfaService(db, clock, hasher, audit, rate_limits, reauth, guard, directories),
+            tfa=TfaService(
+                db, clock, hasher, audit, rate_limits, reauth, guard, users, directories
+            ),
             audit=audit,
             events=events,
             activity=ActivityService(db, settings, clock),
