@@ -523,7 +523,9 @@ async def test_the_same_verification_in_parallel_succeeds_only_once(
     await enable_registration(client, admin_token, role)
     token = await registration_token(client, services, inbox)
     replies = await asyncio.gather(*(gql(client, VERIFY, {"token": token}) for _ in range(10)))
-    successes = [reply for reply in replies if reply.body.get("data") == {"users_register_verify": True}]
+    successes = [
+        reply for reply in replies if reply.body.get("data") == {"users_register_verify": True}
+    ]
     assert len(successes) == 1, [reply.body for reply in replies]
     assert sorted(code for reply in replies for code in reply.codes) == ["INVALID_PAYLOAD"] * 9
     assert (await user_rows(client, admin_token, NEWCOMER))[0]["status"] == "active"
