@@ -1,9 +1,15 @@
-"""Directus error codes: one class each, with its message and HTTP status."""
+"""Directus error codes: one class each, with its message, HTTP status and the extensions
+Directus sends beside `code` (every surface reads them from here, so they all agree)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+
+def _reason(reason: str | None) -> str | None:
+    """Directus's `reason`: the client-facing cause, without a closing period."""
+    return reason.rstrip(".") if reason else None
 
 
 def _sentence(prefix: str, reason: str | None) -> str | None:
@@ -20,14 +26,24 @@ class DirectusError(Exception):
     status = 500
     default_message = "An unexpected error occurred."
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, extensions: Mapping[str, Any] | None = None):
         self.message = message or self.default_message
+        self.extensions: dict[str, Any] = dict(extensions or {})
         super().__init__(self.message)
 
-    @property
-    def extensions(self) -> dict[str, Any]:
-        """What Directus sends beside `code` in `extensions` (most errors: nothing)."""
-        return {}
+    def formatted_extensions(self) -> dict[str, Any]:
+        """`extensions` as a client receives them: the code first, then the rest."""
+        return {"code": self.code, **self.extensions}
+
+
+class _ReasonedError(DirectusError):
+    """Errors whose message is a fixed prefix plus a reason, sent as `reason` too."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        cause = _reason(reason)
+        super().__init__(
+            _sentence(self.default_message, cause), {"reason": cause} if cause else None
+        )
 
 
 class InvalidCredentialsError(DirectusError):
@@ -51,49 +67,87 @@ class InvalidTokenError(DirectusError):
 
 
 class ForbiddenError(DirectusError):
+    """Directus's message is the reason itself, when there is one."""
+
     code, status = "FORBIDDEN", 403
     default_message = "You don't have permission to access this."
 
-
-class InvalidPayloadError(DirectusError):
-    code, status, default_message = "INVALID_PAYLOAD", 400, "Invalid payload."
-
     def __init__(self, reason: str | None = None) -> None:
-        super().__init__(_sentence("Invalid payload.", reason))
+        super().__init__(reason, {"reason": reason} if reason else None)
 
-
-class InvalidQueryError(DirectusError):
-    code, status, default_message = "INVALID_QUERY", 400, "Invalid query."
-
-    def __init__(self, reason: str | None = None) -> None:
-        super().__init__(_sentence("Invalid query.", reason))
-
-
-class RecordNotUniqueError(DirectusError):
-    code, status = "RECORD_NOT_UNIQUE", 400
-
-    def __init__(self, field: str = "email", collection: str = "directus_users") -> None:
-        super().__init__(
-            f'Value for field "{field}" in collection "{collection}" has to be unique.'
+    @classmethod
+    def field(cls, field: str, collection: str) -> ForbiddenError:
+        """A field the caller may not read, or that does not exist: the two look alike."""
+        return cls(
+            f'You don\'t have permission to access field "{field}" in collection '
+            f'"{collection}" or it does not exist.'
         )
 
 
+class InvalidPayloadError(_ReasonedError):
+    code, status, default_message = "INVALID_PAYLOAD", 400, "Invalid payload."
+
+
+class InvalidQueryError(_ReasonedError):
+    code, status, default_message = "INVALID_QUERY", 400, "Invalid query."
+
+
+class UnprocessableContentError(_ReasonedError):
+    code, status, default_message = "UNPROCESSABLE_CONTENT", 422, "Can't process content."
+
+
+class RecordNotUniqueError(DirectusError):
+    """`value` only when it may be shown: never a secret (a static token), so callers
+    pass it only for fields whose value is not concealed."""
+
+    code, status = "RECORD_NOT_UNIQUE", 400
+
+    def __init__(
+        self,
+        field: str = "email",
+        collection: str = "directus_users",
+        value: str | None = None,
+    ) -> None:
+        quoted = f'"{value}" ' if value is not None else ""
+        extensions: dict[str, Any] = {"collection": collection, "field": field}
+        if value is not None:
+            extensions["value"] = value
+        super().__init__(
+            f'Value {quoted}for field "{field}" in collection "{collection}" has to be unique.',
+            extensions,
+        )
+
+
+class InvalidForeignKeyError(DirectusError):
+    code, status = "INVALID_FOREIGN_KEY", 400
+
+    def __init__(self, field: str | None = None, collection: str | None = None) -> None:
+        # Directus 12's words (as measured); the field and collection go in `extensions`.
+        super().__init__("Invalid foreign key.", {"collection": collection, "field": field})
+
+
 class FailedValidationError(DirectusError):
+    """`kind` is Directus's `type`: the filter operator the value failed ("lte", "in",
+    "nnull" …) or "required", "email", "regex"; `extra` its `valid`/`invalid`/`substring`.
+    Never put a secret (a password) in `extra`."""
+
     code, status = "FAILED_VALIDATION", 400
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f'Validation failed for field "{field}". {reason}')
+    def __init__(
+        self,
+        field: str,
+        reason: str,
+        kind: str = "regex",
+        *,
+        path: Sequence[str | int] = (),
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        extensions = {"field": field, "type": kind, "path": list(path), **(extra or {})}
+        super().__init__(f'Validation failed for field "{field}". {reason}', extensions)
 
 
 class InvalidInviteError(DirectusError):
     code, status, default_message = "INVALID_INVITE", 400, "This invite is no longer valid."
-
-
-class UnprocessableContentError(DirectusError):
-    code, status, default_message = "UNPROCESSABLE_CONTENT", 422, "Can't process content."
-
-    def __init__(self, reason: str | None = None) -> None:
-        super().__init__(_sentence("Can't process content.", reason))
 
 
 class RequestsExceededError(DirectusError):
@@ -112,6 +166,9 @@ class RequestsExceededError(DirectusError):
 class PayloadTooLargeError(DirectusError):
     code, status, default_message = "INVALID_PAYLOAD", 413, "Invalid payload. Payload too large."
 
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, {"reason": "Payload too large"})
+
 
 class MethodNotAllowedError(DirectusError):
     """Directus's refusal of a method, naming the ones that would do (the Allow header)."""
@@ -122,11 +179,10 @@ class MethodNotAllowedError(DirectusError):
         self.current = current
         self.allowed = list(allowed)
         choices = ", ".join(f'"{method}"' for method in self.allowed)
-        super().__init__(f'Invalid method "{current}" used. Should be one of {choices}.')
-
-    @property
-    def extensions(self) -> dict[str, Any]:
-        return {"allowed": list(self.allowed), "current": self.current}
+        super().__init__(
+            f'Invalid method "{current}" used. Should be one of {choices}.',
+            {"allowed": list(self.allowed), "current": current},
+        )
 
 
 class InvalidProviderError(DirectusError):

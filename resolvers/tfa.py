@@ -30,7 +30,8 @@ class TfaMutation:
         if user is None:
             return None
         client = info.context.accountability.client
-        await info.context.services.tfa.enable(user, otp, secret, client)
+        access = await info.context.access()
+        await info.context.services.tfa.enable(access, otp, secret, client)
         return True
 
     @strawberry.mutation
@@ -38,5 +39,6 @@ class TfaMutation:
         user = info.context.accountability.user
         if user is None:
             return None
-        await info.context.services.tfa.disable(user, otp, info.context.accountability.client)
+        access = await info.context.access()
+        await info.context.services.tfa.disable(access, otp, info.context.accountability.client)
         return True

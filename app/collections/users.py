@@ -23,7 +23,9 @@ USERS = Collection(
         FieldSpec("tags", JSON),
         m2o("avatar", "directus_files", app_editable=True),
         FieldSpec("language", STRING, 255, app_editable=True),
-        FieldSpec("tfa_secret", HASH, 255),
+        # In Directus's own-profile grant: enabling or disabling TFA updates it (only the
+        # TFA mutations do; user mutations refuse it whatever the permissions).
+        FieldSpec("tfa_secret", HASH, 255, app_editable=True),
         FieldSpec("status", STRING, 16, nullable=False),
         m2o("role", "directus_roles"),
         # Not in the own-profile grant (Directus 12): a static token the user mints for

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from app.accountability import Accountability
-from app.collections import ROLES, SETTINGS, USERS
+from app.collections import ROLES, SETTINGS, USERS, Collection
 from app.db.models import Permission, Role, User
 from app.errors import ForbiddenError
 
@@ -148,6 +148,15 @@ class Access:
                 return None
             union |= grant.fields
         return union
+
+    def require_readable(self, collection: Collection, names: Iterable[str]) -> None:
+        """Fields a query filters or sorts by: each must exist and be readable through some
+        grant, else FORBIDDEN naming it (as Directus, the two look alike)."""
+        readable = self.readable_fields(collection.name)
+        for name in names:
+            known = name in collection.fields or name in collection.relations
+            if not known or (readable is not None and name not in readable):
+                raise ForbiddenError.field(name, collection.name)
 
     def require(self, collection: str, action: Action) -> Rule:
         """The rule for a request that touches no field (a delete, a plain count)."""

@@ -22,6 +22,7 @@ from app.db.query.values import FilterVariables
 from app.db.types import AsyncSession
 from app.errors import (
     ForbiddenError,
+    InvalidForeignKeyError,
     InvalidInviteError,
     InvalidPayloadError,
     InvalidTokenError,
@@ -188,7 +189,7 @@ class AccountFlows:
             project = await self._project_name(session)
             user = await users_repo.get_by_email(session, address)
             if not await items_repo.exists(session, Role, role_id):
-                raise InvalidPayloadError(f'Role "{role_id}" does not exist')
+                raise InvalidForeignKeyError("role", USERS.name)
             if user is not None:
                 if user.status != "invited":
                     return  # already a member: nothing to send

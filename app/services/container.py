@@ -78,6 +78,7 @@ class Services:
         auth = AuthService(db, settings, rate_limits, local, directories, second_factor, sessions)
         reauth = Reauthentication(db, settings, clock, hasher, guard, rate_limits)
         project_settings = ProjectSettingsService(db, roles)
+        users = UsersService(db, settings, clock, hasher, roles, audit, events, reauth)
         mailer = Mailer(
             transport_for(settings),
             TemplateStore(settings.email_templates_path),
@@ -92,23 +93,16 @@ class Services:
             authenticator=Authenticator(db, tokens, clock, settings.session_refresh_grace_period),
             auth=auth,
             sessions=sessions,
-            users=UsersService(
-                db,
-                settings,
-                clock,
-                hasher,
-                roles,
-                audit,
-                events,
-                reauth,
-            ),
+            users=users,
             roles=roles,
             files=FilesService(db, settings, clock),
             project_settings=project_settings,
             server_info=ServerInfoService(settings, project_settings),
             mailer=mailer,
             flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
-            tfa=TfaService(db, clock, hasher, audit, rate_limits, reauth, guard, directories),
+            tfa=TfaService(
+                db, clock, hasher, audit, rate_limits, reauth, guard, users, directories
+            ),
             audit=audit,
             events=events,
             activity=ActivityService(db, settings, clock),

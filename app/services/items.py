@@ -26,8 +26,8 @@ from app.db.query.item_query import (
 from app.db.query.values import FilterVariables
 from app.db.types import AsyncSession, Model
 from app.errors import (
-    FailedValidationError,
     ForbiddenError,
+    InvalidForeignKeyError,
     InvalidPayloadError,
     InvalidQueryError,
     RecordNotUniqueError,
@@ -35,6 +35,7 @@ from app.errors import (
 from app.permissions.access import Access, Rule
 from app.permissions.concealed import iso_instant, require_comparable
 from app.repositories import items as items_repo
+from app.services.validation_rules import failed_validation
 
 M = TypeVar("M", bound=Model)
 # Per written row, the grants whose rows it was in before the write.
@@ -67,6 +68,9 @@ class ItemReader(Generic[M]):
 
     def read_rule(self, access: Access, fields: Names[str], query: ItemQuery | None = None) -> Rule:
         """The rows where one grant gives every field the read selects, filters or sorts by."""
+        if query is not None:
+            queried = [*referenced_fields(query.filter), *sort_fields(query.sort)]
+            access.require_readable(self.collection, queried)
         return access.require_fields(self.collection.name, "read", touched_fields(fields, query))
 
     async def read_many(self, access: Access, query: ItemQuery, fields: Names[str]) -> list[M]:
@@ -168,17 +172,27 @@ class ItemReader(Generic[M]):
             )
         return {parent: counts.get(parent, 0) for parent in parent_ids}
 
-    async def write(self, session: AsyncSession, change: Awaitable[object] | None = None) -> None:
+    async def write(
+        self,
+        session: AsyncSession,
+        change: Awaitable[object] | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> None:
         """Runs a write (a repository call) and flushes, turning constraint violations into
-        Directus codes."""
+        Directus codes. `values` (what was written) names the value that is not unique,
+        unless it is concealed (a static token is never echoed)."""
         try:
             if change is not None:
                 await change
             await session.flush()
         except IntegrityError as error:
+            name = self.collection.name
             if is_foreign_key_violation(error):
-                raise InvalidPayloadError("A referenced item does not exist") from None
-            raise RecordNotUniqueError(unique_field(error) or "id", self.collection.name) from None
+                raise InvalidForeignKeyError(None, name) from None
+            field = unique_field(error) or "id"
+            value = (values or {}).get(field)
+            shown = None if value is None or field in self.collection.concealed else str(value)
+            raise RecordNotUniqueError(field, name, shown) from None
 
     def check_batch(self, items: Sized) -> None:
         if len(items) > self._settings.max_batch_mutation:
@@ -256,8 +270,7 @@ class ItemReader(Generic[M]):
                     break
                 failing = grant.validation
             if not ok:
-                field = next(iter(referenced_fields(failing)), "id")
-                raise FailedValidationError(field, "Value doesn't pass the validation rules.")
+                raise failed_validation(failing)
 
     async def readable_by_ids(
         self, access: Access, ids: Sequence[str], fields: Names[str]

@@ -34,11 +34,12 @@ def is_encodable(text: str) -> bool:
 
 async def check_password_policy(db: Database, password: Any) -> None:
     if not isinstance(password, str) or not password:
-        raise FailedValidationError("password", "Value has to be a non-empty string.")
+        raise FailedValidationError("password", "Value has to be a non-empty string.", "nempty")
     if not is_encodable(password):
         raise FailedValidationError("password", "Value has to be valid Unicode text.")
     async with db.read() as session:
         row = await settings_repo.get(session)
     policy = row.auth_password_policy if row else None
     if policy and not matches_policy(policy, password):
-        raise FailedValidationError("password", "Value doesn't have the correct format.")
+        # Directus's type; unlike Directus, the password is not echoed as `invalid`.
+        raise FailedValidationError("password", "Value doesn't have the correct format.", "regex")

@@ -55,7 +55,9 @@ def as_bool(value: Any, field: str, *, nullable: bool = False) -> bool | None:
     if value is None and nullable:
         return None
     if not isinstance(value, bool):
-        raise FailedValidationError(field, "Value has to be true or false.")
+        raise FailedValidationError(
+            field, "Value has to be true or false.", "in", extra={"valid": [True, False]}
+        )
     return value
 
 
@@ -65,7 +67,12 @@ def as_text(value: Any, field: str, *, max_length: int | None = None) -> str | N
     if not isinstance(value, str):
         raise FailedValidationError(field, "Value has to be a string.")
     if max_length is not None and len(value) > max_length:
-        raise FailedValidationError(field, f"Value can't be longer than {max_length} characters.")
+        raise FailedValidationError(
+            field,
+            f"Value can't be longer than {max_length} characters.",
+            "lte",
+            extra={"valid": max_length},
+        )
     if not is_storable_text(value):
         raise FailedValidationError(
             field, "Value has to be valid Unicode text without NUL characters."
@@ -85,12 +92,15 @@ def valid_email(value: Any) -> str | None:
     """An address as Directus accepts it (syntax only, at most 128 characters)."""
     if value is None:
         return None
+    invalid = FailedValidationError("email", "Value has to be a valid email address.", "email")
     if not isinstance(value, str) or not is_storable_text(value):
-        raise FailedValidationError("email", "Value has to be a valid email address.")
+        raise invalid
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError:
-        raise FailedValidationError("email", "Value has to be a valid email address.") from None
+        raise invalid from None
     if len(value) > 128:
-        raise FailedValidationError("email", "Value can't be longer than 128 characters.")
+        raise FailedValidationError(
+            "email", "Value can't be longer than 128 characters.", "lte", extra={"valid": 128}
+        )
     return value

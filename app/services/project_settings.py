@@ -48,17 +48,21 @@ class ProjectSettingsService:
             values: dict[str, Any] = {}
             for key, value in data.items():
                 if key == "public_registration_role":
-                    values[key] = await self._roles.reference(session, access, value)
+                    values[key] = await self._roles.reference(
+                        session, access, value, (key, COLLECTION)
+                    )
                 elif key in ("public_registration", "public_registration_verify_email"):
                     values[key] = as_bool(value, key)
                 elif key == "auth_login_attempts":
                     if value is not None and (not isinstance(value, int) or value < 0):
-                        raise FailedValidationError(key, "Value has to be 0 or greater.")
+                        raise FailedValidationError(
+                            key, "Value has to be 0 or greater.", "gte", extra={"valid": 0}
+                        )
                     values[key] = value
                 elif key == "public_registration_email_filter":
                     values[key] = value
                 elif value is None and key in _REQUIRED:
-                    raise FailedValidationError(key, "Value can't be null.")
+                    raise FailedValidationError(key, "Value can't be null.", "nnull")
                 else:
                     values[key] = as_text(value, key, max_length=_TEXT_LIMITS[key])
             if values:

@@ -8,7 +8,12 @@ from typing import Any, Protocol
 from app.collections import ROLES
 from app.db.models import Role
 from app.db.types import AsyncSession
-from app.errors import FailedValidationError, ForbiddenError, InvalidPayloadError
+from app.errors import (
+    FailedValidationError,
+    ForbiddenError,
+    InvalidForeignKeyError,
+    InvalidPayloadError,
+)
 from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
 from app.repositories import items as items_repo
@@ -34,7 +39,7 @@ def _role_values(data: Mapping[str, Any]) -> dict[str, Any]:
         if key == "name":
             name = as_text(value, key, max_length=_TEXT_LIMITS[key])
             if not name:
-                raise FailedValidationError("name", "Value is required.")
+                raise FailedValidationError("name", "Value is required.", "required")
             values[key] = name
         elif key in ("icon", "description"):
             values[key] = as_text(value, key, max_length=_TEXT_LIMITS.get(key))
@@ -131,25 +136,36 @@ class RolesService(ItemReader[Role]):
         rule = writable_rule(access, self.collection.name, "create", item, ROLE_FIELDS)
         data = with_presets(rule, item)
         if "name" not in data:
-            raise FailedValidationError("name", "Value is required.")
-        role = Role(**_role_values(data))
-        await self.write(session, items_repo.add(session, role))
+            raise FailedValidationError("name", "Value is required.", "required")
+        values = _role_values(data)
+        role = Role(**values)
+        await self.write(session, items_repo.add(session, role), values)
         await self.check_validation(session, access, rule, [role.id])
         await self._write_users(session, access, role.id, data)
         return role.id
 
-    async def reference(self, session: AsyncSession, access: Access, value: Any) -> str | None:
-        """A user's `role` input: an id links; an object with a known id links and updates;
-        any other object creates the role (with its id when one is given)."""
+    async def reference(
+        self,
+        session: AsyncSession,
+        access: Access,
+        value: Any,
+        field: tuple[str, str] = ("role", "directus_users"),
+    ) -> str | None:
+        """A `role` input (`field`: which field of which collection holds it): an id links;
+        an object with a known id links and updates; any other object creates the role
+        (with its id when one is given)."""
         if value is None:
             return None
         if isinstance(value, str):
-            return await self._existing(session, check_id(value, "role"))
+            linked = check_id(value, field[0])
+            if not await items_repo.exists(session, Role, linked):
+                raise InvalidForeignKeyError(*field)
+            return linked
         if not isinstance(value, Mapping):
             raise InvalidPayloadError('"role" has to be an id or a role object')
         role_id = value.get("id")
         if role_id is not None:
-            role_id = check_id(role_id, "role")
+            role_id = check_id(role_id, field[0])
             if await items_repo.exists(session, Role, role_id):
                 changes = {k: v for k, v in value.items() if k != "id"}
                 if changes:
@@ -173,7 +189,7 @@ class RolesService(ItemReader[Role]):
         values = _role_values({k: v for k, v in data.items() if k != "users"})
         if values:
             change = items_repo.update_ids(session, self.collection, ids, values)
-            await self.write(session, change)
+            await self.write(session, change, values)
         await self.check_validation(session, access, rule, ids, allowed)
         for role_id in ids:
             await self._write_users(session, access, role_id, data)
@@ -187,8 +203,3 @@ class RolesService(ItemReader[Role]):
         if not isinstance(users, list) or self.users_writer is None:
             raise InvalidPayloadError('"users" has to be a list')
         await self.users_writer.attach_to_role(session, access, role_id, users)
-
-    async def _existing(self, session: AsyncSession, role_id: str) -> str:
-        if not await items_repo.exists(session, Role, role_id):
-            raise InvalidPayloadError(f'Role "{role_id}" does not exist')
-        return role_id

@@ -9,7 +9,8 @@ from app.accountability import ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
 from app.db.models import User
-from app.errors import InvalidCredentialsError, InvalidOtpError, InvalidPayloadError
+from app.errors import InvalidCredentialsError, InvalidPayloadError
+from app.permissions.access import Access
 from app.repositories import core
 from app.repositories import project_settings as settings_repo
 from app.repositories import users as users_repo
@@ -29,6 +30,17 @@ class DirectoryPasswords(Protocol):
     async def directory_password_ok(self, user: User, password: str) -> bool: ...
 
 
+class OwnRecordWriter(Protocol):
+    async def require_own_update(self, access: Access, fields: list[str]) -> str: ...
+
+
+class _WrongCodeError(InvalidPayloadError):
+    """A code that is not the current one (or was used already): Directus's answer."""
+
+    def __init__(self) -> None:
+        super().__init__('"otp" is invalid')
+
+
 class TfaService:
     def __init__(
         self,
@@ -39,8 +51,10 @@ class TfaService:
         rate_limits: RateLimits,
         reauth: Reauthentication,
         guard: LoginGuard,
+        own_records: OwnRecordWriter,
         directory: DirectoryPasswords | None = None,
     ) -> None:
+        self._own_records = own_records
         self._reauth = reauth
         self._guard = guard
         self._directory = directory
@@ -85,11 +99,14 @@ class TfaService:
             verify = None
         await self._reauth.prove(user, password, client, verify)
 
-    async def enable(self, user_id: str, otp: str, secret: str, client: ClientInfo) -> None:
+    async def enable(self, access: Access, otp: str, secret: str, client: ClientInfo) -> None:
+        """As Directus, storing the secret is an update of the caller's own `tfa_secret`:
+        its permissions must allow it (checked first, so no code is spent on a refusal)."""
+        user_id = await self._own_records.require_own_update(access, ["tfa_secret"])
         await self._rate_limits.hit_auth(client.ip)
         step = totp.matching_step(secret, otp, self._clock.now())
         if step is None:
-            raise InvalidPayloadError('"otp" is invalid')
+            raise _WrongCodeError()
         async with self._db.write() as session:
             user = await users_repo.get_by_id(session, user_id)
             if user is None:
@@ -100,9 +117,12 @@ class TfaService:
             entry = self._audit.entry(AuditAction.TFA_ENABLED, client, user=user_id)
             await self._audit.record_in(session, entry)
 
-    async def disable(self, user_id: str, otp: str, client: ClientInfo) -> None:
+    async def disable(self, access: Access, otp: str, client: ClientInfo) -> None:
         """A wrong code is a failed login (a guess at the second factor): it counts toward the
-        lock and the suspension rule, and during a lock no code is checked."""
+        lock and the suspension rule, and during a lock no code is checked (answered as a
+        wrong one). Clearing the secret needs update permission on the caller's own
+        `tfa_secret`, as enabling does."""
+        user_id = await self._own_records.require_own_update(access, ["tfa_secret"])
         await self._rate_limits.hit_auth(client.ip)
         async with self._db.read() as session:
             user = await users_repo.get_by_id(session, user_id)
@@ -110,10 +130,10 @@ class TfaService:
             raise InvalidPayloadError("TFA is not enabled for this user")
         claim = await self._guard.claim(user, client)
         if claim is None:
-            raise InvalidOtpError()
+            raise _WrongCodeError()
         try:
             await self._disable(user, otp, client)
-        except InvalidOtpError:
+        except _WrongCodeError:
             await self._guard.failed(claim, client)
             raise
         except BaseException:
@@ -131,7 +151,7 @@ class TfaService:
             if step is None or not await core.run(
                 session, users_sync.claim_tfa_step, user.id, step
             ):
-                raise InvalidOtpError()
+                raise _WrongCodeError()
             await users_repo.update_values(session, user.id, tfa_secret=None, tfa_last_step=None)
             entry = self._audit.entry(AuditAction.TFA_DISABLED, client, user=user.id)
             await self._audit.record_in(session, entry)

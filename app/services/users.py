@@ -22,6 +22,7 @@ from app.db.types import AsyncSession
 from app.errors import (
     FailedValidationError,
     ForbiddenError,
+    InvalidForeignKeyError,
     InvalidPayloadError,
 )
 from app.events import EventBus, UserEvent
@@ -128,6 +129,17 @@ class UsersService(ItemReader[User]):
         return None if user is None else user.id
 
     # Writes --------------------------------------------------------------------------
+
+    async def require_own_update(self, access: Access, fields: list[str]) -> str:
+        """The caller's id, when one grant lets it update `fields` of its own record (as
+        Directus checks TFA's secret: an update with the caller's permissions)."""
+        user_id = access.accountability.user
+        if user_id is None:
+            raise ForbiddenError()
+        rule = access.require_fields(self.collection.name, "update", fields)
+        async with self._db.read() as session:
+            await self.require_rows(session, access, rule, [user_id])
+        return user_id
 
     async def create_many(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
         access.require(self.collection.name, "create")
@@ -281,7 +293,7 @@ class UsersService(ItemReader[User]):
         if prepared.has_avatar:
             values["avatar"] = await self._file_reference(session, prepared.avatar)
         user = User(**values)
-        await self.write(session, items_repo.add(session, user))
+        await self.write(session, items_repo.add(session, user), values)
         await self.check_validation(session, access, prepared.rule, [user.id])
         await self._credentials.record_create(session, access.accountability, user.id, values)
         return user.id
@@ -310,7 +322,8 @@ class UsersService(ItemReader[User]):
             values["avatar"] = await self._file_reference(session, prepared.avatar)
         before = await self._credentials.before(session, ids, values)
         if values:
-            await self.write(session, items_repo.update_ids(session, self.collection, ids, values))
+            change = items_repo.update_ids(session, self.collection, ids, values)
+            await self.write(session, change, values)
         await self.check_validation(session, access, prepared.rule, ids, allowed)
         await self._credentials.record_update(session, access.accountability, before, values)
         if prepared.ends_sessions:
@@ -374,7 +387,10 @@ class UsersService(ItemReader[User]):
         if key == "status":
             if value not in STATUSES:
                 raise FailedValidationError(
-                    "status", f"Value has to be one of {', '.join(STATUSES)}."
+                    "status",
+                    f"Value has to be one of {', '.join(STATUSES)}.",
+                    "in",
+                    extra={"valid": list(STATUSES)},
                 )
             return value
         if key == "email_notifications":
@@ -391,7 +407,7 @@ class UsersService(ItemReader[User]):
         if isinstance(value, str):
             file_id = check_id(value, "avatar")
             if not await items_repo.exists(session, File, file_id):
-                raise InvalidPayloadError(f'File "{file_id}" does not exist')
+                raise InvalidForeignKeyError("avatar", self.collection.name)
             return file_id
         if not isinstance(value, Mapping):
             raise InvalidPayloadError('"avatar" has to be an id or a file object')
@@ -404,6 +420,8 @@ class UsersService(ItemReader[User]):
         except TypeError:
             raise InvalidPayloadError('"avatar" has unknown fields') from None
         if not row.storage or not row.filename_download:
-            raise FailedValidationError("avatar", "storage and filename_download are required.")
+            raise FailedValidationError(
+                "avatar", "storage and filename_download are required.", "required"
+            )
         await self.write(session, items_repo.add(session, row))
         return row.id

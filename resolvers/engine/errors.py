@@ -49,17 +49,18 @@ def _located(error: GraphQLError, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def coded(error: GraphQLError) -> GraphQLError:
-    """The error as the client may see it: Directus's code and message, or, for anything
-    we did not raise on purpose, INTERNAL_SERVER_ERROR and nothing more."""
+    """The error as the client may see it: Directus's code, message and extensions, or,
+    for anything we did not raise on purpose, INTERNAL_SERVER_ERROR and nothing more."""
     if error.extensions and "code" in error.extensions:
         return error
     original = error.original_error
-    extra: dict[str, Any] = {}
+    extensions: dict[str, Any]
     if error.path is None and not isinstance(original, DirectusError):
-        code, message = "GRAPHQL_VALIDATION", error.message  # the document's own fault
+        message = error.message  # the document's own fault
+        extensions = {"code": "GRAPHQL_VALIDATION"}
     else:
         directus = original if isinstance(original, DirectusError) else InternalServerError()
-        code, message, extra = directus.code, directus.message, directus.extensions
+        message, extensions = directus.message, directus.formatted_extensions()
     return GraphQLError(
         message,
         nodes=error.nodes,
@@ -67,7 +68,7 @@ def coded(error: GraphQLError) -> GraphQLError:
         positions=error.positions,
         path=error.path,
         original_error=original if isinstance(original, DirectusError) else None,
-        extensions={"code": code, **extra},
+        extensions=extensions,
     )
 
 

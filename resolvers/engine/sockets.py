@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import cast
 
+from graphql import GraphQLFormattedError
 from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    SubscribeMessage,
+)
 
 from app.errors import DirectusError
+from app.http.errors import error_entry
 from resolvers.context import Context
 
 FORBIDDEN_CLOSE = 4403
@@ -29,12 +35,9 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             try:
                 await self.context.reauthenticate()
             except DirectusError as error:
+                payload = cast("list[GraphQLFormattedError]", [error_entry(error)])
                 await self.send_message(
-                    {
-                        "id": message["id"],
-                        "type": "error",
-                        "payload": [{"message": error.message, "extensions": {"code": error.code}}],
-                    }
+                    ErrorMessage(id=message["id"], type="error", payload=payload)
                 )
                 await self.websocket.close(code=FORBIDDEN_CLOSE, reason="Forbidden")
                 return

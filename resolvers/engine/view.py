@@ -222,9 +222,17 @@ class DirectusGraphQL(GraphQL[Context, None]):
             suggest = self.services.settings.graphql_introspection
             return {"errors": [format_validation_errors(result.errors, suggest=suggest)]}
         errors: list[object] = [format_error(error) for error in result.errors]
-        if refused_before_execution(result.errors):
-            return {"data": None, "errors": errors}
+        if not _has_data(result):
+            # As Directus: no `data` key when no root field has any (graphql-ws messages
+            # keep the protocol's shape; only HTTP answers are built here).
+            return {"errors": errors}
         return {"data": result.data, "errors": errors}
+
+
+def _has_data(result: ExecutionResult) -> bool:
+    """Some root field answered a value (a failed one is null)."""
+    data = result.data
+    return isinstance(data, dict) and any(value is not None for value in data.values())
 
 
 def _every_field_rate_limited(result: ExecutionResult) -> RequestsExceededError | None:

@@ -19,7 +19,13 @@ from tests.conftest import ADMIN_EMAIL, create_user, login
 CONCEALED = "**********"
 FORBIDDEN_MESSAGE = "You don't have permission to access this."
 LAST_ADMIN_MESSAGE = "Can't process content. Cannot remove the last admin user from the system."
-EMAIL_NOT_UNIQUE = 'Value for field "email" in collection "directus_users" has to be unique.'
+
+
+def email_not_unique(value: str) -> str:
+    """RECORD_NOT_UNIQUE's message for an email address: Directus names the value."""
+    return f'Value "{value}" for field "email" in collection "directus_users" has to be unique.'
+
+
 EMAIL_INVALID = 'Validation failed for field "email". Value has to be a valid email address.'
 PASSWORD_POLICY = "/^.{8,}$/"
 UNKNOWN_ID = "0b7f3c1e-9a0d-4c55-8e1a-2f6d8c4b9a71"

@@ -197,7 +197,7 @@ async def test_graphql_auth_login_works_for_a_directory_user_by_email(
     assert reply.data["auth_login"]["access_token"]
     wrong = await gql(client, LOGIN, {"email": ADA.mail, "password": "wrong-password"})
     assert wrong.codes == ["INVALID_CREDENTIALS"]
-    assert wrong.data == {"auth_login": None}
+    assert "data" not in wrong.body
 
 
 @pytest.mark.usefixtures("roles")

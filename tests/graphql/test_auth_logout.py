@@ -54,7 +54,7 @@ async def test_json_logout_refuses_the_refresh_token_afterwards(
     token = (await login(client))["refresh_token"]
     _logged_out(await gql(client, LOGOUT, {"refresh_token": token}))
     reply = await gql(client, REFRESH, {"refresh_token": token})
-    assert reply.data == {"auth_refresh": None}
+    assert "data" not in reply.body
     assert reply.codes == ["INVALID_CREDENTIALS"]
 
 
@@ -75,7 +75,7 @@ async def test_cookie_logout_clears_the_cookie_and_ends_the_session(
     stale = await gql(
         client, REFRESH, {"mode": "cookie"}, headers={"Cookie": f"{REFRESH_COOKIE}={token}"}
     )
-    assert stale.data == {"auth_refresh": None}
+    assert "data" not in stale.body
     assert stale.codes == ["INVALID_CREDENTIALS"]
 
 
@@ -106,6 +106,6 @@ async def test_logout_without_any_token_is_invalid_payload(client: httpx.AsyncCl
     """With nothing to end, the request itself is malformed."""
     reply = await gql(client, LOGOUT)
     assert reply.status == 200
-    assert reply.data == {"auth_logout": None}
+    assert "data" not in reply.body
     assert reply.codes == ["INVALID_PAYLOAD"]
     assert reply.body["errors"][0]["message"] == MISSING_REFRESH_MESSAGE

@@ -98,7 +98,7 @@ async def test_disable_default_turns_the_password_login_off_for_local_users(
     assert listed.json()["disableDefault"] is True
     reply = await gql(client, LOGIN, {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     assert reply.codes == ["INVALID_CREDENTIALS"]
-    assert reply.data == {"auth_login": None}
+    assert "data" not in reply.body
     rest = await client.post("/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     assert rest.status_code == 401
     assert codes(rest) == ["INVALID_CREDENTIALS"]

@@ -169,7 +169,7 @@ async def test_request_with_a_url_off_the_allow_list_is_invalid_payload(
 ) -> None:
     reply = await gql(client, REQUEST, {"email": USER_EMAIL, "reset_url": reset_url})
     assert reply.status == 200
-    assert reply.data == {"auth_password_request": None}
+    assert "data" not in reply.body
     assert reply.codes == ["INVALID_PAYLOAD"]
     assert reply.body["errors"][0]["message"] == (
         f'Invalid payload. URL "{reset_url}" can\'t be used to reset passwords.'
@@ -197,7 +197,7 @@ async def test_token_sets_the_new_password_exactly_once(
     assert status.data == {"users": [{"status": "active"}]}
 
     again = await gql(client, RESET, {"token": token, "password": "third-password-3"})
-    assert again.data == {"auth_password_reset": None}
+    assert "data" not in again.body
     assert again.codes == ["FORBIDDEN"]
     assert (await login(client, USER_EMAIL, NEW_PASSWORD))["access_token"]
 
@@ -228,7 +228,7 @@ async def test_reset_ends_all_sessions_of_the_user(
     }
     for tokens in (first, second):
         reply = await gql(client, REFRESH, {"refresh_token": tokens["refresh_token"]})
-        assert reply.data == {"auth_refresh": None}
+        assert "data" not in reply.body
         assert reply.codes == ["INVALID_CREDENTIALS"]
 
     fresh = await login(client, USER_EMAIL, NEW_PASSWORD)
@@ -261,7 +261,7 @@ async def test_forged_token_signed_with_another_secret_is_invalid_token(
     assert forged != genuine
 
     reply = await gql(client, RESET, {"token": forged, "password": NEW_PASSWORD})
-    assert reply.data == {"auth_password_reset": None}
+    assert "data" not in reply.body
     assert reply.codes == ["INVALID_TOKEN"]
     assert (await login(client, USER_EMAIL, OLD_PASSWORD))["access_token"]
 
@@ -269,7 +269,7 @@ async def test_forged_token_signed_with_another_secret_is_invalid_token(
 @pytest.mark.parametrize("token", ["not-a-token", "a.b.c", ""])
 async def test_garbage_token_is_invalid_token(client: httpx.AsyncClient, token: str) -> None:
     reply = await gql(client, RESET, {"token": token, "password": NEW_PASSWORD})
-    assert reply.data == {"auth_password_reset": None}
+    assert "data" not in reply.body
     assert reply.codes == ["INVALID_TOKEN"]
     assert reply.body["errors"][0]["message"] == "Invalid token."
 
@@ -316,7 +316,7 @@ async def test_token_older_than_one_day_is_expired(
     token = await reset_token(client, services, inbox)
     clock.advance(timedelta(days=1, seconds=1))
     reply = await gql(client, RESET, {"token": token, "password": NEW_PASSWORD})
-    assert reply.data == {"auth_password_reset": None}
+    assert "data" not in reply.body
     assert reply.codes == ["TOKEN_EXPIRED"]
     assert reply.body["errors"][0]["message"] == "Token expired."
     assert (await login(client, USER_EMAIL, OLD_PASSWORD))["access_token"]
@@ -328,7 +328,7 @@ async def test_reset_token_is_refused_by_invite_accept(
 ) -> None:
     token = await reset_token(client, services, inbox)
     reply = await gql(client, ACCEPT, {"token": token, "password": NEW_PASSWORD})
-    assert reply.data == {"users_invite_accept": None}
+    assert "data" not in reply.body
     assert reply.codes == ["FORBIDDEN"]
     assert (await login(client, USER_EMAIL, OLD_PASSWORD))["access_token"]
 
@@ -353,7 +353,7 @@ async def test_password_policy_applies_to_the_reset(
     token = await reset_token(client, services, inbox)
 
     weak = await gql(client, RESET, {"token": token, "password": "short-pass-1"})
-    assert weak.data == {"auth_password_reset": None}
+    assert "data" not in weak.body
     assert weak.codes == ["FAILED_VALIDATION"]
     assert (await login(client, USER_EMAIL, OLD_PASSWORD))["access_token"]
 
@@ -467,7 +467,7 @@ async def test_token_of_a_user_suspended_since_is_forbidden(
     token = await reset_token(client, services, inbox)
     await set_status(services, user, "suspended")
     reply = await gql(client, RESET, {"token": token, "password": NEW_PASSWORD})
-    assert reply.data == {"auth_password_reset": None}
+    assert "data" not in reply.body
     assert reply.codes == ["FORBIDDEN"]
     await set_status(services, user, "active")
     assert (await login(client, USER_EMAIL, OLD_PASSWORD))["access_token"]
@@ -485,7 +485,7 @@ async def test_the_same_token_used_in_parallel_works_only_once(
     winners = [
         password
         for password, reply in zip(passwords, replies, strict=True)
-        if reply.data == {"auth_password_reset": True}
+        if reply.body.get("data") == {"auth_password_reset": True}
     ]
     assert len(winners) == 1, [reply.body for reply in replies]
     assert sorted(code for reply in replies for code in reply.codes) == ["FORBIDDEN"] * 4

@@ -175,7 +175,7 @@ class TestAuthBudget:
         # the REST twin answers (this was a 200 before issue 15).
         assert third.status == 429, third.body
         assert third.codes == ["REQUESTS_EXCEEDED"], third.body
-        assert third.data == {"auth_login": None}
+        assert "data" not in third.body
         (error,) = third.body["errors"]
         match = RETRY.match(error["message"])
         assert match is not None, error
@@ -250,7 +250,7 @@ class TestAuthBudget:
         )
         assert reply.status == 429, reply.body
         assert reply.response.headers["retry-after"].isdigit()
-        assert reply.data == {"auth_login": None, "auth_password_request": None}
+        assert "data" not in reply.body
         assert reply.codes == ["REQUESTS_EXCEEDED", "REQUESTS_EXCEEDED"]
 
     async def test_refresh_and_reset_share_the_auth_budget(

@@ -146,7 +146,7 @@ async def test_registration_is_forbidden_by_default(
     client: httpx.AsyncClient, services: Services, inbox: Inbox, admin_token: str
 ) -> None:
     body = await register(client)
-    assert body["data"] == {"users_register": None}
+    assert "data" not in body
     assert codes(body) == ["FORBIDDEN"]
     assert await user_rows(client, admin_token, NEWCOMER) == []
     assert await delivered(services, inbox) == []
@@ -229,7 +229,7 @@ async def test_verify_twice_is_invalid_payload(
     assert (await gql(client, VERIFY, {"token": token})).data == {"users_register_verify": True}
 
     again = await gql(client, VERIFY, {"token": token})
-    assert again.data == {"users_register_verify": None}
+    assert "data" not in again.body
     assert again.codes == ["INVALID_PAYLOAD"]
     assert (await user_rows(client, admin_token, NEWCOMER))[0]["status"] == "active"
 
@@ -274,7 +274,7 @@ async def test_verification_token_older_than_seven_days_is_expired(
     token = await registration_token(client, services, inbox)
     clock.advance(timedelta(days=7, seconds=1))
     reply = await gql(client, VERIFY, {"token": token})
-    assert reply.data == {"users_register_verify": None}
+    assert "data" not in reply.body
     assert reply.codes == ["TOKEN_EXPIRED"]
     fresh_admin = (await login(client))["access_token"]
     assert (await user_rows(client, fresh_admin, NEWCOMER))[0]["status"] == "unverified"
@@ -329,7 +329,7 @@ async def test_verification_url_off_the_allow_list_is_invalid_payload(
 ) -> None:
     await enable_registration(client, admin_token, role)
     body = await register(client, verification_url=verification_url)
-    assert body["data"] == {"users_register": None}
+    assert "data" not in body
     assert codes(body) == ["INVALID_PAYLOAD"]
     assert body["errors"][0]["message"] == (
         f'Invalid payload. URL "{verification_url}" can\'t be used to verify registered users.'
@@ -361,7 +361,7 @@ async def test_email_filter_refuses_other_domains_and_admits_matching_ones(
     )
     outsider = "someone@other.example"
     refused = await register(client, outsider)
-    assert refused["data"] == {"users_register": None}
+    assert "data" not in refused
     assert codes(refused) == ["FORBIDDEN"]
     assert await user_rows(client, admin_token, outsider) == []
     assert await delivered(services, inbox) == []
@@ -444,7 +444,7 @@ async def test_password_policy_applies_to_registration(
     assert settings["auth_password_policy"] == "/^.{20,}$/"
 
     weak = await register(client, password="short-pass-1")
-    assert weak["data"] == {"users_register": None}
+    assert "data" not in weak
     assert codes(weak) == ["FAILED_VALIDATION"]
     assert await user_rows(client, admin_token, NEWCOMER) == []
     assert await delivered(services, inbox) == []
@@ -510,7 +510,7 @@ async def test_reset_token_is_refused_by_register_verify(
     assert reply.data == {"auth_password_request": True}
     [message] = await delivered(services, inbox)
     verify = await gql(client, VERIFY, {"token": token_of(link_in(message))})
-    assert verify.data == {"users_register_verify": None}
+    assert "data" not in verify.body
     assert verify.codes == ["FORBIDDEN"]
 
 
@@ -560,7 +560,9 @@ async def test_the_same_verification_in_parallel_succeeds_only_once(
     await enable_registration(client, admin_token, role)
     token = await registration_token(client, services, inbox)
     replies = await asyncio.gather(*(gql(client, VERIFY, {"token": token}) for _ in range(10)))
-    successes = [reply for reply in replies if reply.data == {"users_register_verify": True}]
+    successes = [
+        reply for reply in replies if reply.body.get("data") == {"users_register_verify": True}
+    ]
     assert len(successes) == 1, [reply.body for reply in replies]
     assert sorted(code for reply in replies for code in reply.codes) == ["INVALID_PAYLOAD"] * 9
     assert (await user_rows(client, admin_token, NEWCOMER))[0]["status"] == "active"

@@ -22,6 +22,7 @@ from tests.graphql.helpers import (
     unsigned_jwt,
 )
 from tests.graphql_reply import GraphQLReply
+from tests.rest import TWO_TOKEN_SOURCES
 
 OTHER_SECRET = "another-secret-that-is-long-enough-for-hs256-9876543210"
 
@@ -80,10 +81,7 @@ async def test_header_and_query_parameter_together_is_invalid_payload(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 400
-    assert response.json() == _rest_error(
-        "Invalid payload. The request uses more than one method for including an access token.",
-        "INVALID_PAYLOAD",
-    )
+    assert response.json() == TWO_TOKEN_SOURCES
 
 
 async def test_expired_jwt_is_token_expired(

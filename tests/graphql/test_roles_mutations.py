@@ -11,7 +11,6 @@ from app.services.container import Services
 from tests.conftest import create_user, gql, login
 from tests.graphql.helpers import ME_ID, claims_of
 from tests.graphql.mutation_seed import (
-    EMAIL_NOT_UNIQUE,
     FORBIDDEN_MESSAGE,
     LAST_ADMIN_MESSAGE,
     ROLE_FIELDS,
@@ -20,6 +19,7 @@ from tests.graphql.mutation_seed import (
     admin_role_id,
     admin_token,
     app_user,
+    email_not_unique,
     make_role,
     permission_count,
     role_count,
@@ -117,7 +117,7 @@ async def test_create_with_a_given_id_and_a_duplicate_id(
     refused(
         again,
         "RECORD_NOT_UNIQUE",
-        'Value for field "id" in collection "directus_roles" has to be unique.',
+        f'Value "{UNKNOWN_ID}" for field "id" in collection "directus_roles" has to be unique.',
     )
     assert (await stored_role(services, UNKNOWN_ID)).name == "Fixed"
     assert await roles_named(services, "Clash") == []
@@ -188,7 +188,7 @@ async def test_create_with_a_bad_nested_user_creates_nothing(
         "users": [{"email": "fine@example.com"}, {"email": "ADMIN@Example.com"}],
     }
     reply = await gql(client, CREATE_ONE, {"data": data}, token=token)
-    refused(reply, "RECORD_NOT_UNIQUE", EMAIL_NOT_UNIQUE)
+    refused(reply, "RECORD_NOT_UNIQUE", email_not_unique("ADMIN@Example.com"))
     assert await roles_named(services, "Doomed") == []
     assert await role_count(services) == before
     assert await users_with_email(services, "fine@example.com") == []

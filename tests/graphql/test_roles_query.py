@@ -183,13 +183,24 @@ async def test_roles_search(
 
 @pytest.mark.parametrize(
     "arguments",
-    [{"sort": ["nope"]}, {"sort": ["users"]}, {"limit": -3}, {"offset": -1}, {"page": 0}],
+    [{"sort": ["users"]}, {"limit": -3}, {"offset": -1}, {"page": 0}],
     ids=repr,
 )
 async def test_roles_bad_arguments_are_invalid_query(
     client: httpx.AsyncClient, seeded: Seeded, arguments: dict[str, Any]
 ) -> None:
     assert_error(await gql(client, NAMES, arguments, token=ADMIN_TOKEN), "INVALID_QUERY", "roles")
+
+
+async def test_roles_sorted_by_an_unknown_field_is_forbidden(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    reply = await gql(client, NAMES, {"sort": ["-nope"]}, token=ADMIN_TOKEN)
+    assert_error(reply, "FORBIDDEN", "roles")
+    assert reply.body["errors"][0]["message"] == (
+        'You don\'t have permission to access field "nope" in collection "directus_roles" '
+        "or it does not exist."
+    )
 
 
 # roles_by_id ---------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ async def test_generate_with_a_wrong_password_is_invalid_credentials(
     client: httpx.AsyncClient, token: str
 ) -> None:
     reply = await gql(client, GENERATE, {"password": "not-my-password"}, token=token)
-    assert reply.data == {"users_me_tfa_generate": None}
+    assert "data" not in reply.body
     assert reply.codes == ["INVALID_CREDENTIALS"]
 
 
@@ -138,7 +138,7 @@ async def test_enable_with_a_wrong_otp_is_invalid_payload(
     secret = await generate(client, token)
     bad = wrong(code(secret, clock))
     reply = await gql(client, ENABLE, {"otp": bad, "secret": secret}, token=token)
-    assert reply.data == {"users_me_tfa_enable": None}
+    assert "data" not in reply.body
     assert reply.codes == ["INVALID_PAYLOAD"]
     assert '"otp" is invalid' in reply.body["errors"][0]["message"]
     assert await tfa_secret(client, token) is None
@@ -156,7 +156,7 @@ async def test_generate_when_enabled_is_invalid_payload(
 ) -> None:
     await enable(client, token, clock)
     reply = await gql(client, GENERATE, {"password": PASSWORD}, token=token)
-    assert reply.data == {"users_me_tfa_generate": None}
+    assert "data" not in reply.body
     assert reply.codes == ["INVALID_PAYLOAD"]
 
 
@@ -183,7 +183,7 @@ async def test_login_needs_the_right_otp(
     clock.advance(WINDOW)
 
     missing = await otp_login(client, None)
-    assert missing.data == {"auth_login": None}
+    assert "data" not in missing.body
     assert missing.codes == ["INVALID_OTP"]
     assert missing.body["errors"][0]["message"] == "Invalid user OTP."
 
@@ -218,7 +218,7 @@ async def test_a_code_is_refused_when_replayed_in_its_window(
     assert first.data["auth_login"]["access_token"]
 
     replay = await otp_login(client, used)
-    assert replay.data == {"auth_login": None}
+    assert "data" not in replay.body
     assert replay.codes == ["INVALID_OTP"]
 
     clock.advance(WINDOW)
@@ -251,14 +251,19 @@ async def test_an_old_code_from_an_earlier_window_is_refused(
 # Disable ---------------------------------------------------------------------------------
 
 
-async def test_disable_with_a_wrong_otp_is_invalid_otp(
+async def test_disable_with_a_wrong_otp_is_invalid_payload(
     client: httpx.AsyncClient, token: str, clock: SettableClock
 ) -> None:
+    """As Directus: `Invalid payload. "otp" is invalid.`, with the reason beside the code."""
     secret = await enable(client, token, clock)
     clock.advance(WINDOW)
     reply = await gql(client, DISABLE, {"otp": wrong(code(secret, clock))}, token=token)
-    assert reply.data == {"users_me_tfa_disable": None}
-    assert reply.codes == ["INVALID_OTP"]
+    assert "data" not in reply.body
+    assert reply.body["errors"][0]["message"] == 'Invalid payload. "otp" is invalid.'
+    assert reply.body["errors"][0]["extensions"] == {
+        "code": "INVALID_PAYLOAD",
+        "reason": '"otp" is invalid',
+    }
     assert await tfa_secret(client, token) == "**********"
     assert (await otp_login(client, None)).codes == ["INVALID_OTP"]
 

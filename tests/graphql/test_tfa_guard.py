@@ -160,21 +160,21 @@ async def test_wrong_codes_on_disable_count_and_the_lock_stops_them(
     right = pyotp.TOTP(SECRET).at(clock.now())
     token = await tfa_login(client, "tfa-disable@example.com", right)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
-    assert (await gql(client, DISABLE, {"otp": wrong}, token=token)).codes == ["INVALID_OTP"]
+    assert (await gql(client, DISABLE, {"otp": wrong}, token=token)).codes == ["INVALID_PAYLOAD"]
     assert (await stored_user(services, user.id)).failed_login_attempts == 1
     response = await client.post(
         "/users/me/tfa/disable",
         json={"otp": wrong},
         headers={"Authorization": f"Bearer {token}"},
     )
-    assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_OTP"
+    assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_PAYLOAD"
     row = await stored_user(services, user.id)
     assert row.failed_login_attempts == 2
     assert row.locked_until is not None
     # Locked: not even a fresh right code is checked; TFA stays on.
     clock.advance(timedelta(seconds=30))
     later = pyotp.TOTP(SECRET).at(clock.now())
-    assert (await gql(client, DISABLE, {"otp": later}, token=token)).codes == ["INVALID_OTP"]
+    assert (await gql(client, DISABLE, {"otp": later}, token=token)).codes == ["INVALID_PAYLOAD"]
     assert (await stored_user(services, user.id)).tfa_secret == SECRET
 
 
@@ -186,7 +186,7 @@ async def test_the_right_code_on_disable_ends_the_run_of_failures(
     clock.advance(timedelta(seconds=30))
     now = pyotp.TOTP(SECRET).at(clock.now())
     wrong = f"{(int(now) + 1) % 1_000_000:06d}"
-    assert (await gql(client, DISABLE, {"otp": wrong}, token=token)).codes == ["INVALID_OTP"]
+    assert (await gql(client, DISABLE, {"otp": wrong}, token=token)).codes == ["INVALID_PAYLOAD"]
     reply = await gql(client, DISABLE, {"otp": now}, token=token)
     assert reply.body == {"data": {"users_me_tfa_disable": True}}
     row = await stored_user(services, user.id)

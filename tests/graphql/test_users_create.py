@@ -12,7 +12,6 @@ from tests.conftest import gql, login
 from tests.graphql.mutation_seed import (
     CONCEALED,
     EMAIL_INVALID,
-    EMAIL_NOT_UNIQUE,
     FORBIDDEN_MESSAGE,
     PASSWORD_POLICY,
     UNKNOWN_ID,
@@ -20,6 +19,7 @@ from tests.graphql.mutation_seed import (
     add_permission,
     admin_token,
     app_user,
+    email_not_unique,
     make_role,
     role_count,
     roles_named,
@@ -267,7 +267,7 @@ async def test_duplicate_email_in_another_case_is_not_unique(
     assert await _create(client, token, {"email": "taken@example.com"}) is not None
     before = await user_count(services)
     reply = await gql(client, CREATE_ONE, {"data": {"email": "TAKEN@Example.COM"}}, token=token)
-    refused(reply, "RECORD_NOT_UNIQUE", EMAIL_NOT_UNIQUE)
+    refused(reply, "RECORD_NOT_UNIQUE", email_not_unique("TAKEN@Example.COM"))
     assert await user_count(services) == before
     rows = await users_with_email(services, "taken@example.com")
     assert [row.email for row in rows] == ["taken@example.com"]
@@ -278,7 +278,7 @@ async def test_duplicate_of_the_admin_email_is_not_unique(
 ) -> None:
     token = await admin_token(client)
     reply = await gql(client, CREATE_ONE, {"data": {"email": "Admin@Example.com"}}, token=token)
-    refused(reply, "RECORD_NOT_UNIQUE", EMAIL_NOT_UNIQUE)
+    refused(reply, "RECORD_NOT_UNIQUE", email_not_unique("Admin@Example.com"))
     assert len(await users_with_email(services, "admin@example.com")) == 1
 
 
@@ -467,7 +467,7 @@ async def test_nested_role_is_not_created_when_the_user_fails(
         {"data": {"email": "ADMIN@example.com", "role": {"name": "Orphan"}}},
         token=token,
     )
-    refused(reply, "RECORD_NOT_UNIQUE", EMAIL_NOT_UNIQUE)
+    refused(reply, "RECORD_NOT_UNIQUE", email_not_unique("ADMIN@example.com"))
     assert await roles_named(services, "Orphan") == []
     assert await role_count(services) == roles_before
 
@@ -693,7 +693,7 @@ async def test_create_many_with_a_duplicate_third_item_writes_nothing(
         {"email": "ADMIN@EXAMPLE.COM"},
     ]
     reply = await gql(client, CREATE_MANY, {"data": data}, token=token)
-    refused(reply, "RECORD_NOT_UNIQUE", EMAIL_NOT_UNIQUE)
+    refused(reply, "RECORD_NOT_UNIQUE", email_not_unique("ADMIN@EXAMPLE.COM"))
     assert await users_with_email(services, "first@example.com") == []
     assert await users_with_email(services, "second@example.com") == []
     assert await user_count(services) == before
@@ -710,7 +710,7 @@ async def test_create_many_with_a_duplicate_inside_the_batch_writes_nothing(
         {"email": "Twin@Example.com"},
     ]
     reply = await gql(client, CREATE_MANY, {"data": data}, token=token)
-    refused(reply, "RECORD_NOT_UNIQUE", EMAIL_NOT_UNIQUE)
+    refused(reply, "RECORD_NOT_UNIQUE", email_not_unique("Twin@Example.com"))
     assert await users_with_email(services, "twin@example.com") == []
     assert await users_with_email(services, "single@example.com") == []
     assert await user_count(services) == before
@@ -743,7 +743,7 @@ async def test_create_many_with_nested_roles_rolls_back_the_roles_too(
         {"email": "r1@EXAMPLE.com"},
     ]
     reply = await gql(client, CREATE_MANY, {"data": data}, token=token)
-    refused(reply, "RECORD_NOT_UNIQUE", EMAIL_NOT_UNIQUE)
+    refused(reply, "RECORD_NOT_UNIQUE", email_not_unique("r1@EXAMPLE.com"))
     assert await roles_named(services, "Rolled back") == []
     assert await role_count(services) == roles_before
     assert await users_with_email(services, "r1@example.com") == []

@@ -101,13 +101,10 @@ async def test_page_is_one_based_and_uses_limit(client: httpx.AsyncClient, seede
         {"offset": -1},
         {"page": 0},
         {"page": -3},
-        {"sort": ["nope"]},
-        {"sort": ["-nope"]},
         {"sort": ["password"]},
         {"sort": ["-token"]},
         {"sort": ["tfa_secret"]},
-        {"sort": ["role.nope"]},
-        {"sort": ["nope.name"]},
+        {"sort": ["email.domain"]},
     ],
     ids=lambda arguments: repr(arguments),
 )
@@ -116,6 +113,57 @@ async def test_bad_query_arguments_are_invalid_query(
 ) -> None:
     reply = await gql(client, LIST, arguments, token=ADMIN_TOKEN)
     assert_error(reply, "INVALID_QUERY", "users")
+
+
+def no_such_field(field: str, collection: str) -> dict[str, Any]:
+    """Directus's FORBIDDEN for a field that does not exist or may not be read."""
+    reason = (
+        f'You don\'t have permission to access field "{field}" in collection "{collection}" '
+        "or it does not exist."
+    )
+    return {"message": reason, "extensions": {"code": "FORBIDDEN", "reason": reason}}
+
+
+@pytest.mark.parametrize(
+    ("token", "arguments", "field", "collection"),
+    [
+        (ADMIN_TOKEN, {"sort": ["nope"]}, "nope", "directus_users"),
+        (ADMIN_TOKEN, {"sort": ["-nope"]}, "nope", "directus_users"),
+        (ADMIN_TOKEN, {"sort": ["nope.name"]}, "nope", "directus_users"),
+        (ADMIN_TOKEN, {"sort": ["role.nope"]}, "nope", "directus_roles"),
+        (ADMIN_TOKEN, {"sort": ["-role.nope"]}, "nope", "directus_roles"),
+        (BOB_TOKEN, {"sort": ["nope"]}, "nope", "directus_users"),
+        (BOB_TOKEN, {"sort": ["role.nope"]}, "nope", "directus_roles"),
+        # Fields that exist but the caller may not read look the same.
+        (BOB_TOKEN, {"sort": ["provider"]}, "provider", "directus_users"),
+        (BOB_TOKEN, {"filter": {"provider": {"_eq": "default"}}}, "provider", "directus_users"),
+        (
+            BOB_TOKEN,
+            {"filter": {"_or": [{"email": {"_nnull": True}}, {"auth_data": {"_null": True}}]}},
+            "auth_data",
+            "directus_users",
+        ),
+    ],
+    ids=repr,
+)
+async def test_sorting_or_filtering_by_an_unknown_or_unreadable_field_is_forbidden(
+    client: httpx.AsyncClient,
+    seeded: Seeded,
+    token: str,
+    arguments: dict[str, Any],
+    field: str,
+    collection: str,
+) -> None:
+    """As Directus: FORBIDDEN naming the field and the collection it was looked up in (the
+    related one for a relational path); no `data` key, as nothing was answered."""
+    reply = await gql(client, LIST, arguments, token=token)
+    assert reply.status == 200, reply.body
+    assert "data" not in reply.body
+    [error] = reply.body["errors"]
+    assert error["path"] == ["users"]
+    assert {key: error[key] for key in ("message", "extensions")} == no_such_field(
+        field, collection
+    )
 
 
 # Sort --------------------------------------------------------------------------------------

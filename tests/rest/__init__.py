@@ -52,9 +52,35 @@ REFRESH_COOKIE = "directus_refresh_token"
 SESSION_COOKIE = "directus_session_token"
 
 
-def error(code: str, message: str) -> dict[str, Any]:
-    """A REST error body: {"errors": [{message, extensions: {code}}]}."""
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+# Codes whose message is "<prefix> <reason>.": Directus sends the reason beside the code.
+_REASONED = {
+    "INVALID_PAYLOAD": "Invalid payload. ",
+    "INVALID_QUERY": "Invalid query. ",
+    "UNPROCESSABLE_CONTENT": "Can't process content. ",
+}
+
+
+def error(code: str, message: str, **extensions: Any) -> dict[str, Any]:
+    """A REST error body: {"errors": [{message, extensions: {code, …}}]}, with the
+    `reason` Directus sends for a reasoned code, and any other `extensions`."""
+    prefix = _REASONED.get(code)
+    if prefix is not None and message.startswith(prefix):
+        extensions = {"reason": message.removeprefix(prefix).rstrip("."), **extensions}
+    if code == "FORBIDDEN" and message != "You don't have permission to access this.":
+        extensions = {"reason": message, **extensions}
+    return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+
+
+def not_unique(value: str, field: str = "email") -> dict[str, Any]:
+    """RECORD_NOT_UNIQUE for `value` of directus_users.`field`."""
+    collection = "directus_users"
+    return error(
+        "RECORD_NOT_UNIQUE",
+        f'Value "{value}" for field "{field}" in collection "{collection}" has to be unique.',
+        collection=collection,
+        field=field,
+        value=value,
+    )
 
 
 FORBIDDEN = error("FORBIDDEN", "You don't have permission to access this.")
@@ -62,12 +88,12 @@ INVALID_CREDENTIALS = error("INVALID_CREDENTIALS", "Invalid user credentials.")
 INVALID_OTP = error("INVALID_OTP", "Invalid user OTP.")
 TOKEN_EXPIRED = error("TOKEN_EXPIRED", "Token expired.")
 INVALID_TOKEN = error("INVALID_TOKEN", "Invalid token.")
-RECORD_NOT_UNIQUE = error(
-    "RECORD_NOT_UNIQUE", 'Value for field "email" in collection "directus_users" has to be unique.'
-)
 INVALID_EMAIL = error(
     "FAILED_VALIDATION",
     'Validation failed for field "email". Value has to be a valid email address.',
+    field="email",
+    type="email",
+    path=[],
 )
 INVALID_INVITE = error("INVALID_INVITE", "This invite is no longer valid.")
 MISSING_REFRESH_TOKEN = error(
@@ -102,8 +128,13 @@ def assert_error(response: httpx.Response, status: int, code: str) -> None:
     body = response.json()
     assert list(body) == ["errors"], body
     [item] = body["errors"]
-    assert item["extensions"] == {"code": code}, body
+    assert item["extensions"]["code"] == code, body
     assert isinstance(item["message"], str), body
+    # What Directus sends beside the code: for a reasoned code, the message's own reason.
+    prefix = _REASONED.get(code)
+    if prefix is not None:
+        reason = item["message"].removeprefix(prefix).rstrip(".")
+        assert item["extensions"] == {"code": code, "reason": reason}, body
 
 
 def assert_no_content(response: httpx.Response) -> None:

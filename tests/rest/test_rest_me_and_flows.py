@@ -28,7 +28,6 @@ from tests.rest import (
     INVALID_INVITE,
     INVALID_OTP,
     INVALID_TOKEN,
-    RECORD_NOT_UNIQUE,
     SELF_FIELDS,
     TOKEN_EXPIRED,
     admin_token,
@@ -36,6 +35,7 @@ from tests.rest import (
     assert_no_content,
     bearer,
     error,
+    not_unique,
     rest_login,
 )
 
@@ -205,7 +205,7 @@ async def test_update_me_with_a_taken_or_bad_email(
         "/users/me", json={"email": ADMIN_EMAIL}, headers=bearer(alice_token)
     )
     assert taken.status_code == 400
-    assert taken.json() == RECORD_NOT_UNIQUE
+    assert taken.json() == not_unique(ADMIN_EMAIL)
     bad = await client.patch("/users/me", json={"email": "alice"}, headers=bearer(alice_token))
     assert bad.status_code == 400
     assert bad.json() == INVALID_EMAIL
@@ -626,9 +626,9 @@ async def test_tfa_disable_with_a_wrong_otp_keeps_tfa(
     response = await client.post(
         "/users/me/tfa/disable", json={"otp": wrong}, headers=bearer(alice_token)
     )
-    # As users_me_tfa_disable over GraphQL here (Directus itself says 400 "otp" is invalid).
-    assert response.status_code == 401
-    assert response.json() == INVALID_OTP
+    # As Directus (and users_me_tfa_disable over GraphQL).
+    assert response.status_code == 400
+    assert response.json() == error("INVALID_PAYLOAD", 'Invalid payload. "otp" is invalid.')
     tfa = await client.get(
         "/users/me", params={"fields": "tfa_secret"}, headers=bearer(alice_token)
     )

@@ -17,11 +17,12 @@ from tests.rest import (
     FORBIDDEN,
     INVALID_EMAIL,
     LAST_ADMIN,
-    RECORD_NOT_UNIQUE,
     USER_FIELDS,
     assert_error,
     assert_no_content,
     bearer,
+    error,
+    not_unique,
     rest_login,
 )
 
@@ -341,11 +342,9 @@ async def test_meta_counts_only_the_rows_the_caller_may_read(
         {"filter": "[1, 2]"},
         {"filter": '{"email": {"_eq": "a"}'},
         {"filter[email][_bogus]": "x"},
-        {"filter[nope][_eq]": "x"},
         {"filter[password][_eq]": "x"},
         {"fields": "nope"},
         {"fields": "role.nope"},
-        {"sort": "nope"},
     ],
 )
 async def test_bad_query_values_are_400_invalid_query(
@@ -354,6 +353,40 @@ async def test_bad_query_values_are_400_invalid_query(
     response = await get_users(client, seeded.admin, params)
     assert_error(response, 400, "INVALID_QUERY")
     assert response.json()["errors"][0]["message"].startswith("Invalid query.")
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "collection"),
+    [
+        ({"sort": "nope"}, "nope", "directus_users"),
+        ({"sort": "-role.nope"}, "nope", "directus_roles"),
+        ({"filter[nope][_eq]": "x"}, "nope", "directus_users"),
+        ({"filter": '{"role": {"nope": {"_eq": "x"}}}'}, "nope", "directus_roles"),
+    ],
+)
+async def test_unknown_sort_or_filter_fields_are_403_forbidden(
+    client: httpx.AsyncClient, seeded: Seeded, params: dict[str, str], field: str, collection: str
+) -> None:
+    """As Directus, naming the field and the collection it was looked up in."""
+    response = await get_users(client, seeded.admin, params)
+    assert response.status_code == 403
+    reason = (
+        f'You don\'t have permission to access field "{field}" in collection "{collection}" '
+        "or it does not exist."
+    )
+    assert response.json() == error("FORBIDDEN", reason)
+
+
+async def test_sorting_by_a_field_an_app_user_may_not_read_is_403_forbidden(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    response = await get_users(client, seeded.alice, {"sort": "external_identifier"})
+    assert response.status_code == 403
+    assert response.json() == error(
+        "FORBIDDEN",
+        'You don\'t have permission to access field "external_identifier" in collection '
+        '"directus_users" or it does not exist.',
+    )
 
 
 # SEARCH -----------------------------------------------------------------------------------
@@ -572,7 +605,7 @@ async def test_a_duplicate_email_is_400_record_not_unique(
         "/users", json={"email": email, "password": PASSWORD}, headers=bearer(seeded.admin)
     )
     assert response.status_code == 400
-    assert response.json() == RECORD_NOT_UNIQUE
+    assert response.json() == not_unique(email)
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "a@", "@example.com", "a b@example.com", 42])
@@ -595,7 +628,7 @@ async def test_a_list_with_one_bad_item_creates_nothing(
         headers=bearer(seeded.admin),
     )
     assert response.status_code == 400
-    assert response.json() == RECORD_NOT_UNIQUE
+    assert response.json() == not_unique(BOB)
     assert await emails(client, seeded.admin, {"filter[email][_eq]": "fresh@example.com"}) == []
 
 
@@ -689,7 +722,7 @@ async def test_a_batch_update_with_one_bad_item_changes_nothing(
         headers=bearer(seeded.admin),
     )
     assert response.status_code == 400
-    assert response.json() == RECORD_NOT_UNIQUE
+    assert response.json() == not_unique(BOB)
     assert await emails(client, seeded.admin, {"filter": '{"title": {"_nnull": true}}'}) == []
 
 
@@ -733,7 +766,7 @@ async def test_update_one_user_to_a_taken_or_bad_email(
     path = f"/users/{seeded.ids[BOB]}"
     taken = await client.patch(path, json={"email": ALICE}, headers=bearer(seeded.admin))
     assert taken.status_code == 400
-    assert taken.json() == RECORD_NOT_UNIQUE
+    assert taken.json() == not_unique(ALICE)
     bad = await client.patch(path, json={"email": "nope"}, headers=bearer(seeded.admin))
     assert bad.status_code == 400
     assert bad.json() == INVALID_EMAIL

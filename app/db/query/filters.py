@@ -30,7 +30,7 @@ from app.collections import COLLECTIONS, Collection, Kind
 from app.db.query.functions import DATE_PARTS, json_count
 from app.db.query.limits import in_column_range
 from app.db.query.values import FilterVariables, coerce, resolve_variable
-from app.errors import InvalidQueryError
+from app.errors import ForbiddenError, InvalidQueryError
 
 if TYPE_CHECKING:
     from app.permissions.access import Access
@@ -169,8 +169,10 @@ def _operators(
 def _function(collection: Collection, field: str, node: Any, variables: FilterVariables) -> Clause:
     relation = collection.relations.get(field)
     known = field in collection.fields or (relation is not None and relation.many)
-    if not known or not isinstance(node, Mapping):
-        raise _invalid(f'Unknown function field "{field}_func"')
+    if not known:
+        raise ForbiddenError.field(field, collection.name)
+    if not isinstance(node, Mapping):
+        raise _invalid(f'Function field "{field}_func" takes an object of functions')
     clauses = []
     for name, operators in node.items():
         if relation is not None and relation.many and name == "count":
@@ -261,7 +263,9 @@ def readable_rows(target: Collection, node: Any, variables: FilterVariables) -> 
     scope = variables.scope
     if scope is None or scope.is_admin:
         return true()
-    rule = scope.require_fields(target.name, "read", referenced_fields(node))
+    names = list(referenced_fields(node))
+    scope.require_readable(target, names)
+    rule = scope.require_fields(target.name, "read", names)
     return _node(target, rule.filter or {}, replace(variables, scope=None))
 
 
@@ -284,7 +288,7 @@ def _node(collection: Collection, node: Any, variables: FilterVariables) -> Clau
         elif key.endswith("_func"):
             clauses.append(_function(collection, key[: -len("_func")], value, variables))
         else:
-            raise _invalid(f'Field "{key}" does not exist in "{collection.name}"')
+            raise ForbiddenError.field(key, collection.name)
     return and_(true(), *clauses)
 
 

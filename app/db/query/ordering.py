@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from app.collections import COLLECTIONS, Collection
 from app.db.query.filters import Clause, readable_rows
 from app.db.query.values import FilterVariables
-from app.errors import InvalidQueryError
+from app.errors import ForbiddenError, InvalidQueryError
 from app.permissions.access import Rule
 from app.permissions.concealed import require_comparable
 
@@ -44,7 +44,7 @@ def sort_columns(
             relation = collection.relations[head]
             target = COLLECTIONS[relation.target]
             if rest not in target.fields:
-                raise InvalidQueryError(f'Cannot sort by "{raw}"')
+                raise ForbiddenError.field(rest.partition(".")[0], target.name)
             require_comparable(target, [rest], "sorted by")
             readable = true() if variables is None else readable_rows(target, {rest: {}}, variables)
             expression: ColumnElement[Any] = (
@@ -55,8 +55,10 @@ def sort_columns(
         elif not rest and path in collection.fields:
             require_comparable(collection, [path], "sorted by")
             expression = collection.column(path)
-        else:
+        elif head in collection.fields or head in collection.relations:
             raise InvalidQueryError(f'Cannot sort by "{raw}"')
+        else:
+            raise ForbiddenError.field(head, collection.name)
         # The database's own null order (as Directus): it lets an index serve the sort.
         terms.append(expression.desc() if descending else expression.asc())
     terms.append(collection.column("id").asc())

@@ -245,10 +245,10 @@ async def tfa_generate(ctx: RestContext) -> JSONResponse:
 
 @endpoint
 async def tfa_enable(ctx: RestContext) -> None:
-    user_id = _me(ctx)
+    _me(ctx)
     body = await ctx.object_body()
     await ctx.services.tfa.enable(
-        user_id,
+        await ctx.access(),
         text_field(body, "otp") or "",
         text_field(body, "secret") or "",
         ctx.accountability.client,
@@ -257,8 +257,8 @@ async def tfa_enable(ctx: RestContext) -> None:
 
 @endpoint
 async def tfa_disable(ctx: RestContext) -> None:
-    user_id = _me(ctx)
+    _me(ctx)
     body = await ctx.object_body()
     await ctx.services.tfa.disable(
-        user_id, text_field(body, "otp") or "", ctx.accountability.client
+        await ctx.access(), text_field(body, "otp") or "", ctx.accountability.client
     )
