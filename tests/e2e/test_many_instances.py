@@ -99,7 +99,7 @@ def refresh(server: RunningServer, token: str) -> GraphQLReply:
 
 def refused(reply: GraphQLReply, field: str) -> None:
     """The GraphQL shape of a refused login or refresh."""
-    assert reply.data == {field: None}, reply.body
+    assert "data" not in reply.body, reply.body
     assert reply.codes == ["INVALID_CREDENTIALS"], reply.body
 
 
@@ -207,7 +207,7 @@ def test_registration_limit_counts_across_instances(cluster: dict[str, RunningSe
     # (the registration's own: the field answers; RATE_LIMITER_POINTS=6 is not spent yet).
     over = register(c, client)
     assert over.status == 429, over.body
-    assert over.data == {"users_register": None}
+    assert "data" not in over.body
     assert over.codes == ["REQUESTS_EXCEEDED"], over.body
     retry_after = over.response.headers.get("Retry-After", "")
     assert retry_after.isdigit(), over.response.headers

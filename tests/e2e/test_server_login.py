@@ -93,7 +93,7 @@ def test_transport_refusals_over_a_real_socket(tmp_path: Path) -> None:
         assert empty.status_code == 400
         assert empty.json()["errors"][0] == {
             "message": "Invalid payload. Must provide query string.",
-            "extensions": {"code": "INVALID_PAYLOAD"},
+            "extensions": {"code": "INVALID_PAYLOAD", "reason": "Must provide query string"},
         }
         browser = httpx.get(url, headers={"Accept": "text/html,*/*;q=0.8"}, timeout=10)
         assert browser.status_code == 200

@@ -45,7 +45,7 @@ class TestOwnList:
         verified = count_verify(services, monkeypatch)
         reply = await gql(client, TWO_LOGINS)
         assert reply.status == 200, reply.body
-        assert reply.data == {"a": None, "b": None}
+        assert "data" not in reply.body
         assert reply.codes == ["INVALID_CREDENTIALS", "INVALID_CREDENTIALS"]
         assert sorted(verified) == ["guess-1", "guess-2"]
 

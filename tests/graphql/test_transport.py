@@ -16,7 +16,7 @@ METHOD_GET_NOT_ALLOWED = {
 }
 MISSING_QUERY = {
     "message": "Invalid payload. Must provide query string.",
-    "extensions": {"code": "INVALID_PAYLOAD"},
+    "extensions": {"code": "INVALID_PAYLOAD", "reason": "Must provide query string"},
 }
 
 

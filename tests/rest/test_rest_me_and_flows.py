@@ -237,7 +237,10 @@ async def test_update_me_without_data_is_invalid_payload(
         "errors": [
             {
                 "message": "Invalid payload. No data was included in the body.",
-                "extensions": {"code": "INVALID_PAYLOAD"},
+                "extensions": {
+                    "code": "INVALID_PAYLOAD",
+                    "reason": "No data was included in the body",
+                },
             }
         ]
     }
