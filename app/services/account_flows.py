@@ -42,6 +42,12 @@ from app.services.password_policy import check_password_policy
 from app.services.payloads import check_id, valid_email
 from app.services.stall import stalled
 
+
+class _KnownAddressError(Exception):
+    """Leaves a registration's write transaction: the address has an account that must not
+    change; the caller answers `true` as for a new address."""
+
+
 RESET_SCOPE = "password-reset"
 INVITE_SCOPE = "invite"
 REGISTRATION_SCOPE = "pending-registration"
@@ -256,26 +262,22 @@ class AccountFlows:
             try:
                 async with self._db.write() as session:
                     known = await users_repo.get_by_email(session, address)
-                    if known is not None:
-                        # Answered like a new address. Only a registration still waiting
-                        # for its verification gets the mail again (as Directus): its
-                        # owner may have lost the first one.
-                        if not verify or known.status != "unverified" or known.email is None:
-                            return
-                        await self._check_email_filter(
-                            session, known.id, settings.public_registration_email_filter
-                        )
-                        address = known.email
-                    else:
+                    if known is None:
                         await self._add_registered(
                             session, address, hashed, first_name, last_name, settings
                         )
-            except IntegrityError:
-                return  # a concurrent registration of the same address won
+                    else:
+                        await self._register_known(
+                            session, known, address, hashed, first_name, last_name, settings
+                        )
+            except (IntegrityError, _KnownAddressError):
+                return  # a concurrent registration won, or a known address: no mail
             if verify and await self._mail_limits.allow(address):
                 token = self._tokens.sign_scoped(
                     REGISTRATION_SCOPE,
-                    {"email": address},
+                    # Bound to the latest registrant's password: an earlier registrant's
+                    # link (an attacker who registered the address first) stops working.
+                    {"email": address, "hash": password_fingerprint(hashed)},
                     self._settings.email_verification_token_ttl,
                 )
                 self._mailer.send(
@@ -294,7 +296,11 @@ class AccountFlows:
         claims = self._tokens.decode_scoped(token, REGISTRATION_SCOPE)
         async with self._db.write() as session:
             user = await users_repo.get_by_email(session, str(claims.get("email", "")))
-            if user is None or user.status != "unverified":
+            if (
+                user is None
+                or user.status != "unverified"
+                or claims.get("hash") != password_fingerprint(user.password)
+            ):
                 raise InvalidPayloadError("This registration can't be verified")
             if not await users_repo.update_if(
                 session, user.id, expect_status="unverified", status="active"
@@ -338,6 +344,38 @@ class AccountFlows:
             ),
         )
         await self._check_email_filter(session, user.id, settings.public_registration_email_filter)
+
+    async def _register_known(
+        self,
+        session: AsyncSession,
+        known: User,
+        address: str,
+        hashed: str,
+        first_name: str | None,
+        last_name: str | None,
+        settings: ProjectSettings,
+    ) -> None:
+        """A registration of an address that has an account, answered as a new one would be.
+
+        The email filter sees the registrant's values on the row, exactly as on a new row,
+        so its verdict never tells whether the address has an account. Only a registration
+        still waiting for its verification goes on (its mail is sent again, as Directus does:
+        its owner may have lost the first), and it takes the latest registrant's password and
+        names, so the link activates what the person reading the mail chose, never what an
+        earlier registrant (someone who registered another's address first) set. Any other
+        account raises _KnownAddressError, which rolls the values back."""
+        waiting = known.status == "unverified" and _verifies_email(settings)
+        await users_repo.update_values(
+            session,
+            known.id,
+            email=address,
+            password=hashed,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        await self._check_email_filter(session, known.id, settings.public_registration_email_filter)
+        if not waiting:
+            raise _KnownAddressError()
 
     async def _project_name(self, session: AsyncSession) -> str:
         row = await settings_repo.get(session)

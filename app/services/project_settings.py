@@ -54,11 +54,7 @@ class ProjectSettingsService:
                 elif key in ("public_registration", "public_registration_verify_email"):
                     values[key] = as_bool(value, key)
                 elif key == "auth_login_attempts":
-                    if value is not None and (not isinstance(value, int) or value < 0):
-                        raise FailedValidationError(
-                            key, "Value has to be 0 or greater.", "gte", extra={"valid": 0}
-                        )
-                    values[key] = value
+                    values[key] = _attempts(value)
                 elif key == "public_registration_email_filter":
                     values[key] = value
                 elif value is None and key in _REQUIRED:
@@ -73,3 +69,27 @@ class ProjectSettingsService:
         if row is None:
             row = await settings_repo.add(session, ProjectSettings())
         return row
+
+
+_INT_MAX = 2**31 - 1  # the column's range on PostgreSQL: both databases refuse alike
+
+
+def _attempts(value: Any) -> int | None:
+    """`auth_login_attempts`: null, or a whole number in the column's range (a JSON `true`
+    is not 1)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FailedValidationError("auth_login_attempts", "Value has to be an integer.", "integer")
+    if value < 0:
+        raise FailedValidationError(
+            "auth_login_attempts", "Value has to be 0 or greater.", "gte", extra={"valid": 0}
+        )
+    if value > _INT_MAX:
+        raise FailedValidationError(
+            "auth_login_attempts",
+            f"Value has to be {_INT_MAX} or less.",
+            "lte",
+            extra={"valid": _INT_MAX},
+        )
+    return value

@@ -152,7 +152,7 @@ async def read_role(ctx: RestContext) -> JSONResponse:
 @endpoint
 async def update_role(ctx: RestContext) -> JSONResponse | None:
     role_id = str(ctx.request.path_params["id"])
-    await ctx.services.roles.update_many(await ctx.access(), [role_id], await ctx.object_body())
+    await ctx.services.roles.update_one(await ctx.access(), role_id, await ctx.object_body())
     return await _answer_items(ctx, [role_id], many=False)
 
 

@@ -1,5 +1,6 @@
-"""Review of issue 17's merged work: each test pins what a careful server (or Directus 12)
-answers. A failing test here is a finding; see the review report for severity and fix."""
+"""Abuse cases an attacker-style review found (registration takeover and oracle, cookies
+replaced inside the grace window, hostile settings values, REST/GraphQL disagreement): each
+test pins what a careful server (or Directus 12) answers."""
 
 from __future__ import annotations
 
