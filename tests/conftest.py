@@ -18,6 +18,7 @@ from app.clock import SettableClock
 from app.config import Settings
 from app.db.models import Role, User, new_id
 from app.main import create_app
+from app.repositories import policies as policies_repo
 from app.security.tokens import hash_token
 from app.services.bootstrap import bootstrap
 from app.services.container import Services
@@ -218,9 +219,11 @@ async def create_user(
     remember_static_token(static_token)
     remember_concealed(tfa_secret)
     async with services.db.write() as session:
-        role = Role(name=f"role-for-{email}", admin_access=admin, app_access=app_access)
-        session.add(role)
-        await session.flush()
+        role = await policies_repo.add_role(
+            session,
+            Role(name=f"role-for-{email}"),
+            {"admin_access": admin, "app_access": app_access},
+        )
         user = User(
             id=user_id or new_id(),
             first_name=first_name,
@@ -238,9 +241,9 @@ async def create_user(
 
 async def create_role(services: Services, role_id: str, name: str, *, admin: bool = False) -> Role:
     async with services.db.write() as session:
-        role = Role(id=role_id, name=name, admin_access=admin)
-        session.add(role)
-    return role
+        return await policies_repo.add_role(
+            session, Role(id=role_id, name=name), {"admin_access": admin}
+        )
 
 
 @pytest.fixture

@@ -32,12 +32,22 @@ def model_mismatches(collection: Collection) -> list[str]:
     target and (off the primary key) nullability."""
     table: Table = collection.model.__table__  # type: ignore[attr-defined]
     where = f"{collection.name} ({collection.model.__name__})"
-    declared = {spec.name: spec for spec in collection.specs if spec.kind is not Kind.O2M}
+    declared = {
+        spec.name: spec
+        for spec in collection.specs
+        if spec.kind is not Kind.O2M and not spec.computed
+    }
+    problems_computed = [
+        f'{where}: computed field "{spec.name}" is not computed by the model'
+        for spec in collection.specs
+        if spec.computed
+        and (spec.name in table.columns or not hasattr(collection.model, spec.name))
+    ]
     problems = [
         f'{where}: column "{column.name}" is in the model but not declared'
         for column in table.columns
         if column.name not in declared
-    ]
+    ] + problems_computed
     for name, spec in declared.items():
         column = table.columns.get(name)
         if column is None:

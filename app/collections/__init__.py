@@ -6,6 +6,7 @@ from app.collections.activity import ACTIVITY
 from app.collections.collection import Collection
 from app.collections.files import FILES
 from app.collections.permissions import PERMISSIONS
+from app.collections.policies import ACCESS, POLICIES
 from app.collections.roles import ROLES
 from app.collections.sessions import SESSIONS
 from app.collections.settings import SETTINGS
@@ -14,14 +15,26 @@ from app.collections.users import USERS
 
 COLLECTIONS: dict[str, Collection] = {
     collection.name: collection
-    for collection in (USERS, ROLES, PERMISSIONS, SETTINGS, FILES, ACTIVITY, SESSIONS)
+    for collection in (
+        USERS,
+        ROLES,
+        PERMISSIONS,
+        POLICIES,
+        ACCESS,
+        SETTINGS,
+        FILES,
+        ACTIVITY,
+        SESSIONS,
+    )
 }
 
 __all__ = [
+    "ACCESS",
     "ACTIVITY",
     "COLLECTIONS",
     "FILES",
     "PERMISSIONS",
+    "POLICIES",
     "ROLES",
     "SESSIONS",
     "SETTINGS",

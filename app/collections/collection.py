@@ -34,8 +34,13 @@ class Collection:
         object.__setattr__(self, "concealed", self.names(lambda spec: spec.concealed))
 
     def column(self, name: str) -> Column[object]:
-        column: Column[object] = self.model.__table__.c[name]  # type: ignore[attr-defined]
-        return column
+        """The field's column, or for a computed field the SQL expression computing it."""
+        columns = self.model.__table__.c  # type: ignore[attr-defined]
+        if name in columns:
+            column: Column[object] = columns[name]
+            return column
+        computed: Column[object] = getattr(self.model, name).expression
+        return computed
 
     def spec(self, name: str) -> FieldSpec:
         return next(spec for spec in self.specs if spec.name == name)

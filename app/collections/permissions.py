@@ -1,4 +1,4 @@
-"""directus_permissions: one grant of an action on a collection to a role (NULL: public)."""
+"""directus_permissions: one grant of an action on a collection, in a policy."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ PERMISSIONS = Collection(
     model=Permission,
     specs=(
         FieldSpec("id", Kind.NUMBER),
-        m2o("role", "directus_roles"),
+        m2o("policy", "directus_policies", nullable=False),
         FieldSpec("collection", Kind.STRING, 64, nullable=False),
         FieldSpec("action", Kind.STRING, 10, nullable=False),
         FieldSpec("permissions", Kind.JSON),

@@ -1,9 +1,10 @@
-"""directus_roles, with the users in each (o2m)."""
+"""directus_roles, with the users in each (o2m). The four flags are Directus 10's view of
+the policies attached to the role (computed: see app/db/models.py)."""
 
 from __future__ import annotations
 
 from app.collections.collection import Collection
-from app.collections.spec import FieldSpec, Kind, o2m, uuid_key
+from app.collections.spec import FieldSpec, Kind, Relation, o2m, uuid_key
 from app.db.models import Role
 
 ROLES = Collection(
@@ -14,10 +15,18 @@ ROLES = Collection(
         FieldSpec("name", Kind.STRING, 100, nullable=False),
         FieldSpec("icon", Kind.STRING, 64, nullable=False),
         FieldSpec("description", Kind.STRING),
-        FieldSpec("ip_access", Kind.CSV),
-        FieldSpec("enforce_tfa", Kind.BOOLEAN, nullable=False),
-        FieldSpec("admin_access", Kind.BOOLEAN, nullable=False),
-        FieldSpec("app_access", Kind.BOOLEAN, nullable=False),
+        FieldSpec("ip_access", Kind.CSV, computed=True),
+        FieldSpec("enforce_tfa", Kind.BOOLEAN, nullable=False, computed=True),
+        FieldSpec("admin_access", Kind.BOOLEAN, nullable=False, computed=True),
+        FieldSpec("app_access", Kind.BOOLEAN, nullable=False, computed=True),
+        # Nested roles: no API writes or reads it yet.
+        FieldSpec(
+            "parent",
+            Kind.ID,
+            36,
+            relation=Relation("directus_roles", many=False, column="parent"),
+            internal=True,
+        ),
         o2m("users", "directus_users", via="role"),
     ),
 )

@@ -57,6 +57,8 @@ class FieldSpec:
     # Anyone may read it, whatever a public permission grants (the project's face).
     public: bool = False
     internal: bool = False
+    # No column of its own: the model computes it from other tables (a column property).
+    computed: bool = False
     # In the GraphQL create/update inputs and in the collection's GraphQL filter.
     in_inputs: bool = True
     in_filter: bool = True

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, func
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, func, select
+from sqlalchemy.orm import column_property
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -25,17 +26,120 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+# Directus 11+'s fixed id of the policy attached to nobody: the public's.
+PUBLIC_POLICY_ID = "abf8a154-5b1c-4a46-ac9c-7300570f4f17"
+
+
 class Role(SQLModel, table=True):
+    """A role holds no rights itself: the policies attached to it (and to its ancestors) do.
+    `admin_access`, `app_access`, `enforce_tfa` and `ip_access` are Directus 10's view of
+    them, computed when a role is read (see the column properties below the Policy model)."""
+
     __tablename__ = "directus_roles"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     name: str = Field(max_length=100)
     icon: str = Field(default="supervised_user_circle", max_length=64)
     description: str | None = None
+    parent: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_roles.id", ondelete="SET NULL"),
+            nullable=True,
+            index=True,
+        ),
+    )
+
+    if TYPE_CHECKING:  # column properties, not constructor arguments
+
+        @property
+        def ip_access(self) -> list[str] | None: ...
+        @property
+        def enforce_tfa(self) -> bool: ...
+        @property
+        def admin_access(self) -> bool: ...
+        @property
+        def app_access(self) -> bool: ...
+
+
+class Policy(SQLModel, table=True):
+    """A set of rights: the flags, its ip_access and its directus_permissions rows. A role's
+    own policy (what its Directus 10 flags read and write) has the role's id."""
+
+    __tablename__ = "directus_policies"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(max_length=100)
+    icon: str = Field(default="badge", max_length=64)
+    description: str | None = None
     ip_access: list[str] | None = Field(default=None, sa_type=NullableJSON)
     enforce_tfa: bool = False
     admin_access: bool = False
-    app_access: bool = True
+    app_access: bool = False
+
+
+class PolicyAccess(SQLModel, table=True):
+    """directus_access: a policy attached to a role, to a user, or (neither) to the public."""
+
+    __tablename__ = "directus_access"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    role: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_roles.id", ondelete="CASCADE"),
+            nullable=True,
+            index=True,
+        ),
+    )
+    user: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_users.id", ondelete="CASCADE"),
+            nullable=True,
+            index=True,
+        ),
+    )
+    policy: str = Field(
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_policies.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    sort: int | None = None
+
+
+def _role_flag(name: str) -> Any:
+    """True when a policy attached directly to the role has the flag (Directus 10's view)."""
+    policies, links, roles = (
+        Policy.__table__,  # type: ignore[attr-defined]
+        PolicyAccess.__table__,  # type: ignore[attr-defined]
+        Role.__table__,  # type: ignore[attr-defined]
+    )
+    return (
+        select(links.c.id)
+        .join(policies, policies.c.id == links.c.policy)
+        .where(links.c.role == roles.c.id, policies.c[name].is_(True))
+        .exists()
+    )
+
+
+def _own_ip_access() -> Any:
+    policies, roles = Policy.__table__, Role.__table__  # type: ignore[attr-defined]
+    return select(policies.c.ip_access).where(policies.c.id == roles.c.id).scalar_subquery()
+
+
+# Role flag names, in the order Directus 10 declares them.
+ROLE_FLAGS = ("ip_access", "enforce_tfa", "admin_access", "app_access")
+_role_mapper = Role.__mapper__  # type: ignore[attr-defined]
+_role_mapper.add_property("ip_access", column_property(_own_ip_access()))
+for _flag in ROLE_FLAGS[1:]:
+    _role_mapper.add_property(_flag, column_property(_role_flag(_flag)))
 
 
 class File(SQLModel, table=True):
@@ -155,14 +259,13 @@ class Permission(SQLModel, table=True):
     __tablename__ = "directus_permissions"
 
     id: int | None = Field(default=None, primary_key=True)
-    role: str | None = Field(
-        default=None,
+    policy: str = Field(
         sa_column=Column(
             String(36),
-            ForeignKey("directus_roles.id", ondelete="CASCADE"),
-            nullable=True,
+            ForeignKey("directus_policies.id", ondelete="CASCADE"),
+            nullable=False,
             index=True,
-        ),
+        )
     )
     collection: str = Field(max_length=64)
     action: str = Field(max_length=10)

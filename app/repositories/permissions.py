@@ -1,4 +1,4 @@
-"""Queries on directus_permissions."""
+"""Queries on directus_permissions (rows belong to policies)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,19 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Permission
+from app.permissions.policies import PolicyGrant
+from app.repositories.core import run
+from app.repositories.sync.callers import public_policies
 
-# Built once: a non-admin request reads its role's rows every time.
-_OF_ROLE = select(Permission).where(col(Permission.role) == bindparam("role"))
-_OF_PUBLIC = select(Permission).where(col(Permission.role).is_(None))
+_OF_POLICY = select(Permission).where(col(Permission.policy) == bindparam("policy"))
 
 
-async def for_role(session: AsyncSession, role: str | None) -> list[Permission]:
-    """The rows of a role, or of the public when role is None."""
-    if role is None:
-        return list((await session.exec(_OF_PUBLIC)).all())
-    return list((await session.exec(_OF_ROLE, params={"role": role})).all())
+async def for_policy(session: AsyncSession, policy: str) -> list[Permission]:
+    """The rows of one policy, in id order."""
+    statement = _OF_POLICY.order_by(col(Permission.id))
+    return list((await session.exec(statement, params={"policy": policy})).all())
+
+
+async def public_grants(session: AsyncSession) -> tuple[PolicyGrant, ...]:
+    """The public's policies with their rows (which apply depends on the address)."""
+    return await run(session, public_policies)

@@ -3,6 +3,7 @@ app/repositories/sync/users.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,23 +13,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Role, User
 from app.input_values import is_storable_text
+from app.permissions.policies import Effective, PolicyGrant, effective
 
 
 @dataclass(frozen=True)
 class UserAccess:
-    """What a request needs to know about its user, read in one query."""
+    """What a request needs to know about its user, read in one round: the user, its role
+    and the policies it may get (which of them apply depends on the request's address)."""
 
     user_id: str
     status: str
     role: str | None
-    admin_access: bool
-    app_access: bool
-    enforce_tfa: bool
     has_tfa: bool
-    ip_access: list[str] | None
+    policies: tuple[PolicyGrant, ...] = ()
     # The rows themselves, so the rest of the request need not read them again.
     user_row: User | None = field(default=None, compare=False, repr=False)
     role_row: Role | None = field(default=None, compare=False, repr=False)
+
+    def at(self, ip: str | None) -> Effective:
+        """The access the policies give at the client's address `ip`."""
+        return effective(self.policies, ip)
 
 
 async def get_by_id(session: AsyncSession, user_id: str) -> User | None:
@@ -65,16 +69,24 @@ async def credentials_of(session: AsyncSession, ids: list[str]) -> dict[str, Cre
     return {row[0]: Credentials(email=row[1], token=row[2]) for row in rows}
 
 
-def access_of(user: User, role: Role | None) -> UserAccess:
+def access_of(user: User, role: Role | None, policies: Sequence[PolicyGrant]) -> UserAccess:
+    """`role` as read from its table: its Directus 10 flags (the policies attached directly
+    to it) are filled in from `policies`, as an ORM read of it would show them."""
+    if role is not None:
+        direct = [policy for policy in policies if policy.on_role]
+        own = next((policy for policy in direct if policy.id == role.id), None)
+        role.__dict__.update(
+            ip_access=None if own is None else own.ip_access,
+            enforce_tfa=any(policy.enforce_tfa for policy in direct),
+            admin_access=any(policy.admin_access for policy in direct),
+            app_access=any(policy.app_access for policy in direct),
+        )
     return UserAccess(
         user_id=user.id,
         status=user.status,
         role=user.role,
-        admin_access=bool(role and role.admin_access),
-        app_access=bool(role and role.app_access),
-        enforce_tfa=bool(role and role.enforce_tfa),
         has_tfa=user.tfa_secret is not None,
-        ip_access=role.ip_access if role else None,
+        policies=tuple(policies),
         user_row=user,
         role_row=role,
     )

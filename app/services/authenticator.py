@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 
 from app.accountability import Accountability, ClientInfo
@@ -11,25 +10,6 @@ from app.db.engine import Database
 from app.errors import InvalidCredentialsError
 from app.repositories.sync.callers import AccessQuery
 from app.security.tokens import TokenService, claims_directus_issuer, hash_token
-
-
-def ip_allowed(ip: str | None, networks: list[str] | None) -> bool:
-    """A role's ip_access: empty allows all; otherwise the client must be inside one entry."""
-    if not networks:
-        return True
-    if ip is None:
-        return False
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    for entry in networks:
-        try:
-            if address in ipaddress.ip_network(entry.strip(), strict=False):
-                return True
-        except ValueError:
-            continue
-    return False
 
 
 class Authenticator:
@@ -60,26 +40,23 @@ class Authenticator:
             )
         else:
             query = AccessQuery(token_hash=hash_token(token))
-        found = await self._db.run_reads(query)
+        access = await self._db.run_reads(query)
         # Access is recomputed from the database: a deleted, suspended or demoted user
         # loses it at once, whatever the token says; so does an ended session.
-        if found is None or found.access.status != "active":
+        if access is None or access.status != "active":
             raise InvalidCredentialsError()
-        access = found.access
-        if not ip_allowed(client.ip, access.ip_access):
-            # Outside the role's networks the user keeps its identity but none of its
-            # rights.
-            return Accountability(user=access.user_id, session=session_id, client=client)
+        # Policies whose ip_access leaves out the client's address do not apply.
+        granted = access.at(client.ip)
         return Accountability(
             user=access.user_id,
             role=access.role,
-            admin=access.admin_access,
-            app=access.app_access,
+            admin=granted.admin,
+            app=granted.app,
             session=session_id,
-            enforce_tfa=access.enforce_tfa and not access.has_tfa,
+            enforce_tfa=granted.enforce_tfa and not access.has_tfa,
             client=client,
             auth_time=auth_time,
             user_row=access.user_row,
             role_row=access.role_row,
-            permission_rows=found.permissions,
+            permission_rows=None if granted.admin else granted.permissions,
         )

@@ -1,4 +1,5 @@
-"""First start: the Administrator role, the first admin and the settings row; never again."""
+"""First start: the Administrator role with its Administrator policy, the Public policy, the
+first admin and the settings row; never again."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from dataclasses import dataclass
 
 from app.db.engine import Database
 from app.db.models import ProjectSettings, Role, User
+from app.repositories import policies as policies_repo
 from app.repositories import project_settings as settings_repo
-from app.repositories import roles as roles_repo
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 
@@ -31,18 +32,19 @@ async def bootstrap(
     async with db.write() as session:
         if await settings_repo.get(session) is None:
             await settings_repo.add(session, ProjectSettings())
+        await policies_repo.ensure_public(session)
         # Re-checked inside the write transaction: another instance may have won.
         if hashed is None or await users_repo.count(session) > 0:
             return BootstrapReport(admin_created=False)
-        role = await roles_repo.add(
+        # The role's own policy (named after it): admin and app access.
+        role = await policies_repo.add_role(
             session,
             Role(
                 name="Administrator",
                 icon="verified",
                 description="Initial administrative role with unrestricted App/API access.",
-                admin_access=True,
-                app_access=True,
             ),
+            {"admin_access": True, "app_access": True},
         )
         await users_repo.add(
             session,

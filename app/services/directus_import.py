@@ -1,5 +1,8 @@
 """Copies roles, users and permissions out of a Directus database (v10 shape).
 
+A role's flags become its own policy (as migration 0008 does); the public's permission
+rows go to the Public policy.
+
 Users keep their ids, argon2 password hashes (they log in with their old passwords),
 TFA secrets (their authenticator apps keep working) and statuses. Static tokens, stored
 in clear by Directus, are stored hashed here. Running it again updates what it copied.
@@ -14,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from app.collections import USERS, Kind
-from app.db.models import Permission, Role, User
+from app.db.models import PUBLIC_POLICY_ID, Permission, Role, User
 from app.errors import InvalidPayloadError
 from app.repositories import directus_source
 from app.repositories import items as items_repo
+from app.repositories import policies as policies_repo
 from app.repositories import users as users_repo
 from app.security.tokens import hash_token
 from app.services.container import Services
@@ -98,11 +102,16 @@ def _role(row: dict[str, Any]) -> Role:
         name=str(row.get("name") or "Role")[:100],
         icon=str(row.get("icon") or "supervised_user_circle")[:64],
         description=row.get("description"),
-        ip_access=_csv(row.get("ip_access")),
-        enforce_tfa=_bool(row.get("enforce_tfa")),
-        admin_access=_bool(row.get("admin_access")),
-        app_access=_bool(row.get("app_access"), default=True),
     )
+
+
+def _role_flags(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ip_access": _csv(row.get("ip_access")),
+        "enforce_tfa": _bool(row.get("enforce_tfa")),
+        "admin_access": _bool(row.get("admin_access")),
+        "app_access": _bool(row.get("app_access"), default=True),
+    }
 
 
 def _user(row: dict[str, Any]) -> User:
@@ -123,9 +132,11 @@ def _user(row: dict[str, Any]) -> User:
 
 
 def _permission(row: dict[str, Any]) -> Permission:
+    """A role's row goes to its own policy (which has the role's id), the public's to the
+    Public policy."""
     return Permission(
         id=int(row["id"]) if row.get("id") is not None else None,
-        role=str(row["role"]) if row.get("role") else None,
+        policy=str(row["role"]) if row.get("role") else PUBLIC_POLICY_ID,
         collection=str(row["collection"]),
         action=str(row["action"]),
         permissions=_json(row.get("permissions")),
@@ -148,6 +159,8 @@ async def import_directus(services: Services, source: str) -> ImportReport:
         role_ids = set()
         for row in tables["directus_roles"]:
             role = await items_repo.merge(session, _role(row))
+            await session.flush()
+            await policies_repo.set_own_flags(session, role.id, role.name, _role_flags(row))
             role_ids.add(role.id)
             report.roles += 1
         for row in tables["directus_users"]:
@@ -160,9 +173,10 @@ async def import_directus(services: Services, source: str) -> ImportReport:
             await items_repo.merge(session, user)
             report.users += 1
         await session.flush()
+        await policies_repo.ensure_public(session)
         for row in tables.get("directus_permissions", []):
             permission = _permission(row)
-            if permission.role is not None and permission.role not in role_ids:
+            if permission.policy != PUBLIC_POLICY_ID and permission.policy not in role_ids:
                 report.skipped.append(f"permission {permission.id}: unknown role")
                 continue
             await items_repo.merge(session, permission)

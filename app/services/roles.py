@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from app.collections import ROLES
-from app.db.models import Role
+from app.db.models import ROLE_FLAGS, Role
 from app.db.types import AsyncSession
 from app.errors import (
     FailedValidationError,
@@ -17,6 +17,8 @@ from app.errors import (
 from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
 from app.repositories import items as items_repo
+from app.repositories import policies as policies_repo
+from app.repositories import roles as roles_repo
 from app.services.admin_guard import keeps_an_admin
 from app.services.items import ItemReader, RowGrants
 from app.services.payloads import as_bool, as_text, check_id, with_presets, writable_rule
@@ -55,6 +57,11 @@ def _role_values(data: Mapping[str, Any]) -> dict[str, Any]:
         elif key == "id":
             values[key] = check_id(value)
     return values
+
+
+def _flags(values: dict[str, Any]) -> dict[str, Any]:
+    """Takes Directus 10's role flags out of `values`: they are written to a policy."""
+    return {name: values.pop(name) for name in ROLE_FLAGS if name in values}
 
 
 class RolesService(ItemReader[Role]):
@@ -99,6 +106,7 @@ class RolesService(ItemReader[Role]):
             existing = list(await self.require_rows(session, access, rule, ids, skip_missing=True))
             if existing:
                 await items_repo.delete_ids(session, self.collection, existing)
+                await policies_repo.delete_unattached(session, existing)
         return ids
 
     async def update_batch(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -138,8 +146,14 @@ class RolesService(ItemReader[Role]):
         if "name" not in data:
             raise FailedValidationError("name", "Value is required.", "required")
         values = _role_values(data)
+        flags = _flags(values)
         role = Role(**values)
         await self.write(session, items_repo.add(session, role), values)
+        # Directus 10's flags live on the role's own policy; a role created without
+        # policies of its own gets one with Directus 10's defaults (app access).
+        if flags or "policies" not in data:
+            defaults = policies_repo.V10_ROLE_DEFAULTS
+            await policies_repo.set_own_flags(session, role.id, role.name, flags, defaults=defaults)
         await self.check_validation(session, access, rule, [role.id])
         await self._write_users(session, access, role.id, data)
         return role.id
@@ -187,9 +201,13 @@ class RolesService(ItemReader[Role]):
         allowed: RowGrants,
     ) -> None:
         values = _role_values({k: v for k, v in data.items() if k != "users"})
+        flags = _flags(values)
         if values:
             change = items_repo.update_ids(session, self.collection, ids, values)
             await self.write(session, change, values)
+        if flags:
+            for role in await roles_repo.get_many(session, ids):
+                await policies_repo.set_own_flags(session, role.id, role.name, flags)
         await self.check_validation(session, access, rule, ids, allowed)
         for role_id in ids:
             await self._write_users(session, access, role_id, data)

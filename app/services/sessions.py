@@ -26,7 +26,7 @@ from app.errors import (
 )
 from app.repositories.sync import sessions as sessions_sync
 from app.repositories.sync import users as users_sync
-from app.repositories.sync.callers import AccessQuery, AccessRows
+from app.repositories.sync.callers import AccessQuery
 from app.repositories.users import UserAccess
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, hash_token, new_refresh_token, successor_token
@@ -98,7 +98,7 @@ class SessionsService:
         token_hash = hash_token(refresh_token)
         entry = self._audit.entry(AuditAction.LOGIN, client, user=user.id, comment=comment)
 
-        def write(connection: Connection) -> tuple[str, AccessRows | None]:
+        def write(connection: Connection) -> tuple[str, UserAccess | None]:
             if not users_sync.still_as_checked(connection, user.id, user.password, now):
                 raise InvalidCredentialsError()
             # A code works once: a replay inside its 30 s window is refused.
@@ -125,7 +125,7 @@ class SessionsService:
         assert found is not None
         # A login proves the password (or the provider's word) now; a refresh proves nothing.
         return self._issue(
-            found.access, mode, refresh_token, session_id, auth_time=int(now.timestamp())
+            found, mode, refresh_token, session_id, ip=client.ip, auth_time=int(now.timestamp())
         )
 
     async def refresh(
@@ -183,7 +183,7 @@ class SessionsService:
                     session_id=successor_id,
                 )
                 users_sync.touch_last_access(connection, row.user, now)
-                return self._issue(found.owner, mode, raw, successor_id)
+                return self._issue(found.owner, mode, raw, successor_id, ip=client.ip)
             # Another request rotated it a moment ago: judge this one as a replay, on a
             # fresh read.
             found = self._find(connection, presented)
@@ -191,8 +191,8 @@ class SessionsService:
                 raise InvalidCredentialsError()
             row = found.session
         if presented.session_id is not None:
-            return self._refreshed_cookie(connection, row, found.owner, mode, now)
-        issued = self._replayed(connection, row, found.owner, mode, now)
+            return self._refreshed_cookie(connection, row, found.owner, mode, now, client.ip)
+        issued = self._replayed(connection, row, found.owner, mode, now, client.ip)
         return row if issued is None else issued
 
     def _refreshed_cookie(
@@ -202,6 +202,7 @@ class SessionsService:
         owner: UserAccess,
         mode: AuthMode,
         now: datetime,
+        ip: str | None,
     ) -> IssuedTokens:
         """A session cookie that a session refresh replaced, refreshed again (a tab whose
         request left before the new cookie came): inside SESSION_REFRESH_GRACE_PERIOD a
@@ -217,7 +218,7 @@ class SessionsService:
         current = sessions_sync.current_of_family(connection, row.family, now)
         if owner.status != "active" or current is None:
             raise InvalidCredentialsError()
-        return self._issue(owner, mode, "", current.id)
+        return self._issue(owner, mode, "", current.id, ip=ip)
 
     def _replayed(
         self,
@@ -226,6 +227,7 @@ class SessionsService:
         owner: UserAccess,
         mode: AuthMode,
         now: datetime,
+        ip: str | None,
     ) -> IssuedTokens | None:
         """A rotated-out token again: inside the grace window the same successor (tabs that
         refreshed at once); after it, a stolen token is being replayed, so the chain dies."""
@@ -241,7 +243,7 @@ class SessionsService:
             and owner.status == "active"
         ):
             raw = successor_token(self._settings.secret, row.token)
-            return self._issue(owner, mode, raw, successor.id)
+            return self._issue(owner, mode, raw, successor.id, ip=ip)
         sessions_sync.delete_family(connection, row.family)
         return None
 
@@ -313,18 +315,22 @@ class SessionsService:
         refresh_token: str,
         session_id: str,
         *,
+        ip: str | None,
         auth_time: int | None = None,
     ) -> IssuedTokens:
+        """The tokens carry what the policies give at the client's address `ip` (every
+        request recomputes its access anyway)."""
         session_mode = mode is AuthMode.SESSION
         ttl = self._settings.session_cookie_ttl if session_mode else self._settings.access_token_ttl
+        granted = access.at(ip)
         access_token = self._tokens.sign_access(
             user_id=access.user_id,
             role=access.role,
-            app_access=access.app_access,
-            admin_access=access.admin_access,
+            app_access=granted.app,
+            admin_access=granted.admin,
             ttl_ms=ttl,
             session=session_id if session_mode else None,
-            enforce_tfa=access.enforce_tfa and not access.has_tfa,
+            enforce_tfa=granted.enforce_tfa and not access.has_tfa,
             auth_time=auth_time,
         )
         return IssuedTokens(

@@ -27,6 +27,7 @@ from app.errors import (
 )
 from app.events import EventBus, UserEvent
 from app.permissions.access import ADMIN_ONLY_USER_FIELDS, Access, Action, Rule
+from app.permissions.policies import effective
 from app.repositories import items as items_repo
 from app.repositories import permissions as permissions_repo
 from app.repositories import sessions as sessions_repo
@@ -106,9 +107,10 @@ class UsersService(ItemReader[User]):
             return Access(accountability, [])
         if accountability.permission_rows is not None:
             return Access(accountability, list(accountability.permission_rows))
+        # The public: the rows of its policies that apply at the caller's address.
         async with self._db.read() as session:
-            rows = await permissions_repo.for_role(session, accountability.role)
-        return Access(accountability, rows)
+            grants = await permissions_repo.public_grants(session)
+        return Access(accountability, effective(grants, accountability.client.ip).permissions)
 
     # Reads ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col
 
 from app.db.models import Role, User
+from app.repositories import policies as policies_repo
 from app.services.container import Services
 
 ME_ID = "{ users_me { id email } }"
@@ -73,10 +74,12 @@ async def delete_user(services: Services, user_id: str) -> None:
 
 
 async def set_admin_access(services: Services, role_id: str, admin_access: bool) -> None:
+    """On the role's own policy, behind the server's back."""
     async with services.db.write() as session:
-        await session.exec(
-            update(Role).where(col(Role.id) == role_id).values(admin_access=admin_access)
-        )
+        role = await session.get(Role, role_id)
+        assert role is not None
+        flags = {"admin_access": admin_access}
+        await policies_repo.set_own_flags(session, role_id, role.name, flags)
 
 
 def set_cookie_headers(headers: httpx.Headers) -> list[str]:

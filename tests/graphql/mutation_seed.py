@@ -13,6 +13,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.db.models import Permission, ProjectSettings, Role, Session, User
+from app.repositories import policies as policies_repo
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, create_user, login
 
@@ -78,9 +79,9 @@ async def make_role(
     app_access: bool = True,
 ) -> Role:
     async with services.db.write() as session:
-        role = Role(name=name, admin_access=admin, app_access=app_access)
-        session.add(role)
-    return role
+        return await policies_repo.add_role(
+            session, Role(name=name), {"admin_access": admin, "app_access": app_access}
+        )
 
 
 async def make_user(
@@ -102,14 +103,18 @@ async def make_user(
 
 
 async def add_permission(services: Services, **values: Any) -> None:
+    """A row of `role`'s own policy (None or absent: the public's), as Directus 10 put it."""
+    policy = policies_repo.policy_of(values.pop("role", None))
     async with services.db.write() as session:
-        session.add(Permission(**values))
+        session.add(Permission(policy=policy, **values))
 
 
 async def permission_count(services: Services, role_id: str) -> int:
     async with services.db.read() as session:
         statement = (
-            select(func.count()).select_from(Permission).where(col(Permission.role) == role_id)
+            select(func.count())
+            .select_from(Permission)
+            .where(col(Permission.policy) == policies_repo.policy_of(role_id))
         )
         return int((await session.exec(statement)).one())
 

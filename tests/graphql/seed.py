@@ -27,6 +27,7 @@ from sqlalchemy import event, update
 from sqlmodel import col, select
 
 from app.db.models import Permission, Role, User
+from app.repositories import policies as policies_repo
 from app.security.tokens import hash_token
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL
@@ -161,9 +162,9 @@ async def seed(services: Services) -> Seeded:
             update(User).where(col(User.id) == admin.id).values(token=hash_token(ADMIN_TOKEN))
         )
         for name in ROLE_NAMES:
-            role = Role(name=name, description=f"The {name.lower()}", app_access=True)
-            session.add(role)
-            await session.flush()
+            role = await policies_repo.add_role(
+                session, Role(name=name, description=f"The {name.lower()}"), {"app_access": True}
+            )
             seeded.roles[name] = role.id
         remember_static_token(ADMIN_TOKEN)
         for spec in SEED_USERS:
@@ -205,7 +206,7 @@ async def add_permission(
     async with services.db.write() as session:
         session.add(
             Permission(
-                role=role,
+                policy=policies_repo.policy_of(role),
                 collection=collection,
                 action=action,
                 fields=fields,
@@ -216,16 +217,19 @@ async def add_permission(
 
 async def set_ip_access(services: Services, role_id: str, networks: list[str] | None) -> None:
     async with services.db.write() as session:
-        await session.exec(update(Role).where(col(Role.id) == role_id).values(ip_access=networks))
+        role = await session.get(Role, role_id)
+        assert role is not None
+        await policies_repo.set_own_flags(session, role_id, role.name, {"ip_access": networks})
 
 
 async def seed_many(services: Services, count: int, roles: int = 5) -> list[str]:
     """`count` users spread round-robin over `roles` new roles ("Bulk role 0"…);
     emails bulk000@example.com…. Returns the role ids."""
     async with services.db.write() as session:
-        rows = [Role(name=f"Bulk role {index}") for index in range(roles)]
-        session.add_all(rows)
-        await session.flush()
+        rows = [
+            await policies_repo.add_role(session, Role(name=f"Bulk role {index}"))
+            for index in range(roles)
+        ]
         session.add_all(
             User(
                 email=f"bulk{index:03d}@example.com",

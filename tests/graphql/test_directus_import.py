@@ -179,7 +179,7 @@ async def test_static_tokens_roles_and_permissions_come_along(
         "bob@example.com",
     }
     async with services.db.read() as session:
-        rows = await permissions_repo.for_role(session, EDITOR_ROLE)
+        rows = await permissions_repo.for_policy(session, EDITOR_ROLE)
     assert [(row.collection, row.action, row.fields, row.permissions) for row in rows] == [
         ("directus_users", "read", ["id", "email", "first_name"], {"status": {"_eq": "active"}})
     ]

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from app.db.models import Role
+from app.repositories import policies as policies_repo
 from app.services.container import Services
 from tests.conftest import create_user, gql
 from tests.graphql.seed import (
@@ -39,17 +40,16 @@ async def seeded(services: Services) -> Seeded:
     """The shared seed plus a role nobody belongs to, with every flag turned around."""
     data = await seed(services)
     async with services.db.write() as session:
-        role = Role(
-            name=GUESTS,
-            icon="block",
-            description="Nobody yet",
-            ip_access=["10.0.0.0/8", "192.168.1.1"],
-            enforce_tfa=True,
-            admin_access=False,
-            app_access=False,
+        role = await policies_repo.add_role(
+            session,
+            Role(name=GUESTS, icon="block", description="Nobody yet"),
+            {
+                "ip_access": ["10.0.0.0/8", "192.168.1.1"],
+                "enforce_tfa": True,
+                "admin_access": False,
+                "app_access": False,
+            },
         )
-        session.add(role)
-        await session.flush()
         data.roles[GUESTS] = role.id
     return data
 

@@ -13,6 +13,7 @@ import pytest
 
 from app.clock import SettableClock
 from app.db.models import Role, User
+from app.repositories import policies as policies_repo
 from app.services.container import Services
 from tests.conftest import LOGIN, create_user, gql, login
 from tests.graphql.helpers import claims_of
@@ -324,9 +325,9 @@ async def test_enforcing_role_sets_the_claim_until_tfa_is_enabled(
     client: httpx.AsyncClient, services: Services, clock: SettableClock
 ) -> None:
     async with services.db.write() as session:
-        role = Role(name="Strict", enforce_tfa=True, app_access=True)
-        session.add(role)
-        await session.flush()
+        role = await policies_repo.add_role(
+            session, Role(name="Strict"), {"enforce_tfa": True, "app_access": True}
+        )
         session.add(
             User(
                 email="strict@example.com",

@@ -11,16 +11,19 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import inspect
 from sqlmodel import col, select
 
-from app.db.models import Permission, Role, Session, User, new_id
+from app.db.models import PUBLIC_POLICY_ID, Permission, Role, Session, User, new_id
+from app.repositories import policies as policies_repo
 from app.repositories.sync.callers import AccessQuery, user_by_email
 from app.security.tokens import hash_token
 from app.services.container import Services
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+# Inside the Editors policy's ip_access.
+INSIDE = "10.1.2.3"
 
 
 async def _seed(services: Services, *, admin: bool = False) -> tuple[User, Role, Session]:
-    role = Role(name="Editors", admin_access=admin, ip_access=["10.0.0.0/8"], enforce_tfa=True)
+    role = Role(name="Editors")
     user = User(
         email="reads@example.com",
         first_name="Ada",
@@ -32,14 +35,17 @@ async def _seed(services: Services, *, admin: bool = False) -> tuple[User, Role,
     )
     login = Session(token=hash_token("refresh"), user=user.id, expires=NOW + timedelta(days=1))
     async with services.db.write() as session:
-        session.add(role)
-        await session.flush()
+        await policies_repo.add_role(
+            session,
+            role,
+            {"admin_access": admin, "ip_access": ["10.0.0.0/8"], "enforce_tfa": True},
+        )
         session.add(user)
         await session.flush()
         session.add(login)
         session.add(
             Permission(
-                role=role.id,
+                policy=role.id,
                 collection="directus_users",
                 action="read",
                 permissions={"id": {"_eq": "$CURRENT_USER"}},
@@ -47,8 +53,8 @@ async def _seed(services: Services, *, admin: bool = False) -> tuple[User, Role,
             )
         )
         await session.flush()
-        session.add(Permission(role=role.id, collection="directus_users", action="update"))
-        session.add(Permission(role=None, collection="directus_roles", action="read"))
+        session.add(Permission(policy=role.id, collection="directus_users", action="update"))
+        session.add(Permission(policy=PUBLIC_POLICY_ID, collection="directus_roles", action="read"))
     return user, role, login
 
 
@@ -63,7 +69,7 @@ async def test_rows_match_what_the_orm_loads(services: Services) -> None:
     user, _role, _ = await _seed(services)
     found = await services.db.run_reads(AccessQuery(user_id=user.id))
     assert found is not None
-    built, orm = found.access.user_row, await _orm_user(services, user.id)
+    built, orm = found.user_row, await _orm_user(services, user.id)
     assert built is not None
     assert built.model_dump() == orm.model_dump()
     assert built.tags == ["a", "b"]
@@ -74,23 +80,31 @@ async def test_rows_match_what_the_orm_loads(services: Services) -> None:
     assert state.detached
     assert not state.unloaded
     assert not state.modified
-    assert found.access.role_row is not None
-    assert found.access.role_row.ip_access == ["10.0.0.0/8"]
-    assert found.access.enforce_tfa
-    assert not found.access.admin_access
-    assert found.permissions is not None
-    assert [(p.collection, p.action, p.fields) for p in found.permissions] == [
+    assert found.role_row is not None
+    # The role's Directus 10 flags, from its own policy, as an ORM read shows them.
+    assert found.role_row.ip_access == ["10.0.0.0/8"]
+    assert (found.role_row.enforce_tfa, found.role_row.admin_access) == (True, False)
+    inside = found.at(INSIDE)
+    assert inside.enforce_tfa
+    assert not inside.admin
+    # The role's rows and the public's, in id order.
+    assert [(p.collection, p.action, p.fields) for p in inside.permissions] == [
         ("directus_users", "read", ["id", "email"]),
         ("directus_users", "update", None),
+        ("directus_roles", "read", None),
     ]
-    assert found.permissions[0].permissions == {"id": {"_eq": "$CURRENT_USER"}}
+    assert inside.permissions[0].permissions == {"id": {"_eq": "$CURRENT_USER"}}
+    # Outside the role policy's networks only the public's rows apply.
+    outside = found.at("192.0.2.1")
+    assert (outside.enforce_tfa, outside.app) == (False, False)
+    assert [(p.collection, p.action) for p in outside.permissions] == [("directus_roles", "read")]
 
 
 async def test_by_static_token_and_missing(services: Services) -> None:
     user, _, _ = await _seed(services)
     found = await services.db.run_reads(AccessQuery(token_hash=hash_token("static-token-of-ada")))
     assert found is not None
-    assert found.access.user_id == user.id
+    assert found.user_id == user.id
     assert await services.db.run_reads(AccessQuery(token_hash=hash_token("other"))) is None
     assert await services.db.run_reads(AccessQuery(user_id=new_id())) is None
     assert await services.db.run_reads(AccessQuery()) is None
@@ -112,16 +126,15 @@ async def test_admins_and_inactive_users_read_no_permissions(services: Services)
     user, _, _ = await _seed(services, admin=True)
     found = await services.db.run_reads(AccessQuery(user_id=user.id))
     assert found is not None
-    assert found.access.admin_access
-    assert found.permissions is None
+    assert found.at(INSIDE).admin
     async with services.db.write() as session:
         row = await session.get(User, user.id)
         assert row is not None
         row.status = "suspended"
     found = await services.db.run_reads(AccessQuery(user_id=user.id))
     assert found is not None
-    assert found.access.status == "suspended"
-    assert found.permissions is None
+    assert found.status == "suspended"
+    assert found.policies == ()
 
 
 async def test_a_user_without_role(services: Services) -> None:
@@ -130,17 +143,16 @@ async def test_a_user_without_role(services: Services) -> None:
         session.add(user)
     found = await services.db.run_reads(AccessQuery(user_id=user.id))
     assert found is not None
-    assert found.access.role_row is None
-    assert found.access.role is None
-    # A role-less user reads the public's rows.
-    assert found.permissions == ()
+    assert found.role_row is None
+    assert found.role is None
+    # A role-less user gets the public's policies: no rows yet.
+    assert found.at(None).permissions == ()
     async with services.db.write() as session:
-        session.add(Permission(role=None, collection="directus_roles", action="read"))
+        session.add(Permission(policy=PUBLIC_POLICY_ID, collection="directus_roles", action="read"))
     found = await services.db.run_reads(AccessQuery(user_id=user.id))
     assert found is not None
-    assert found.permissions is not None
-    assert [(p.role, p.collection, p.action) for p in found.permissions] == [
-        (None, "directus_roles", "read")
+    assert [(p.policy, p.collection, p.action) for p in found.at(None).permissions] == [
+        (PUBLIC_POLICY_ID, "directus_roles", "read")
     ]
 
 
@@ -162,9 +174,9 @@ async def test_a_login_reads_its_user_by_email_and_its_role_without_permissions(
     )
     owner = await services.db.run_reads(AccessQuery(user_id=user.id, permissions=False))
     assert owner is not None
-    assert owner.permissions is None
-    assert owner.access.role == role.id
-    assert owner.access.enforce_tfa
-    assert owner.access.role_row is not None
-    assert owner.access.role_row.name == "Editors"
+    assert all(not policy.permissions for policy in owner.policies)
+    assert owner.role == role.id
+    assert owner.at(INSIDE).enforce_tfa
+    assert owner.role_row is not None
+    assert owner.role_row.name == "Editors"
     assert await services.db.run_reads(AccessQuery(user_id=new_id(), permissions=False)) is None

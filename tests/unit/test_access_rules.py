@@ -24,6 +24,7 @@ from app.permissions.access import (
     Rule,
     _joined,
 )
+from app.repositories.policies import policy_of
 
 USER, ROLE = "user-1", "role-1"
 USERS_NAME, ROLES_NAME, SETTINGS = "directus_users", "directus_roles", "directus_settings"
@@ -43,7 +44,9 @@ def grant(
     role: str | None = ROLE,
     **extra: Any,
 ) -> Permission:
-    return Permission(role=role, collection=collection, action=action, fields=fields, **extra)
+    return Permission(
+        policy=policy_of(role), collection=collection, action=action, fields=fields, **extra
+    )
 
 
 # Admins, the app defaults and no grants -----------------------------------------------------

@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 from app.accountability import Accountability
 from app.collections import FILES, ROLES, USERS, Collection
 from app.db.engine import SQLITE_PRAGMAS
-from app.db.models import Permission
+from app.db.models import PUBLIC_POLICY_ID, Permission, Policy, PolicyAccess, new_id
 from app.db.query.filters import filter_clause
 from app.db.query.values import FilterVariables
 from app.db.sqlite_inline import open_connection
@@ -95,11 +95,25 @@ def engine() -> Iterator[Engine]:
     )
     tables = [
         SQLModel.metadata.tables[name]
-        for name in ("directus_files", "directus_roles", "directus_users")
+        for name in (
+            "directus_files",
+            "directus_roles",
+            "directus_users",
+            "directus_policies",
+            "directus_access",
+        )
     ]
     SQLModel.metadata.create_all(engine, tables=tables)
     with engine.begin() as connection:
-        connection.execute(insert(ROLES.model), ROLE_ROWS)
+        # Each role's flags on its own policy (with the role's id), attached to it.
+        connection.execute(
+            insert(ROLES.model), [{"id": row["id"], "name": row["name"]} for row in ROLE_ROWS]
+        )
+        connection.execute(insert(Policy), ROLE_ROWS)
+        connection.execute(
+            insert(PolicyAccess),
+            [{"id": new_id(), "role": row["id"], "policy": row["id"]} for row in ROLE_ROWS],
+        )
         for row in USER_ROWS:
             connection.execute(insert(USERS.model).values(**row))
     yield engine
@@ -418,7 +432,9 @@ def test_a_scoped_filter_on_an_unreadable_related_collection_is_forbidden(
 ) -> None:
     public = _access(
         Accountability(),
-        Permission(collection="directus_users", action="read", fields=["*"]),
+        Permission(
+            policy=PUBLIC_POLICY_ID, collection="directus_users", action="read", fields=["*"]
+        ),
     )
     with pytest.raises(ForbiddenError):
         matching(engine, {"role": {"name": {"_eq": "Admins"}}}, scope=public)
@@ -429,8 +445,8 @@ def test_a_scoped_filter_on_an_unreadable_related_collection_is_forbidden(
 def test_a_scoped_filter_on_an_unreadable_related_field_is_forbidden(engine: Engine) -> None:
     editor = _access(
         Accountability(user=ADA, role=EDITORS),
-        Permission(role=EDITORS, collection="directus_users", action="read", fields=["*"]),
-        Permission(role=EDITORS, collection="directus_roles", action="read", fields=["id"]),
+        Permission(policy=EDITORS, collection="directus_users", action="read", fields=["*"]),
+        Permission(policy=EDITORS, collection="directus_roles", action="read", fields=["id"]),
     )
     assert matching(engine, {"role": {"id": {"_eq": ADMINS}}}, scope=editor) == {BOB}
     with pytest.raises(ForbiddenError):
@@ -440,9 +456,9 @@ def test_a_scoped_filter_on_an_unreadable_related_field_is_forbidden(engine: Eng
 def test_a_scoped_quantifier_counts_only_readable_rows(engine: Engine) -> None:
     reader = _access(
         Accountability(user=ADA, role=EDITORS),
-        Permission(role=EDITORS, collection="directus_roles", action="read", fields=["*"]),
+        Permission(policy=EDITORS, collection="directus_roles", action="read", fields=["*"]),
         Permission(
-            role=EDITORS,
+            policy=EDITORS,
             collection="directus_users",
             action="read",
             fields=["*"],

@@ -4,6 +4,11 @@ Plain Core statements, built once and run together on one connection by
 `Database.run_reads`: through an AsyncSession these reads cost several times SQLite's
 own work. The rows come back as detached model instances, as the ORM would load them,
 so the rest of the request reuses them instead of reading again.
+
+Two statements per caller: the user with its role, then every policy it may get (attached
+to the user, to its role or an ancestor role, or to the public) with their permission
+rows. Which of those policies apply depends on the request's address (see
+app/permissions/policies.py).
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, literal, or_, select
 
-from app.db.models import Permission, Role, Session, User
+from app.db.models import Permission, Policy, PolicyAccess, Role, Session, User
 from app.input_values import is_storable_text
+from app.permissions.policies import PolicyGrant
 from app.repositories.core import RowBuilder, table_of
 from app.repositories.users import UserAccess, access_of
 
@@ -26,29 +32,17 @@ _PERMISSIONS = RowBuilder(Permission)
 # A user's columns then its role's (all NULL without one): what `owner_of` reads.
 OWNER_COLUMNS = (*USERS.columns, *ROLES.columns)
 _USER_COUNT = len(USERS.columns)
+# How many ancestors of a role pass their policies on; a cycle of parents ends there too.
+MAX_ROLE_DEPTH = 16
 
 _users, _roles, _permissions = USERS.table, ROLES.table, _PERMISSIONS.table
+_policies, _access = table_of(Policy), table_of(PolicyAccess)
 _sessions = table_of(Session)
 _OWNER_COUNT = len(OWNER_COLUMNS)
-# The user, its role and the role's permission rows in one statement: a row per
-# permission (or one with NULLs when the role has none).
-_WITH_ROLE = (
-    select(*OWNER_COLUMNS, *_PERMISSIONS.columns)
-    .select_from(
-        _users.outerjoin(_roles, _roles.c.id == _users.c.role).outerjoin(
-            _permissions, _permissions.c.role == _users.c.role
-        )
-    )
-    .order_by(_permissions.c.id)
-)
-_BY_ID = _WITH_ROLE.where(_users.c.id == bindparam("key"))
-_OWNER_BY_ID = (
-    select(*OWNER_COLUMNS)
-    .select_from(_users.outerjoin(_roles, _roles.c.id == _users.c.role))
-    .where(_users.c.id == bindparam("key"))
-)
+_OWNER = select(*OWNER_COLUMNS).select_from(_users.outerjoin(_roles, _roles.c.id == _users.c.role))
+_BY_ID = _OWNER.where(_users.c.id == bindparam("key"))
+_BY_TOKEN = _OWNER.where(_users.c.token == bindparam("key"))
 _USER_BY_EMAIL = select(*USERS.columns).where(func.lower(_users.c.email) == bindparam("email"))
-_BY_TOKEN = _WITH_ROLE.where(_users.c.token == bindparam("key"))
 # Live: unexpired, and not rotated, or rotated by a session refresh after `rotated_since`
 # (inside SESSION_REFRESH_GRACE_PERIOD).
 _LIVE_SESSION = select(_sessions.c.id).where(
@@ -56,15 +50,46 @@ _LIVE_SESSION = select(_sessions.c.id).where(
     or_(_sessions.c.rotated_at.is_(None), _sessions.c.rotated_at > bindparam("rotated_since")),
     _sessions.c.expires > bindparam("now"),
 )
-_OF_PUBLIC = select(*_PERMISSIONS.columns).where(_permissions.c.role.is_(None))
 
-
-@dataclass(frozen=True)
-class AccessRows:
-    """A user with its role; its role's permission rows unless it is an admin or inactive."""
-
-    access: UserAccess
-    permissions: tuple[Permission, ...] | None
+# The role and its ancestors, at most MAX_ROLE_DEPTH deep.
+_chain = (
+    select(_roles.c.id, _roles.c.parent, literal(0).label("depth"))
+    .where(_roles.c.id == bindparam("role"))
+    .cte("role_chain", recursive=True)
+)
+_chain = _chain.union_all(
+    select(_roles.c.id, _roles.c.parent, _chain.c.depth + 1).where(
+        _roles.c.id == _chain.c.parent, _chain.c.depth < MAX_ROLE_DEPTH
+    )
+)
+_PUBLIC = and_(_access.c.role.is_(None), _access.c.user.is_(None))
+_OF_CALLER = or_(
+    _access.c.user == bindparam("user"), _access.c.role.in_(select(_chain.c.id)), _PUBLIC
+)
+_GRANT_COLUMNS = (
+    _access.c.role,
+    _policies.c.id,
+    _policies.c.ip_access,
+    _policies.c.admin_access,
+    _policies.c.app_access,
+    _policies.c.enforce_tfa,
+)
+_GRANT_COUNT = len(_GRANT_COLUMNS)
+_linked = _access.join(_policies, _policies.c.id == _access.c.policy)
+_with_rows = _linked.outerjoin(_permissions, _permissions.c.policy == _policies.c.id)
+_POLICIES = select(*_GRANT_COLUMNS).select_from(_linked).where(_OF_CALLER)
+_POLICIES_AND_ROWS = (
+    select(*_GRANT_COLUMNS, *_PERMISSIONS.columns)
+    .select_from(_with_rows)
+    .where(_OF_CALLER)
+    .order_by(_permissions.c.id)
+)
+_PUBLIC_AND_ROWS = (
+    select(*_GRANT_COLUMNS, *_PERMISSIONS.columns)
+    .select_from(_with_rows)
+    .where(_PUBLIC)
+    .order_by(_permissions.c.id)
+)
 
 
 @dataclass(frozen=True)
@@ -81,18 +106,15 @@ class AccessQuery:
     rotated_since: datetime | None = None
     permissions: bool = True
 
-    def __call__(self, connection: Connection) -> AccessRows | None:
-        if self.user_id is not None and not self.permissions:
-            row = connection.execute(_OWNER_BY_ID, {"key": self.user_id}).first()
-            return None if row is None else AccessRows(owner_of(row), None)
+    def __call__(self, connection: Connection) -> UserAccess | None:
         if self.user_id is not None:
             statement, key = _BY_ID, self.user_id
         elif self.token_hash is not None:
             statement, key = _BY_TOKEN, self.token_hash
         else:
             return None
-        rows = connection.execute(statement, {"key": key}).all()
-        if not rows:
+        row = connection.execute(statement, {"key": key}).first()
+        if row is None:
             return None
         if self.session_id is not None:
             live = connection.execute(
@@ -105,18 +127,7 @@ class AccessQuery:
             ).first()
             if live is None:
                 return None
-        access = owner_of(rows[0])
-        permissions = None
-        if access.status == "active" and not access.admin_access:
-            if access.role is None:
-                permissions = public_permissions(connection)
-            else:
-                permissions = tuple(
-                    _PERMISSIONS.build(row[_OWNER_COUNT:])
-                    for row in rows
-                    if row[_OWNER_COUNT] is not None
-                )
-        return AccessRows(access, permissions)
+        return owner_of(row, connection, permissions=self.permissions)
 
 
 def user_by_email(connection: Connection, email: str) -> User | None:
@@ -128,14 +139,57 @@ def user_by_email(connection: Connection, email: str) -> User | None:
     return None if row is None else USERS.build(row)
 
 
-def owner_of(values: Sequence[Any]) -> UserAccess:
-    """A user and its role from a row starting with OWNER_COLUMNS."""
+def owner_of(
+    values: Sequence[Any], connection: Connection, *, permissions: bool = False
+) -> UserAccess:
+    """A user and its role from a row starting with OWNER_COLUMNS, with the policies it
+    may get (read unless the user is inactive: then it gets nothing anyway)."""
     user = USERS.build(values[:_USER_COUNT])
     role_values = values[_USER_COUNT:_OWNER_COUNT]
     role = None if user.role is None or role_values[0] is None else ROLES.build(role_values)
-    return access_of(user, role)
+    grants: tuple[PolicyGrant, ...] = ()
+    if user.status == "active":
+        grants = policies_of(connection, user.id, user.role, permissions=permissions)
+    return access_of(user, role, grants)
 
 
-def public_permissions(connection: Connection) -> tuple[Permission, ...]:
-    """The public's rows (a user without a role has those)."""
-    return tuple(_PERMISSIONS.build(row) for row in connection.execute(_OF_PUBLIC).all())
+def policies_of(
+    connection: Connection, user_id: str, role_id: str | None, *, permissions: bool
+) -> tuple[PolicyGrant, ...]:
+    """Every policy the user may get, each once, with its rows when `permissions`."""
+    params = {"user": user_id, "role": role_id}
+    if not permissions:
+        return _grants(connection.execute(_POLICIES, params).all(), role_id, with_rows=False)
+    return _grants(connection.execute(_POLICIES_AND_ROWS, params).all(), role_id, with_rows=True)
+
+
+def public_policies(connection: Connection) -> tuple[PolicyGrant, ...]:
+    """The public's policies with their rows (an anonymous caller gets those)."""
+    return _grants(connection.execute(_PUBLIC_AND_ROWS).all(), None, with_rows=True)
+
+
+def _grants(
+    rows: Sequence[Any], role_id: str | None, *, with_rows: bool
+) -> tuple[PolicyGrant, ...]:
+    found: dict[str, tuple[list[Any], dict[int, Permission]]] = {}
+    direct: set[str] = set()
+    for row in rows:
+        policy_id = row[1]
+        entry = found.setdefault(policy_id, (list(row[1:_GRANT_COUNT]), {}))
+        if role_id is not None and row[0] == role_id:
+            direct.add(policy_id)
+        if with_rows and row[_GRANT_COUNT] is not None:
+            permission = _PERMISSIONS.build(row[_GRANT_COUNT:])
+            entry[1].setdefault(permission.id or 0, permission)
+    return tuple(
+        PolicyGrant(
+            id=policy_id,
+            ip_access=columns[1],
+            admin_access=bool(columns[2]),
+            app_access=bool(columns[3]),
+            enforce_tfa=bool(columns[4]),
+            on_role=policy_id in direct,
+            permissions=tuple(permissions.values()),
+        )
+        for policy_id, (columns, permissions) in found.items()
+    )

@@ -104,7 +104,8 @@ def find_with_owner(
     if row is None:
         return None
     return SessionOwner(
-        session=_SESSION_ROWS.build(row[:_SESSION_COUNT]), owner=owner_of(row[_SESSION_COUNT:])
+        session=_SESSION_ROWS.build(row[:_SESSION_COUNT]),
+        owner=owner_of(row[_SESSION_COUNT:], connection),
     )
 
 
