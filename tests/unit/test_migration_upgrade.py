@@ -4,40 +4,16 @@ migrated to head without losing a row (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import migrate
-from tests import databases
 
 ROLE = str(uuid.uuid4())
 USERS = [str(uuid.uuid4()) for _ in range(3)]
-
-
-@pytest.fixture(params=["sqlite", "pg"])
-async def empty_engine(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[AsyncEngine]:
-    if request.param == "sqlite":
-        engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
-        yield engine
-        await engine.dispose()
-        return
-    try:
-        name = databases.create_empty_pg_database()
-    except (OSError, ConnectionError) as error:
-        if databases.running_in_ci():
-            pytest.fail(f"PostgreSQL is not reachable: {error}")
-        pytest.skip(f"PostgreSQL is not reachable: {error}")
-    engine = create_async_engine(databases.pg_url(name))
-    yield engine
-    await engine.dispose()
-    databases.drop_pg_database(name)
 
 
 async def test_upgrade_from_the_first_revision_keeps_every_row(empty_engine: AsyncEngine) -> None:
