@@ -83,7 +83,7 @@ async def _fill_0007(engine: AsyncEngine, user_ids: dict[str, str]) -> None:
                     "role": None if user_role is None else user_role.id,
                 },
             )
-        for index, (role, collection, action, fields, rule) in enumerate(PERMISSIONS, 1):
+        for index, (owner, collection, action, fields, rule) in enumerate(PERMISSIONS, 1):
             await connection.execute(
                 text(
                     "INSERT INTO directus_permissions (id, role, collection, action, fields, "
@@ -91,7 +91,7 @@ async def _fill_0007(engine: AsyncEngine, user_ids: dict[str, str]) -> None:
                 ),
                 {
                     "id": index * 10,
-                    "role": None if role is None else role.id,
+                    "role": None if owner is None else owner.id,
                     "collection": collection,
                     "action": action,
                     "fields": json.dumps(fields),
