@@ -20,7 +20,7 @@ from tests.graphql.mutation_seed import (
     admin_token,
     stored_role,
 )
-from tests.graphql.seed import assert_error
+from tests.graphql.seed import assert_error, counting_statements
 from tests.graphql_reply import ok, refused
 
 TOKEN = "static-token-of-the-policy-tester"
@@ -340,3 +340,19 @@ async def test_deleting_a_parent_role_unlinks_its_children(
     reply = await gql(client, DELETE_ROLE, {"id": grandparent}, token=token)
     assert ok(reply, "delete_roles_item") == {"id": grandparent}
     assert (await stored_role(services, parent)).parent is None
+
+
+async def test_a_callers_policies_are_read_in_one_statement(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """However many roles up and policies: the user, its role, its policies and their rows
+    come in one statement (users_me then needs no other)."""
+    user, parent, grandparent = await _nested_user(services)
+    await _policy(services, role=grandparent, app_access=True)
+    await _policy(services, role=parent, grants=(("directus_roles", ["name"]),))
+    await _policy(services, user=user.id, grants=(("directus_users", ["email"]),))
+    await _policy(services, grants=(("directus_settings", ["project_name"]),))
+    with counting_statements(services) as statements:
+        reply = await gql(client, "{ users_me { id email } }", token=TOKEN)
+    assert ok(reply, "users_me") == {"id": user.id, "email": user.email}
+    assert len(statements) == 1, statements

@@ -5,9 +5,9 @@ Plain Core statements, built once and run together on one connection by
 own work. The rows come back as detached model instances, as the ORM would load them,
 so the rest of the request reuses them instead of reading again.
 
-Two statements per caller: the user with its role, then every policy it may get (attached
-to the user, to its role or an ancestor role, or to the public) with their permission
-rows. Which of those policies apply depends on the request's address (see
+One statement per caller: the user with its role and every policy that may reach it
+(attached to the user, to its role or an ancestor role, or to the public) with their
+permission rows. Which of those policies apply depends on the request's address (see
 app/permissions/policies.py).
 """
 
@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from app.db.models import Permission, Policy, PolicyAccess, Role, Session, User
 from app.input_values import is_storable_text
@@ -39,9 +49,7 @@ _users, _roles, _permissions = USERS.table, ROLES.table, _PERMISSIONS.table
 _policies, _access = table_of(Policy), table_of(PolicyAccess)
 _sessions = table_of(Session)
 _OWNER_COUNT = len(OWNER_COLUMNS)
-_OWNER = select(*OWNER_COLUMNS).select_from(_users.outerjoin(_roles, _roles.c.id == _users.c.role))
-_BY_ID = _OWNER.where(_users.c.id == bindparam("key"))
-_BY_TOKEN = _OWNER.where(_users.c.token == bindparam("key"))
+_OWNER_JOIN = _users.outerjoin(_roles, _roles.c.id == _users.c.role)
 _USER_BY_EMAIL = select(*USERS.columns).where(func.lower(_users.c.email) == bindparam("email"))
 # Live: unexpired, and not rotated, or rotated by a session refresh after `rotated_since`
 # (inside SESSION_REFRESH_GRACE_PERIOD).
@@ -51,21 +59,6 @@ _LIVE_SESSION = select(_sessions.c.id).where(
     _sessions.c.expires > bindparam("now"),
 )
 
-# The role and its ancestors, at most MAX_ROLE_DEPTH deep.
-_chain = (
-    select(_roles.c.id, _roles.c.parent, literal(0).label("depth"))
-    .where(_roles.c.id == bindparam("role"))
-    .cte("role_chain", recursive=True)
-)
-_chain = _chain.union_all(
-    select(_roles.c.id, _roles.c.parent, _chain.c.depth + 1).where(
-        _roles.c.id == _chain.c.parent, _chain.c.depth < MAX_ROLE_DEPTH
-    )
-)
-_PUBLIC = and_(_access.c.role.is_(None), _access.c.user.is_(None))
-_OF_CALLER = or_(
-    _access.c.user == bindparam("user"), _access.c.role.in_(select(_chain.c.id)), _PUBLIC
-)
 _GRANT_COLUMNS = (
     _access.c.role,
     _policies.c.id,
@@ -75,15 +68,48 @@ _GRANT_COLUMNS = (
     _policies.c.enforce_tfa,
 )
 _GRANT_COUNT = len(_GRANT_COLUMNS)
+_PUBLIC = and_(_access.c.role.is_(None), _access.c.user.is_(None))
 _linked = _access.join(_policies, _policies.c.id == _access.c.policy)
 _with_rows = _linked.outerjoin(_permissions, _permissions.c.policy == _policies.c.id)
-_POLICIES = select(*_GRANT_COLUMNS).select_from(_linked).where(_OF_CALLER)
-_POLICIES_AND_ROWS = (
-    select(*_GRANT_COLUMNS, *_PERMISSIONS.columns)
-    .select_from(_with_rows)
-    .where(_OF_CALLER)
-    .order_by(_permissions.c.id)
-)
+
+
+def _attached(user: ColumnElement[Any], role: ColumnElement[Any]) -> ColumnElement[bool]:
+    """directus_access rows that reach `user`: its own, those of `role` and of the role's
+    ancestors (at most MAX_ROLE_DEPTH up, so a cycle of parents ends), and the public's."""
+    chain = (
+        select(_roles.c.id, _roles.c.parent, literal(0).label("depth"))
+        .where(_roles.c.id == role)
+        .cte("role_chain", recursive=True)
+    )
+    chain = chain.union_all(
+        select(_roles.c.id, _roles.c.parent, chain.c.depth + 1).where(
+            _roles.c.id == chain.c.parent, chain.c.depth < MAX_ROLE_DEPTH
+        )
+    )
+    return or_(_access.c.user == user, _access.c.role.in_(select(chain.c.id)), _PUBLIC)
+
+
+def _caller(key: ColumnElement[Any], *, rows: bool) -> Select[Any]:
+    """One statement: the user `key` finds, its role, and every policy that reaches it
+    (a row per policy and permission row; one row of NULLs for none)."""
+    attached = _attached(_users.c.id, select(_users.c.role).where(key).scalar_subquery())
+    if not rows:
+        joined = _OWNER_JOIN.outerjoin(_linked, attached)
+        return select(*OWNER_COLUMNS, *_GRANT_COLUMNS).select_from(joined).where(key)
+    joined = _OWNER_JOIN.outerjoin(_with_rows, attached)
+    return (
+        select(*OWNER_COLUMNS, *_GRANT_COLUMNS, *_PERMISSIONS.columns)
+        .select_from(joined)
+        .where(key)
+        .order_by(_permissions.c.id)
+    )
+
+
+_BY_ID = _caller(_users.c.id == bindparam("key"), rows=True)
+_BY_TOKEN = _caller(_users.c.token == bindparam("key"), rows=True)
+_OWNER_BY_ID = _caller(_users.c.id == bindparam("key"), rows=False)
+_OF_USER = _attached(bindparam("user"), bindparam("role"))
+_POLICIES = select(*_GRANT_COLUMNS).select_from(_linked).where(_OF_USER)
 _PUBLIC_AND_ROWS = (
     select(*_GRANT_COLUMNS, *_PERMISSIONS.columns)
     .select_from(_with_rows)
@@ -108,13 +134,14 @@ class AccessQuery:
 
     def __call__(self, connection: Connection) -> UserAccess | None:
         if self.user_id is not None:
-            statement, key = _BY_ID, self.user_id
+            statement = _BY_ID if self.permissions else _OWNER_BY_ID
+            key = self.user_id
         elif self.token_hash is not None:
             statement, key = _BY_TOKEN, self.token_hash
         else:
             return None
-        row = connection.execute(statement, {"key": key}).first()
-        if row is None:
+        rows = connection.execute(statement, {"key": key}).all()
+        if not rows:
             return None
         if self.session_id is not None:
             live = connection.execute(
@@ -127,7 +154,11 @@ class AccessQuery:
             ).first()
             if live is None:
                 return None
-        return owner_of(row, connection, permissions=self.permissions)
+        user, role = _owner(rows[0])
+        grants: tuple[PolicyGrant, ...] = ()
+        if user.status == "active":  # anyone else gets nothing anyway
+            grants = _grants(rows, _OWNER_COUNT, user.role, with_rows=statement is not _OWNER_BY_ID)
+        return access_of(user, role, grants)
 
 
 def user_by_email(connection: Connection, email: str) -> User | None:
@@ -139,55 +170,56 @@ def user_by_email(connection: Connection, email: str) -> User | None:
     return None if row is None else USERS.build(row)
 
 
-def owner_of(
-    values: Sequence[Any], connection: Connection, *, permissions: bool = False
-) -> UserAccess:
-    """A user and its role from a row starting with OWNER_COLUMNS, with the policies it
-    may get (read unless the user is inactive: then it gets nothing anyway)."""
+def _owner(values: Sequence[Any]) -> tuple[User, Role | None]:
     user = USERS.build(values[:_USER_COUNT])
     role_values = values[_USER_COUNT:_OWNER_COUNT]
     role = None if user.role is None or role_values[0] is None else ROLES.build(role_values)
+    return user, role
+
+
+def owner_of(values: Sequence[Any], connection: Connection) -> UserAccess:
+    """A user and its role from a row starting with OWNER_COLUMNS, with the policies that
+    reach it (without their rows; read unless the user is inactive)."""
+    user, role = _owner(values)
     grants: tuple[PolicyGrant, ...] = ()
     if user.status == "active":
-        grants = policies_of(connection, user.id, user.role, permissions=permissions)
+        params = {"user": user.id, "role": user.role}
+        found = connection.execute(_POLICIES, params).all()
+        grants = _grants(found, 0, user.role, with_rows=False)
     return access_of(user, role, grants)
-
-
-def policies_of(
-    connection: Connection, user_id: str, role_id: str | None, *, permissions: bool
-) -> tuple[PolicyGrant, ...]:
-    """Every policy the user may get, each once, with its rows when `permissions`."""
-    params = {"user": user_id, "role": role_id}
-    if not permissions:
-        return _grants(connection.execute(_POLICIES, params).all(), role_id, with_rows=False)
-    return _grants(connection.execute(_POLICIES_AND_ROWS, params).all(), role_id, with_rows=True)
 
 
 def public_policies(connection: Connection) -> tuple[PolicyGrant, ...]:
     """The public's policies with their rows (an anonymous caller gets those)."""
-    return _grants(connection.execute(_PUBLIC_AND_ROWS).all(), None, with_rows=True)
+    return _grants(connection.execute(_PUBLIC_AND_ROWS).all(), 0, None, with_rows=True)
 
 
 def _grants(
-    rows: Sequence[Any], role_id: str | None, *, with_rows: bool
+    rows: Sequence[Any], offset: int, role_id: str | None, *, with_rows: bool
 ) -> tuple[PolicyGrant, ...]:
-    found: dict[str, tuple[list[Any], dict[int, Permission]]] = {}
+    """The policies in `rows` (grant columns from `offset`, then permission columns), each
+    once with its permission rows each once."""
+    found: dict[str, tuple[Sequence[Any], dict[int, Permission]]] = {}
     direct: set[str] = set()
+    rows_at = offset + _GRANT_COUNT
     for row in rows:
-        policy_id = row[1]
-        entry = found.setdefault(policy_id, (list(row[1:_GRANT_COUNT]), {}))
-        if role_id is not None and row[0] == role_id:
+        grant = row[offset:rows_at]
+        policy_id = grant[1]
+        if policy_id is None:
+            continue  # the user's row, with no policy at all
+        entry = found.setdefault(policy_id, (grant, {}))
+        if role_id is not None and grant[0] == role_id:
             direct.add(policy_id)
-        if with_rows and row[_GRANT_COUNT] is not None:
-            permission = _PERMISSIONS.build(row[_GRANT_COUNT:])
+        if with_rows and row[rows_at] is not None:
+            permission = _PERMISSIONS.build(row[rows_at:])
             entry[1].setdefault(permission.id or 0, permission)
     return tuple(
         PolicyGrant(
             id=policy_id,
-            ip_access=columns[1],
-            admin_access=bool(columns[2]),
-            app_access=bool(columns[3]),
-            enforce_tfa=bool(columns[4]),
+            ip_access=columns[2],
+            admin_access=bool(columns[3]),
+            app_access=bool(columns[4]),
+            enforce_tfa=bool(columns[5]),
             on_role=policy_id in direct,
             permissions=tuple(permissions.values()),
         )
