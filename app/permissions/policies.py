@@ -12,7 +12,9 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.collections import SETTINGS
 from app.db.models import Permission
+from app.permissions.access import PUBLIC_SETTINGS_FIELDS
 
 
 def ip_allowed(ip: str | None, networks: list[str] | None) -> bool:
@@ -45,6 +47,8 @@ class PolicyGrant:
     app_access: bool
     enforce_tfa: bool
     on_role: bool = False
+    # Attached to the public (to no role and no user).
+    public: bool = False
     permissions: tuple[Permission, ...] = ()
 
 
@@ -62,10 +66,30 @@ def effective(policies: Iterable[PolicyGrant], ip: str | None) -> Effective:
     rows: dict[int | None, Permission] = {}
     for policy in applying:
         for row in policy.permissions:
-            rows.setdefault(row.id, row)
+            rows.setdefault(row.id, _public_capped(row) if policy.public else row)
     return Effective(
         admin=any(policy.admin_access for policy in applying),
         app=any(policy.app_access for policy in applying),
         enforce_tfa=any(policy.enforce_tfa for policy in applying),
         permissions=tuple(sorted(rows.values(), key=lambda row: row.id or 0)),
+    )
+
+
+def _public_capped(row: Permission) -> Permission:
+    """A public policy's read of the settings gives at most the public settings fields,
+    whoever the caller (see PUBLIC_SETTINGS_FIELDS)."""
+    if row.collection != SETTINGS.name or row.action != "read":
+        return row
+    fields = row.fields
+    wide = fields is None or "*" in fields
+    capped = PUBLIC_SETTINGS_FIELDS if wide else PUBLIC_SETTINGS_FIELDS & set(fields or ())
+    return Permission(
+        id=row.id,
+        policy=row.policy,
+        collection=row.collection,
+        action=row.action,
+        permissions=row.permissions,
+        validation=row.validation,
+        presets=row.presets,
+        fields=sorted(capped),
     )

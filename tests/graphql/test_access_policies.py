@@ -356,3 +356,17 @@ async def test_a_callers_policies_are_read_in_one_statement(
         reply = await gql(client, "{ users_me { id email } }", token=TOKEN)
     assert ok(reply, "users_me") == {"id": user.id, "email": user.email}
     assert len(statements) == 1, statements
+
+
+async def test_a_public_settings_read_stays_capped_for_logged_in_users(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Anyone may read only the project's public settings through a public policy, whatever
+    it grants, and a user with a role gets no more through it than the public."""
+    await create_user(services, "outsider@example.com", None, static_token=TOKEN, app_access=False)
+    await _policy(services, grants=(("directus_settings", ["*"]),))
+    for token in (None, TOKEN):
+        name = await gql(client, "{ settings { project_name } }", token=token)
+        assert ok(name, "settings") == {"project_name": "Directus"}
+        limit = await gql(client, "{ settings { auth_login_attempts } }", token=token)
+        assert_error(limit, "FORBIDDEN", "settings")

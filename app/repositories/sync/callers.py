@@ -61,6 +61,7 @@ _LIVE_SESSION = select(_sessions.c.id).where(
 
 _GRANT_COLUMNS = (
     _access.c.role,
+    _access.c.user,
     _policies.c.id,
     _policies.c.ip_access,
     _policies.c.admin_access,
@@ -201,26 +202,30 @@ def _grants(
     once with its permission rows each once."""
     found: dict[str, tuple[Sequence[Any], dict[int, Permission]]] = {}
     direct: set[str] = set()
+    public: set[str] = set()
     rows_at = offset + _GRANT_COUNT
     for row in rows:
         grant = row[offset:rows_at]
-        policy_id = grant[1]
+        policy_id = grant[2]
         if policy_id is None:
             continue  # the user's row, with no policy at all
         entry = found.setdefault(policy_id, (grant, {}))
         if role_id is not None and grant[0] == role_id:
             direct.add(policy_id)
+        if grant[0] is None and grant[1] is None:
+            public.add(policy_id)
         if with_rows and row[rows_at] is not None:
             permission = _PERMISSIONS.build(row[rows_at:])
             entry[1].setdefault(permission.id or 0, permission)
     return tuple(
         PolicyGrant(
             id=policy_id,
-            ip_access=columns[2],
-            admin_access=bool(columns[3]),
-            app_access=bool(columns[4]),
-            enforce_tfa=bool(columns[5]),
+            ip_access=columns[3],
+            admin_access=bool(columns[4]),
+            app_access=bool(columns[5]),
+            enforce_tfa=bool(columns[6]),
             on_role=policy_id in direct,
+            public=policy_id in public,
             permissions=tuple(permissions.values()),
         )
         for policy_id, (columns, permissions) in found.items()
