@@ -9,7 +9,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, text
+from alembic import command
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -176,3 +177,47 @@ async def test_every_user_keeps_its_access_through_the_upgrade(
     assert roles == {
         user_ids[key]: None if role is None else role.id for key, role in USERS.items()
     }
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    config = migrate.alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+async def test_a_downgrade_puts_the_flags_and_rows_back_on_the_roles(
+    empty_engine: AsyncEngine,
+) -> None:
+    if empty_engine.dialect.name == "sqlite":
+        _enforce_foreign_keys(empty_engine)
+    await migrate.upgrade(empty_engine, "0007")
+    user_ids = {key: str(uuid.uuid4()) for key in USERS}
+    await _fill_0007(empty_engine, user_ids)
+    await migrate.upgrade(empty_engine)
+    async with empty_engine.begin() as connection:
+        await connection.run_sync(_downgrade, "0007")
+    async with empty_engine.connect() as connection:
+        roles = await connection.execute(
+            text("SELECT id, admin_access, app_access, enforce_tfa, ip_access FROM directus_roles")
+        )
+        stored = {
+            row.id: (
+                bool(row.admin_access),
+                bool(row.app_access),
+                bool(row.enforce_tfa),
+                json.loads(row.ip_access) if isinstance(row.ip_access, str) else row.ip_access,
+            )
+            for row in roles
+        }
+        assert stored == {role.id: (role.admin, role.app, role.tfa, role.ip) for role in ROLES}
+        rows = await connection.execute(text("SELECT id, role FROM directus_permissions"))
+        assert {row.id: row.role for row in rows} == {
+            index * 10: None if owner is None else owner.id
+            for index, (owner, *_) in enumerate(PERMISSIONS, 1)
+        }
+        users = await connection.execute(text("SELECT id, role FROM directus_users"))
+        assert {row.id: row.role for row in users} == {
+            user_ids[key]: None if role is None else role.id for key, role in USERS.items()
+        }
+    await migrate.upgrade(empty_engine)
+    assert await migrate.current_revision(empty_engine) == migrate.head_revision()

@@ -167,7 +167,7 @@ def _nest_roles() -> None:
     for flag in _FLAGS:
         op.drop_column("directus_roles", flag)
     if bind.dialect.name == "sqlite":
-        _add_sqlite_parent_key(bind)
+        _set_sqlite_parent_key(bind, present=True)
 
 
 _PARENT_KEY = (
@@ -176,21 +176,26 @@ _PARENT_KEY = (
 )
 
 
-def _add_sqlite_parent_key(bind: sa.Connection) -> None:
-    """SQLite cannot add a foreign key to a table, and rebuilding directus_roles would
-    cascade (foreign keys are on). A constraint that changes nothing on disk may instead be
-    written into the table's definition (SQLite's documented writable_schema procedure);
-    the column is all NULL, so nothing can break it."""
+def _set_sqlite_parent_key(bind: sa.Connection, *, present: bool) -> None:
+    """SQLite cannot add a foreign key to a table, nor drop a column one names, and
+    rebuilding directus_roles would cascade (foreign keys are on). A constraint that
+    changes nothing on disk may instead be written into (or out of) the table's definition:
+    SQLite's documented writable_schema procedure. `parent` is all NULL when it is added."""
     schema = "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'directus_roles'"
     sql = str(bind.exec_driver_sql(schema).scalar_one()).rstrip()
-    if not sql.endswith(")"):
+    clause = f", \n\t{_PARENT_KEY}"
+    if present and sql.endswith(")") and _PARENT_KEY not in sql:
+        changed = f"{sql[:-1].rstrip()}{clause}\n)"
+    elif not present and clause in sql:
+        changed = sql.replace(clause, "")
+    else:
         raise RuntimeError("Unexpected definition of directus_roles")
     version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar_one())
     bind.exec_driver_sql("PRAGMA writable_schema=ON")
     try:
         bind.exec_driver_sql(
             "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'directus_roles'",
-            (f"{sql[:-1].rstrip()}, \n\t{_PARENT_KEY}\n)",),
+            (changed,),
         )
         bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
     finally:
@@ -210,10 +215,12 @@ def downgrade() -> None:
     other policies attached to it, and of the public policies, follow; the rest are lost."""
     op.drop_index("ix_directus_roles_parent", table_name="directus_roles")
     op.add_column("directus_roles", sa.Column("ip_access", sa.JSON(), nullable=True))
-    for flag, default in (("enforce_tfa", "0"), ("admin_access", "0"), ("app_access", "1")):
+    for flag, default in (("enforce_tfa", False), ("admin_access", False), ("app_access", True)):
         op.add_column(
             "directus_roles",
-            sa.Column(flag, sa.Boolean(), nullable=False, server_default=sa.text(default)),
+            sa.Column(
+                flag, sa.Boolean(), nullable=False, server_default=sa.true() if default else sa.false()
+            ),
         )
     op.execute(
         "UPDATE directus_roles SET ip_access = (SELECT p.ip_access FROM directus_policies p "
@@ -224,7 +231,9 @@ def downgrade() -> None:
             f"UPDATE directus_roles SET {flag} = COALESCE((SELECT p.{flag} FROM "
             f"directus_policies p WHERE p.id = directus_roles.id), {flag})"
         )
-    if op.get_bind().dialect.name != "sqlite":
+    if op.get_bind().dialect.name == "sqlite":
+        _set_sqlite_parent_key(op.get_bind(), present=False)
+    else:
         op.drop_constraint(
             "fk_directus_roles_parent_directus_roles", "directus_roles", type_="foreignkey"
         )
