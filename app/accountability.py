@@ -30,7 +30,7 @@ class Accountability:
     # Read while authenticating; reused by users_me and its role instead of reading again.
     user_row: User | None = field(default=None, compare=False, repr=False)
     role_row: Role | None = field(default=None, compare=False, repr=False)
-    # The role's directus_permissions rows, read in the same round as the user.
+    # The applying policies' directus_permissions rows, read in the same round as the user.
     permission_rows: tuple[Permission, ...] | None = field(default=None, compare=False, repr=False)
 
     @property

@@ -1,8 +1,9 @@
 """What an accountability may do to a collection: fields, rows, validation and presets.
 
-Admins may do everything. App-access roles get Directus's minimal defaults (their own
-user record and role, their own profile) next to the role's `directus_permissions`
-rows; the public gets only the rows stored for the public (role NULL).
+Admins may do everything. Callers with app access get Directus's minimal defaults (their
+own user record and role, their own profile) next to the `directus_permissions` rows of
+their applying policies (app/permissions/policies.py); the public gets the rows of the
+public policies.
 
 Grants are never merged into one: a request touching fields F may reach only the rows
 where ONE grant gives all of F (else the fields of one grant would apply to the rows of
@@ -127,8 +128,7 @@ class Access:
             if action is not None:
                 key = (row.collection, action)
                 grants.setdefault(key, []).append(_finished(key, _rule_of(row)))
-        # The public's rows (role NULL) serve anonymous callers and users outside their
-        # role's ip_access alike.
+        # Callers without a role (anonymous or not) read only the public settings.
         if accountability.role is None and not accountability.admin:
             settings = grants.get((SETTINGS.name, "read"), [])
             grants[(SETTINGS.name, "read")] = [_public_settings(rule) for rule in settings]

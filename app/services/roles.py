@@ -129,7 +129,7 @@ class RolesService(ItemReader[Role]):
 
     async def read_mine(self, access: Access, fields: set[str]) -> list[Role] | None:
         """roles_me: the caller's role as a list, read by the caller's own permissions
-        (Directus adds the parent chain; roles here have none). None for the public,
+        (Directus adds the parent chain; not yet here). None for the public,
         an empty list for a user without a role."""
         accountability = access.accountability
         if accountability.user is None and accountability.role is None:
