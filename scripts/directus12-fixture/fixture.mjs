@@ -75,6 +75,7 @@ async function must(method, path, opts) {
 	return r.body?.data;
 }
 const setupAnswers = {};
+let licensed = true; // false where Directus refuses custom permission rules (12 Core)
 const gql = (query, token) => call('POST', '/graphql/system', { token, body: { query } });
 
 // --- RFC 6238 TOTP (SHA-1, 6 digits, 30 s) -------------------------------------------------------
@@ -162,8 +163,11 @@ async function setUp(adminToken) {
 	// Directus 11 keeps the ones it had, so they go straight into its database, as Directus 11 left
 	// them; then the licence-free rules through the API, which also clears Directus's caches.
 	const custom = rules.filter(isCustom);
-	setupAnswers.admin_rest_create_custom_rule = await call('POST', '/permissions', opts(custom[0]));
-	await insertRules(custom);
+	const first = await call('POST', '/permissions', opts(custom[0]));
+	setupAnswers.admin_rest_create_custom_rule = { status: first.status, errors: first.body?.errors ?? null };
+	licensed = first.status === 200;
+	if (licensed) for (const r of custom.slice(1)) await must('POST', '/permissions', opts(r));
+	else await insertRules(custom);
 	for (const r of rules.filter((x) => !custom.includes(x))) await must('POST', '/permissions', opts(r));
 	ids.access = (await must('GET', '/access?fields=id&sort=id', opts())).map((a) => a.id);
 	return ids;
@@ -329,12 +333,14 @@ function readme(m) {
 	const roleOf = (u) => u.role ?? '(no role)';
 	const rows = m.users.map((u) => `| ${u.email} | \`${u.password}\` | ${roleOf(u)} | ${u.status ?? 'active'} | ${[...(u.policies ?? []), ...POLICIES.filter((p) => p.users?.includes(u.email)).map((p) => p.name)].join(', ') || '-'} | ${u.tfa ? 'TOTP' : ''} |`);
 	const pol = POLICIES.map((p) => `| ${p.name} | ${p.app_access ? 'yes' : 'no'} | ${p.enforce_tfa ? 'yes' : 'no'} | ${p.ip_access ? p.ip_access.join(', ') : '-'} | ${[...(p.roles ?? []).map((r) => `role ${r}`), ...(p.users ?? []).map((u) => `user ${u}`)].join(', ')} | ${p.permissions.map((x) => `${x.action} ${x.collection} (${x.fields.join(',')})${Object.keys(x.permissions).length ? ' where ' + JSON.stringify(x.permissions) : ''}${isCustom(x) ? ' †' : ''}`).join('; ')} |`);
-	return `# Directus 12 fixture
+	const major = m.directus.version.split('.')[0];
+	return `# Directus ${major} fixture
 
-Made by the real Directus ${m.directus.version} (npm \`directus@12.4.1\`) with \`scripts/directus12-fixture/make\`;
-do not edit by hand, regenerate instead (needs the npm registry; installs into \`.cache/directus12/\`).
+Made by the real Directus ${m.directus.version} (npm \`directus@${m.directus.version}\`) with
+\`scripts/directus12-fixture/make${major === '12' ? '' : ' ' + major}\`; do not edit by hand, regenerate instead (needs
+the npm registry; installs into \`.cache/directus${major}/\`).
 
-- \`directus12.db\`: the SQLite database Directus left (vacuumed), with Directus's own tables
+- \`${process.env.FIXTURE_DB}\`: the SQLite database Directus left (vacuumed), with Directus's own tables
   (\`directus_roles\` with \`parent\`, \`directus_policies\`, \`directus_access\`, \`directus_permissions\`
   with \`policy\`, \`directus_users\`, ...). Passwords are Directus's argon2 hashes.
 - \`measured.json\`: the ground truth measured from the running Directus: \`ids\` (name → id), \`users\`,
@@ -366,7 +372,12 @@ ${rows.join('\n')}
 TOTP secret of ${m.tfa.email}: \`${m.tfa.secret}\` (RFC 6238, SHA-1, 6 digits, 30 s).
 Measured from 127.0.0.1, so the IP Policy (10.0.0.0/8) never applied.
 
-## What Directus 12 Core (no licence) does to this set-up
+${licensed ? licenceFree(m) : coreLicence(m)}`;
+}
+
+// † marks a custom rule: what Directus 12 Core puts behind a licence.
+function coreLicence(m) {
+	return `## What Directus 12 Core (no licence) does to this set-up
 
 - **† Custom permission rules** (a field list other than \`*\`, or a filter) are behind a licence:
   \`POST /permissions\` refuses them (403 \`RESOURCE_RESTRICTED\`, category
@@ -379,12 +390,26 @@ Measured from 127.0.0.1, so the IP Policy (10.0.0.0/8) never applied.
   \`directus_permissions\`. They are in the database (for \`dauth import-directus\`, where they stay
   free), but the measured answers show Directus granting only the licence-free (\`*\`, no filter)
   rules: e.g. the GHSA-99vm-5v2h-h6r6 probes are all 403, as Editors get no \`directus_users\`
-  permission at all.
+  permission at all. \`tests/fixtures/directus11/\` measures the same set-up where they apply.
 - **Seats**: Core allows 3 active users with app or admin access (\`LIMIT_EXCEEDED\` \`seats\` on the
   write past them). admin, admin2 and direct@ take them; the other policies have no app access.
-- **TOTP**: \`/users/me/tfa/enable\` needs update on one's own \`tfa_secret\` (a custom rule), so \`make\`
-  gave ${m.tfa.email} a licence-free \`update directus_users *\` policy for the enabling, then deleted
-  that policy and its access row.
+${common(m)}`;
+}
+
+function licenceFree(m) {
+	return `## Directus ${m.directus.version}: no licence gates
+
+Every rule, † ones included, was created through \`POST /permissions\` and applies: this is the same
+set-up as \`tests/fixtures/directus12/\` (same names, fixed ids, passwords; app access kept off the
+policies that Directus 12 Core's 3 seats forced off), measured where custom rules work, so its
+\`callers\` and \`probes\` (GHSA-99vm-5v2h-h6r6 included) are the ground truth for them.
+${common(m)}`;
+}
+
+function common(m) {
+	return `- **TOTP**: \`/users/me/tfa/enable\` needs update on one's own \`tfa_secret\`, so \`make\` gave
+  ${m.tfa.email} a licence-free \`update directus_users *\` policy for the enabling, then deleted that
+  policy and its access row.
 - Probes that succeed change data; \`make\` puts it back, so the database holds what this README says.
 `;
 }
