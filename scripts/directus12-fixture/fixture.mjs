@@ -1,7 +1,8 @@
 // Creates the fixture's roles, policies, access rows, permissions and users in a running Directus 12,
 // then measures what Directus answers each caller, so dauth's tests can assert "effective access is
 // what Directus gave them". Started by ./make (env: DIRECTUS_URL, FIXTURE_OUT, ADMIN_EMAIL,
-// ADMIN_PASSWORD). Only node built-ins: fetch, node:crypto (RFC 6238 TOTP), node:fs.
+// ADMIN_PASSWORD). Only node built-ins: fetch, node:crypto (RFC 6238 TOTP), node:sqlite or psql.
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -178,11 +179,23 @@ function isCustom(rule) {
 }
 
 async function insertRules(rules) {
+	const sql = `INSERT INTO directus_permissions (collection, action, permissions, validation, presets, fields, policy)
+		VALUES (?, ?, ?, NULL, NULL, ?, ?)`;
+	const rows = rules.map((r) => [r.collection, r.action, JSON.stringify(r.permissions), r.fields.join(','), r.policy]);
+	if (process.env.DB_CLIENT === 'pg') {
+		const quote = (v) => `'${String(v).replaceAll("'", "''")}'`;
+		const statements = rows.map((row) => {
+			let i = 0;
+			return sql.replace(/\?/g, () => quote(row[i++]));
+		});
+		execFileSync('psql', ['-h', process.env.DB_HOST, '-U', process.env.DB_USER, '-d', process.env.DB_DATABASE,
+			'-v', 'ON_ERROR_STOP=1', '-q', '-c', statements.join(';\n')]);
+		return;
+	}
 	const { DatabaseSync } = await import('node:sqlite');
 	const db = new DatabaseSync(process.env.DB_FILENAME);
-	const insert = db.prepare(`INSERT INTO directus_permissions (collection, action, permissions, validation, presets, fields, policy)
-		VALUES (?, ?, ?, NULL, NULL, ?, ?)`);
-	for (const r of rules) insert.run(r.collection, r.action, JSON.stringify(r.permissions), r.fields.join(','), r.policy);
+	const insert = db.prepare(sql);
+	for (const row of rows) insert.run(...row);
 	db.close();
 }
 
@@ -334,13 +347,16 @@ function readme(m) {
 	const rows = m.users.map((u) => `| ${u.email} | \`${u.password}\` | ${roleOf(u)} | ${u.status ?? 'active'} | ${[...(u.policies ?? []), ...POLICIES.filter((p) => p.users?.includes(u.email)).map((p) => p.name)].join(', ') || '-'} | ${u.tfa ? 'TOTP' : ''} |`);
 	const pol = POLICIES.map((p) => `| ${p.name} | ${p.app_access ? 'yes' : 'no'} | ${p.enforce_tfa ? 'yes' : 'no'} | ${p.ip_access ? p.ip_access.join(', ') : '-'} | ${[...(p.roles ?? []).map((r) => `role ${r}`), ...(p.users ?? []).map((u) => `user ${u}`)].join(', ')} | ${p.permissions.map((x) => `${x.action} ${x.collection} (${x.fields.join(',')})${Object.keys(x.permissions).length ? ' where ' + JSON.stringify(x.permissions) : ''}${isCustom(x) ? ' †' : ''}`).join('; ')} |`);
 	const major = m.directus.version.split('.')[0];
+	const pg = process.env.DB_CLIENT === 'pg';
 	return `# Directus ${major} fixture
 
 Made by the real Directus ${m.directus.version} (npm \`directus@${m.directus.version}\`) with
-\`scripts/directus12-fixture/make${major === '12' ? '' : ' ' + major}\`; do not edit by hand, regenerate instead (needs
+\`scripts/directus12-fixture/make${pg ? ` ${major} pg` : major === '12' ? '' : ' ' + major}\`; do not edit by hand, regenerate instead (needs
 the npm registry; installs into \`.cache/directus${major}/\`).
 
-- \`${process.env.FIXTURE_DB}\`: the SQLite database Directus left (vacuumed), with Directus's own tables
+- \`${process.env.FIXTURE_DB}\`: ${pg
+		? 'a plain `pg_dump --no-owner --no-privileges` of the PostgreSQL database Directus left'
+		: 'the SQLite database Directus left (vacuumed)'}, with Directus's own tables
   (\`directus_roles\` with \`parent\`, \`directus_policies\`, \`directus_access\`, \`directus_permissions\`
   with \`policy\`, \`directus_users\`, ...). Passwords are Directus's argon2 hashes.
 - \`measured.json\`: the ground truth measured from the running Directus: \`ids\` (name → id), \`users\`,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -106,16 +107,10 @@ def test_policies_and_their_flags(db: sqlite3.Connection, measured: dict[str, An
     assert {names[policy_id] for policy_id in measured["ids"]["policies"].values()} == set(flags)
 
 
-def test_access_rows_attach_policies_to_roles_users_and_the_public(
-    db: sqlite3.Connection, measured: dict[str, Any]
-) -> None:
-    ids = measured["ids"]
-    rows = {
-        (row["policy"], row["role"], row["user"])
-        for row in db.execute('SELECT policy, role, "user" FROM directus_access')
-    }
+def _expected_access(ids: dict[str, Any]) -> set[tuple[str, str | None, str | None]]:
+    """(policy, role, user) of every directus_access row the README describes."""
     policies, roles, users = ids["policies"], ids["roles"], ids["users"]
-    assert rows == {
+    return {
         (policies["Public"], None, None),
         (policies["Administrator"], roles["Administrator"], None),
         (policies["Administrator"], None, users["admin2@example.com"]),
@@ -125,6 +120,17 @@ def test_access_rows_attach_policies_to_roles_users_and_the_public(
         (policies["IP Policy"], roles["Viewers"], None),
         (policies["Direct Policy"], None, users["direct@example.com"]),
     }
+
+
+def test_access_rows_attach_policies_to_roles_users_and_the_public(
+    db: sqlite3.Connection, measured: dict[str, Any]
+) -> None:
+    ids = measured["ids"]
+    rows = {
+        (row["policy"], row["role"], row["user"])
+        for row in db.execute('SELECT policy, role, "user" FROM directus_access')
+    }
+    assert rows == _expected_access(ids)
     assert sorted(ids["access"]) == sorted(
         r["id"] for r in db.execute("SELECT id FROM directus_access")
     )
@@ -246,3 +252,50 @@ def test_directus_12_is_dated_as_upgraded_from_directus_11(
     oldest = stamp("SELECT min(timestamp) FROM directus_migrations")
     v12 = stamp("SELECT timestamp FROM directus_migrations WHERE version = '20260507A'")
     assert v12 - oldest >= timedelta(days=1)
+
+
+def _copy_rows(dump: str, table: str) -> list[dict[str, str | None]]:
+    """The rows of one `COPY public.<table> (...) FROM stdin;` block of a plain pg_dump."""
+    match = re.search(
+        rf"^COPY public\.{table} \(([^)]*)\) FROM stdin;\n(.*?)^\\\.$", dump, re.M | re.S
+    )
+    assert match, table
+    columns = [c.strip().strip('"') for c in match.group(1).split(",")]
+    return [
+        dict(zip(columns, [None if v == "\\N" else v for v in line.split("\t")], strict=True))
+        for line in match.group(2).splitlines()
+    ]
+
+
+def test_postgresql_dump_holds_the_same_set_up() -> None:
+    folder = FIXTURES / "directus12-pg"
+    dump = (folder / "directus12.sql").read_text()
+    measured: dict[str, Any] = json.loads((folder / "measured.json").read_text())
+    ids = measured["ids"]
+    assert measured["directus"]["version"] == VERSIONS["directus12"]
+    for table in ("directus_policies", "directus_access", "directus_permissions", "directus_roles"):
+        assert f"CREATE TABLE public.{table} (" in dump
+    assert not re.search(r"^(ALTER .* OWNER TO|GRANT) ", dump, re.M)
+    parent = {r["name"]: r["parent"] for r in _copy_rows(dump, "directus_roles")}
+    assert parent["Junior Editors"] == ids["roles"]["Editors"]
+    assert parent["Editors"] == ids["roles"]["Staff"]
+    access = {(r["policy"], r["role"], r["user"]) for r in _copy_rows(dump, "directus_access")}
+    assert access == _expected_access(ids)
+    users = {r["email"]: r for r in _copy_rows(dump, "directus_users")}
+    for user in measured["users"]:
+        row = users.pop(user["email"])
+        assert row["id"] == user["id"]
+        assert row["role"] == (ids["roles"][user["role"]] if user["role"] else None)
+        assert row["status"] == user.get("status", "active")
+        assert (row["password"] or "").startswith("$argon2id$")
+    assert users == {}
+    secrets = {
+        r["email"]: r["tfa_secret"] for r in _copy_rows(dump, "directus_users") if r["tfa_secret"]
+    }
+    assert secrets == {"tfa@example.com": measured["tfa"]["secret"]}
+    rules = _copy_rows(dump, "directus_permissions")
+    assert len([r for r in rules if r["policy"]]) == 12
+    staff = [r for r in rules if r["policy"] == ids["policies"]["Staff Policy"]]
+    assert [(r["fields"], r["permissions"]) for r in staff if r["action"] == "update"] == [
+        ("first_name,last_name", '{"id":{"_eq":"$CURRENT_USER"}}')
+    ]
