@@ -61,8 +61,9 @@ const USERS = [
 ];
 
 // --- HTTP ---------------------------------------------------------------------------------------
-async function call(method, path, { token, body } = {}) {
+async function call(method, path, { token, body, from } = {}) {
 	const headers = { 'content-type': 'application/json' };
+	if (from) headers['x-forwarded-for'] = from; // ./make trusts it from the loopback
 	if (token) headers.authorization = `Bearer ${token}`;
 	const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 	const text = await res.text();
@@ -273,6 +274,11 @@ async function probes(tokens, ids) {
 	// Put the fixture back as the README describes it.
 	await must('PATCH', `/users/${viewer}`, { token: tokens.admin, body: { first_name: 'Vic', title: 'Reader' } });
 	await must('PATCH', `/users/${ids.users['editor@example.com']}`, { token: tokens.admin, body: { title: null } });
+	// ip_access: the IP Policy (enforce_tfa, read directus_users *) applies only from 10.0.0.0/8.
+	const from10 = { token: tokens.viewer, from: '10.1.2.3' };
+	p.ip_viewer_globals_from_10_x = await call('GET', '/policies/me/globals', from10);
+	p.ip_viewer_rest_users_from_10_x = await call('GET', '/users?fields=id,email&sort=email', from10);
+	p.ip_viewer_rest_users_from_192_168_x = await call('GET', '/users?fields=id,email&sort=email', { ...from10, from: '192.168.1.2' });
 	p.anonymous_graphql_users_me = await gql('{ users_me { id } }');
 	p.anonymous_graphql_roles = await gql('{ roles { name } }');
 	p.anonymous_rest_roles = await call('GET', '/roles?fields=name');
@@ -386,7 +392,8 @@ ${pol.join('\n')}
 ${rows.join('\n')}
 
 TOTP secret of ${m.tfa.email}: \`${m.tfa.secret}\` (RFC 6238, SHA-1, 6 digits, 30 s).
-Measured from 127.0.0.1, so the IP Policy (10.0.0.0/8) never applied.
+Measured from 127.0.0.1, so the IP Policy (10.0.0.0/8) applies only in the \`probes.ip_*_from_10_x\`
+(sent with \`X-Forwarded-For: 10.1.2.3\`; \`make\` sets \`IP_TRUST_PROXY=loopback\`).
 
 ${licensed ? licenceFree(m) : coreLicence(m)}`;
 }

@@ -231,8 +231,10 @@ def test_measured_globals_follow_the_policies(measured: dict[str, Any]) -> None:
         "app_access": True,
         "enforce_tfa": False,
     }
-    # The IP Policy (enforce_tfa, 10.0.0.0/8) did not apply from the loopback.
+    # The IP Policy (enforce_tfa, 10.0.0.0/8) did not apply from the loopback, only from 10.1.2.3.
     assert globals_of("viewer@example.com")["enforce_tfa"] is False
+    from_10 = measured["probes"]["ip_viewer_globals_from_10_x"]["body"]["data"]
+    assert from_10 == {"admin_access": False, "app_access": False, "enforce_tfa": True}
     assert globals_of("public") == {"app_access": False}
 
 
