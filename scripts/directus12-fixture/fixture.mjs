@@ -1,4 +1,4 @@
-// Creates the fixture's roles, policies, access rows, permissions and users in a running Directus 12,
+// Creates the fixture's roles, policies, access rows, permissions and users in a running Directus (12, or 11)
 // then measures what Directus answers each caller, so dauth's tests can assert "effective access is
 // what Directus gave them". Started by ./make (env: DIRECTUS_URL, FIXTURE_OUT, ADMIN_EMAIL,
 // ADMIN_PASSWORD). Only node built-ins: fetch, node:crypto (RFC 6238 TOTP), node:sqlite or psql.
@@ -92,7 +92,7 @@ function base32(secret) {
 	}
 	return Buffer.from(out);
 }
-export function totp(secret, ms = Date.now()) {
+function totp(secret, ms = Date.now()) {
 	const counter = Buffer.alloc(8);
 	counter.writeBigUInt64BE(BigInt(Math.floor(ms / 30000)));
 	const h = createHmac('sha1', base32(secret)).update(counter).digest();
