@@ -1,5 +1,5 @@
-// Creates the fixture's roles, policies, access rows, permissions and users in a running Directus (12, or 11)
-// then measures what Directus answers each caller, so dauth's tests can assert "effective access is
+// Creates the fixture's roles, policies, access rows, permissions and users in a running Directus 12 (or
+// 11), then measures what Directus answers each caller, so dauth's tests can assert "effective access is
 // what Directus gave them". Started by ./make (env: DIRECTUS_URL, FIXTURE_OUT, ADMIN_EMAIL,
 // ADMIN_PASSWORD). Only node built-ins: fetch, node:crypto (RFC 6238 TOTP), node:sqlite or psql.
 import { execFileSync } from 'node:child_process';
