@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,9 @@ import httpx
 import pytest
 from sqlmodel import col, func, select
 
-from app.db.models import PUBLIC_POLICY_ID, Permission, PolicyAccess
+from app.db.models import PUBLIC_POLICY_ID, Permission, PolicyAccess, User
 from app.repositories.sync.callers import AccessQuery
+from app.security.tokens import hash_token
 from app.services.container import Services
 from app.services.directus_import import ImportReport, import_directus
 from tests import databases
@@ -267,3 +269,24 @@ async def test_importing_again_changes_nothing(services: Services, imported: Imp
         session.add(row)
         await session.flush()
         assert row.id == 13
+
+
+@pytest.mark.parametrize("name", ["directus12", "directus11"])
+async def test_a_static_token_comes_along_hashed(
+    client: httpx.AsyncClient, services: Services, tmp_path: Path, name: str
+) -> None:
+    source = shutil.copyfile(FIXTURES / name / f"{name}.db", tmp_path / "directus.db")
+    with sqlite3.connect(source) as db:
+        db.execute(
+            "UPDATE directus_users SET token = 'viewer-static-token' WHERE email = ?",
+            ("viewer@example.com",),
+        )
+    await import_directus(services, str(source))
+    # The Viewer Policy reads names, not addresses.
+    me = await gql(client, "{ users_me { first_name } }", token="viewer-static-token")
+    assert ok(me, "users_me") == {"first_name": "Vic"}
+    async with services.db.read() as session:
+        stored = (
+            await session.exec(select(User.token).where(col(User.email) == "viewer@example.com"))
+        ).one()
+    assert stored == hash_token("viewer-static-token")
