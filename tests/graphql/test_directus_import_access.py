@@ -27,7 +27,7 @@ from app.security.tokens import hash_token
 from app.services.container import Services
 from app.services.directus_import import ImportReport, import_directus
 from tests import databases
-from tests.conftest import LOGIN, gql
+from tests.conftest import LOGIN, create_user, gql
 from tests.graphql.helpers import ShortSecretTOTP
 from tests.graphql.seed import assert_error
 from tests.graphql_reply import ok
@@ -290,3 +290,34 @@ async def test_a_static_token_comes_along_hashed(
             await session.exec(select(User.token).where(col(User.email) == "viewer@example.com"))
         ).one()
     assert stored == hash_token("viewer-static-token")
+
+
+async def test_what_cannot_be_copied_is_skipped_and_said(
+    client: httpx.AsyncClient, services: Services, tmp_path: Path
+) -> None:
+    """An address another user has here, and a permission id another policy uses here: the
+    rest comes along, the report names each left-out row."""
+    ours = await create_user(services, "Direct@Example.com", "our-password-1")
+    async with services.db.write() as session:
+        session.add(Permission(id=5, policy=PUBLIC_POLICY_ID, collection="x", action="read"))
+    source = shutil.copyfile(FIXTURES / "directus12" / "directus12.db", tmp_path / "d.db")
+    measured = json.loads((FIXTURES / "directus12" / "measured.json").read_text())
+    direct = measured["ids"]["users"]["direct@example.com"]
+    report = await import_directus(services, str(source))
+    assert report.skipped == [
+        f"user {direct}: direct@example.com is already taken here",
+        f"access 00000000-0000-4000-8000-000000000405: user {direct} was not imported",
+        "permission 5: the id is another policy's row here",
+    ]
+    assert (report.users, report.access, report.permissions) == (8, 7, 11)
+    # Our user keeps its password; the others came along.
+    assert (await _login(client, "direct@example.com", "our-password-1"))[0] == []
+    assert (await _login(client, "direct@example.com", "Direct-Pass-1"))[0] == [
+        "INVALID_CREDENTIALS"
+    ]
+    assert (await _login(client, "staff@example.com", "Staff-Pass-1"))[0] == []
+    async with services.db.read() as session:
+        kept = await session.get(Permission, 5)
+    assert kept is not None
+    assert (kept.policy, kept.collection) == (PUBLIC_POLICY_ID, "x")
+    assert ours.id != direct
