@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
+import re
 import shutil
 import threading
 import uuid
@@ -160,3 +162,50 @@ def empty_pg(url: str) -> None:
 
 def forget_pg(url: str) -> None:
     _EMPTIER.forget(url)
+
+
+_COPY = re.compile(r"^COPY (\w+)\.(\w+) \((.*)\) FROM stdin;$")
+
+
+async def _restore(url: str, dump: str) -> None:
+    """Runs a plain pg_dump script: its SQL as scripts, its COPY blocks through the COPY
+    protocol; its comments and psql meta-commands (\\restrict ...) left out."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        script: list[str] = []
+        lines = iter(dump.splitlines())
+        for line in lines:
+            copy = _COPY.match(line)
+            if copy is None:
+                if line.strip() and not line.startswith(("\\", "--")):
+                    script.append(line)
+                continue
+            if script:
+                await connection.execute("\n".join(script))
+                script = []
+            data = []
+            for row in lines:
+                if row == "\\.":
+                    break
+                data.append(row + "\n")
+            schema, table, columns = copy.groups()
+            await connection.copy_to_table(
+                table,
+                schema_name=schema,
+                columns=[name.strip().strip('"') for name in columns.split(",")],
+                source=io.BytesIO("".join(data).encode()),
+                format="text",
+            )
+        if script:
+            await connection.execute("\n".join(script))
+    finally:
+        await connection.close()
+
+
+def restore_pg_dump(dump: Path) -> str:
+    """A fresh database holding a plain pg_dump (e.g. a Directus database); drop it with
+    drop_pg_database."""
+    name = f"dauth_dump_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    run_sync(_pg_admin(f'CREATE DATABASE "{name}"'))
+    run_sync(_restore(pg_url(name), dump.read_text(encoding="utf-8")))
+    return name

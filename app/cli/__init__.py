@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--output", help="write to this file instead of stdout")
 
     importer = commands_.add_parser(
-        "import-directus", help="copy roles, users and permissions from a Directus database"
+        "import-directus",
+        help="copy roles, policies, users and permissions from a Directus 10, 11 or 12 database",
     )
     importer.add_argument("--from", dest="source", required=True, metavar="SOURCE")
     return parser

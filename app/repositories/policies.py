@@ -98,3 +98,21 @@ async def delete_unattached(session: AsyncSession, ids: Sequence[str]) -> None:
         return
     used = exists().where(col(PolicyAccess.policy) == col(Policy.id))
     await session.exec(delete(Policy).where(col(Policy.id).in_(list(ids)), ~used))
+
+
+async def set_flags(session: AsyncSession, policy_id: str, flags: Mapping[str, Any]) -> None:
+    """Writes `flags` on an existing policy, keeping its name and description."""
+    await session.exec(update(Policy).where(col(Policy.id) == policy_id).values(**flags))
+
+
+async def access_id(
+    session: AsyncSession, policy_id: str, *, role: str | None, user: str | None
+) -> str | None:
+    """The id of the row attaching `policy_id` to `role`, to `user` or (neither) to the
+    public, if there is one."""
+    statement = select(col(PolicyAccess.id)).where(
+        col(PolicyAccess.policy) == policy_id,
+        col(PolicyAccess.role).is_(None) if role is None else col(PolicyAccess.role) == role,
+        col(PolicyAccess.user).is_(None) if user is None else col(PolicyAccess.user) == user,
+    )
+    return (await session.exec(statement)).first()

@@ -1,37 +1,44 @@
-"""Copies roles, users and permissions out of a Directus database (v10 shape).
+"""Copies roles, policies, access rows, users and permissions out of a Directus database.
 
-A role's flags become its own policy (as migration 0008 does); the public's permission
-rows go to the Public policy.
+Directus 11 and 12 (detected by their directus_policies and directus_access tables): roles
+with their parents, policies with their flags and ip_access, the rows attaching them to
+roles, users and the public, and the permission rows of each policy. Directus's Public policy
+has the same fixed id as ours: its flags and rows land on ours, its public access row is the
+one we have. Directus 10: a role's flags become its own policy (as migration 0008 does); the
+public's permission rows go to the Public policy.
 
-Users keep their ids, argon2 password hashes (they log in with their old passwords),
-TFA secrets (their authenticator apps keep working) and statuses. Static tokens, stored
-in clear by Directus, are stored hashed here. Running it again updates what it copied.
+Ids are kept. Users keep their argon2 password hashes (they log in with their old
+passwords), TFA secrets (their authenticator apps keep working) and statuses. Static tokens,
+stored in clear by Directus, are stored hashed here. Running it again updates what it
+copied; what cannot be copied (an address another user has here, a permission id another
+policy uses here) is skipped and said in the report.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.collections import USERS, Kind
-from app.db.models import PUBLIC_POLICY_ID, Permission, Role, User
+from app.db.models import PUBLIC_POLICY_ID
+from app.db.types import AsyncSession
 from app.errors import InvalidPayloadError
 from app.repositories import directus_source
 from app.repositories import items as items_repo
+from app.repositories import permissions as permissions_repo
 from app.repositories import policies as policies_repo
 from app.repositories import users as users_repo
-from app.security.tokens import hash_token
+from app.services import directus_rows
 from app.services.container import Services
 
-# Copied as they are: the nullable text the user keeps (password hashes and TFA secrets
-# included); static tokens are hashed, and the rest have defaults or relations of their own.
-USER_TEXT_FIELDS = USERS.ordered(
-    lambda spec: spec.kind in (Kind.STRING, Kind.HASH) and spec.nullable and not spec.digest
+Rows = list[dict[str, Any]]
+TABLES = (
+    "directus_roles",
+    "directus_policies",
+    "directus_access",
+    "directus_users",
+    "directus_permissions",
 )
-USER_JSON_FIELDS = USERS.ordered(lambda spec: spec.kind is Kind.JSON)
 
 
 @dataclass
@@ -39,14 +46,26 @@ class ImportReport:
     roles: int = 0
     users: int = 0
     permissions: int = 0
+    policies: int = 0
+    access: int = 0
     skipped: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         lines = [
-            f"Imported {self.roles} roles, {self.users} users and {self.permissions} permissions."
+            f"Imported {self.roles} roles, {self.policies} policies, {self.access} access rows, "
+            f"{self.users} users and {self.permissions} permissions."
         ]
         lines += [f"Skipped: {reason}" for reason in self.skipped]
         return "\n".join(lines)
+
+
+@dataclass
+class _Imported:
+    """The ids written so far, so later rows only point at what is here."""
+
+    roles: set[str] = field(default_factory=set)
+    users: set[str] = field(default_factory=set)
+    policies: set[str] = field(default_factory=lambda: {PUBLIC_POLICY_ID})
 
 
 def source_url(source: str) -> str:
@@ -60,125 +79,136 @@ def source_url(source: str) -> str:
     return f"sqlite+aiosqlite:///{path.resolve()}"
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, (bytes, str)):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return None
-    return value
-
-
-def _bool(value: Any, default: bool = False) -> bool:
-    if value is None:
-        return default
-    if isinstance(value, str):
-        return value.lower() in ("1", "true", "t", "yes")
-    return bool(value)
-
-
-def _csv(value: Any) -> list[str] | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    return [part.strip() for part in str(value).split(",") if part.strip()]
-
-
-def _instant(value: Any) -> datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
-    parsed = datetime.fromisoformat(str(value).replace(" ", "T").replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _role(row: dict[str, Any]) -> Role:
-    return Role(
-        id=str(row["id"]),
-        name=str(row.get("name") or "Role")[:100],
-        icon=str(row.get("icon") or "supervised_user_circle")[:64],
-        description=row.get("description"),
-    )
-
-
-def _role_flags(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "ip_access": _csv(row.get("ip_access")),
-        "enforce_tfa": _bool(row.get("enforce_tfa")),
-        "admin_access": _bool(row.get("admin_access")),
-        "app_access": _bool(row.get("app_access"), default=True),
-    }
-
-
-def _user(row: dict[str, Any]) -> User:
-    values: dict[str, Any] = {name: row.get(name) for name in USER_TEXT_FIELDS}
-    values.update({name: _json(row.get(name)) for name in USER_JSON_FIELDS})
-    token = row.get("token")
-    return User(
-        id=str(row["id"]),
-        **values,
-        status=str(row.get("status") or "active"),
-        role=str(row["role"]) if row.get("role") else None,
-        token=hash_token(str(token)) if token else None,
-        last_access=_instant(row.get("last_access")),
-        provider=str(row.get("provider") or "default"),
-        email_notifications=_bool(row.get("email_notifications"), default=True),
-        text_direction=str(row.get("text_direction") or "auto"),
-    )
-
-
-def _permission(row: dict[str, Any]) -> Permission:
-    """A role's row goes to its own policy (which has the role's id), the public's to the
-    Public policy."""
-    return Permission(
-        id=int(row["id"]) if row.get("id") is not None else None,
-        policy=str(row["role"]) if row.get("role") else PUBLIC_POLICY_ID,
-        collection=str(row["collection"]),
-        action=str(row["action"]),
-        permissions=_json(row.get("permissions")),
-        validation=_json(row.get("validation")),
-        presets=_json(row.get("presets")),
-        fields=_csv(row.get("fields")),
-    )
-
-
 async def import_directus(services: Services, source: str) -> ImportReport:
     tables = await directus_source.read_tables(
-        source_url(source),
-        ("directus_roles", "directus_users", "directus_permissions"),
-        required=("directus_users", "directus_roles"),
+        source_url(source), TABLES, required=("directus_users", "directus_roles")
     )
     if tables is None:
         raise InvalidPayloadError("The source has no directus_users and directus_roles tables")
+    access_model = "directus_policies" in tables and "directus_access" in tables
     report = ImportReport()
+    done = _Imported()
     async with services.db.write() as session:
-        role_ids = set()
-        for row in tables["directus_roles"]:
-            role = await items_repo.merge(session, _role(row))
-            await session.flush()
-            await policies_repo.set_own_flags(session, role.id, role.name, _role_flags(row))
-            role_ids.add(role.id)
-            report.roles += 1
-        for row in tables["directus_users"]:
-            user = _user(row)
-            if user.role is not None and user.role not in role_ids:
-                user.role = None
-            if user.email and await users_repo.email_taken(session, user.email, user.id):
-                report.skipped.append(f"user {user.id}: {user.email} is already taken here")
-                continue
-            await items_repo.merge(session, user)
-            report.users += 1
-        await session.flush()
         await policies_repo.ensure_public(session)
-        for row in tables.get("directus_permissions", []):
-            permission = _permission(row)
-            if permission.policy != PUBLIC_POLICY_ID and permission.policy not in role_ids:
-                report.skipped.append(f"permission {permission.id}: unknown role")
-                continue
-            await items_repo.merge(session, permission)
-            report.permissions += 1
+        if access_model:
+            await _roles(session, tables["directus_roles"], done, report)
+            await _policies(session, tables["directus_policies"], done, report)
+        else:
+            await _v10_roles(session, tables["directus_roles"], done, report)
+        await _users(session, tables["directus_users"], done, report)
+        if access_model:
+            await _access(session, tables["directus_access"], done, report)
+        await _permissions(session, tables.get("directus_permissions", []), done, report)
     return report
+
+
+async def _v10_roles(
+    session: AsyncSession, rows: Rows, done: _Imported, report: ImportReport
+) -> None:
+    """Directus 10: each role's flags go to its own policy (which has the role's id)."""
+    for row in rows:
+        role = await items_repo.merge(session, directus_rows.role(row))
+        await session.flush()
+        await policies_repo.set_own_flags(
+            session, role.id, role.name, directus_rows.role_flags(row)
+        )
+        done.roles.add(role.id)
+        done.policies.add(role.id)
+        report.roles += 1
+
+
+async def _roles(session: AsyncSession, rows: Rows, done: _Imported, report: ImportReport) -> None:
+    """Every role first, then the parents (a parent may come after its child)."""
+    for row in rows:
+        role = directus_rows.role(row)
+        role.parent = None
+        await items_repo.merge(session, role)
+        done.roles.add(role.id)
+        report.roles += 1
+    await session.flush()
+    for row in rows:
+        parent = directus_rows.parent_of(row)
+        if parent is not None and parent not in done.roles:
+            report.skipped.append(f"role {row['id']}: its parent {parent} is not in the source")
+            parent = None
+        if parent is not None:
+            role = directus_rows.role(row)
+            role.parent = parent
+            await items_repo.merge(session, role)
+    await session.flush()
+
+
+async def _policies(
+    session: AsyncSession, rows: Rows, done: _Imported, report: ImportReport
+) -> None:
+    for row in rows:
+        policy = directus_rows.policy(row)
+        if policy.id == PUBLIC_POLICY_ID:
+            # Ours keeps its name and description (Directus's are app translation keys).
+            await policies_repo.set_flags(session, policy.id, directus_rows.policy_flags(row))
+        else:
+            await items_repo.merge(session, policy)
+        done.policies.add(policy.id)
+        report.policies += 1
+    await session.flush()
+
+
+async def _users(session: AsyncSession, rows: Rows, done: _Imported, report: ImportReport) -> None:
+    for row in rows:
+        user = directus_rows.user(row)
+        if user.role is not None and user.role not in done.roles:
+            user.role = None
+        if user.email and await users_repo.email_taken(session, user.email, user.id):
+            report.skipped.append(f"user {user.id}: {user.email} is already taken here")
+            continue
+        await items_repo.merge(session, user)
+        done.users.add(user.id)
+        report.users += 1
+    await session.flush()
+
+
+async def _access(session: AsyncSession, rows: Rows, done: _Imported, report: ImportReport) -> None:
+    """Each attachment once: one we already have (the public's, or from an earlier run
+    under another id) is kept as it is."""
+    for row in rows:
+        link = directus_rows.access(row)
+        missing = _missing_target(link.policy, link.role, link.user, done)
+        if missing:
+            report.skipped.append(f"access {link.id}: {missing}")
+            continue
+        found = await policies_repo.access_id(session, link.policy, role=link.role, user=link.user)
+        if found is None or found == link.id:
+            await items_repo.merge(session, link)
+            await session.flush()
+        report.access += 1
+
+
+def _missing_target(policy: str, role: str | None, user: str | None, done: _Imported) -> str:
+    if policy not in done.policies:
+        return f"unknown policy {policy}"
+    if role is not None and role not in done.roles:
+        return f"unknown role {role}"
+    if user is not None and user not in done.users:
+        return f"user {user} was not imported"
+    return ""
+
+
+async def _permissions(
+    session: AsyncSession, rows: Rows, done: _Imported, report: ImportReport
+) -> None:
+    for row in rows:
+        permission = directus_rows.permission(row)
+        if permission.policy not in done.policies:
+            report.skipped.append(f"permission {permission.id}: unknown policy or role")
+            continue
+        if permission.id is not None:
+            owner = await permissions_repo.policy_of_row(session, permission.id)
+            if owner is not None and owner != permission.policy:
+                report.skipped.append(
+                    f"permission {permission.id}: the id is another policy's row here"
+                )
+                continue
+        await items_repo.merge(session, permission)
+        report.permissions += 1
+    await session.flush()
+    await permissions_repo.follow_ids(session)

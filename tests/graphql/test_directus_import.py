@@ -4,12 +4,10 @@ with hashes as Directus writes them (argon2id, m=65536, t=3, p=4)."""
 
 from __future__ import annotations
 
-import base64
 import sqlite3
 from pathlib import Path
 
 import httpx
-import pyotp
 import pytest
 from argon2 import PasswordHasher as Argon2
 
@@ -19,6 +17,7 @@ from app.repositories import permissions as permissions_repo
 from app.services.container import Services
 from app.services.directus_import import import_directus, source_url
 from tests.conftest import LOGIN, gql
+from tests.graphql.helpers import ShortSecretTOTP
 
 ADMIN_ROLE = "5b3d4b4e-7f38-4d6e-9c59-4c1a1f2a0a01"
 EDITOR_ROLE = "5b3d4b4e-7f38-4d6e-9c59-4c1a1f2a0a02"
@@ -118,13 +117,6 @@ def directus_db(tmp_path: Path, directus_hash: str) -> Path:
     return path
 
 
-class _ShortSecretTOTP(pyotp.TOTP):
-    """An authenticator app holding an 80-bit secret (pyotp itself refuses short ones)."""
-
-    def byte_secret(self) -> bytes:
-        return base64.b32decode(self.secret + "=" * (-len(self.secret) % 8), casefold=True)
-
-
 async def _login(client: httpx.AsyncClient, email: str, otp: str | None = None) -> list[str]:
     variables = {"email": email, "password": "alice-old-password", "otp": otp}
     reply = await gql(client, LOGIN, variables)
@@ -147,7 +139,7 @@ async def test_totp_apps_keep_working(
     await import_directus(services, str(directus_db))
     assert await _login(client, "bob@example.com") == ["INVALID_OTP"]
     # A short (80-bit) secret as older tools wrote them: stored secrets are honoured.
-    code = _ShortSecretTOTP(TFA_SECRET).at(services.clock.now())
+    code = ShortSecretTOTP(TFA_SECRET).at(services.clock.now())
     assert await _login(client, "bob@example.com", code) == []
 
 
