@@ -211,13 +211,21 @@ async def test_a_second_public_policy_applies_too(
     assert ok(await gql(client, ROLE_NAMES), "roles") == [{"name": "Administrator"}]
 
 
-async def test_logged_in_users_get_the_public_policies_too(
+async def test_logged_in_users_do_not_get_the_public_policies(
     client: httpx.AsyncClient, services: Services
 ) -> None:
+    """As in Directus 11/12 (fetchPolicies): the public's policies apply to requests with
+    no user only; a member reads its own role (the app-access minimum), not every name the
+    public may read."""
     await create_user(services, "member@example.com", None, static_token=TOKEN)
     await _policy(services, grants=(("directus_roles", ["name"]),))
+    anonymous = ok(await gql(client, ROLE_NAMES), "roles")
+    assert sorted(role["name"] for role in anonymous) == [
+        "Administrator",
+        "role-for-member@example.com",
+    ]
     names = await _names(client, ROLE_NAMES, "roles", "name")
-    assert names == ["Administrator", "role-for-member@example.com"]
+    assert names == ["role-for-member@example.com"]
 
 
 # ip_access per policy -------------------------------------------------------------------------
@@ -358,15 +366,16 @@ async def test_a_callers_policies_are_read_in_one_statement(
     assert len(statements) == 1, statements
 
 
-async def test_a_public_settings_read_stays_capped_for_logged_in_users(
+async def test_a_public_settings_read_stays_capped(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    """Anyone may read only the project's public settings through a public policy, whatever
-    it grants, and a user with a role gets no more through it than the public."""
+    """The public may read only the project's public settings through a public policy,
+    whatever it grants; a user with a role gets nothing through the public's policies."""
     await create_user(services, "outsider@example.com", None, static_token=TOKEN, app_access=False)
     await _policy(services, grants=(("directus_settings", ["*"]),))
-    for token in (None, TOKEN):
-        name = await gql(client, "{ settings { project_name } }", token=token)
-        assert ok(name, "settings") == {"project_name": "Directus"}
-        limit = await gql(client, "{ settings { auth_login_attempts } }", token=token)
-        assert_error(limit, "FORBIDDEN", "settings")
+    name = await gql(client, "{ settings { project_name } }")
+    assert ok(name, "settings") == {"project_name": "Directus"}
+    limit = await gql(client, "{ settings { auth_login_attempts } }")
+    assert_error(limit, "FORBIDDEN", "settings")
+    for query in ("{ settings { project_name } }", "{ settings { auth_login_attempts } }"):
+        assert_error(await gql(client, query, token=TOKEN), "FORBIDDEN", "settings")

@@ -119,8 +119,7 @@ def _as_measured(rows: Iterable[Permission]) -> dict[str, dict[str, tuple[str, l
     fields together, and `partial` when a row limits the items."""
     summed: dict[str, dict[str, tuple[bool, set[str]]]] = {}
     for row in rows:
-        # Our access model gives signed-in callers the public's policies too; Directus 11
-        # and 12 give them to unauthenticated requests only (their fetchPolicies).
+        # The public's rows reach unauthenticated requests only (as Directus's fetchPolicies).
         if row.collection in ROW_COLLECTIONS and row.policy != PUBLIC_POLICY_ID:
             actions = summed.setdefault(row.collection, {})
             limited, fields = actions.get(row.action, (False, set()))

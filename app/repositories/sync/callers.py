@@ -76,7 +76,8 @@ _with_rows = _linked.outerjoin(_permissions, _permissions.c.policy == _policies.
 
 def _attached(user: ColumnElement[Any], role: ColumnElement[Any]) -> ColumnElement[bool]:
     """directus_access rows that reach `user`: its own, those of `role` and of the role's
-    ancestors (at most MAX_ROLE_DEPTH up, so a cycle of parents ends), and the public's."""
+    ancestors (at most MAX_ROLE_DEPTH up, so a cycle of parents ends). Not the public's: as
+    in Directus 11/12 (fetchPolicies), those apply only to a request with no user."""
     chain = (
         select(_roles.c.id, _roles.c.parent, literal(0).label("depth"))
         .where(_roles.c.id == role)
@@ -87,7 +88,7 @@ def _attached(user: ColumnElement[Any], role: ColumnElement[Any]) -> ColumnEleme
             _roles.c.id == chain.c.parent, chain.c.depth < MAX_ROLE_DEPTH
         )
     )
-    return or_(_access.c.user == user, _access.c.role.in_(select(chain.c.id)), _PUBLIC)
+    return or_(_access.c.user == user, _access.c.role.in_(select(chain.c.id)))
 
 
 def _caller(key: ColumnElement[Any], *, rows: bool) -> Select[Any]:
