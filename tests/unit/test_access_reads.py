@@ -87,17 +87,16 @@ async def test_rows_match_what_the_orm_loads(services: Services) -> None:
     inside = found.at(INSIDE)
     assert inside.enforce_tfa
     assert not inside.admin
-    # The role's rows and the public's, in id order.
+    # The role's rows in id order; not the public's (they reach requests with no user only).
     assert [(p.collection, p.action, p.fields) for p in inside.permissions] == [
         ("directus_users", "read", ["id", "email"]),
         ("directus_users", "update", None),
-        ("directus_roles", "read", None),
     ]
     assert inside.permissions[0].permissions == {"id": {"_eq": "$CURRENT_USER"}}
-    # Outside the role policy's networks only the public's rows apply.
+    # Outside the role policy's networks nothing applies (as Directus 11/12).
     outside = found.at("192.0.2.1")
     assert (outside.enforce_tfa, outside.app) == (False, False)
-    assert [(p.collection, p.action) for p in outside.permissions] == [("directus_roles", "read")]
+    assert outside.permissions == ()
 
 
 async def test_by_static_token_and_missing(services: Services) -> None:
@@ -145,15 +144,13 @@ async def test_a_user_without_role(services: Services) -> None:
     assert found is not None
     assert found.role_row is None
     assert found.role is None
-    # A role-less user gets the public's policies: no rows yet.
     assert found.at(None).permissions == ()
+    # Not even the public's: those reach requests with no user only (Directus 11/12).
     async with services.db.write() as session:
         session.add(Permission(policy=PUBLIC_POLICY_ID, collection="directus_roles", action="read"))
     found = await services.db.run_reads(AccessQuery(user_id=user.id))
     assert found is not None
-    assert [(p.policy, p.collection, p.action) for p in found.at(None).permissions] == [
-        (PUBLIC_POLICY_ID, "directus_roles", "read")
-    ]
+    assert found.at(None).permissions == ()
 
 
 async def test_a_login_reads_its_user_by_email_and_its_role_without_permissions(

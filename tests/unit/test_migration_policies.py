@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db import migrate
 from app.db.models import PUBLIC_POLICY_ID, Role
-from app.repositories.sync.callers import AccessQuery
+from app.repositories.sync.callers import AccessQuery, public_policies
 
 
 @dataclass(frozen=True)
@@ -138,14 +138,20 @@ async def test_every_user_keeps_its_access_through_the_upgrade(
                 got = access.at(ip)
                 rows = [(p.id, p.collection, p.action, p.fields) for p in got.permissions]
                 if role is None or not _inside(ip, role.ip):
-                    # No role, or outside its networks: the public's rights only (as 0007).
+                    # No role, or outside its networks: no rights. 0007 gave such a user the
+                    # public's; Directus 11/12 give the public's policies to requests with no
+                    # user only (deliberate: the model follows Directus).
                     assert (got.admin, got.app, got.enforce_tfa) == (False, False, False)
-                    assert rows == public_rows, (key, ip)
+                    assert rows == [], (key, ip)
                     continue
                 assert (got.admin, got.app, got.enforce_tfa) == (role.admin, role.app, role.tfa)
                 if not role.admin:
-                    # The role's rows, and (Directus 12) the public's beside them.
-                    assert rows == sorted(_rows_of(role) + public_rows), (key, ip)
+                    assert rows == sorted(_rows_of(role)), (key, ip)
+        # The public's rows, moved to the Public policy, reach anonymous requests.
+        anonymous = await connection.run_sync(public_policies)
+        rows_of_public = [row for grant in anonymous for row in grant.permissions]
+        moved = sorted((p.id, p.collection, p.action, p.fields) for p in rows_of_public)
+        assert moved == public_rows
         filters = await connection.execute(
             text("SELECT permissions FROM directus_permissions WHERE id = 10")
         )
