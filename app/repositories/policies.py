@@ -98,3 +98,11 @@ async def delete_unattached(session: AsyncSession, ids: Sequence[str]) -> None:
         return
     used = exists().where(col(PolicyAccess.policy) == col(Policy.id))
     await session.exec(delete(Policy).where(col(Policy.id).in_(list(ids)), ~used))
+
+
+async def detach_role_except(session: AsyncSession, role_id: str, kept: Sequence[str]) -> None:
+    """Removes the role's access rows other than `kept` (a role's policies replaced)."""
+    statement = delete(PolicyAccess).where(
+        col(PolicyAccess.role) == role_id, col(PolicyAccess.id).not_in(list(kept))
+    )
+    await session.exec(statement)

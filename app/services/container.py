@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
+from app.db.models import Permission, Policy, PolicyAccess
 from app.events import EventBus, event_bus
 from app.mail.mailer import Mailer
 from app.mail.templates import TemplateStore
@@ -14,6 +15,13 @@ from app.mail.transports import transport_for
 from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService
+from app.services.access_items import (
+    AccessItemsService,
+    access_service,
+    permissions_service,
+    policies_service,
+)
+from app.services.access_me import AccessMeService
 from app.services.account_flows import AccountFlows
 from app.services.activity import ActivityService
 from app.services.audit import AuditLog
@@ -47,6 +55,10 @@ class Services:
     sessions: SessionsService
     users: UsersService
     roles: RolesService
+    policies: AccessItemsService[Policy]
+    access: AccessItemsService[PolicyAccess]
+    permissions: AccessItemsService[Permission]
+    access_me: AccessMeService
     files: FilesService
     project_settings: ProjectSettingsService
     server_info: ServerInfoService
@@ -95,6 +107,10 @@ class Services:
             sessions=sessions,
             users=users,
             roles=roles,
+            policies=policies_service(db, settings, clock),
+            access=access_service(db, settings, clock),
+            permissions=permissions_service(db, settings, clock),
+            access_me=AccessMeService(db),
             files=FilesService(db, settings, clock),
             project_settings=project_settings,
             server_info=ServerInfoService(settings, project_settings),

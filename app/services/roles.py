@@ -56,6 +56,14 @@ def _role_values(data: Mapping[str, Any]) -> dict[str, Any]:
             values[key] = value
         elif key == "id":
             values[key] = check_id(value)
+        elif key == "parent":
+            if isinstance(value, Mapping):
+                value = value.get("id")
+            values[key] = None if value is None else check_id(value, "parent")
+        elif key == "children":
+            raise InvalidPayloadError(
+                '"children" cannot be written here: set each child\'s "parent"'
+            )
     return values
 
 
@@ -156,6 +164,7 @@ class RolesService(ItemReader[Role]):
             await policies_repo.set_own_flags(session, role.id, role.name, flags, defaults=defaults)
         await self.check_validation(session, access, rule, [role.id])
         await self._write_users(session, access, role.id, data)
+        await self._write_policies(session, role.id, data, replace=False)
         return role.id
 
     async def reference(
@@ -201,6 +210,8 @@ class RolesService(ItemReader[Role]):
         allowed: RowGrants,
     ) -> None:
         values = _role_values({k: v for k, v in data.items() if k != "users"})
+        if values.get("parent") is not None and values["parent"] in ids:
+            raise FailedValidationError("parent", "A role cannot be its own parent.")
         flags = _flags(values)
         if values:
             change = items_repo.update_ids(session, self.collection, ids, values)
@@ -211,6 +222,31 @@ class RolesService(ItemReader[Role]):
         await self.check_validation(session, access, rule, ids, allowed)
         for role_id in ids:
             await self._write_users(session, access, role_id, data)
+            await self._write_policies(session, role_id, data, replace=True)
+
+    async def _write_policies(
+        self, session: AsyncSession, role_id: str, data: Mapping[str, Any], *, replace: bool
+    ) -> None:
+        """`policies`: the role's directus_access rows, as Directus's o2m list: an item with
+        an id keeps that row, one without attaches its `policy`; on update the rows left
+        out are detached."""
+        items = data.get("policies")
+        if items is None:
+            return
+        if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
+            raise InvalidPayloadError('"policies" has to be a list of access objects')
+        kept = [check_id(item["id"]) for item in items if item.get("id") is not None]
+        if replace:
+            await policies_repo.detach_role_except(session, role_id, kept)
+        for item in items:
+            if item.get("id") is not None:
+                continue
+            policy = item.get("policy")
+            if isinstance(policy, Mapping):
+                policy = policy.get("id")
+            if policy is None:
+                raise InvalidPayloadError('Every item of "policies" needs a "policy"')
+            await self.write(session, policies_repo.attach(session, check_id(policy), role=role_id))
 
     async def _write_users(
         self, session: AsyncSession, access: Access, role_id: str, data: Mapping[str, Any]
