@@ -23,8 +23,8 @@ POLICIES = Collection(
         FieldSpec("admin_access", Kind.BOOLEAN, nullable=False),
         FieldSpec("app_access", Kind.BOOLEAN, nullable=False),
         o2m("permissions", "directus_permissions", via="policy"),
-        o2m("users", "directus_access", via="policy"),
-        o2m("roles", "directus_access", via="policy"),
+        o2m("users", "directus_access", via="policy", present="user"),
+        o2m("roles", "directus_access", via="policy", present="role"),
     ),
 )
 

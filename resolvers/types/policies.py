@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from app.collections import POLICIES
 from app.db.models import Permission, Policy, PolicyAccess
 from resolvers.context import Info
 from resolvers.related import related_count, related_many, related_row
@@ -25,9 +26,8 @@ if TYPE_CHECKING:
 
 Sort = list[str | None] | None
 _USERS = "resolvers.types.users"
-# The access rows a policy's `users` and `roles` list.
-_WITH_USER = {"user": {"_nnull": True}}
-_WITH_ROLE = {"role": {"_nnull": True}}
+# The access rows a policy's `users` and `roles` list (see app/collections/policies.py).
+_PRESENT = {name: str(POLICIES.relations[name].present) for name in ("users", "roles")}
 
 
 @strawberry.type(name="directus_policies")
@@ -122,7 +122,7 @@ async def _access_of(
     roles: bool = False,
 ) -> list[DirectusAccess | None]:
     reader = info.context.services.access
-    only = _WITH_ROLE if roles else _WITH_USER
+    only = {_PRESENT["roles" if roles else "users"]: {"_nnull": True}}
     rows = await related_many(info, reader, "policy", policy_id, arguments, only)
     return [DirectusAccess.from_model(row) for row in rows]
 

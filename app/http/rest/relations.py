@@ -63,7 +63,9 @@ async def shape_rows(
             continue
         parents = [str(getattr(row, "id")) for row in rows]  # noqa: B009
         fields = stored(target, child) if child is not None else ["id"]
-        grouped = await reader.read_related(access, relation.column, parents, ItemQuery(), fields)
+        only = None if relation.present is None else {relation.present: {"_nnull": True}}
+        query = ItemQuery(filter=only)
+        grouped = await reader.read_related(access, relation.column, parents, query, fields)
         many[name] = {}
         for parent in parents:
             children = grouped.get(parent, [])
