@@ -24,9 +24,11 @@ U = strawberry.UNSET
 class PermissionsQuery:
     @strawberry.field
     async def permissions_me(self, info: Info) -> PermissionsMe | None:
-        """Per collection and action: full, partial or no access, the fields, the presets."""
+        """Per collection and action: full, partial or no access, the fields, the presets
+        (null for the public, as Directus)."""
         ctx = info.context
-        return PermissionsMe(ctx.services.access_me.permissions(await ctx.access()))
+        permissions = ctx.services.access_me.permissions(await ctx.access())
+        return None if permissions is None else PermissionsMe(permissions)
 
     @strawberry.field
     async def policies_me_globals(self, info: Info) -> PolicyMeGlobals | None:

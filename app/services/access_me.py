@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from app.db.engine import Database
-from app.errors import ForbiddenError
 from app.permissions.access import Access
 from app.permissions.me import collection_access, policy_globals
 from app.permissions.policies import effective
@@ -26,9 +25,9 @@ class AccessMeService:
             grants = await permissions_repo.public_grants(session)
         return policy_globals(effective(grants, accountability.client.ip), access)
 
-    def permissions(self, access: Access) -> dict[str, dict[str, dict[str, Any]]]:
-        """As Directus: only for a caller with a user or a role (not the public)."""
+    def permissions(self, access: Access) -> dict[str, dict[str, dict[str, Any]]] | None:
+        """As Directus: None for the public (GraphQL answers null, REST FORBIDDEN)."""
         accountability = access.accountability
         if accountability.user is None and accountability.role is None:
-            raise ForbiddenError()
+            return None
         return collection_access(access)

@@ -19,6 +19,7 @@ from app.permissions.access import Access, Rule
 from app.repositories import items as items_repo
 from app.repositories import policies as policies_repo
 from app.repositories import roles as roles_repo
+from app.repositories.sync.callers import MAX_ROLE_DEPTH
 from app.services.admin_guard import keeps_an_admin
 from app.services.items import ItemReader, RowGrants
 from app.services.payloads import as_bool, as_text, check_id, with_presets, writable_rule
@@ -136,15 +137,23 @@ class RolesService(ItemReader[Role]):
         return list(dict.fromkeys(ids))
 
     async def read_mine(self, access: Access, fields: set[str]) -> list[Role] | None:
-        """roles_me: the caller's role as a list, read by the caller's own permissions
-        (Directus adds the parent chain; not yet here). None for the public,
-        an empty list for a user without a role."""
+        """roles_me: the caller's role and its ancestors (nearest first), as Directus 12.
+        None for the public, an empty list for a user without a role. Read by the caller's
+        permissions; with app access the whole chain is readable, as Directus's minimal
+        app permissions read every role in $CURRENT_ROLES."""
         accountability = access.accountability
         if accountability.user is None and accountability.role is None:
             return None
         if accountability.role is None:
             return []
-        return await self.read_ids(access, [accountability.role], fields)
+        async with self._db.read() as session:
+            ids = await roles_repo.chain(session, accountability.role, MAX_ROLE_DEPTH)
+        rows = {row.id: row for row in await self.read_ids(access, ids, fields)}
+        missing = [item for item in ids if item not in rows]
+        if accountability.app and missing:
+            async with self._db.read() as session:
+                rows.update({row.id: row for row in await roles_repo.get_many(session, missing)})
+        return [rows[item] for item in ids if item in rows]
 
     async def create_in(
         self, session: AsyncSession, access: Access, item: Mapping[str, Any]

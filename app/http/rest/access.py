@@ -7,13 +7,17 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from app.collections import ACCESS, PERMISSIONS, POLICIES, ROLES
+from app.errors import ForbiddenError
 from app.http.rest.context import RestContext, data, endpoint
 from app.http.rest.items import CollectionRoutes
 
 
 @endpoint
 async def permissions_me(ctx: RestContext) -> JSONResponse:
-    return data(ctx.services.access_me.permissions(await ctx.access()))
+    permissions = ctx.services.access_me.permissions(await ctx.access())
+    if permissions is None:
+        raise ForbiddenError()
+    return data(permissions)
 
 
 @endpoint
