@@ -213,3 +213,14 @@ async def test_roles_and_users_show_policies_parents_and_children(
         "policies": [],
         "role": {"name": "Editors"},
     }
+
+
+async def test_roles_me_reads_the_role_and_its_ancestors(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    editors, viewers = seeded.roles["Editors"], seeded.roles["Viewers"]
+    _data(await _send(client, "PATCH", f"/roles/{editors}", body={"parent": viewers}))
+    mine = _data(await _send(client, "GET", "/roles/me", BOB_TOKEN, fields="id,name"))
+    assert mine == [{"id": editors, "name": "Editors"}, {"id": viewers, "name": "Viewers"}]
+    response = await _send(client, "GET", "/roles/me", None)
+    assert response.status_code == 403
