@@ -1,6 +1,6 @@
 """directus_policies, directus_access and directus_permissions: reads through ItemReader,
 writes of their own columns (relations by id), every write under the last-admin guard
-because each of them can change who is an admin."""
+because each of them can change who is an admin, and recorded in directus_activity."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
 from app.repositories import items as items_repo
 from app.services.admin_guard import keeps_an_admin
+from app.services.audit import AuditAction, AuditLog
 from app.services.items import ItemReader, M, RowGrants
 from app.services.payloads import as_bool, as_json, as_text, check_id, with_presets, writable_rule
 
@@ -108,13 +109,30 @@ class AccessItemsService(ItemReader[M], Generic[M]):
         model: type[M],
         checked: Callable[[dict[str, Any]], dict[str, Any]],
         required: tuple[str, ...],
+        audit: AuditLog,
     ) -> None:
         super().__init__(*args)
+        self._audit = audit
         self.collection = collection
         self.model = model
         self._checked = checked
         self._required = required
         self._fields = frozenset(collection.fields)
+
+    async def _record(
+        self, session: AsyncSession, access: Access, action: AuditAction, ids: Sequence[str]
+    ) -> None:
+        """One activity row per written item, in the write's transaction."""
+        accountability = access.accountability
+        for item in ids:
+            entry = self._audit.entry(
+                action,
+                accountability.client,
+                user=accountability.user,
+                item=str(item),
+                collection=self.collection.name,
+            )
+            await self._audit.record_in(session, entry)
 
     def _values(self, data: Mapping[str, Any]) -> dict[str, Any]:
         return self._checked(column_values(self.collection, data))
@@ -125,7 +143,9 @@ class AccessItemsService(ItemReader[M], Generic[M]):
         if not all(isinstance(item, Mapping) for item in items):
             raise InvalidPayloadError("Every item has to be an object")
         async with self._db.write() as session, keeps_an_admin(session):
-            return [await self._create_in(session, access, item) for item in items]
+            ids = [await self._create_in(session, access, item) for item in items]
+            await self._record(session, access, AuditAction.CREATE, ids)
+        return ids
 
     async def _create_in(
         self, session: AsyncSession, access: Access, item: Mapping[str, Any]
@@ -155,6 +175,7 @@ class AccessItemsService(ItemReader[M], Generic[M]):
             written = list(allowed)
             if written:
                 await self._update_in(session, access, rule, written, data, allowed)
+                await self._record(session, access, AuditAction.UPDATE, written)
         return written
 
     async def update_one(self, access: Access, item_id: str, data: Mapping[str, Any]) -> str:
@@ -178,7 +199,9 @@ class AccessItemsService(ItemReader[M], Generic[M]):
                 allowed = await self.require_rows(session, access, rule, [key])
                 await self._update_in(session, access, rule, [key], changes, allowed)
                 ids.append(key)
-        return list(dict.fromkeys(ids))
+            ids = list(dict.fromkeys(ids))
+            await self._record(session, access, AuditAction.UPDATE, ids)
+        return ids
 
     async def _update_in(
         self,
@@ -203,34 +226,38 @@ class AccessItemsService(ItemReader[M], Generic[M]):
             existing = list(await self.require_rows(session, access, rule, ids, skip_missing=True))
             if existing:
                 await items_repo.delete_ids(session, self.collection, existing)
+                await self._record(session, access, AuditAction.DELETE, existing)
         return ids
 
 
-def policies_service(*args: Any) -> AccessItemsService[Policy]:
+def policies_service(*args: Any, audit: AuditLog) -> AccessItemsService[Policy]:
     return AccessItemsService(
         *args,
         collection=POLICIES,
         model=Policy,
         checked=_policy_values,
         required=("name",),
+        audit=audit,
     )
 
 
-def access_service(*args: Any) -> AccessItemsService[PolicyAccess]:
+def access_service(*args: Any, audit: AuditLog) -> AccessItemsService[PolicyAccess]:
     return AccessItemsService(
         *args,
         collection=ACCESS,
         model=PolicyAccess,
         checked=_access_values,
         required=("policy",),
+        audit=audit,
     )
 
 
-def permissions_service(*args: Any) -> AccessItemsService[Permission]:
+def permissions_service(*args: Any, audit: AuditLog) -> AccessItemsService[Permission]:
     return AccessItemsService(
         *args,
         collection=PERMISSIONS,
         model=Permission,
         checked=_permission_values,
         required=("policy", "collection", "action"),
+        audit=audit,
     )

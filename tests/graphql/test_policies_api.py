@@ -13,7 +13,14 @@ from sqlmodel import col, select
 from app.db.models import PUBLIC_POLICY_ID, Policy, PolicyAccess
 from app.services.container import Services
 from tests.conftest import create_user, gql
-from tests.graphql.mutation_seed import LAST_ADMIN_MESSAGE, admin_role_id, app_user, make_role
+from tests.graphql.mutation_seed import (
+    LAST_ADMIN_MESSAGE,
+    admin_role_id,
+    app_user,
+    make_role,
+    the_admin,
+)
+from tests.graphql.security_helpers import activity_rows
 from tests.graphql.seed import assert_error
 from tests.graphql_reply import ok, refused
 
@@ -328,3 +335,28 @@ async def test_policies_me_globals_and_permissions_me(
     assert own["directus_settings"]["read"] == {"access": "full", "fields": ["*"]}
     assert "directus_policies" not in own
     assert ok(await gql(client, "{ permissions_me }"), "permissions_me") is None
+
+
+async def test_writes_are_in_the_audit_trail(
+    client: httpx.AsyncClient, services: Services, admin_token: str
+) -> None:
+    policy_id = await _create_policy(client, admin_token, name="Audited")
+    reply = await gql(
+        client, UPDATE_POLICY, {"id": policy_id, "data": {"app_access": False}}, token=admin_token
+    )
+    ok(reply, "update_policies_item")
+    delete = "mutation($id: ID!) { delete_policies_item(id: $id) { id } }"
+    ok(await gql(client, delete, {"id": policy_id}, token=admin_token), "delete_policies_item")
+    rows = [
+        row
+        for row in await activity_rows(client, admin_token)
+        if row["collection"] == "directus_policies"
+    ]
+    assert [(row["action"], row["item"]) for row in rows] == [
+        ("delete", policy_id),
+        ("update", policy_id),
+        ("create", policy_id),
+    ]
+    admin = await the_admin(services)
+    assert {row["user"] for row in rows} == {admin.id}
+    assert all(row["ip"] for row in rows)
