@@ -118,6 +118,13 @@ class AccessItemsService(ItemReader[M], Generic[M]):
         self._checked = checked
         self._required = required
         self._fields = frozenset(collection.fields)
+        # o2m fields a create may fill: the writer of their collection.
+        self._nested: dict[str, AccessItemsService[Any]] = {}
+
+    def nest(self, name: str, writer: AccessItemsService[Any]) -> None:
+        """Lets a create carry `name`'s items (a policy's permissions, users, roles), each
+        created by `writer` under the caller's own permissions, in the same transaction."""
+        self._nested[name] = writer
 
     async def _record(
         self, session: AsyncSession, access: Access, action: AuditAction, ids: Sequence[str]
@@ -148,8 +155,10 @@ class AccessItemsService(ItemReader[M], Generic[M]):
         return ids
 
     async def _create_in(
-        self, session: AsyncSession, access: Access, item: Mapping[str, Any]
+        self, session: AsyncSession, access: Access, given: Mapping[str, Any]
     ) -> str:
+        nested = {name: given[name] for name in given if name in self._nested}
+        item = {key: value for key, value in given.items() if key not in nested}
         rule = writable_rule(access, self.collection.name, "create", item, self._fields)
         data = with_presets(rule, item)
         for name in self._required:
@@ -160,12 +169,29 @@ class AccessItemsService(ItemReader[M], Generic[M]):
         await self.write(session, items_repo.add(session, row), values)
         key = str(getattr(row, "id"))  # noqa: B009
         await self.check_validation(session, access, rule, [key])
+        for name, children in nested.items():
+            await self._create_nested(session, access, name, key, children)
         return key
+
+    async def _create_nested(
+        self, session: AsyncSession, access: Access, name: str, key: str, children: Any
+    ) -> None:
+        relation = self.collection.relations[name]
+        if not isinstance(children, list) or not all(isinstance(c, Mapping) for c in children):
+            raise InvalidPayloadError(f'"{name}" has to be a list of objects')
+        writer = self._nested[name]
+        ids = []
+        for child in children:
+            if relation.present is not None and child.get(relation.present) is None:
+                raise InvalidPayloadError(f'Every item of "{name}" needs a "{relation.present}"')
+            ids.append(await writer._create_in(session, access, {**child, relation.column: key}))
+        await writer._record(session, access, AuditAction.CREATE, ids)
 
     async def update_many(
         self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
     ) -> list[str]:
         """As roles: ids of no row are skipped for admins; anything refused refuses all."""
+        self._no_nested(data)
         fields = self._fields - {"id"}
         rule = writable_rule(access, self.collection.name, "update", data, fields)
         ids = list(dict.fromkeys(str(item) for item in ids))
@@ -195,6 +221,7 @@ class AccessItemsService(ItemReader[M], Generic[M]):
             for item in items:
                 key = str(item["id"])
                 changes = {k: v for k, v in item.items() if k != "id"}
+                self._no_nested(changes)
                 rule = writable_rule(access, self.collection.name, "update", changes, fields)
                 allowed = await self.require_rows(session, access, rule, [key])
                 await self._update_in(session, access, rule, [key], changes, allowed)
@@ -202,6 +229,12 @@ class AccessItemsService(ItemReader[M], Generic[M]):
             ids = list(dict.fromkeys(ids))
             await self._record(session, access, AuditAction.UPDATE, ids)
         return ids
+
+    def _no_nested(self, data: Mapping[str, Any]) -> None:
+        for name in self._nested:
+            if name in data:
+                writer = self._nested[name].collection.name.removeprefix("directus_")
+                raise InvalidPayloadError(f'"{name}" is written through /{writer}, not here')
 
     async def _update_in(
         self,

@@ -96,6 +96,12 @@ class Services:
             TemplateStore(settings.email_templates_path),
             settings.email_from,
         )
+        policies = policies_service(db, settings, clock, audit=audit)
+        access = access_service(db, settings, clock, audit=audit)
+        permissions = permissions_service(db, settings, clock, audit=audit)
+        policies.nest("permissions", permissions)
+        policies.nest("users", access)
+        policies.nest("roles", access)
         return cls(
             settings=settings,
             clock=clock,
@@ -107,9 +113,9 @@ class Services:
             sessions=sessions,
             users=users,
             roles=roles,
-            policies=policies_service(db, settings, clock, audit=audit),
-            access=access_service(db, settings, clock, audit=audit),
-            permissions=permissions_service(db, settings, clock, audit=audit),
+            policies=policies,
+            access=access,
+            permissions=permissions,
             access_me=AccessMeService(db),
             files=FilesService(db, settings, clock),
             project_settings=project_settings,

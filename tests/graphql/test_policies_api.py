@@ -360,3 +360,25 @@ async def test_writes_are_in_the_audit_trail(
     admin = await the_admin(services)
     assert {row["user"] for row in rows} == {admin.id}
     assert all(row["ip"] for row in rows)
+
+
+async def test_a_policy_is_created_with_its_permissions(
+    client: httpx.AsyncClient, services: Services, admin_token: str
+) -> None:
+    query = """
+    mutation($data: create_directus_policies_input!) {
+      create_policies_item(data: $data) { name permissions { collection action fields } }
+    }
+    """
+    data = {
+        "name": "Bundled",
+        "enforce_tfa": False,
+        "admin_access": False,
+        "app_access": True,
+        "permissions": [{"collection": "directus_roles", "action": "read", "fields": ["name"]}],
+    }
+    reply = await gql(client, query, {"data": data}, token=admin_token)
+    assert ok(reply, "create_policies_item") == {
+        "name": "Bundled",
+        "permissions": [{"collection": "directus_roles", "action": "read", "fields": ["name"]}],
+    }

@@ -12,7 +12,7 @@ import pytest
 from app.db.models import PUBLIC_POLICY_ID
 from app.services.container import Services
 from tests.graphql.seed import ADMIN_ROLE, ADMIN_TOKEN, BOB_TOKEN, Seeded, seed
-from tests.rest import FORBIDDEN, LAST_ADMIN, bearer
+from tests.rest import FORBIDDEN, LAST_ADMIN, assert_error, bearer
 
 
 @pytest.fixture
@@ -224,3 +224,31 @@ async def test_roles_me_reads_the_role_and_its_ancestors(
     assert mine == [{"id": editors, "name": "Editors"}, {"id": viewers, "name": "Viewers"}]
     response = await _send(client, "GET", "/roles/me", None)
     assert response.status_code == 403
+
+
+async def test_a_policy_is_created_with_its_permissions_and_roles(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    viewers = seeded.roles["Viewers"]
+    body = {
+        "name": "Bundled",
+        "app_access": True,
+        "permissions": [{"collection": "directus_policies", "action": "read", "fields": ["*"]}],
+        "roles": [{"role": viewers}],
+        "users": [{"user": seeded.users["alice"]}],
+    }
+    fields = "name,permissions.collection,roles.role,users.user"
+    created = _data(await _send(client, "POST", "/policies", body=body, fields=fields))
+    assert created == {
+        "name": "Bundled",
+        "permissions": [{"collection": "directus_policies"}],
+        "roles": [{"role": viewers}],
+        "users": [{"user": seeded.users["alice"]}],
+    }
+    response = await _send(client, "PATCH", "/policies", body={"keys": [], "data": {"roles": []}})
+    assert_error(response, 400, "INVALID_PAYLOAD")
+    # A `roles` item names a role, else it would attach the policy to the public.
+    body = {"name": "Broken", "roles": [{"sort": 1}]}
+    assert_error(await _send(client, "POST", "/policies", body=body), 400, "INVALID_PAYLOAD")
+    names = [row["name"] for row in _data(await _send(client, "GET", "/policies"))]
+    assert "Broken" not in names
