@@ -11,6 +11,7 @@ from app.collections import ACCESS, PERMISSIONS, POLICIES, Collection, Kind
 from app.db.models import Permission, Policy, PolicyAccess
 from app.db.types import AsyncSession
 from app.errors import FailedValidationError, ForbiddenError, InvalidPayloadError
+from app.events import EventBus, UserEvent
 from app.input_values import is_storable_text
 from app.permissions.access import Access, Rule
 from app.repositories import items as items_repo
@@ -98,6 +99,10 @@ def _access_values(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+# The items a create made in other collections (a policy's permissions), by their writer.
+Created = list[tuple["AccessItemsService[Any]", list[str]]]
+
+
 class AccessItemsService(ItemReader[M], Generic[M]):
     """One of the three collections; `checked` adds its own rules to the column values,
     `required` are the fields a create must give."""
@@ -110,9 +115,11 @@ class AccessItemsService(ItemReader[M], Generic[M]):
         checked: Callable[[dict[str, Any]], dict[str, Any]],
         required: tuple[str, ...],
         audit: AuditLog,
+        events: EventBus,
     ) -> None:
         super().__init__(*args)
         self._audit = audit
+        self._events = events
         self.collection = collection
         self.model = model
         self._checked = checked
@@ -141,6 +148,11 @@ class AccessItemsService(ItemReader[M], Generic[M]):
             )
             await self._audit.record_in(session, entry)
 
+    async def _publish(self, event: str, ids: Sequence[str]) -> None:
+        """After the commit: subscribers hear only what was written."""
+        if ids:
+            await self._events.publish(UserEvent(event, tuple(ids), self.collection.name))
+
     def _values(self, data: Mapping[str, Any]) -> dict[str, Any]:
         return self._checked(column_values(self.collection, data))
 
@@ -149,13 +161,21 @@ class AccessItemsService(ItemReader[M], Generic[M]):
         self.check_batch(items)
         if not all(isinstance(item, Mapping) for item in items):
             raise InvalidPayloadError("Every item has to be an object")
+        created: Created = []
         async with self._db.write() as session, keeps_an_admin(session):
-            ids = [await self._create_in(session, access, item) for item in items]
+            ids = [await self._create_in(session, access, item, created) for item in items]
             await self._record(session, access, AuditAction.CREATE, ids)
+        await self._publish("create", ids)
+        for writer, nested in created:
+            await writer._publish("create", nested)
         return ids
 
     async def _create_in(
-        self, session: AsyncSession, access: Access, given: Mapping[str, Any]
+        self,
+        session: AsyncSession,
+        access: Access,
+        given: Mapping[str, Any],
+        created: Created,
     ) -> str:
         nested = {name: given[name] for name in given if name in self._nested}
         item = {key: value for key, value in given.items() if key not in nested}
@@ -170,11 +190,17 @@ class AccessItemsService(ItemReader[M], Generic[M]):
         key = str(getattr(row, "id"))  # noqa: B009
         await self.check_validation(session, access, rule, [key])
         for name, children in nested.items():
-            await self._create_nested(session, access, name, key, children)
+            await self._create_nested(session, access, name, key, children, created)
         return key
 
     async def _create_nested(
-        self, session: AsyncSession, access: Access, name: str, key: str, children: Any
+        self,
+        session: AsyncSession,
+        access: Access,
+        name: str,
+        key: str,
+        children: Any,
+        created: Created,
     ) -> None:
         relation = self.collection.relations[name]
         if not isinstance(children, list) or not all(isinstance(c, Mapping) for c in children):
@@ -184,8 +210,10 @@ class AccessItemsService(ItemReader[M], Generic[M]):
         for child in children:
             if relation.present is not None and child.get(relation.present) is None:
                 raise InvalidPayloadError(f'Every item of "{name}" needs a "{relation.present}"')
-            ids.append(await writer._create_in(session, access, {**child, relation.column: key}))
+            child_item = {**child, relation.column: key}
+            ids.append(await writer._create_in(session, access, child_item, created))
         await writer._record(session, access, AuditAction.CREATE, ids)
+        created.append((writer, ids))
 
     async def update_many(
         self, access: Access, ids: Sequence[str], data: Mapping[str, Any]
@@ -202,6 +230,7 @@ class AccessItemsService(ItemReader[M], Generic[M]):
             if written:
                 await self._update_in(session, access, rule, written, data, allowed)
                 await self._record(session, access, AuditAction.UPDATE, written)
+        await self._publish("update", written)
         return written
 
     async def update_one(self, access: Access, item_id: str, data: Mapping[str, Any]) -> str:
@@ -228,6 +257,7 @@ class AccessItemsService(ItemReader[M], Generic[M]):
                 ids.append(key)
             ids = list(dict.fromkeys(ids))
             await self._record(session, access, AuditAction.UPDATE, ids)
+        await self._publish("update", ids)
         return ids
 
     def _no_nested(self, data: Mapping[str, Any]) -> None:
@@ -260,10 +290,11 @@ class AccessItemsService(ItemReader[M], Generic[M]):
             if existing:
                 await items_repo.delete_ids(session, self.collection, existing)
                 await self._record(session, access, AuditAction.DELETE, existing)
+        await self._publish("delete", existing)
         return ids
 
 
-def policies_service(*args: Any, audit: AuditLog) -> AccessItemsService[Policy]:
+def policies_service(*args: Any, audit: AuditLog, events: EventBus) -> AccessItemsService[Policy]:
     return AccessItemsService(
         *args,
         collection=POLICIES,
@@ -271,10 +302,13 @@ def policies_service(*args: Any, audit: AuditLog) -> AccessItemsService[Policy]:
         checked=_policy_values,
         required=("name",),
         audit=audit,
+        events=events,
     )
 
 
-def access_service(*args: Any, audit: AuditLog) -> AccessItemsService[PolicyAccess]:
+def access_service(
+    *args: Any, audit: AuditLog, events: EventBus
+) -> AccessItemsService[PolicyAccess]:
     return AccessItemsService(
         *args,
         collection=ACCESS,
@@ -282,10 +316,13 @@ def access_service(*args: Any, audit: AuditLog) -> AccessItemsService[PolicyAcce
         checked=_access_values,
         required=("policy",),
         audit=audit,
+        events=events,
     )
 
 
-def permissions_service(*args: Any, audit: AuditLog) -> AccessItemsService[Permission]:
+def permissions_service(
+    *args: Any, audit: AuditLog, events: EventBus
+) -> AccessItemsService[Permission]:
     return AccessItemsService(
         *args,
         collection=PERMISSIONS,
@@ -293,4 +330,5 @@ def permissions_service(*args: Any, audit: AuditLog) -> AccessItemsService[Permi
         checked=_permission_values,
         required=("policy", "collection", "action"),
         audit=audit,
+        events=events,
     )

@@ -96,9 +96,9 @@ class Services:
             TemplateStore(settings.email_templates_path),
             settings.email_from,
         )
-        policies = policies_service(db, settings, clock, audit=audit)
-        access = access_service(db, settings, clock, audit=audit)
-        permissions = permissions_service(db, settings, clock, audit=audit)
+        policies = policies_service(db, settings, clock, audit=audit, events=events)
+        access = access_service(db, settings, clock, audit=audit, events=events)
+        permissions = permissions_service(db, settings, clock, audit=audit, events=events)
         policies.nest("permissions", permissions)
         policies.nest("users", access)
         policies.nest("roles", access)

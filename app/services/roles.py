@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from app.collections import ROLES
+from app.collections import ACCESS, ROLES
 from app.db.models import ROLE_FLAGS, Role
 from app.db.types import AsyncSession
 from app.errors import (
@@ -173,7 +173,7 @@ class RolesService(ItemReader[Role]):
             await policies_repo.set_own_flags(session, role.id, role.name, flags, defaults=defaults)
         await self.check_validation(session, access, rule, [role.id])
         await self._write_users(session, access, role.id, data)
-        await self._write_policies(session, role.id, data, replace=False)
+        await self._write_policies(session, access, role.id, data, replace=False)
         return role.id
 
     async def reference(
@@ -231,21 +231,31 @@ class RolesService(ItemReader[Role]):
         await self.check_validation(session, access, rule, ids, allowed)
         for role_id in ids:
             await self._write_users(session, access, role_id, data)
-            await self._write_policies(session, role_id, data, replace=True)
+            await self._write_policies(session, access, role_id, data, replace=True)
 
     async def _write_policies(
-        self, session: AsyncSession, role_id: str, data: Mapping[str, Any], *, replace: bool
+        self,
+        session: AsyncSession,
+        access: Access,
+        role_id: str,
+        data: Mapping[str, Any],
+        *,
+        replace: bool,
     ) -> None:
         """`policies`: the role's directus_access rows, as Directus's o2m list: an item with
         an id keeps that row, one without attaches its `policy`; on update the rows left
-        out are detached."""
+        out are detached. Attaching needs the caller's create grant on directus_access,
+        detaching its delete grant (as Directus's nested writes)."""
         items = data.get("policies")
         if items is None:
             return
         if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
             raise InvalidPayloadError('"policies" has to be a list of access objects')
         kept = [check_id(item["id"]) for item in items if item.get("id") is not None]
+        if any(item.get("id") is None for item in items):
+            access.require(ACCESS.name, "create")
         if replace:
+            access.require(ACCESS.name, "delete")
             await policies_repo.detach_role_except(session, role_id, kept)
         for item in items:
             if item.get("id") is not None:

@@ -252,3 +252,21 @@ async def test_a_policy_is_created_with_its_permissions_and_roles(
     assert_error(await _send(client, "POST", "/policies", body=body), 400, "INVALID_PAYLOAD")
     names = [row["name"] for row in _data(await _send(client, "GET", "/policies"))]
     assert "Broken" not in names
+
+
+async def test_a_role_grant_does_not_attach_policies_without_an_access_grant(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    editors, admin_role = seeded.roles["Editors"], seeded.roles[ADMIN_ROLE]
+    # Bob's role may update every field of itself, but not write access rows.
+    grant = {"policy": editors, "collection": "directus_roles", "action": "update", "fields": ["*"]}
+    _data(await _send(client, "POST", "/permissions", body=grant))
+    body = {"policies": [{"policy": admin_role}]}
+    response = await _send(client, "PATCH", f"/roles/{editors}", BOB_TOKEN, body)
+    assert response.status_code == 403, response.text
+    assert (
+        _data(await _send(client, "GET", "/policies/me/globals", BOB_TOKEN))["admin_access"]
+        is False
+    )
+    response = await _send(client, "PATCH", f"/roles/{editors}", BOB_TOKEN, {"icon": "edit"})
+    assert _data(response)["icon"] == "edit"
