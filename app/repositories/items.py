@@ -19,10 +19,11 @@ M = TypeVar("M", bound=SQLModel)
 
 def keys(collection: Collection, ids: Sequence[str]) -> list[Any]:
     """Ids as the key column compares them: integers for a numbered collection (a key that
-    is no integer names no row), else the strings given."""
+    is no 32-bit integer names no row: the column could not hold it), else the strings."""
     if collection.fields.get("id") is not Kind.NUMBER:
         return list(ids)
-    return [int(item) for item in ids if str(item).lstrip("-").isdigit()]
+    numbers = [int(item) for item in ids if str(item).lstrip("-").isdigit() and len(str(item)) < 12]
+    return [number for number in numbers if -(2**31) <= number < 2**31]
 
 
 async def select_rows(

@@ -45,11 +45,12 @@ def _strings(value: Any, field: str) -> list[str] | None:
 
 
 def _number(value: Any, field: str) -> int:
-    """An integer, or the decimal digits of one (GraphQL's ID arrives as a string)."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    """A 32-bit integer (the columns' size), or the decimal digits of one (GraphQL's ID
+    arrives as a string)."""
+    if isinstance(value, str) and value.lstrip("-").isdigit() and len(value) < 12:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and -(2**31) <= value < 2**31:
         return value
-    if isinstance(value, str) and value.lstrip("-").isdigit() and len(value) < 19:
-        return int(value)
     raise FailedValidationError(field, "Value has to be an integer.")
 
 

@@ -270,3 +270,18 @@ async def test_a_role_grant_does_not_attach_policies_without_an_access_grant(
     )
     response = await _send(client, "PATCH", f"/roles/{editors}", BOB_TOKEN, {"icon": "edit"})
     assert _data(response)["icon"] == "edit"
+
+
+async def test_numbers_out_of_range_are_refused_not_failed(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    response = await _send(client, "GET", "/permissions/99999999999999999999")
+    assert response.status_code == 403
+    response = await _send(client, "GET", "/permissions/4294967296")
+    assert response.status_code == 403
+    body = {"policy": PUBLIC_POLICY_ID, "sort": 2**40}
+    assert_error(await _send(client, "POST", "/access", body=body), 400, "FAILED_VALIDATION")
+    body = {"policy": PUBLIC_POLICY_ID, "collection": "x", "action": "read", "id": "12a"}
+    assert_error(await _send(client, "POST", "/permissions", body=body), 400, "FAILED_VALIDATION")
+    response = await _send(client, "GET", "/permissions", filter='{"id":{"_eq":1099511627776}}')
+    assert_error(response, 400, "INVALID_QUERY")
