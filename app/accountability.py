@@ -23,6 +23,8 @@ class Accountability:
     app: bool = False
     session: str | None = None
     enforce_tfa: bool = False
+    # Whether an applying policy enforces TFA at all (enforce_tfa above: and it is not set up).
+    policies_enforce_tfa: bool = False
     client: ClientInfo = ClientInfo()
     # When this request's access token was issued by a password login (epoch seconds);
     # None for static tokens and refreshed tokens.

@@ -1,5 +1,6 @@
-"""Users' create/update/delete events for subscriptions: in memory for one instance, or
-through Redis pub/sub so that every instance's subscribers hear every instance's writes."""
+"""Create/update/delete events of users and of the access model for subscriptions: in
+memory for one instance, or through Redis pub/sub so that every instance's subscribers
+hear every instance's writes."""
 
 from __future__ import annotations
 
@@ -26,14 +27,21 @@ QUEUE_SIZE = 1000
 class UserEvent:
     event: str  # "create" | "update" | "delete"
     keys: tuple[str, ...]
+    collection: str = "directus_users"
 
     def encode(self) -> str:
-        return json.dumps({"event": self.event, "keys": list(self.keys)})
+        return json.dumps(
+            {"event": self.event, "keys": list(self.keys), "collection": self.collection}
+        )
 
     @classmethod
     def decode(cls, raw: str | bytes) -> UserEvent:
         data = json.loads(raw)
-        return cls(event=str(data["event"]), keys=tuple(str(key) for key in data["keys"]))
+        return cls(
+            event=str(data["event"]),
+            keys=tuple(str(key) for key in data["keys"]),
+            collection=str(data.get("collection", "directus_users")),
+        )
 
 
 class EventBus(Protocol):

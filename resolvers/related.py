@@ -1,7 +1,11 @@
-"""Many-to-one fields (a user's role and avatar): batched, permission-checked reads."""
+"""Relational fields (a user's role, a role's users, a policy's permissions): batched,
+permission-checked reads."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import strawberry
@@ -11,6 +15,8 @@ from app.services.items import ItemReader
 from resolvers.context import Info
 from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query
+from resolvers.types.functions import CountFunctions
+from resolvers.types.inputs import to_data
 
 M = TypeVar("M", bound=Model)
 
@@ -39,3 +45,48 @@ async def related_row(
         loader.prime(item_id, own)  # read while authenticating this request
     row: M | None = await loader.load(item_id)
     return row
+
+
+async def related_many(
+    info: Info,
+    reader: ItemReader[M],
+    column: str,
+    parent_id: str,
+    arguments: tuple[Any, Any, Any, Any, Any, Any],
+    only: Mapping[str, Any] | None = None,
+) -> list[M]:
+    """An o2m field: the rows whose `column` points at the parent, windowed per parent and
+    batched across parents (one query per distinct field and arguments). `only` narrows the
+    rows further (a policy's `users` are its access rows that name a user)."""
+    ctx = info.context
+    access = await ctx.access()
+    query = item_query(*arguments)
+    if only is not None:
+        both = [dict(only), dict(query.filter)] if query.filter else [dict(only)]
+        query = replace(query, filter={"_and": both})
+    fields = requested_fields(info)
+    key = f"{reader.collection.name}.{column}:" + json.dumps(
+        [to_data(arguments[0]), *arguments[1:], only, sorted(fields)], default=str
+    )
+
+    async def load(parent_ids: list[str]) -> list[list[M]]:
+        grouped = await reader.read_related(access, column, parent_ids, query, fields)
+        return [list(grouped.get(parent, [])) for parent in parent_ids]
+
+    rows: list[M] = await ctx.loader(key, load).load(parent_id)
+    return rows
+
+
+async def related_count(
+    info: Info, reader: ItemReader[M], column: str, parent_id: str
+) -> CountFunctions:
+    """An o2m's `<field>_func { count }`: the rows the caller may see, counted per parent."""
+    ctx = info.context
+    access = await ctx.access()
+
+    async def load(parent_ids: list[str]) -> list[int]:
+        counts = await reader.count_related(access, column, parent_ids)
+        return [counts[parent] for parent in parent_ids]
+
+    count: int = await ctx.loader(f"{reader.collection.name}.{column}_func", load).load(parent_id)
+    return CountFunctions(count=count)

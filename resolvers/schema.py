@@ -14,6 +14,8 @@ from resolvers.activity import ActivityQuery
 from resolvers.auth import AuthMutation
 from resolvers.engine.errors import log_unexpected
 from resolvers.engine.extensions import DocumentLimits, extension_factories
+from resolvers.permissions import PermissionsMutation, PermissionsQuery
+from resolvers.policies import PoliciesMutation, PoliciesQuery
 from resolvers.roles import RolesMutation, RolesQuery
 from resolvers.server import ServerQuery
 from resolvers.settings import SettingsMutation, SettingsQuery
@@ -24,13 +26,28 @@ from resolvers.users import UsersMutation, UsersQuery
 
 
 @strawberry.type
-class Query(UsersQuery, RolesQuery, SettingsQuery, ActivityQuery, ServerQuery):
+class Query(
+    UsersQuery,
+    RolesQuery,
+    PoliciesQuery,
+    PermissionsQuery,
+    SettingsQuery,
+    ActivityQuery,
+    ServerQuery,
+):
     pass
 
 
 @strawberry.type
 class Mutation(
-    AuthMutation, AccountMutation, TfaMutation, UsersMutation, RolesMutation, SettingsMutation
+    AuthMutation,
+    AccountMutation,
+    TfaMutation,
+    UsersMutation,
+    RolesMutation,
+    PoliciesMutation,
+    PermissionsMutation,
+    SettingsMutation,
 ):
     pass
 

@@ -1,6 +1,8 @@
 """directus_policies and directus_access (Directus 11+): the rights, and whom they go to.
 
-Declared for the model check and the query engine's relations; no API reads them yet."""
+Served by GraphQL and REST like users and roles (admins only unless a permission row says
+otherwise). A policy's `users` and `roles` are both its directus_access rows (Directus types
+them so); as fields they list the rows attached to a user, respectively to a role."""
 
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ POLICIES = Collection(
         FieldSpec("admin_access", Kind.BOOLEAN, nullable=False),
         FieldSpec("app_access", Kind.BOOLEAN, nullable=False),
         o2m("permissions", "directus_permissions", via="policy"),
-        o2m("access", "directus_access", via="policy"),
+        o2m("users", "directus_access", via="policy", present="user"),
+        o2m("roles", "directus_access", via="policy", present="role"),
     ),
 )
 

@@ -4,7 +4,7 @@ the policies attached to the role (computed: see app/db/models.py)."""
 from __future__ import annotations
 
 from app.collections.collection import Collection
-from app.collections.spec import FieldSpec, Kind, Relation, o2m, uuid_key
+from app.collections.spec import FieldSpec, Kind, m2o, o2m, uuid_key
 from app.db.models import Role
 
 ROLES = Collection(
@@ -19,14 +19,10 @@ ROLES = Collection(
         FieldSpec("enforce_tfa", Kind.BOOLEAN, nullable=False, computed=True),
         FieldSpec("admin_access", Kind.BOOLEAN, nullable=False, computed=True),
         FieldSpec("app_access", Kind.BOOLEAN, nullable=False, computed=True),
-        # Nested roles: no API writes or reads it yet.
-        FieldSpec(
-            "parent",
-            Kind.ID,
-            36,
-            relation=Relation("directus_roles", many=False, column="parent"),
-            internal=True,
-        ),
+        # Nested roles: a role gets the policies of its ancestors too.
+        m2o("parent", "directus_roles"),
+        o2m("children", "directus_roles", via="parent"),
+        o2m("policies", "directus_access", via="role"),
         o2m("users", "directus_users", via="role"),
     ),
 )

@@ -33,6 +33,9 @@ class Relation:
     target: str
     many: bool
     column: str
+    # o2m only: the target's rows that also have this column set (a policy's `users` are
+    # its access rows that name a user).
+    present: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,10 @@ def m2o(name: str, target: str, *, nullable: bool = True, app_editable: bool = F
     )
 
 
-def o2m(name: str, target: str, via: str) -> FieldSpec:
-    """`via`: the target's m2o column that points back here."""
-    return FieldSpec(name, Kind.O2M, relation=Relation(target=target, many=True, column=via))
+def o2m(name: str, target: str, via: str, *, present: str | None = None) -> FieldSpec:
+    """`via`: the target's m2o column that points back here; `present`: see Relation."""
+    relation = Relation(target=target, many=True, column=via, present=present)
+    return FieldSpec(name, Kind.O2M, relation=relation)
 
 
 def uuid_key() -> FieldSpec:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.collections.collection import Collection
-from app.collections.spec import FieldSpec, Kind, m2o, uuid_key
+from app.collections.spec import FieldSpec, Kind, m2o, o2m, uuid_key
 from app.db.models import User
 
 STRING, HASH, JSON = Kind.STRING, Kind.HASH, Kind.JSON
@@ -44,6 +44,7 @@ USERS = Collection(
         FieldSpec("theme_light_overrides", JSON, app_editable=True),
         FieldSpec("theme_dark_overrides", JSON, app_editable=True),
         FieldSpec("text_direction", STRING, 16, nullable=False, app_editable=True),
+        o2m("policies", "directus_access", via="user"),
         # The last TOTP time step accepted, and the brute-force defence's counter and lock.
         FieldSpec("tfa_last_step", Kind.NUMBER, internal=True),
         FieldSpec("failed_login_attempts", Kind.NUMBER, nullable=False, internal=True),

@@ -138,6 +138,11 @@ class Access:
     def is_admin(self) -> bool:
         return self.accountability.admin
 
+    @property
+    def grants(self) -> Mapping[tuple[str, Action], tuple[Rule, ...]]:
+        """Every grant by (collection, action): what permissions_me reports."""
+        return self._grants
+
     def readable_fields(self, collection: str) -> frozenset[str] | None:
         """Every field some grant lets the caller read (None: all; empty: none), for `*`."""
         if self.is_admin:

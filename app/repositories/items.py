@@ -12,9 +12,18 @@ from sqlmodel import SQLModel
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.collections import Collection
+from app.collections import Collection, Kind
 
 M = TypeVar("M", bound=SQLModel)
+
+
+def keys(collection: Collection, ids: Sequence[str]) -> list[Any]:
+    """Ids as the key column compares them: integers for a numbered collection (a key that
+    is no 32-bit integer names no row: the column could not hold it), else the strings."""
+    if collection.fields.get("id") is not Kind.NUMBER:
+        return list(ids)
+    numbers = [int(item) for item in ids if str(item).lstrip("-").isdigit() and len(str(item)) < 12]
+    return [number for number in numbers if -(2**31) <= number < 2**31]
 
 
 async def select_rows(
@@ -39,7 +48,7 @@ async def select_ids(
     where: ColumnElement[bool],
 ) -> list[M]:
     """The rows among `ids` that `where` admits, in no particular order."""
-    among = and_(collection.column("id").in_(list(ids)), where)
+    among = and_(collection.column("id").in_(keys(collection, ids)), where)
     return await select_rows(session, model, among, [], None, 0)
 
 
@@ -110,7 +119,7 @@ async def matching_ids(
     session: AsyncSession, collection: Collection, ids: Sequence[str], where: ColumnElement[bool]
 ) -> set[str]:
     id_column = collection.column("id")
-    statement = model_select(id_column).where(id_column.in_(list(ids)), where)
+    statement = model_select(id_column).where(id_column.in_(keys(collection, ids)), where)
     return {str(value) for value in (await session.exec(statement)).all()}
 
 
@@ -130,12 +139,12 @@ async def add(session: AsyncSession, row: M) -> M:
 async def update_ids(
     session: AsyncSession, collection: Collection, ids: Sequence[str], values: Mapping[str, Any]
 ) -> None:
-    statement = update(collection.model).where(collection.column("id").in_(list(ids)))
+    statement = update(collection.model).where(collection.column("id").in_(keys(collection, ids)))
     await session.exec(statement.values(**values))
 
 
 async def delete_ids(session: AsyncSession, collection: Collection, ids: Sequence[str]) -> None:
-    statement = delete(collection.model).where(collection.column("id").in_(list(ids)))
+    statement = delete(collection.model).where(collection.column("id").in_(keys(collection, ids)))
     await session.exec(statement)
 
 

@@ -116,3 +116,11 @@ async def access_id(
         col(PolicyAccess.user).is_(None) if user is None else col(PolicyAccess.user) == user,
     )
     return (await session.exec(statement)).first()
+
+
+async def detach_role_except(session: AsyncSession, role_id: str, kept: Sequence[str]) -> None:
+    """Removes the role's access rows other than `kept` (a role's policies replaced)."""
+    statement = delete(PolicyAccess).where(
+        col(PolicyAccess.role) == role_id, col(PolicyAccess.id).not_in(list(kept))
+    )
+    await session.exec(statement)

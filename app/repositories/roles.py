@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,3 +30,15 @@ async def get_by_names(session: AsyncSession, names: Sequence[str]) -> list[Role
         return []
     statement = select(Role).where(func.lower(col(Role.name)).in_(wanted)).order_by(col(Role.name))
     return list((await session.exec(statement)).all())
+
+
+async def chain(session: AsyncSession, role_id: str, max_depth: int) -> list[str]:
+    """The role and its ancestors, nearest first (at most `max_depth` up: a cycle ends)."""
+    ids = [role_id]
+    statement = select(Role.parent).where(col(Role.id) == bindparam("role"))
+    while len(ids) <= max_depth:
+        parent = (await session.exec(statement, params={"role": ids[-1]})).first()
+        if parent is None or parent in ids:
+            break
+        ids.append(parent)
+    return ids

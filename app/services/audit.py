@@ -30,6 +30,10 @@ class AuditAction(enum.StrEnum):
     TOKEN_CHANGED = "token.changed"
     TOKEN_CLEARED = "token.cleared"
     EMAIL_CHANGED = "email.changed"
+    # Directus's item actions: writes to the access model (who may do what).
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
 
 
 class AuditLog:
@@ -45,6 +49,7 @@ class AuditLog:
         user: str | None = None,
         item: str | None = None,
         comment: str | None = None,
+        collection: str = "directus_users",
     ) -> Activity:
         return Activity(
             action=str(action),
@@ -55,6 +60,7 @@ class AuditLog:
             origin=client.origin,
             item=(item or user),
             comment=comment,
+            collection=collection,
         )
 
     async def record_in(self, session: AsyncSession, entry: Activity) -> None:

@@ -54,6 +54,7 @@ class Authenticator:
             app=granted.app,
             session=session_id,
             enforce_tfa=granted.enforce_tfa and not access.has_tfa,
+            policies_enforce_tfa=granted.enforce_tfa,
             client=client,
             auth_time=auth_time,
             user_row=access.user_row,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
+from app.db.models import Permission, Policy, PolicyAccess
 from app.events import EventBus, event_bus
 from app.mail.mailer import Mailer
 from app.mail.templates import TemplateStore
@@ -14,6 +15,13 @@ from app.mail.transports import transport_for
 from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService
+from app.services.access_items import (
+    AccessItemsService,
+    access_service,
+    permissions_service,
+    policies_service,
+)
+from app.services.access_me import AccessMeService
 from app.services.account_flows import AccountFlows
 from app.services.activity import ActivityService
 from app.services.audit import AuditLog
@@ -47,6 +55,10 @@ class Services:
     sessions: SessionsService
     users: UsersService
     roles: RolesService
+    policies: AccessItemsService[Policy]
+    access: AccessItemsService[PolicyAccess]
+    permissions: AccessItemsService[Permission]
+    access_me: AccessMeService
     files: FilesService
     project_settings: ProjectSettingsService
     server_info: ServerInfoService
@@ -84,6 +96,12 @@ class Services:
             TemplateStore(settings.email_templates_path),
             settings.email_from,
         )
+        policies = policies_service(db, settings, clock, audit=audit, events=events)
+        access = access_service(db, settings, clock, audit=audit, events=events)
+        permissions = permissions_service(db, settings, clock, audit=audit, events=events)
+        policies.nest("permissions", permissions)
+        policies.nest("users", access)
+        policies.nest("roles", access)
         return cls(
             settings=settings,
             clock=clock,
@@ -95,6 +113,10 @@ class Services:
             sessions=sessions,
             users=users,
             roles=roles,
+            policies=policies,
+            access=access,
+            permissions=permissions,
+            access_me=AccessMeService(db),
             files=FilesService(db, settings, clock),
             project_settings=project_settings,
             server_info=ServerInfoService(settings, project_settings),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from app.collections import ROLES
+from app.collections import ACCESS, ROLES
 from app.db.models import ROLE_FLAGS, Role
 from app.db.types import AsyncSession
 from app.errors import (
@@ -19,6 +19,7 @@ from app.permissions.access import Access, Rule
 from app.repositories import items as items_repo
 from app.repositories import policies as policies_repo
 from app.repositories import roles as roles_repo
+from app.repositories.sync.callers import MAX_ROLE_DEPTH
 from app.services.admin_guard import keeps_an_admin
 from app.services.items import ItemReader, RowGrants
 from app.services.payloads import as_bool, as_text, check_id, with_presets, writable_rule
@@ -56,6 +57,14 @@ def _role_values(data: Mapping[str, Any]) -> dict[str, Any]:
             values[key] = value
         elif key == "id":
             values[key] = check_id(value)
+        elif key == "parent":
+            if isinstance(value, Mapping):
+                value = value.get("id")
+            values[key] = None if value is None else check_id(value, "parent")
+        elif key == "children":
+            raise InvalidPayloadError(
+                '"children" cannot be written here: set each child\'s "parent"'
+            )
     return values
 
 
@@ -128,15 +137,23 @@ class RolesService(ItemReader[Role]):
         return list(dict.fromkeys(ids))
 
     async def read_mine(self, access: Access, fields: set[str]) -> list[Role] | None:
-        """roles_me: the caller's role as a list, read by the caller's own permissions
-        (Directus adds the parent chain; not yet here). None for the public,
-        an empty list for a user without a role."""
+        """roles_me: the caller's role and its ancestors (nearest first), as Directus 12.
+        None for the public, an empty list for a user without a role. Read by the caller's
+        permissions; with app access the whole chain is readable, as Directus's minimal
+        app permissions read every role in $CURRENT_ROLES."""
         accountability = access.accountability
         if accountability.user is None and accountability.role is None:
             return None
         if accountability.role is None:
             return []
-        return await self.read_ids(access, [accountability.role], fields)
+        async with self._db.read() as session:
+            ids = await roles_repo.chain(session, accountability.role, MAX_ROLE_DEPTH)
+        rows = {row.id: row for row in await self.read_ids(access, ids, fields)}
+        missing = [item for item in ids if item not in rows]
+        if accountability.app and missing:
+            async with self._db.read() as session:
+                rows.update({row.id: row for row in await roles_repo.get_many(session, missing)})
+        return [rows[item] for item in ids if item in rows]
 
     async def create_in(
         self, session: AsyncSession, access: Access, item: Mapping[str, Any]
@@ -156,6 +173,7 @@ class RolesService(ItemReader[Role]):
             await policies_repo.set_own_flags(session, role.id, role.name, flags, defaults=defaults)
         await self.check_validation(session, access, rule, [role.id])
         await self._write_users(session, access, role.id, data)
+        await self._write_policies(session, access, role.id, data, replace=False)
         return role.id
 
     async def reference(
@@ -201,6 +219,8 @@ class RolesService(ItemReader[Role]):
         allowed: RowGrants,
     ) -> None:
         values = _role_values({k: v for k, v in data.items() if k != "users"})
+        if values.get("parent") is not None and values["parent"] in ids:
+            raise FailedValidationError("parent", "A role cannot be its own parent.")
         flags = _flags(values)
         if values:
             change = items_repo.update_ids(session, self.collection, ids, values)
@@ -211,6 +231,41 @@ class RolesService(ItemReader[Role]):
         await self.check_validation(session, access, rule, ids, allowed)
         for role_id in ids:
             await self._write_users(session, access, role_id, data)
+            await self._write_policies(session, access, role_id, data, replace=True)
+
+    async def _write_policies(
+        self,
+        session: AsyncSession,
+        access: Access,
+        role_id: str,
+        data: Mapping[str, Any],
+        *,
+        replace: bool,
+    ) -> None:
+        """`policies`: the role's directus_access rows, as Directus's o2m list: an item with
+        an id keeps that row, one without attaches its `policy`; on update the rows left
+        out are detached. Attaching needs the caller's create grant on directus_access,
+        detaching its delete grant (as Directus's nested writes)."""
+        items = data.get("policies")
+        if items is None:
+            return
+        if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
+            raise InvalidPayloadError('"policies" has to be a list of access objects')
+        kept = [check_id(item["id"]) for item in items if item.get("id") is not None]
+        if any(item.get("id") is None for item in items):
+            access.require(ACCESS.name, "create")
+        if replace:
+            access.require(ACCESS.name, "delete")
+            await policies_repo.detach_role_except(session, role_id, kept)
+        for item in items:
+            if item.get("id") is not None:
+                continue
+            policy = item.get("policy")
+            if isinstance(policy, Mapping):
+                policy = policy.get("id")
+            if policy is None:
+                raise InvalidPayloadError('Every item of "policies" needs a "policy"')
+            await self.write(session, policies_repo.attach(session, check_id(policy), role=role_id))
 
     async def _write_users(
         self, session: AsyncSession, access: Access, role_id: str, data: Mapping[str, Any]

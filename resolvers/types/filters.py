@@ -165,6 +165,8 @@ class DirectusUsersFilter:
     theme_dark_overrides: JsonFilterOperators | None = strawberry.UNSET
     theme_dark_overrides_func: CountFunctionFilterOperators | None = strawberry.UNSET
     text_direction: StringFilterOperators | None = strawberry.UNSET
+    policies: DirectusAccessQuantifierFilter | None = strawberry.UNSET
+    policies_func: CountFunctionFilterOperators | None = strawberry.UNSET
     and_: list[DirectusUsersFilter | None] | None = strawberry.field(
         name="_and", default=strawberry.UNSET
     )
@@ -197,6 +199,11 @@ class DirectusRolesFilter:
     enforce_tfa: BooleanFilterOperators | None = strawberry.UNSET
     admin_access: BooleanFilterOperators | None = strawberry.UNSET
     app_access: BooleanFilterOperators | None = strawberry.UNSET
+    parent: DirectusRolesFilter | None = strawberry.UNSET
+    children: DirectusRolesQuantifierFilter | None = strawberry.UNSET
+    children_func: CountFunctionFilterOperators | None = strawberry.UNSET
+    policies: DirectusAccessQuantifierFilter | None = strawberry.UNSET
+    policies_func: CountFunctionFilterOperators | None = strawberry.UNSET
     users: DirectusUsersQuantifierFilter | None = strawberry.UNSET
     users_func: CountFunctionFilterOperators | None = strawberry.UNSET
     and_: list[DirectusRolesFilter | None] | None = strawberry.field(
@@ -221,3 +228,80 @@ class DirectusFilesFilter:
     or_: list[DirectusFilesFilter | None] | None = strawberry.field(
         name="_or", default=strawberry.UNSET
     )
+
+
+@strawberry.input(name="directus_roles_quantifier_filter")
+class DirectusRolesQuantifierFilter(DirectusRolesFilter, QuantifierFilter[DirectusRolesFilter]):
+    pass
+
+
+@strawberry.input(name="directus_policies_filter")
+class DirectusPoliciesFilter:
+    id: IdFilterOperators | None = strawberry.UNSET
+    name: StringFilterOperators | None = strawberry.UNSET
+    icon: StringFilterOperators | None = strawberry.UNSET
+    description: StringFilterOperators | None = strawberry.UNSET
+    ip_access: StringFilterOperators | None = strawberry.UNSET
+    enforce_tfa: BooleanFilterOperators | None = strawberry.UNSET
+    admin_access: BooleanFilterOperators | None = strawberry.UNSET
+    app_access: BooleanFilterOperators | None = strawberry.UNSET
+    permissions: DirectusPermissionsQuantifierFilter | None = strawberry.UNSET
+    permissions_func: CountFunctionFilterOperators | None = strawberry.UNSET
+    users: DirectusAccessQuantifierFilter | None = strawberry.UNSET
+    users_func: CountFunctionFilterOperators | None = strawberry.UNSET
+    roles: DirectusAccessQuantifierFilter | None = strawberry.UNSET
+    roles_func: CountFunctionFilterOperators | None = strawberry.UNSET
+    and_: list[DirectusPoliciesFilter | None] | None = strawberry.field(
+        name="_and", default=strawberry.UNSET
+    )
+    or_: list[DirectusPoliciesFilter | None] | None = strawberry.field(
+        name="_or", default=strawberry.UNSET
+    )
+
+
+@strawberry.input(name="directus_access_filter")
+class DirectusAccessFilter:
+    id: IdFilterOperators | None = strawberry.UNSET
+    role: DirectusRolesFilter | None = strawberry.UNSET
+    user: DirectusUsersFilter | None = strawberry.UNSET
+    policy: DirectusPoliciesFilter | None = strawberry.UNSET
+    sort: NumberFilterOperators | None = strawberry.UNSET
+    and_: list[DirectusAccessFilter | None] | None = strawberry.field(
+        name="_and", default=strawberry.UNSET
+    )
+    or_: list[DirectusAccessFilter | None] | None = strawberry.field(
+        name="_or", default=strawberry.UNSET
+    )
+
+
+@strawberry.input(name="directus_access_quantifier_filter")
+class DirectusAccessQuantifierFilter(DirectusAccessFilter, QuantifierFilter[DirectusAccessFilter]):
+    pass
+
+
+@strawberry.input(name="directus_permissions_filter")
+class DirectusPermissionsFilter:
+    id: NumberFilterOperators | None = strawberry.UNSET
+    collection: StringFilterOperators | None = strawberry.UNSET
+    action: StringFilterOperators | None = strawberry.UNSET
+    permissions: JsonFilterOperators | None = strawberry.UNSET
+    permissions_func: CountFunctionFilterOperators | None = strawberry.UNSET
+    validation: JsonFilterOperators | None = strawberry.UNSET
+    validation_func: CountFunctionFilterOperators | None = strawberry.UNSET
+    presets: JsonFilterOperators | None = strawberry.UNSET
+    presets_func: CountFunctionFilterOperators | None = strawberry.UNSET
+    fields: StringFilterOperators | None = strawberry.UNSET
+    policy: DirectusPoliciesFilter | None = strawberry.UNSET
+    and_: list[DirectusPermissionsFilter | None] | None = strawberry.field(
+        name="_and", default=strawberry.UNSET
+    )
+    or_: list[DirectusPermissionsFilter | None] | None = strawberry.field(
+        name="_or", default=strawberry.UNSET
+    )
+
+
+@strawberry.input(name="directus_permissions_quantifier_filter")
+class DirectusPermissionsQuantifierFilter(
+    DirectusPermissionsFilter, QuantifierFilter[DirectusPermissionsFilter]
+):
+    pass

@@ -74,6 +74,7 @@ class CreateUsersInput:
     theme_light_overrides: JSON | None = strawberry.UNSET
     theme_dark_overrides: JSON | None = strawberry.UNSET
     text_direction: str | None = strawberry.UNSET
+    policies: list[CreateAccessInput | None] | None = strawberry.UNSET
 
 
 @strawberry.input(name="update_directus_users_input")
@@ -105,6 +106,7 @@ class UpdateUsersInput:
     theme_light_overrides: JSON | None = strawberry.UNSET
     theme_dark_overrides: JSON | None = strawberry.UNSET
     text_direction: str | None = strawberry.UNSET
+    policies: list[UpdateAccessInput | None] | None = strawberry.UNSET
 
 
 @strawberry.input(name="create_directus_roles_input")
@@ -117,6 +119,9 @@ class CreateRolesInput:
     enforce_tfa: bool | None = strawberry.UNSET
     admin_access: bool | None = strawberry.UNSET
     app_access: bool | None = strawberry.UNSET
+    parent: CreateRolesInput | None = strawberry.UNSET
+    children: list[CreateRolesInput | None] | None = strawberry.UNSET
+    policies: list[CreateAccessInput | None] | None = strawberry.UNSET
     users: list[CreateUsersInput | None] | None = strawberry.UNSET
 
 
@@ -130,6 +135,9 @@ class UpdateRolesInput:
     enforce_tfa: bool | None = strawberry.UNSET
     admin_access: bool | None = strawberry.UNSET
     app_access: bool | None = strawberry.UNSET
+    parent: UpdateRolesInput | None = strawberry.UNSET
+    children: list[UpdateRolesInput | None] | None = strawberry.UNSET
+    policies: list[UpdateAccessInput | None] | None = strawberry.UNSET
     users: list[UpdateUsersInput | None] | None = strawberry.UNSET
 
 
@@ -142,3 +150,75 @@ class UpdateSettingsInput:
     public_registration_email_filter: JSON | None = strawberry.UNSET
     auth_login_attempts: int | None = strawberry.UNSET
     auth_password_policy: str | None = strawberry.UNSET
+
+
+@strawberry.input(name="create_directus_policies_input")
+class CreatePoliciesInput:
+    id: strawberry.ID | None = strawberry.UNSET
+    name: str
+    icon: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    ip_access: list[str | None] | None = strawberry.UNSET
+    enforce_tfa: bool
+    admin_access: bool
+    app_access: bool
+    permissions: list[CreatePermissionsInput | None] | None = strawberry.UNSET
+    users: list[CreateAccessInput | None] | None = strawberry.UNSET
+    roles: list[CreateAccessInput | None] | None = strawberry.UNSET
+
+
+@strawberry.input(name="update_directus_policies_input")
+class UpdatePoliciesInput:
+    id: strawberry.ID | None = strawberry.UNSET
+    name: str | None = strawberry.UNSET
+    icon: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    ip_access: list[str | None] | None = strawberry.UNSET
+    enforce_tfa: bool | None = strawberry.UNSET
+    admin_access: bool | None = strawberry.UNSET
+    app_access: bool | None = strawberry.UNSET
+    permissions: list[UpdatePermissionsInput | None] | None = strawberry.UNSET
+    users: list[UpdateAccessInput | None] | None = strawberry.UNSET
+    roles: list[UpdateAccessInput | None] | None = strawberry.UNSET
+
+
+@strawberry.input(name="create_directus_access_input")
+class CreateAccessInput:
+    id: strawberry.ID | None = strawberry.UNSET
+    role: CreateRolesInput | None = strawberry.UNSET
+    user: CreateUsersInput | None = strawberry.UNSET
+    policy: CreatePoliciesInput | None = strawberry.UNSET
+    sort: int | None = strawberry.UNSET
+
+
+@strawberry.input(name="update_directus_access_input")
+class UpdateAccessInput:
+    id: strawberry.ID | None = strawberry.UNSET
+    role: UpdateRolesInput | None = strawberry.UNSET
+    user: UpdateUsersInput | None = strawberry.UNSET
+    policy: UpdatePoliciesInput | None = strawberry.UNSET
+    sort: int | None = strawberry.UNSET
+
+
+@strawberry.input(name="create_directus_permissions_input")
+class CreatePermissionsInput:
+    id: strawberry.ID | None = strawberry.UNSET
+    collection: str
+    action: str
+    permissions: JSON | None = strawberry.UNSET
+    validation: JSON | None = strawberry.UNSET
+    presets: JSON | None = strawberry.UNSET
+    fields: list[str | None] | None = strawberry.UNSET
+    policy: CreatePoliciesInput | None = strawberry.UNSET
+
+
+@strawberry.input(name="update_directus_permissions_input")
+class UpdatePermissionsInput:
+    id: strawberry.ID | None = strawberry.UNSET
+    collection: str | None = strawberry.UNSET
+    action: str | None = strawberry.UNSET
+    permissions: JSON | None = strawberry.UNSET
+    validation: JSON | None = strawberry.UNSET
+    presets: JSON | None = strawberry.UNSET
+    fields: list[str | None] | None = strawberry.UNSET
+    policy: UpdatePoliciesInput | None = strawberry.UNSET

@@ -11,12 +11,16 @@ from app.db.models import Role
 from resolvers.context import Info
 from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query
-from resolvers.types.filters import DirectusUsersFilter
+from resolvers.related import related_count, related_many, related_row
+from resolvers.types.filters import DirectusAccessFilter, DirectusRolesFilter, DirectusUsersFilter
 from resolvers.types.functions import CountFunctions
 from resolvers.types.inputs import to_data
 
 if TYPE_CHECKING:
+    from resolvers.types.policies import DirectusAccess
     from resolvers.types.users import DirectusUser
+
+_POLICIES = "resolvers.types.policies"
 
 
 @strawberry.type(name="directus_roles")
@@ -29,6 +33,66 @@ class DirectusRole:
     enforce_tfa: bool
     admin_access: bool
     app_access: bool
+
+    parent_id: strawberry.Private[str | None]
+
+    @strawberry.field
+    async def parent(
+        self,
+        info: Info,
+        filter: DirectusRolesFilter | None = strawberry.UNSET,
+        sort: list[str | None] | None = strawberry.UNSET,
+        limit: int | None = strawberry.UNSET,
+        offset: int | None = strawberry.UNSET,
+        page: int | None = strawberry.UNSET,
+        search: str | None = strawberry.UNSET,
+    ) -> DirectusRole | None:
+        if self.parent_id is None:
+            return None
+        row = await related_row(info, info.context.services.roles, self.parent_id, filter, search)
+        return None if row is None else DirectusRole.from_model(row)
+
+    @strawberry.field
+    async def children(
+        self,
+        info: Info,
+        filter: DirectusRolesFilter | None = strawberry.UNSET,
+        sort: list[str | None] | None = strawberry.UNSET,
+        limit: int | None = strawberry.UNSET,
+        offset: int | None = strawberry.UNSET,
+        page: int | None = strawberry.UNSET,
+        search: str | None = strawberry.UNSET,
+    ) -> list[DirectusRole | None] | None:
+        arguments = (filter, sort, limit, offset, page, search)
+        reader = info.context.services.roles
+        rows = await related_many(info, reader, "parent", str(self.id), arguments)
+        return [DirectusRole.from_model(row) for row in rows]
+
+    @strawberry.field
+    async def children_func(self, info: Info) -> CountFunctions | None:
+        return await related_count(info, info.context.services.roles, "parent", str(self.id))
+
+    @strawberry.field
+    async def policies(
+        self,
+        info: Info,
+        filter: DirectusAccessFilter | None = strawberry.UNSET,
+        sort: list[str | None] | None = strawberry.UNSET,
+        limit: int | None = strawberry.UNSET,
+        offset: int | None = strawberry.UNSET,
+        page: int | None = strawberry.UNSET,
+        search: str | None = strawberry.UNSET,
+    ) -> list[Annotated[DirectusAccess, strawberry.lazy(_POLICIES)] | None] | None:
+        from resolvers.types.policies import DirectusAccess
+
+        arguments = (filter, sort, limit, offset, page, search)
+        reader = info.context.services.access
+        rows = await related_many(info, reader, "role", str(self.id), arguments)
+        return [DirectusAccess.from_model(row) for row in rows]
+
+    @strawberry.field
+    async def policies_func(self, info: Info) -> CountFunctions | None:
+        return await related_count(info, info.context.services.access, "role", str(self.id))
 
     @strawberry.field
     async def users(
@@ -83,4 +147,5 @@ class DirectusRole:
             enforce_tfa=row.enforce_tfa,
             admin_access=row.admin_access,
             app_access=row.app_access,
+            parent_id=row.parent,
         )

@@ -16,6 +16,8 @@ JSON = NewType("JSON", object)
 Date = NewType("Date", str)
 GraphQLBigInt = NewType("GraphQLBigInt", int)
 GraphQLStringOrFloat = NewType("GraphQLStringOrFloat", object)
+# permissions_me's answer: Directus's CollectionAccess object, as JSON.
+PermissionsMe = NewType("PermissionsMe", object)
 
 
 def conceal(value: str | None) -> Hash | None:
@@ -54,6 +56,9 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         parse_value=_parse_string,
     ),
     JSON: strawberry.scalar(name="JSON", serialize=lambda value: value, parse_value=lambda v: v),
+    PermissionsMe: strawberry.scalar(
+        name="permissions_me_type", serialize=lambda value: value, parse_value=lambda v: v
+    ),
     Date: strawberry.scalar(
         name="Date",
         description="ISO 8601 date-time string",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
 from app.db.models import User
 from resolvers.context import Info
-from resolvers.related import related_row
+from resolvers.related import related_count, related_many, related_row
 from resolvers.types.files import DirectusFile
-from resolvers.types.filters import DirectusFilesFilter, DirectusRolesFilter
+from resolvers.types.filters import (
+    DirectusAccessFilter,
+    DirectusFilesFilter,
+    DirectusRolesFilter,
+)
 from resolvers.types.functions import (
     CountFunctions,
     DatetimeFunctions,
@@ -24,7 +28,11 @@ from resolvers.types.functions import (
 from resolvers.types.roles import DirectusRole
 from resolvers.types.scalars import JSON, Date, Hash, conceal, iso_date
 
+if TYPE_CHECKING:
+    from resolvers.types.policies import DirectusAccess
+
 _F = TypeVar("_F", bound=CountFunctions)
+_POLICIES = "resolvers.types.policies"
 
 
 @strawberry.type(name="directus_users")
@@ -90,6 +98,28 @@ class DirectusUser:
             return None
         row = await related_row(info, info.context.services.files, self.avatar_id, filter, search)
         return None if row is None else DirectusFile.from_model(row)
+
+    @strawberry.field
+    async def policies(
+        self,
+        info: Info,
+        filter: DirectusAccessFilter | None = strawberry.UNSET,
+        sort: list[str | None] | None = strawberry.UNSET,
+        limit: int | None = strawberry.UNSET,
+        offset: int | None = strawberry.UNSET,
+        page: int | None = strawberry.UNSET,
+        search: str | None = strawberry.UNSET,
+    ) -> list[Annotated[DirectusAccess, strawberry.lazy(_POLICIES)] | None] | None:
+        from resolvers.types.policies import DirectusAccess
+
+        arguments = (filter, sort, limit, offset, page, search)
+        reader = info.context.services.access
+        rows = await related_many(info, reader, "user", str(self.id), arguments)
+        return [DirectusAccess.from_model(row) for row in rows]
+
+    @strawberry.field
+    async def policies_func(self, info: Info) -> CountFunctions | None:
+        return await related_count(info, info.context.services.access, "user", str(self.id))
 
     @strawberry.field
     def tags_func(self) -> UsersTagsFunc | None:

@@ -257,6 +257,24 @@ def test_the_directus_sdk_works_against_a_running_server(tmp_path: Path, sdk_pre
                     "delete_many": None,
                     "left": [{"name": "SDK Editors"}],
                 },
+                "access_model": {
+                    "policy": {"name": "SDK Readers", "app_access": True},
+                    "attached": {"name": "SDK Editors"},
+                    "permission": {
+                        "collection": "directus_roles",
+                        "action": "read",
+                        "fields": ["name"],
+                        "policy_matches": True,
+                    },
+                    # The role's own policy stays (detached), as in Directus.
+                    "policies": [{"name": "SDK Editors"}, {"name": "SDK Readers"}],
+                    "permissions": [{"collection": "directus_roles", "action": "read"}],
+                    # The role's own policy went: the update listed only the new one.
+                    "role_policies": [{"name": "SDK Editors", "policies": [True]}],
+                    "roles_me": [{"name": "Administrator"}],
+                    "globals": {"admin_access": True, "app_access": True, "enforce_tfa": False},
+                    "user_permissions_keys": True,
+                },
                 "settings": {"project_name": "Directus", "public_registration": False},
                 "settings_updated": {"project_name": "SDK Project"},
                 "public_server_info_after": "SDK Project",

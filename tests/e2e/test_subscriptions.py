@@ -183,3 +183,51 @@ async def test_the_event_argument_picks_the_kind_ofusers_mutated(tmp_path: Path)
             assert users_mutated(message) == {"key": user_id, "event": "update"}
             gql(server, DELETE, {"id": user_id}, token=admin)
             await no_message(socket)
+
+
+POLICIES_MUTATED = "subscription { directus_policies_mutated { key event data { name } } }"
+PERMISSIONS_MUTATED = (
+    "subscription { directus_permissions_mutated { key event data { collection action } } }"
+)
+CREATE_POLICY = (
+    'mutation { create_policies_item(data: {name: "Heard", enforce_tfa: false, '
+    "admin_access: false, app_access: true, permissions: "
+    '[{collection: "directus_roles", action: "read"}]}) { id permissions { id } } }'
+)
+
+
+async def test_the_access_model_has_subscriptions_too(tmp_path: Path) -> None:
+    with (
+        shared_backends() as backends,
+        running_instances(tmp_path, cluster_env(backends, {}), names=("A",)) as servers,
+    ):
+        server = servers["A"]
+        admin = token_of(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+        async with (
+            subscription(server, admin, POLICIES_MUTATED) as policies,
+            subscription(server, admin, PERMISSIONS_MUTATED) as permissions,
+        ):
+            created = gql(server, CREATE_POLICY, token=admin).data["create_policies_item"]
+            message = await next_message(policies)
+            assert message["payload"]["data"]["directus_policies_mutated"] == {
+                "key": created["id"],
+                "event": "create",
+                "data": {"name": "Heard"},
+            }
+            message = await next_message(permissions)
+            assert message["payload"]["data"]["directus_permissions_mutated"] == {
+                "key": created["permissions"][0]["id"],
+                "event": "create",
+                "data": {"collection": "directus_roles", "action": "read"},
+            }
+            # A user write is not a policy event.
+            gql(server, UPDATE_ME, {"n": "Admin"}, token=admin)
+            await no_message(policies)
+            delete = "mutation($id: ID!) { delete_policies_item(id: $id) { id } }"
+            gql(server, delete, {"id": created["id"]}, token=admin)
+            message = await next_message(policies)
+            assert message["payload"]["data"]["directus_policies_mutated"] == {
+                "key": created["id"],
+                "event": "delete",
+                "data": None,
+            }

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col
 
-from app.db.models import ProjectSettings, User
+from app.db.models import ProjectSettings, Role, User
 from app.security.tokens import hash_token
 from app.services.container import Services
 from tests.conftest import create_user, gql
+from tests.graphql.mutation_seed import make_role
 from tests.graphql.seed import (
     ADMIN_ROLE,
     ADMIN_TOKEN,
@@ -90,6 +91,26 @@ async def test_roles_me_is_the_admins_role(client: httpx.AsyncClient, seeded: Se
 async def test_roles_me_is_an_app_users_role(client: httpx.AsyncClient, seeded: Seeded) -> None:
     reply = await gql(client, ROLES_ME, token=BOB_TOKEN)
     assert reply.body == {"data": {"roles_me": [_role(seeded, "Editors")]}}
+
+
+async def test_roles_me_adds_the_ancestors_of_the_role(
+    client: httpx.AsyncClient, services: Services, seeded: Seeded
+) -> None:
+    """As Directus 12: the role, then its parent and grandparent (an app user reads them
+    as Directus's minimal app permissions read $CURRENT_ROLES)."""
+    grandparent = await make_role(services, "Grandparent")
+    async with services.db.write() as session:
+        for child, parent in (
+            (seeded.roles["Viewers"], grandparent.id),
+            (seeded.roles["Editors"], seeded.roles["Viewers"]),
+        ):
+            await session.exec(update(Role).where(col(Role.id) == child).values(parent=parent))
+    reply = await gql(client, "{ roles_me { name } }", token=BOB_TOKEN)
+    names = [{"name": "Editors"}, {"name": "Viewers"}, {"name": "Grandparent"}]
+    assert reply.body == {"data": {"roles_me": names}}
+    # The ancestors stay out of the app user's other reads (no $CURRENT_ROLES grant).
+    reply = await gql(client, "{ roles_me { name parent { name } } }", token=BOB_TOKEN)
+    assert reply.body["data"]["roles_me"][0] == {"name": "Editors", "parent": None}
 
 
 async def test_roles_me_is_empty_for_a_user_without_a_role(

@@ -25,6 +25,8 @@ ROLE_FIELDS = {
     "enforce_tfa",
     "admin_access",
     "app_access",
+    # Directus 12's nested roles: the parent's id.
+    "parent",
 }
 DEFAULT_PROJECT = {
     "project_name": "Directus",

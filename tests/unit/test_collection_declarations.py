@@ -31,6 +31,21 @@ GRAPHQL: dict[str, tuple[str, tuple[str, ...], str | None]] = {
         ("create_directus_roles_input", "update_directus_roles_input"),
         "directus_roles_filter",
     ),
+    "directus_policies": (
+        "directus_policies",
+        ("create_directus_policies_input", "update_directus_policies_input"),
+        "directus_policies_filter",
+    ),
+    "directus_access": (
+        "directus_access",
+        ("create_directus_access_input", "update_directus_access_input"),
+        "directus_access_filter",
+    ),
+    "directus_permissions": (
+        "directus_permissions",
+        ("create_directus_permissions_input", "update_directus_permissions_input"),
+        "directus_permissions_filter",
+    ),
     "directus_files": (
         "directus_files",
         ("create_directus_files_input", "update_directus_files_input"),

@@ -26,7 +26,7 @@ from sqlalchemy import (
     true,
 )
 
-from app.collections import COLLECTIONS, Collection, Kind
+from app.collections import COLLECTIONS, Collection, Kind, Relation
 from app.db.query.functions import DATE_PARTS, json_count
 from app.db.query.limits import in_column_range
 from app.db.query.values import FilterVariables, coerce, resolve_variable
@@ -181,7 +181,7 @@ def _function(collection: Collection, field: str, node: Any, variables: FilterVa
                 select(func.count())
                 .select_from(target_collection.model)
                 .where(
-                    target_collection.column(relation.column) == collection.column("id"),
+                    o2m_link(collection, relation),
                     readable_rows(target_collection, {}, variables),
                 )
                 .scalar_subquery()
@@ -204,6 +204,15 @@ def _function(collection: Collection, field: str, node: Any, variables: FilterVa
     return and_(*clauses)
 
 
+def o2m_link(collection: Collection, relation: Relation) -> ColumnElement[bool]:
+    """The target's rows that belong to a row of `collection` through an o2m."""
+    target = COLLECTIONS[relation.target]
+    link = target.column(relation.column) == collection.column("id")
+    if relation.present is None:
+        return link
+    return and_(link, target.column(relation.present).is_not(None))
+
+
 def _relation(collection: Collection, field: str, node: Any, variables: FilterVariables) -> Clause:
     relation = collection.relations[field]
     target = COLLECTIONS[relation.target]
@@ -211,7 +220,7 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
         raise _invalid(f'Filter on "{field}" must be an object')
     if relation.many:
         # o2m: rows of the target point at us through relation.column.
-        link = target.column(relation.column) == collection.column("id")
+        link = o2m_link(collection, relation)
         clauses = []
         for key, value in node.items():
             inner_node = value if key in QUANTIFIERS else {key: value}

@@ -40,7 +40,7 @@ def field_tree(
             raise InvalidQueryError(f'Field "{head}" does not exist in "{collection.name}"')
         if rest:
             relation = collection.relations.get(head)
-            if relation is None or relation.many:
+            if relation is None:
                 raise InvalidQueryError(f'"{head}" has no nested fields here')
             target = COLLECTIONS[relation.target]
             child = tree.nested.setdefault(head, FieldTree())

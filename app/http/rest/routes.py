@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from app.http.rest import auth, roles, server, settings, sso, users
+from app.http.rest import auth, server, settings, sso, users
+from app.http.rest.access import access_routes
 
 
 def rest_routes() -> list[BaseRoute]:
@@ -39,14 +40,7 @@ def rest_routes() -> list[BaseRoute]:
         Route("/server/ping", server.ping, methods=["GET"]),
         Route("/server/health", server.health, methods=["GET"]),
         Route("/server/info", server.info, methods=["GET"]),
-        Route("/roles", roles.list_roles, methods=["GET"]),
-        Route("/roles", roles.search_roles, methods=["SEARCH"]),
-        Route("/roles", roles.create_roles, methods=["POST"]),
-        Route("/roles", roles.update_roles, methods=["PATCH"]),
-        Route("/roles", roles.delete_roles, methods=["DELETE"]),
-        Route("/roles/{id}", roles.read_role, methods=["GET"]),
-        Route("/roles/{id}", roles.update_role, methods=["PATCH"]),
-        Route("/roles/{id}", roles.delete_role, methods=["DELETE"]),
+        *access_routes(),
         Route("/settings", settings.read_settings, methods=["GET"]),
         Route("/settings", settings.update_settings, methods=["PATCH"]),
     ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from app.collections import FILES, ROLES, USERS
+from app.collections import USERS
 from app.db.models import User
 from app.errors import ForbiddenError, InvalidCredentialsError, InvalidPayloadError
 from app.http.rest.aggregate import (
@@ -17,25 +17,17 @@ from app.http.rest.aggregate import (
     rest_rows,
 )
 from app.http.rest.context import RestContext, data, endpoint, keys_of, text_field
-from app.http.rest.fields import FieldTree, check_readable, field_tree, shape
+from app.http.rest.fields import FieldTree, check_readable, field_tree
 from app.http.rest.query import RestQuery, parse_query, query_from_body
+from app.http.rest.relations import shape_rows, stored
 from app.permissions.access import Access
 
 
 async def _shaped(
     ctx: RestContext, access: Access, rows: Sequence[User], tree: FieldTree
 ) -> list[dict[str, Any]]:
-    """Users as JSON, with requested roles and avatars loaded in one query each."""
-    related: dict[str, dict[str, Any]] = {}
-    readers = {"role": (ctx.services.roles, ROLES), "avatar": (ctx.services.files, FILES)}
-    for name, child in tree.nested.items():
-        reader, collection = readers[name]
-        ids = sorted({str(getattr(row, name)) for row in rows if getattr(row, name)})
-        found = await reader.readable_by_ids(access, ids, child.own)  # type: ignore[attr-defined]
-        related[name] = {
-            str(item.id): shape(collection, item, child, {}) for item in found if item is not None
-        }
-    return [shape(USERS, row, tree, related) for row in rows]
+    """Users as JSON, each requested relation (role, avatar, policies) in one query."""
+    return await shape_rows(ctx.services, access, USERS, rows, tree)
 
 
 async def _read(ctx: RestContext, query: RestQuery) -> JSONResponse:
@@ -43,8 +35,8 @@ async def _read(ctx: RestContext, query: RestQuery) -> JSONResponse:
     tree = field_tree(USERS, query.fields, access)
     check_readable(access, USERS, tree)
     users = ctx.services.users
-    rows = await users.read_many(access, query.items, set(tree.own))
-    meta = await _meta(ctx, access, query, tree.own) if query.meta else None
+    rows = await users.read_many(access, query.items, set(stored(USERS, tree)))
+    meta = await _meta(ctx, access, query, stored(USERS, tree)) if query.meta else None
     return data(await _shaped(ctx, access, rows, tree), {"meta": meta} if meta else None)
 
 
@@ -63,7 +55,7 @@ async def _answer_items(ctx: RestContext, ids: list[str], *, many: bool) -> JSON
     access = await ctx.access()
     tree = field_tree(USERS, query.fields, access)
     check_readable(access, USERS, tree)
-    rows = await ctx.services.users.read_ids(access, ids, set(tree.own))
+    rows = await ctx.services.users.read_ids(access, ids, set(stored(USERS, tree)))
     shaped = await _shaped(ctx, access, rows, tree)
     if many:
         return data(shaped)
@@ -140,7 +132,7 @@ async def read_user(ctx: RestContext) -> JSONResponse:
     access = await ctx.access()
     tree = field_tree(USERS, query.fields, access)
     check_readable(access, USERS, tree)
-    row = await ctx.services.users.read_one(access, user_id, set(tree.own))
+    row = await ctx.services.users.read_one(access, user_id, set(stored(USERS, tree)))
     return data((await _shaped(ctx, access, [row], tree))[0])
 
 
@@ -171,7 +163,7 @@ async def read_me(ctx: RestContext) -> JSONResponse:
     tree = field_tree(USERS, query.fields, access)
     try:
         check_readable(access, USERS, tree)
-        row = await ctx.services.users.read_one(access, user_id, set(tree.own))
+        row = await ctx.services.users.read_one(access, user_id, set(stored(USERS, tree)))
     except ForbiddenError:
         # As Directus: who may not read their own record still learns their id.
         return data({"id": user_id})

@@ -62,6 +62,13 @@ async function main() {
 		deleteRoles,
 		readSettings,
 		updateSettings,
+		readPolicies,
+		createPolicy,
+		readPermissions,
+		createPermission,
+		readRolesMe,
+		readPolicyGlobals,
+		readUserPermissions,
 	} = sdk;
 
 	// A storage the script can look into, so it can replay the refresh token after logout.
@@ -187,6 +194,37 @@ async function main() {
 		left: await client.request(
 			readRoles({ fields: ['name'], filter: { name: { _starts_with: 'SDK ' } }, sort: ['name'] }),
 		),
+	};
+
+	// The access model: a policy on the role, a permission in it, the role's policies.
+	const policy = await client.request(
+		createPolicy({ name: 'SDK Readers', app_access: true }, { fields: ['id', 'name', 'app_access'] }),
+	);
+	const attached = await client.request(
+		updateRole(roleId, { policies: [{ policy: policy.id }] }, { fields: ['name'] }),
+	);
+	const permission = await client.request(
+		createPermission(
+			{ policy: policy.id, collection: 'directus_roles', action: 'read', fields: ['name'] },
+			{ fields: ['collection', 'action', 'fields', 'policy'] },
+		),
+	);
+	summary.access_model = {
+		policy: { name: policy.name, app_access: policy.app_access },
+		attached,
+		permission: { ...permission, policy_matches: permission.policy === policy.id, policy: undefined },
+		policies: await client.request(
+			readPolicies({ fields: ['name'], filter: { name: { _starts_with: 'SDK ' } }, sort: ['name'] }),
+		),
+		permissions: await client.request(
+			readPermissions({ fields: ['collection', 'action'], filter: { policy: { _eq: policy.id } } }),
+		),
+		role_policies: (
+			await client.request(readRoles({ fields: ['*', { policies: ['*'] }], filter: { id: { _eq: roleId } } }))
+		).map((role) => ({ name: role.name, policies: role.policies.map((row) => row.policy === policy.id) })),
+		roles_me: await client.request(readRolesMe({ fields: ['name'] })),
+		globals: await client.request(readPolicyGlobals()),
+		user_permissions_keys: Object.keys(await client.request(readUserPermissions())).includes('directus_policies'),
 	};
 
 	// The settings over REST.
