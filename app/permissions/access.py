@@ -12,7 +12,7 @@ another, e.g. the own-profile `password` to every row a first-name grant reaches
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -133,6 +133,7 @@ class Access:
             settings = grants.get((SETTINGS.name, "read"), [])
             grants[(SETTINGS.name, "read")] = [_public_settings(rule) for rule in settings]
         self._grants = {key: tuple(rules) for key, rules in grants.items() if rules}
+        self._signature: Hashable | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -145,14 +146,38 @@ class Access:
 
     def readable_fields(self, collection: str) -> frozenset[str] | None:
         """Every field some grant lets the caller read (None: all; empty: none), for `*`."""
+        return self.granted_fields(collection, "read")
+
+    def granted_fields(self, collection: str, action: Action) -> frozenset[str] | None:
+        """Every field some grant of this action gives (None: all; empty: none, or no
+        grant at all; `has` tells the two apart)."""
         if self.is_admin:
             return None
         union: frozenset[str] = frozenset()
-        for grant in self._grants.get((collection, "read"), ()):
+        for grant in self._grants.get((collection, action), ()):
             if grant.fields is None:
                 return None
             union |= grant.fields
         return union
+
+    def has(self, collection: str, action: Action) -> bool:
+        """Some grant of this action on this collection exists (on some rows)."""
+        return self.is_admin or (collection, action) in self._grants
+
+    @property
+    def signature(self) -> Hashable:
+        """What the caller's GraphQL schema depends on, and nothing more: admin, or per
+        (collection, action) the fields granted. Equal signatures, equal schemas; computed
+        from the grants read for this request, so a change to permissions, policies,
+        access rows or roles (on any instance) gives the next request a new one."""
+        if self._signature is None:
+            if self.is_admin:
+                self._signature = ("admin",)
+            else:
+                self._signature = frozenset(
+                    (key, self.granted_fields(*key)) for key in self._grants
+                )
+        return self._signature
 
     def require_readable(self, collection: Collection, names: Iterable[str]) -> None:
         """Fields a query filters or sorts by: each must exist and be readable through some

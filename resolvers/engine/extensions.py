@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from inspect import isawaitable
 from typing import Any, ClassVar
 
 from cachetools import LRUCache
@@ -20,10 +21,12 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionNode,
     ValidationRule,
+    execute,
     parse,
 )
 from graphql.validation import (
@@ -38,6 +41,8 @@ from strawberry.types.execution import StreamExecutionResult
 
 from app.config import SINGLE_USE_MUTATIONS
 from app.db.query.limits import FilterLimits
+from resolvers.context import Context
+from resolvers.engine.caller_schema import caller_schemas, introspects
 from resolvers.engine.errors import code_errors
 from resolvers.engine.templates import DocumentTemplates, Literals, split_literals
 from resolvers.engine.validation import ShapeValidator
@@ -159,6 +164,8 @@ class DocumentPipeline(SchemaExtension):
         self._literals: Literals | None = None
         self._template_key: object = None
         self._validated = False
+        # The caller's schema, when a document that introspects must run against it.
+        self._execution_schema: GraphQLSchema | None = None
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
@@ -189,28 +196,47 @@ class DocumentPipeline(SchemaExtension):
         context.graphql_document = document
         yield
 
-    def on_validate(self) -> Iterator[None]:
+    async def on_validate(self) -> AsyncIterator[None]:
+        """Against the caller's schema (resolvers/engine/caller_schema.py). A document
+        asking only for root fields every caller has is tried against the floor schema
+        first: valid there, it is valid for everyone, and no permissions need reading
+        (`auth_refresh`, `auth_login` of the public stay as cheap as they were)."""
         context = self.execution_context
         document = context.graphql_document
         assert document is not None
         unchosen = _operation_unchosen(context, document)
-        if self._validated:
-            context.pre_execution_errors = unchosen
-        else:
-            documents = self.documents
-            rules = context.validation_rules
-            schema = context.schema._schema
-            literals = self._literals
-            shape = None if literals is None else literals.shape
-            errors = documents.validator.validate(schema, context.query, document, rules, shape)
-            context.pre_execution_errors = [*errors, *unchosen]
-            if not errors and literals is not None and documents.validator.values_decide(rules):
-                documents.templates.remember(
-                    schema, literals, context.parse_options, self._template_key
-                )
+        schemas = caller_schemas(context.schema._schema)
+        query = context.query
+        introspective = introspects(query)
+        literals = self._literals
+        shape = None if literals is None else literals.shape
+        validator = self.documents.validator
+        rules = context.validation_rules
+        if not introspective and (self._validated or schemas.everyones(document)):
+            errors = (
+                []
+                if self._validated
+                else validator.validate(schemas.floor, query, document, rules, shape)
+            )
+            if not errors:
+                context.pre_execution_errors = unchosen
+                if not self._validated and literals is not None and validator.values_decide(rules):
+                    # Templates stand for floor-valid documents only: valid for everyone.
+                    self.documents.templates.remember(
+                        schemas.floor, literals, context.parse_options, self._template_key
+                    )
+                yield
+                return
+        caller = context.context
+        access = await caller.access() if isinstance(caller, Context) else None
+        schema = schemas.full if access is None else schemas.of(access)
+        errors = validator.validate(schema, query, document, rules, shape)
+        context.pre_execution_errors = [*errors, *unchosen]
+        if introspective and schema is not schemas.full:
+            self._execution_schema = schema
         yield
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         label = _operation_label(context)
         request = getattr(context.context, "request", None)
@@ -223,6 +249,19 @@ class DocumentPipeline(SchemaExtension):
             self.limits.filters,
             self.limits.max_batch,
         )
+        schema = self._execution_schema
+        if schema is not None and context.graphql_document is not None:
+            # `__schema` and `__type` answer from the caller's schema; its fields keep the
+            # full schema's resolvers, so data fields beside them answer as usual.
+            result = execute(
+                schema,
+                context.graphql_document,
+                root_value=context.root_value,
+                context_value=context.context,
+                variable_values=context.variables,
+                operation_name=context.operation_name,
+            )
+            context.result = await result if isawaitable(result) else result
         yield
 
     def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:

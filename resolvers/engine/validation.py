@@ -97,7 +97,8 @@ def _reading_literals(rules: Rules, literal_free: frozenset[type[ASTValidationRu
 
 
 class ShapeValidator:
-    """Shared by every request of one schema (the caches live here, not per request)."""
+    """Shared by every request of one app (the caches live here, not per request); keyed
+    by schema too, as each caller's schema has its own verdicts."""
 
     def __init__(self, literal_free_rules: Iterable[type[ASTValidationRule]], maxsize: int) -> None:
         self.literal_free = _LITERAL_FREE_SPECIFIED | frozenset(literal_free_rules)
@@ -124,7 +125,7 @@ class ShapeValidator:
         rule_set = tuple(rules)
         if query is None:
             return validate(schema, document, rule_set)
-        known = self._documents.get((query, rule_set))
+        known = self._documents.get((schema, query, rule_set))
         if known is not None:
             return known
         if shape is None:
@@ -133,12 +134,12 @@ class ShapeValidator:
             return validate(schema, document, rule_set)
         if shape == query:
             errors = validate(schema, document, rule_set)
-            self._documents[query, rule_set] = errors
+            self._documents[schema, query, rule_set] = errors
             return errors
-        if self._shapes.get((shape, rule_set)) is not None:
+        if self._shapes.get((schema, shape, rule_set)) is not None:
             reading = _reading_literals(rule_set, self.literal_free)
             return validate(schema, document, reading) if reading else []
         errors = validate(schema, document, rule_set)
         if not errors:
-            self._shapes[shape, rule_set] = errors
+            self._shapes[schema, shape, rule_set] = errors
         return errors

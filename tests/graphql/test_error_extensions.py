@@ -166,7 +166,8 @@ async def test_a_plain_forbidden_has_no_reason(
 ) -> None:
     await create_user(services, "plain@example.com")
     token = (await login(client, "plain@example.com", "user-password-1"))["access_token"]
-    reply = await gql(client, CREATE_ONE, {"data": {"email": "x@example.com"}}, token=token)
+    admin = await the_admin(services)
+    reply = await gql(client, f'{{ users_by_id(id: "{admin.id}") {{ id }} }}', token=token)
     assert the_error(reply.body) == {
         "message": "You don't have permission to access this.",
         "extensions": {"code": "FORBIDDEN"},
@@ -252,7 +253,11 @@ async def test_a_failed_non_null_root_field_leaves_no_data(client: httpx.AsyncCl
     assert reply.codes == ["FORBIDDEN"]
 
 
-async def test_a_null_answer_without_an_error_keeps_data(client: httpx.AsyncClient) -> None:
-    """Anonymous users_me is null, not an error: the body is plain data."""
+async def test_a_null_answer_without_an_error_keeps_data(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """A public that may read users has users_me, null for it and not an error: the body is
+    plain data."""
+    await add_permission(services, collection="directus_users", action="read", fields=["id"])
     reply = await gql(client, "{ users_me { id } }")
     assert reply.body == {"data": {"users_me": None}}

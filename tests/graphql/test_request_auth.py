@@ -21,6 +21,7 @@ from tests.graphql.helpers import (
     signed_jwt,
     unsigned_jwt,
 )
+from tests.graphql.seed import assert_validation_error
 from tests.graphql_reply import GraphQLReply
 from tests.rest import TWO_TOKEN_SOURCES
 
@@ -45,11 +46,11 @@ async def _admin_claims(client: httpx.AsyncClient) -> dict[str, Any]:
     return claims_of((await login(client))["access_token"])
 
 
-async def test_anonymous_users_me_is_null(client: httpx.AsyncClient) -> None:
-    """No token means the public: users_me is simply null, not an error."""
-    reply = await gql(client, ME_ID)
-    assert reply.status == 200
-    assert reply.body == {"data": {"users_me": None}}
+async def test_anonymous_users_me_is_not_in_the_publics_schema(
+    client: httpx.AsyncClient,
+) -> None:
+    """No token means the public, whose schema has no users_me (as Directus)."""
+    assert_validation_error(await gql(client, ME_ID))
 
 
 async def test_bearer_header_authenticates(client: httpx.AsyncClient) -> None:

@@ -27,12 +27,12 @@ async def test_each_request_logs_one_line_with_operation_status_and_user(
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="app.access"):
         await gql(client, "query Me { users_me { id } }", token=tokens["access_token"])
-        await gql(client, "{ server_ping users_me { id } }")
+        await gql(client, "{ server_ping server_info { websocket } }")
         await client.get("/nope?access_token=secret-in-the-query")
     lines = _access_lines(caplog)
     assert [(r.method, r.path, r.operation, r.status) for r in lines] == [  # type: ignore[attr-defined]
         ("POST", "/graphql/system", "Me", 200),
-        ("POST", "/graphql/system", "server_ping,users_me", 200),
+        ("POST", "/graphql/system", "server_ping,server_info", 200),
         ("GET", "/nope", None, 404),
     ]
     assert lines[0].user  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from tests.graphql.seed import (
     Seeded,
     add_permission,
     assert_error,
+    assert_validation_error,
     counting_statements,
     last_names,
     seed,
@@ -348,16 +349,16 @@ async def test_users_by_id_is_forbidden_to_the_public(
     client: httpx.AsyncClient, seeded: Seeded
 ) -> None:
     reply = await gql(client, BY_ID, {"id": seeded.users["bob"]})
-    assert_error(reply, "FORBIDDEN", "users_by_id")
+    assert_validation_error(reply)
 
 
 # users_me ------------------------------------------------------------------------------------
 
 
-async def test_users_me_is_null_for_the_public(client: httpx.AsyncClient, seeded: Seeded) -> None:
-    reply = await gql(client, ME_WITH_ROLE)
-    assert reply.status == 200
-    assert reply.body == {"data": {"users_me": None}}
+async def test_users_me_is_not_in_the_publics_schema(
+    client: httpx.AsyncClient, seeded: Seeded
+) -> None:
+    assert_validation_error(await gql(client, ME_WITH_ROLE))
 
 
 async def test_users_me_shows_an_app_user_its_record_and_role(
@@ -412,7 +413,7 @@ async def test_an_app_user_sees_its_own_role_through_users(
 
 async def test_the_public_may_not_list_users(client: httpx.AsyncClient, seeded: Seeded) -> None:
     reply = await gql(client, LIST, {})
-    assert_error(reply, "FORBIDDEN", "users")
+    assert_validation_error(reply)
 
 
 async def test_a_role_without_app_access_or_permissions_reads_nothing(
@@ -420,8 +421,8 @@ async def test_a_role_without_app_access_or_permissions_reads_nothing(
 ) -> None:
     token = "no-access-static-token-123456"
     await create_user(services, "noaccess@example.com", None, app_access=False, static_token=token)
-    assert_error(await gql(client, ME_WITH_ROLE, token=token), "FORBIDDEN", "users_me")
-    assert_error(await gql(client, LIST, {}, token=token), "FORBIDDEN", "users")
+    assert_validation_error(await gql(client, ME_WITH_ROLE, token=token))
+    assert_validation_error(await gql(client, LIST, {}, token=token))
 
 
 async def _restricted_reader(services: Services) -> tuple[str, str]:
@@ -471,14 +472,27 @@ async def test_a_permission_row_limits_the_rows(
 @pytest.mark.parametrize(
     "query",
     [
+        '{ users(sort: ["last_name"]) { id } }',
+        '{ users(sort: ["-status"]) { id } }',
+        '{ users(sort: ["role.name"]) { id } }',
+    ],
+)
+async def test_a_permission_row_limits_the_sort_fields(
+    client: httpx.AsyncClient, services: Services, seeded: Seeded, query: str
+) -> None:
+    """Sorting on a field outside the permission's fields is FORBIDDEN."""
+    _, token = await _restricted_reader(services)
+    assert_error(await gql(client, query, token=token), "FORBIDDEN", "users")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
         "{ users { id last_name } }",
         "{ users { id password } }",
         '{ users(filter: {last_name: {_eq: "Baker"}}) { id } }',
         '{ users(filter: {status: {_eq: "active"}}) { id } }',
         "{ users(filter: {_or: [{email: {_nnull: true}}, {title: {_null: true}}]}) { id } }",
-        '{ users(sort: ["last_name"]) { id } }',
-        '{ users(sort: ["-status"]) { id } }',
-        '{ users(sort: ["role.name"]) { id } }',
         "{ users { id role { name } } }",
         "{ users { id tags_func { count } } }",
     ],
@@ -486,9 +500,10 @@ async def test_a_permission_row_limits_the_rows(
 async def test_a_permission_row_limits_the_fields(
     client: httpx.AsyncClient, services: Services, seeded: Seeded, query: str
 ) -> None:
-    """Reading, filtering or sorting on a field outside the permission's fields is FORBIDDEN."""
+    """Reading or filtering on a field outside the permission's fields: the field is not in
+    the caller's schema (400 GRAPHQL_VALIDATION)."""
     _, token = await _restricted_reader(services)
-    assert_error(await gql(client, query, token=token), "FORBIDDEN", "users")
+    assert_validation_error(await gql(client, query, token=token))
 
 
 async def test_a_restricted_reader_asking_users_me_for_other_fields_is_forbidden(
@@ -496,7 +511,7 @@ async def test_a_restricted_reader_asking_users_me_for_other_fields_is_forbidden
 ) -> None:
     _, token = await _restricted_reader(services)
     reply = await gql(client, "{ users_me { id last_name } }", token=token)
-    assert_error(reply, "FORBIDDEN", "users_me")
+    assert_validation_error(reply)
 
 
 async def test_a_permission_rule_may_filter_through_the_role_and_use_current_user(
@@ -532,7 +547,7 @@ async def test_a_public_permission_lets_the_public_read_what_it_grants(
     await add_permission(services, None, ["id", "first_name"], {"status": {"_eq": "archived"}})
     reply = await gql(client, "{ users { id first_name } }")
     assert reply.body == {"data": {"users": [{"id": seeded.users["frank"], "first_name": "Frank"}]}}
-    assert_error(await gql(client, "{ users { id email } }"), "FORBIDDEN", "users")
+    assert_validation_error(await gql(client, "{ users { id email } }"))
     outside = await gql(
         client, "query($id: ID!) { users_by_id(id: $id) { id } }", {"id": seeded.users["bob"]}
     )
@@ -549,8 +564,8 @@ async def test_a_role_outside_its_ip_access_gets_no_permissions(
 ) -> None:
     """The test client connects from 203.0.113.7."""
     await set_ip_access(services, seeded.roles["Editors"], ["10.0.0.0/8"])
-    assert_error(await gql(client, ME_WITH_ROLE, token=BOB_TOKEN), "FORBIDDEN", "users_me")
-    assert_error(await gql(client, LIST, {}, token=BOB_TOKEN), "FORBIDDEN", "users")
+    assert_validation_error(await gql(client, ME_WITH_ROLE, token=BOB_TOKEN))
+    assert_validation_error(await gql(client, LIST, {}, token=BOB_TOKEN))
     # Another role is unaffected.
     assert await _list(client, DAVE_TOKEN) == ["Davis"]
 
@@ -573,7 +588,7 @@ async def test_an_admin_role_outside_its_ip_access_is_not_admin(
     client: httpx.AsyncClient, services: Services, seeded: Seeded
 ) -> None:
     await set_ip_access(services, seeded.roles[ADMIN_ROLE], ["192.168.0.0/16"])
-    assert_error(await gql(client, LIST, {}, token=ADMIN_TOKEN), "FORBIDDEN", "users")
+    assert_validation_error(await gql(client, LIST, {}, token=ADMIN_TOKEN))
 
 
 # Query count -------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from tests.graphql.mutation_seed import (
     stored_user,
     the_admin,
 )
+from tests.graphql.seed import assert_validation_error
 from tests.graphql_reply import ok, refused
 
 UPDATE_ONE = f"""
@@ -544,7 +545,7 @@ async def test_app_user_cannot_change_protected_fields_of_itself(
     roles_before = await role_count(services)
     reply = await gql(client, UPDATE_ME, {"data": change}, token=token)
     refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
-    reply = await gql(client, UPDATE_ONE, {"id": user.id, "data": change}, token=token)
+    reply = await gql(client, UPDATE_ONE_AS_USER, {"id": user.id, "data": change}, token=token)
     refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
     row = await stored_user(services, user.id)
     assert row.status == "active"
@@ -598,7 +599,10 @@ async def test_app_user_cannot_read_or_update_others(
         read = await gql(client, USER_BY_ID, {"id": target}, token=token)
         refused(read, "FORBIDDEN", FORBIDDEN_MESSAGE)
         reply = await gql(
-            client, UPDATE_ONE, {"id": target, "data": {"first_name": "Hacked"}}, token=token
+            client,
+            UPDATE_ONE_AS_USER,
+            {"id": target, "data": {"first_name": "Hacked"}},
+            token=token,
         )
         refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
         many = await gql(
@@ -644,24 +648,24 @@ async def test_update_users_me_without_data_is_an_invalid_payload(
     refused(bare, "INVALID_PAYLOAD", NO_DATA_MESSAGE)
 
 
-async def test_anonymous_update_users_me_is_null_and_changes_nothing(
+async def test_anonymous_update_users_me_is_refused_and_changes_nothing(
     client: httpx.AsyncClient, services: Services
 ) -> None:
-    """Directus's resolver: no user, no update, a null answer."""
+    """As Directus: update_users_me is not in the public's schema."""
     reply = await gql(client, UPDATE_ME, {"data": {"first_name": "Nobody"}})
-    assert reply.status == 200
-    assert reply.body == {"data": {"update_users_me": None}}
+    assert_validation_error(reply)
     assert (await the_admin(services)).first_name == "Admin"
 
 
 async def test_anonymous_cannot_update_users(client: httpx.AsyncClient, services: Services) -> None:
     admin = await the_admin(services)
+    # Not in the public's schema: refused before any resolver runs.
     one = await gql(client, UPDATE_ONE, {"id": admin.id, "data": {"first_name": "Anon"}})
-    refused(one, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    assert_validation_error(one)
     many = await gql(client, UPDATE_MANY, {"ids": [admin.id], "data": {"first_name": "Anon"}})
-    refused(many, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    assert_validation_error(many)
     batch = await gql(client, UPDATE_BATCH, {"data": [{"id": admin.id, "first_name": "Anon"}]})
-    refused(batch, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    assert_validation_error(batch)
     assert (await the_admin(services)).first_name == "Admin"
 
 
