@@ -43,11 +43,13 @@ from graphql import (
 )
 
 from app.accountability import Accountability
-from app.collections import ACTIVITY, FILES, ROLES, SETTINGS, USERS
+from app.collections import ACCESS, ACTIVITY, FILES, PERMISSIONS, POLICIES, ROLES, SETTINGS, USERS
 from app.permissions.access import Access, Action
 
 # The collections the schema has types for.
-_COLLECTIONS = frozenset(c.name for c in (USERS, ROLES, SETTINGS, ACTIVITY, FILES))
+_COLLECTIONS = frozenset(
+    c.name for c in (USERS, ROLES, SETTINGS, ACTIVITY, FILES, POLICIES, ACCESS, PERMISSIONS)
+)
 # Root fields every caller has, whatever its permissions (as Directus's public).
 ALWAYS = frozenset(
     {
@@ -71,6 +73,9 @@ _ROOT_COLLECTIONS = {
     "roles": ROLES.name,
     "settings": SETTINGS.name,
     "activity": ACTIVITY.name,
+    "policies": POLICIES.name,
+    "access": ACCESS.name,
+    "permissions": PERMISSIONS.name,
 }
 _SPECIAL_ROOTS: dict[str, tuple[str, Action]] = {
     "users_me": (USERS.name, "read"),
@@ -80,6 +85,13 @@ _SPECIAL_ROOTS: dict[str, tuple[str, Action]] = {
     # Directus: inviting creates the user.
     "users_invite": (USERS.name, "create"),
     "directus_users_mutated": (USERS.name, "read"),
+    # As Directus 11/12 measured (tests/fixtures/directus11/measured.json): a caller that
+    # may read policies has its globals; one that may read permissions, its permissions.
+    "policies_me_globals": (POLICIES.name, "read"),
+    "permissions_me": (PERMISSIONS.name, "read"),
+    "directus_policies_mutated": (POLICIES.name, "read"),
+    "directus_access_mutated": (ACCESS.name, "read"),
+    "directus_permissions_mutated": (PERMISSIONS.name, "read"),
 }
 _ROOT_PATTERN = re.compile(
     r"^(?:(?P<action>create|update|delete)_(?P<m>[a-z]+)_(?:item|items|batch)"
