@@ -86,6 +86,8 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+# graphql-core quotes names with ' where graphql-js (Directus) uses ": clients compare them.
+_QUOTED_NAME = re.compile(r"'([^'\s]+)'")
 # Python's own words for a literal with too many digits name an interpreter function.
 _INT_DIGITS = re.compile(r"Exceeds the limit \(\d+ digits\) for integer string conversion[^']*")
 
@@ -95,7 +97,8 @@ def format_validation_errors(errors: list[GraphQLError], *, suggest: bool) -> di
 
     def message(error: GraphQLError) -> str:
         text = _INT_DIGITS.sub("the number has too many digits", error.message)
-        return text if suggest else _SUGGESTION.sub("", text)
+        text = text if suggest else _SUGGESTION.sub("", text)
+        return _QUOTED_NAME.sub(r'"\1"', text)
 
     return {
         "message": VALIDATION_MESSAGE,

@@ -229,7 +229,7 @@ async def test_the_public_asking_for_users_me_gets_400(
 ) -> None:
     reply = await gql(client, "{ users_me { id } }")
     assert_validation_error(reply)
-    assert validation_messages(reply) == ["Cannot query field 'users_me' on type 'Query'."]
+    assert validation_messages(reply) == ['Cannot query field "users_me" on type "Query".']
 
 
 async def test_a_caller_selecting_an_unreadable_field_gets_400(
@@ -240,7 +240,7 @@ async def test_a_caller_selecting_an_unreadable_field_gets_400(
     assert ok.data == {"users_me": {"first_name": "Bob"}}
     reply = await gql(client, "{ users_me { id title } }", token=BOB_TOKEN)
     assert_validation_error(reply)
-    assert validation_messages(reply) == ["Cannot query field 'title' on type 'directus_users'."]
+    assert validation_messages(reply) == ['Cannot query field "title" on type "directus_users".']
 
 
 async def test_a_caller_writing_an_unwritable_field_gets_400(
@@ -256,7 +256,7 @@ async def test_a_caller_writing_an_unwritable_field_gets_400(
         client, 'mutation { update_users_me(data: {first_name: "D"}) { id } }', token=DAVE_TOKEN
     )
     assert validation_messages(reply) == [
-        "Cannot query field 'update_users_me' on type 'Mutation'."
+        'Cannot query field "update_users_me" on type "Mutation".'
     ]
 
 
