@@ -155,9 +155,24 @@ def seed(seeder: Seeder, options: Options, password_hash: str, work: Path) -> Pl
     roles = [(str(uuid.uuid5(UUID_NAMESPACE, f"role-{name}")), name) for name in ROLE_NAMES]
     seeder.insert(
         "directus_roles",
+        ("id", "name", "icon", "description"),
+        [(role_id, name, "badge", f"{name} team") for role_id, name in roles[:ROLE_COUNT]],
+    )
+    # Each role's rights live on its own policy (the role's id), attached by an access row,
+    # as the server's model keeps them (app access, as a Directus 10 role created plainly).
+    seeder.insert(
+        "directus_policies",
         ("id", "name", "icon", "description", "enforce_tfa", "admin_access", "app_access"),
         [
             (role_id, name, "badge", f"{name} team", False, False, True)
+            for role_id, name in roles[:ROLE_COUNT]
+        ],
+    )
+    seeder.insert(
+        "directus_access",
+        ("id", "role", "policy"),
+        [
+            (str(uuid.uuid5(UUID_NAMESPACE, f"access-{name}")), role_id, role_id)
             for role_id, name in roles[:ROLE_COUNT]
         ],
     )
