@@ -22,13 +22,10 @@ from tests.graphql.test_registration import (
     flow_settings,
     register,
 )
+from tests.graphql.test_session_grace import as_cookie
 from tests.mail_links import delivered, link_in, token_of
 from tests.mail_server import Inbox
 from tests.rest import bearer
-
-
-def as_cookie(value: str) -> dict[str, str]:
-    return {"Cookie": f"{SESSION_COOKIE}={value}"}
 
 
 async def session_login(client: httpx.AsyncClient, email: str, password: str) -> str:
