@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8055, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
     public_url: str = "http://127.0.0.1:8055"
+    # The account pages at /admin/... (reset, invitation, login, account); off for a server
+    # behind its own front end.
+    account_pages_enabled: bool = True
     secret: str = ""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_style: Literal["pretty", "json"] = "pretty"

@@ -31,6 +31,7 @@ from app.http.middleware import (
 )
 from app.http.rest.routes import rest_routes
 from app.logging_setup import configure_logging
+from app.pages.routes import page_routes
 from app.services.container import Services
 from app.settings_loader import load_settings
 from resolvers.engine.extensions import DocumentLimits
@@ -124,6 +125,7 @@ def create_app(
             WebSocketRoute("/graphql/system", graphql),
             Mount("/graphiql/assets", StaticFiles(directory=GRAPHIQL_ASSETS_DIR)),
             *rest_routes(),
+            *page_routes(settings),
         ],
         middleware=_middleware(settings, services),
         exception_handlers={HTTPException: _not_found, Exception: _unexpected},

@@ -1,0 +1,47 @@
+"""Reading the account pages as a browser would: their forms' hidden fields, and posting them."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import Any
+
+import httpx
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+class _Inputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "input":
+            self.inputs.append(dict(attrs))
+
+
+def inputs(html: str) -> list[dict[str, str | None]]:
+    parser = _Inputs()
+    parser.feed(html)
+    return parser.inputs
+
+
+def hidden(html: str, name: str) -> str:
+    """The value of the page's hidden input `name` (the first form that has one)."""
+    for field in inputs(html):
+        if field.get("type") == "hidden" and field.get("name") == name:
+            return field.get("value") or ""
+    raise AssertionError(f"no hidden input {name!r} in the page")
+
+
+async def csrf_token(client: httpx.AsyncClient, path: str) -> str:
+    """Opens the page (which sets the browser's CSRF cookie) and reads its form token."""
+    page = await client.get(path)
+    assert page.status_code == 200, page.text
+    return hidden(page.text, "csrf_token")
+
+
+async def post_form(
+    client: httpx.AsyncClient, path: str, fields: dict[str, Any], **kwargs: Any
+) -> httpx.Response:
+    return await client.post(path, data=fields, headers={**FORM, **kwargs.pop("headers", {})})
