@@ -124,8 +124,9 @@ def create_app(
             Route("/graphql/system", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql/system", graphql),
             Mount("/graphiql/assets", StaticFiles(directory=GRAPHIQL_ASSETS_DIR)),
-            *rest_routes(),
+            # Pages first: they answer the verification link's GET for browsers.
             *page_routes(settings),
+            *rest_routes(),
         ],
         middleware=_middleware(settings, services),
         exception_handlers={HTTPException: _not_found, Exception: _unexpected},

@@ -282,6 +282,14 @@ class ProjectSettings(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     project_name: str = Field(default="Directus", max_length=100)
+    # The project's face (Directus's fields): a #RRGGBB colour, and a directus_files id.
+    project_color: str | None = Field(default=None, max_length=255)
+    project_logo: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36), ForeignKey("directus_files.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
     public_registration: bool = False
     public_registration_verify_email: bool = True
     public_registration_role: str | None = Field(

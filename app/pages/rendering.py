@@ -3,8 +3,6 @@ headers that keep a page's tokens and forms to itself."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 
 from app.pages import csrf
 from app.services.container import Services
+from app.services.project_face import ProjectFace
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -33,10 +32,6 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-DEFAULT_NAME = "Directus"
-DEFAULT_COLOR = "#6644FF"
-_HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
-
 _environment = Environment(
     loader=FileSystemLoader(TEMPLATES),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -46,26 +41,8 @@ _environment = Environment(
 )
 
 
-@dataclass(frozen=True)
-class Branding:
-    """The project's face on every page: from the settings, checked (a colour goes into CSS)."""
-
-    name: str
-    color: str
-
-    @classmethod
-    def of(cls, values: dict[str, Any]) -> Branding:
-        name = values.get("project_name")
-        color = values.get("project_color")
-        valid_color = isinstance(color, str) and _HEX_COLOR.fullmatch(color) is not None
-        return cls(
-            name=name if isinstance(name, str) and name.strip() else DEFAULT_NAME,
-            color=color if valid_color and isinstance(color, str) else DEFAULT_COLOR,
-        )
-
-
-async def branding(services: Services) -> Branding:
-    return Branding.of(await services.project_settings.public_values())
+async def branding(services: Services) -> ProjectFace:
+    return await services.project_settings.face()
 
 
 def services_of(request: Request) -> Services:

@@ -1,5 +1,8 @@
 """The account pages' routes, at Directus's Data Studio paths; none when ACCOUNT_PAGES_ENABLED
-is false (a server behind its own front end)."""
+is false (a server behind its own front end).
+
+They come before the REST routes: the verification link's GET is answered here for
+browsers (the page route hands JSON clients to the REST handler)."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app.config import Settings
-from app.pages import login
+from app.pages import accept_invite, login, reset_password, verify_email
 from app.pages.rendering import ASSETS_PATH, STATIC, theme
+from app.services.flow_links import INVITE_PATH, RESET_PATH, VERIFY_PATH
 
 
 def page_routes(settings: Settings) -> list[BaseRoute]:
@@ -19,4 +23,10 @@ def page_routes(settings: Settings) -> list[BaseRoute]:
         Route("/admin/theme.css", theme, methods=["GET"]),
         Route("/admin/login", login.login_page, methods=["GET"]),
         Route("/admin/login", login.login_submit, methods=["POST"]),
+        Route(RESET_PATH, reset_password.reset_page, methods=["GET"]),
+        Route(RESET_PATH, reset_password.reset_submit, methods=["POST"]),
+        Route(INVITE_PATH, accept_invite.invite_page, methods=["GET"]),
+        Route(INVITE_PATH, accept_invite.invite_submit, methods=["POST"]),
+        Route(VERIFY_PATH, verify_email.verify_email, methods=["GET"]),
+        Route("/admin/users/{id}", verify_email.user_page, methods=["GET"]),
     ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from app.accountability import ClientInfo
 from app.clock import Clock
@@ -36,10 +35,13 @@ from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, password_fingerprint
+from app.services.account_mail import AccountMail, AccountMailKind
 from app.services.audit import AuditAction, AuditLog
+from app.services.flow_links import INVITE_PATH, RESET_PATH, VERIFY_PATH, allowed_url, with_token
 from app.services.mail_limits import MailLimiter
 from app.services.password_policy import check_password_policy
 from app.services.payloads import check_id, valid_email
+from app.services.project_face import face_of_row
 from app.services.stall import stalled
 
 
@@ -53,26 +55,19 @@ INVITE_SCOPE = "invite"
 REGISTRATION_SCOPE = "pending-registration"
 
 
-def _origin_and_path(url: str) -> str:
-    parts = urlsplit(url.strip())
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, "", ""))
-
-
-def allowed_url(url: str, allow_list: Sequence[str]) -> bool:
-    """A custom link must match an allow-list entry on origin and path."""
-    target = _origin_and_path(url)
-    return any(target == _origin_and_path(entry) for entry in allow_list)
-
-
 def _verifies_email(settings: ProjectSettings) -> bool:
     """Registrations are verified by mail unless the project turned it off."""
     return settings.public_registration_verify_email is not False
 
 
-def with_token(url: str, token: str) -> str:
-    parts = urlsplit(url)
-    query = f"{parts.query}&token={token}" if parts.query else f"token={token}"
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+def _reset_usable(user: User | None, claims: dict[str, Any]) -> bool:
+    """A reset token is bound to the password it replaces: once used (or after any other
+    change of the password), it is spent."""
+    return (
+        user is not None
+        and user.status == "active"
+        and claims.get("hash") == password_fingerprint(user.password)
+    )
 
 
 class AccountFlows:
@@ -92,7 +87,7 @@ class AccountFlows:
         self._clock = clock
         self._hasher = hasher
         self._tokens = tokens
-        self._mailer = mailer
+        self._mail = AccountMail(settings, mailer)
         self._audit = audit
         self._rate_limits = rate_limits
         self._mail_limits = MailLimiter(rate_limits)
@@ -106,13 +101,13 @@ class AccountFlows:
         base = self._link_base(
             reset_url,
             self._settings.password_reset_url_allow_list,
-            "/admin/reset-password",
+            RESET_PATH,
             "reset passwords",
         )
         async with stalled(self._settings.login_stall_time):
             async with self._db.read() as session:
                 user = await users_repo.get_by_email(session, email)
-                project = await self._project_name(session)
+                project = face_of_row(await settings_repo.get(session))
             if user is None or user.status != "active" or user.email is None:
                 return
             # Past the inbox's share the answer is the same `true`: no mail, nothing told.
@@ -123,38 +118,23 @@ class AccountFlows:
                 {"email": user.email, "hash": password_fingerprint(user.password)},
                 self._settings.password_reset_token_ttl,
             )
-            self._mailer.send(
+            self._mail.send(
+                AccountMailKind.PASSWORD_RESET,
                 to=user.email,
-                subject="Password Reset Request",
-                template="password-reset",
-                values={
-                    "url": with_token(base, token),
-                    "email": user.email,
-                    "project_name": project,
-                },
+                url=with_token(base, token),
+                project=project,
             )
 
     async def reset_password(self, token: str, password: str, client: ClientInfo) -> None:
         await self._rate_limits.hit_auth(client.ip)
-        # Not a reset token (garbage, forged, another scope): INVALID_TOKEN; expired:
-        # TOKEN_EXPIRED; a genuine one already used (the password changed): FORBIDDEN.
-        try:
-            claims = self._tokens.decode_scoped(token, RESET_SCOPE)
-        except ForbiddenError:
-            raise InvalidTokenError() from None
-        if not isinstance(claims.get("hash"), str) or not isinstance(claims.get("email"), str):
-            raise InvalidTokenError()
+        claims = self._reset_claims(token)
         await check_password_policy(self._db, password)
         hashed = await self._hasher.hash(password)
         async with self._db.write() as session:
             user = await users_repo.get_by_email(session, str(claims.get("email", "")))
-            # Bound to the old hash: a used token (or one from before a change) is spent.
-            if (
-                user is None
-                or user.status != "active"
-                or claims.get("hash") != password_fingerprint(user.password)
-            ):
+            if not _reset_usable(user, claims):
                 raise ForbiddenError()
+            assert user is not None
             had_token = user.token is not None  # read before the update refreshes the row
             # The static token goes too: one minted by whoever held the account must not
             # outlive the reset that takes it back (an admin may set a new one).
@@ -178,6 +158,28 @@ class AccountFlows:
             for entry in entries:
                 await self._audit.record_in(session, entry)
 
+    async def check_reset_token(self, token: str) -> str:
+        """Whether a reset link still works, without using it (the page checks it when it
+        opens): the same errors as auth_password_reset would give. Answers the address the
+        token names (which its holder can read in it anyway)."""
+        claims = self._reset_claims(token)
+        async with self._db.read() as session:
+            user = await users_repo.get_by_email(session, str(claims.get("email", "")))
+        if not _reset_usable(user, claims):
+            raise ForbiddenError()
+        return str(claims["email"])
+
+    def _reset_claims(self, token: str) -> dict[str, Any]:
+        """Not a reset token (garbage, forged, another scope): INVALID_TOKEN; expired:
+        TOKEN_EXPIRED. Whether it was used already is for _reset_usable."""
+        try:
+            claims = self._tokens.decode_scoped(token, RESET_SCOPE)
+        except ForbiddenError:
+            raise InvalidTokenError() from None
+        if not isinstance(claims.get("hash"), str) or not isinstance(claims.get("email"), str):
+            raise InvalidTokenError()
+        return claims
+
     # Invitations -----------------------------------------------------------------------
 
     async def invite(self, access: Access, email: str, role: str, invite_url: str | None) -> None:
@@ -188,11 +190,11 @@ class AccountFlows:
         base = self._link_base(
             invite_url,
             self._settings.user_invite_url_allow_list,
-            "/admin/accept-invite",
+            INVITE_PATH,
             "invite users",
         )
         async with self._db.write() as session:
-            project = await self._project_name(session)
+            project = face_of_row(await settings_repo.get(session))
             user = await users_repo.get_by_email(session, address)
             if not await items_repo.exists(session, Role, role_id):
                 raise InvalidForeignKeyError("role", USERS.name)
@@ -209,11 +211,8 @@ class AccountFlows:
         token = self._tokens.sign_scoped(
             INVITE_SCOPE, {"email": address}, self._settings.user_invite_token_ttl
         )
-        self._mailer.send(
-            to=address,
-            subject="You've been invited",
-            template="user-invitation",
-            values={"url": with_token(base, token), "email": address, "project_name": project},
+        self._mail.send(
+            AccountMailKind.INVITATION, to=address, url=with_token(base, token), project=project
         )
 
     async def accept_invite(self, token: str, password: str, client: ClientInfo) -> None:
@@ -229,6 +228,17 @@ class AccountFlows:
                 session, user.id, expect_status="invited", password=hashed, status="active"
             ):
                 raise InvalidInviteError()
+
+    async def check_invite(self, token: str) -> str:
+        """Whether an invitation link still works, without accepting it (the page checks
+        it when it opens): the same errors as users_invite_accept would give. Answers the
+        invited address."""
+        claims = self._tokens.decode_scoped(token, INVITE_SCOPE)
+        async with self._db.read() as session:
+            user = await users_repo.get_by_email(session, str(claims.get("email", "")))
+        if user is None or user.status != "invited" or user.email is None:
+            raise InvalidInviteError()
+        return user.email
 
     # Registration ----------------------------------------------------------------------
 
@@ -246,7 +256,7 @@ class AccountFlows:
         base = self._link_base(
             verification_url,
             self._settings.user_register_url_allow_list,
-            "/users/register/verify-email",
+            VERIFY_PATH,
             "verify registered users",
         )
         address = valid_email(email)
@@ -280,18 +290,15 @@ class AccountFlows:
                     {"email": address, "hash": password_fingerprint(hashed)},
                     self._settings.email_verification_token_ttl,
                 )
-                self._mailer.send(
+                self._mail.send(
+                    AccountMailKind.REGISTRATION,
                     to=address,
-                    subject="Verify your email address",
-                    template="user-registration",
-                    values={
-                        "url": with_token(base, token),
-                        "email": address,
-                        "project_name": settings.project_name,
-                    },
+                    url=with_token(base, token),
+                    project=face_of_row(settings),
                 )
 
-    async def verify_registration(self, token: str, client: ClientInfo) -> None:
+    async def verify_registration(self, token: str, client: ClientInfo) -> str:
+        """Activates the registration; answers the user's id (Directus redirects to it)."""
         await self._rate_limits.hit_auth(client.ip)
         claims = self._tokens.decode_scoped(token, REGISTRATION_SCOPE)
         async with self._db.write() as session:
@@ -306,6 +313,7 @@ class AccountFlows:
                 session, user.id, expect_status="unverified", status="active"
             ):
                 raise InvalidPayloadError("This registration can't be verified")
+            return user.id
 
     # Helpers ---------------------------------------------------------------------------
 
@@ -376,10 +384,6 @@ class AccountFlows:
         await self._check_email_filter(session, known.id, settings.public_registration_email_filter)
         if not waiting:
             raise _KnownAddressError()
-
-    async def _project_name(self, session: AsyncSession) -> str:
-        row = await settings_repo.get(session)
-        return row.project_name if row and row.project_name else "Directus"
 
     async def _check_email_filter(
         self, session: AsyncSession, user_id: str, email_filter: dict[str, Any] | None

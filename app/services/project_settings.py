@@ -7,12 +7,14 @@ from typing import Any
 
 from app.collections import SETTINGS
 from app.db.engine import Database
-from app.db.models import ProjectSettings
+from app.db.models import File, ProjectSettings
 from app.db.types import AsyncSession
-from app.errors import FailedValidationError
+from app.errors import FailedValidationError, InvalidForeignKeyError, InvalidPayloadError
 from app.permissions.access import Access
+from app.repositories import items as items_repo
 from app.repositories import project_settings as settings_repo
-from app.services.payloads import as_bool, as_text, writable_rule
+from app.services.payloads import as_bool, as_text, check_id, writable_rule
+from app.services.project_face import HEX_COLOR, ProjectFace
 from app.services.roles import RolesService
 
 SETTINGS_FIELDS = SETTINGS.names(lambda spec: spec.name != "id")
@@ -41,6 +43,10 @@ class ProjectSettingsService:
             row = await self._row(session)
         return {name: getattr(row, name) for name in PUBLIC_FIELDS}
 
+    async def face(self) -> ProjectFace:
+        """The name and colour the pages and mails show."""
+        return ProjectFace.of(await self.public_values())
+
     async def update(self, access: Access, data: Mapping[str, Any]) -> None:
         writable_rule(access, COLLECTION, "update", data, SETTINGS_FIELDS)
         async with self._db.write() as session:
@@ -55,6 +61,10 @@ class ProjectSettingsService:
                     values[key] = as_bool(value, key)
                 elif key == "auth_login_attempts":
                     values[key] = _attempts(value)
+                elif key == "project_color":
+                    values[key] = _color(value)
+                elif key == "project_logo":
+                    values[key] = await _logo(session, value)
                 elif key == "public_registration_email_filter":
                     values[key] = value
                 elif value is None and key in _REQUIRED:
@@ -69,6 +79,32 @@ class ProjectSettingsService:
         if row is None:
             row = await settings_repo.add(session, ProjectSettings())
         return row
+
+
+def _color(value: Any) -> str | None:
+    """`project_color`: null, or #RRGGBB (it goes into the pages' CSS and the mails)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or HEX_COLOR.fullmatch(value) is None:
+        raise FailedValidationError(
+            "project_color", "Value has to be a hex colour (#RRGGBB).", "regex"
+        )
+    return value
+
+
+async def _logo(session: AsyncSession, value: Any) -> str | None:
+    """`project_logo`: null, or the id of a file here (a string or `{"id": …}`), as
+    Directus stores it; files are not created through the settings."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+        if value is None:
+            raise InvalidPayloadError('"project_logo" has to be the id of an existing file')
+    if value is None:
+        return None
+    file_id = check_id(value, "project_logo")
+    if not await items_repo.exists(session, File, file_id):
+        raise InvalidForeignKeyError("project_logo", COLLECTION)
+    return file_id
 
 
 _INT_MAX = 2**31 - 1  # the column's range on PostgreSQL: both databases refuse alike

@@ -29,9 +29,9 @@ from app.errors import (
 )
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService
-from app.services.account_flows import allowed_url
 from app.services.audit import AuditAction, AuditLog
 from app.services.external_users import ExternalUsers
+from app.services.flow_links import allowed_url
 from app.services.login_drivers import LoginDriver
 from app.services.login_drivers.oauth import OAuthLogin, ProviderCallback
 from app.services.second_factor import SecondFactor

@@ -27,6 +27,7 @@ from app.errors import (
 )
 from app.http.body import UNPARSABLE, decode_json, read_body
 from app.http.errors import error_response
+from app.http.media import prefers_html
 from app.http.request_auth import authenticate_request, refusal_response
 from app.http.request_tokens import access_token_of, client_of, socket_may_use_cookies
 from app.services.container import Services
@@ -37,7 +38,6 @@ from resolvers.engine.errors import (
     is_validation_failure,
     refused_before_execution,
 )
-from resolvers.engine.media import prefers_html
 from resolvers.engine.sockets import CheckedTransportWS
 
 GRAPHIQL_ASSETS = "/graphiql/assets/"

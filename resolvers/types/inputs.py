@@ -144,6 +144,8 @@ class UpdateRolesInput:
 @strawberry.input(name="update_directus_settings_input")
 class UpdateSettingsInput:
     project_name: str | None = strawberry.UNSET
+    project_color: str | None = strawberry.UNSET
+    project_logo: UpdateFilesInput | None = strawberry.UNSET
     public_registration: bool | None = strawberry.UNSET
     public_registration_verify_email: bool | None = strawberry.UNSET
     public_registration_role: UpdateRolesInput | None = strawberry.UNSET

@@ -13,7 +13,15 @@ from app.mail.templates import DEFAULTS, TemplateStore
 
 TEMPLATES = ["password-reset", "user-invitation", "user-registration"]
 URL = "https://cms.example.com/admin/reset-password?token=abc.def-ghi"
-VALUES = {"url": URL, "email": "ada@example.com", "project_name": "Acme CMS"}
+# What AccountMail passes (app/services/account_mail.py); operators' templates may use only
+# the first three, as before.
+VALUES = {
+    "url": URL,
+    "email": "ada@example.com",
+    "project_name": "Acme CMS",
+    "project_color": "#0A7C3E",
+    "valid_for": "1 day",
+}
 
 
 @pytest.mark.parametrize("name", TEMPLATES)

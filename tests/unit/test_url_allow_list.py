@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.config import Settings
-from app.services.account_flows import allowed_url, with_token
+from app.services.flow_links import allowed_url, with_token
 
 ALLOW = ["https://app.example.com/reset"]
 

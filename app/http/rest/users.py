@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from app.collections import USERS
 from app.db.models import User
 from app.errors import ForbiddenError, InvalidCredentialsError, InvalidPayloadError
+from app.http.media import asks_for_json
 from app.http.rest.aggregate import (
     Aggregation,
     aggregation_from_body,
@@ -21,6 +22,7 @@ from app.http.rest.fields import FieldTree, check_readable, field_tree
 from app.http.rest.query import RestQuery, parse_query, query_from_body
 from app.http.rest.relations import shape_rows, stored
 from app.permissions.access import Access
+from app.services.flow_links import LOGIN_PATH, verified_user_path
 
 
 async def _shaped(
@@ -216,13 +218,24 @@ async def register(ctx: RestContext) -> None:
 
 
 @endpoint
-async def verify_registration(ctx: RestContext) -> None:
-    """POST {"token"} or GET ?token= (the link of the verification mail)."""
-    if ctx.request.method == "GET":
-        token = ctx.request.query_params.get("token") or ""
-    else:
+async def verify_registration(ctx: RestContext) -> Response | None:
+    """POST {"token"}, or GET ?token= (the link of the verification mail). A client that
+    asks for JSON gets the API's answer (204 or a coded error); anyone else is redirected as
+    Directus redirects: to the user's page once verified, to the login without a token."""
+    request = ctx.request
+    flows = ctx.services.flows
+    if request.method == "POST":
         token = text_field(await ctx.object_body(), "token") or ""
-    await ctx.services.flows.verify_registration(token, ctx.accountability.client)
+        await flows.verify_registration(token, ctx.accountability.client)
+        return None
+    token = request.query_params.get("token") or ""
+    if asks_for_json(request.headers.get("accept", "")):
+        await flows.verify_registration(token, ctx.accountability.client)
+        return None
+    if not token:
+        return RedirectResponse(LOGIN_PATH, status_code=302)
+    user_id = await flows.verify_registration(token, ctx.accountability.client)
+    return RedirectResponse(verified_user_path(user_id), status_code=302)
 
 
 @endpoint

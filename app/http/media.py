@@ -1,4 +1,5 @@
-"""Content negotiation for GET /graphql/system: who gets GraphiQL instead of an error."""
+"""Content negotiation: who is a browser (GET /graphql/system serves it GraphiQL) and who
+asks for JSON (the verification link keeps its API answer for it)."""
 
 from __future__ import annotations
 
@@ -40,3 +41,10 @@ def prefers_html(accept: str) -> bool:
     ranges = _ranges(accept)
     html = ranges.get(HTML, 0.0)
     return html > 0 and html >= _quality(ranges, JSON)
+
+
+def asks_for_json(accept: str) -> bool:
+    """The client names application/json and not text/html (an API client); a browser, or
+    a client that takes anything, does not."""
+    ranges = _ranges(accept)
+    return ranges.get(JSON, 0.0) > 0 and ranges.get(HTML, 0.0) == 0
