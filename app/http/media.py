@@ -1,5 +1,5 @@
-"""Content negotiation: who is a browser (GET /graphql/system serves it GraphiQL) and who
-asks for JSON (the verification link keeps its API answer for it)."""
+"""Content negotiation: who is a browser (GET /graphql/system serves it GraphiQL; the
+registration's verification link redirects it to a page)."""
 
 from __future__ import annotations
 
@@ -41,10 +41,3 @@ def prefers_html(accept: str) -> bool:
     ranges = _ranges(accept)
     html = ranges.get(HTML, 0.0)
     return html > 0 and html >= _quality(ranges, JSON)
-
-
-def asks_for_json(accept: str) -> bool:
-    """The client names application/json and not text/html (an API client); a browser, or
-    a client that takes anything, does not."""
-    ranges = _ranges(accept)
-    return ranges.get(JSON, 0.0) > 0 and ranges.get(HTML, 0.0) == 0

@@ -1,7 +1,8 @@
 """The registration's verification link, opened in a browser: it verifies and redirects as
 Directus does (to /admin/users/<id>), where a page says the address is verified; a link that
-does not work gets a page saying so. A client that asks for JSON keeps the API's answer
-(the REST handler's 204 or coded error)."""
+does not work gets a page saying so. An API client (one that asks for JSON, or takes
+anything, as fetch and the SDK do) keeps the API's answer: the REST handler's 204 or coded
+error."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from app.errors import DirectusError
-from app.http.media import asks_for_json
+from app.http.media import prefers_html
 from app.http.rest.users import verify_registration as verify_for_api_clients
 from app.pages.context import PageRequest, message, page, see_other
 from app.services.flow_links import LOGIN_PATH, verified_user_path
@@ -21,7 +22,7 @@ _NOTICE_SECONDS = 120
 
 
 async def verify_email(request: Request) -> Response:
-    if asks_for_json(request.headers.get("accept", "")):
+    if not prefers_html(request.headers.get("accept", "")):
         return await verify_for_api_clients(request)
     return await _verify_in_browser(request)
 

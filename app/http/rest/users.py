@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from app.collections import USERS
 from app.db.models import User
 from app.errors import ForbiddenError, InvalidCredentialsError, InvalidPayloadError
-from app.http.media import asks_for_json
+from app.http.media import prefers_html
 from app.http.rest.aggregate import (
     Aggregation,
     aggregation_from_body,
@@ -219,9 +219,10 @@ async def register(ctx: RestContext) -> None:
 
 @endpoint
 async def verify_registration(ctx: RestContext) -> Response | None:
-    """POST {"token"}, or GET ?token= (the link of the verification mail). A client that
-    asks for JSON gets the API's answer (204 or a coded error); anyone else is redirected as
-    Directus redirects: to the user's page once verified, to the login without a token."""
+    """POST {"token"}, or GET ?token= (the link of the verification mail). An API client
+    (asking for JSON, or for anything: fetch, the SDK, curl) gets the API's answer, 204 or a
+    coded error; a browser is redirected as Directus redirects: to the user's page once
+    verified, to the login without a token."""
     request = ctx.request
     flows = ctx.services.flows
     if request.method == "POST":
@@ -229,7 +230,7 @@ async def verify_registration(ctx: RestContext) -> Response | None:
         await flows.verify_registration(token, ctx.accountability.client)
         return None
     token = request.query_params.get("token") or ""
-    if asks_for_json(request.headers.get("accept", "")):
+    if not prefers_html(request.headers.get("accept", "")):
         await flows.verify_registration(token, ctx.accountability.client)
         return None
     if not token:
