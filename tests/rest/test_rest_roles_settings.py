@@ -320,6 +320,8 @@ async def test_an_admin_reads_the_settings(client: httpx.AsyncClient, seeded: Se
         "data": {
             "id": 1,
             "project_name": "Directus",
+            "project_color": None,
+            "project_logo": None,
             "public_registration": False,
             "public_registration_verify_email": True,
             "public_registration_role": None,
@@ -370,6 +372,8 @@ async def test_the_public_reads_settings_only_by_a_public_grant(
     assert response.json() == {
         "data": {
             "project_name": "Directus",
+            "project_color": None,
+            "project_logo": None,
             "public_registration": False,
             "public_registration_verify_email": True,
         }
