@@ -52,7 +52,10 @@ def _same_site_origin(request: Request, settings: Settings) -> bool:
     """A browser names the page that posted (Origin, else Referer). When it does, it has to
     be this server, as the browser reached it or as PUBLIC_URL names it."""
     origin = request.headers.get("origin") or request.headers.get("referer")
-    if origin is None:
+    # Under the pages' `Referrer-Policy: no-referrer` a browser posts its forms with
+    # `Origin: null` (the Fetch standard's rule for that policy): it names no page, as a
+    # missing header does; the form token (bound to a SameSite=Strict cookie) still decides.
+    if origin is None or origin == "null":
         return True
     own = {f"{request.url.scheme}://{request.url.netloc}", settings.public_url.rstrip("/")}
     trimmed = origin.rstrip("/")

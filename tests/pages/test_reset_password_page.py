@@ -224,3 +224,20 @@ async def test_no_page_when_the_pages_are_off(client: httpx.AsyncClient) -> None
     ):
         assert answer.status_code == 404
         assert answer.json()["errors"][0]["extensions"]["code"] == "ROUTE_NOT_FOUND"
+
+
+async def test_a_form_posted_with_origin_null_counts_on_its_token(
+    client: httpx.AsyncClient, services: Services, inbox: Inbox, user: None
+) -> None:
+    """Browsers post the pages' forms with `Origin: null` (the pages' no-referrer policy):
+    the form token decides, as when no Origin is sent."""
+    page = await client.get(await _mailed_page(client, services, inbox))
+    fields = {"token": hidden(page.text, "token"), "password": NEW, "password_confirm": NEW}
+    null = {"origin": "null"}
+    without_token = await post_form(client, RESET, fields, headers=null)
+    assert without_token.status_code == 403
+    with_token = await post_form(
+        client, RESET, {**fields, "csrf_token": hidden(page.text, "csrf_token")}, headers=null
+    )
+    assert with_token.status_code == 200
+    assert "Password changed" in with_token.text
