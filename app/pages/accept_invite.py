@@ -6,8 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from app.errors import DirectusError
-from app.pages.context import PageRequest, page
-from app.pages.context import message as message_page
+from app.pages.context import PageRequest, message, page
 from app.pages.passwords import new_password, set_password_form
 from app.pages.token_links import INVITE_LINK, bad_link, is_link_error
 from app.services.flow_links import INVITE_PATH, LOGIN_PATH
@@ -19,7 +18,7 @@ _NO_TOKEN = "Open the link of your invitation mail: it carries what this page ne
 async def invite_page(context: PageRequest) -> Response:
     token = context.query("token")
     if token is None:
-        return await message_page(
+        return await message(
             context.request,
             "Invitation link needed",
             _NO_TOKEN,
@@ -41,7 +40,7 @@ async def invite_submit(context: PageRequest) -> Response:
         if is_link_error(error):
             return await bad_link(context, INVITE_LINK, error)
         return await _checked(context, token, error.message, status=error.status)
-    return await message_page(
+    return await message(
         context.request,
         "Your account is ready",
         "Your password is set and your account is active. Sign in to continue.",
