@@ -7,16 +7,19 @@ from collections.abc import Collection as Names
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import and_, literal_column
+
 from app.clock import Clock
 from app.collections import Collection
 from app.config import Settings
 from app.db.engine import Database
 from app.db.integrity import IntegrityError, is_foreign_key_violation, unique_field
-from app.db.query.filters import filter_clause
+from app.db.query.filters import field_column, filter_clause
 from app.db.query.item_query import (
     ItemQuery,
     check_field_list,
     check_query,
+    masked,
     order_by,
     referenced_fields,
     sort_fields,
@@ -67,16 +70,34 @@ class ItemReader(Generic[M]):
         )
 
     def read_rule(self, access: Access, fields: Names[str], query: ItemQuery | None = None) -> Rule:
-        """The rows where one grant gives every field the read selects, filters or sorts by."""
+        """The rows of every read grant, and the rows each field the read selects, filters
+        or sorts by shows on (FORBIDDEN for a field no grant gives)."""
+        touched = touched_fields(fields, query)
         if query is not None:
             queried = [*referenced_fields(query.filter), *sort_fields(query.sort)]
             access.require_readable(self.collection, queried)
-        return access.require_fields(self.collection.name, "read", touched_fields(fields, query))
+            if query.search:  # searched: the readable text fields, each as it shows
+                readable = access.readable_fields(self.collection.name)
+                searched = self.collection.searchable
+                touched |= {n for n in searched if readable is None or n in readable}
+        return access.require_fields(self.collection.name, "read", touched)
+
+    def masked_variables(self, access: Access, rule: Rule) -> FilterVariables:
+        """This request's variables with the rule's masks in SQL (see item_query.masked)."""
+        return masked(self.collection, rule, self.variables(access))
+
+    def selected_masks(self, variables: FilterVariables) -> dict[str, Any]:
+        """The masks of stored fields, nulled on the rows loaded."""
+        return {n: m for n, m in variables.masks.items() if n in self.collection.fields}
+
+    def shown_where(self, access: Access, rule: Rule) -> Any:
+        """The rule's rows, for reads by id: the rows of every grant."""
+        return filter_clause(self.collection, rule.filter, self.variables(access))
 
     async def read_many(self, access: Access, query: ItemQuery, fields: Names[str]) -> list[M]:
         check_query(query, self._settings)
         rule = self.read_rule(access, fields, query)
-        variables = self.variables(access)
+        variables = self.masked_variables(access, rule)
         where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
         async with self._db.read() as session:
@@ -87,6 +108,7 @@ class ItemReader(Generic[M]):
                 order_by(self.collection, query, variables, access),
                 span.limit,
                 span.offset,
+                self.selected_masks(variables),
             )
 
     async def counts(
@@ -94,17 +116,18 @@ class ItemReader(Generic[M]):
     ) -> dict[str, int]:
         """REST's meta: `total_count` and/or `filter_count` (as `wanted`), counted over the
         rows a read of `fields` may return (the same grants), without and with `query`."""
-        variables = self.variables(access)
         counts: dict[str, int] = {}
         async with self._db.read() as session:
             if "total_count" in wanted:
                 rule = self.read_rule(access, fields)
+                variables = self.masked_variables(access, rule)
                 total = where_clause(self.collection, ItemQuery(), rule, variables, access)
                 counts["total_count"] = await items_repo.count_where(
                     session, self.collection, total
                 )
             if "filter_count" in wanted:
                 rule = self.read_rule(access, fields, query)
+                variables = self.masked_variables(access, rule)
                 filtered = where_clause(self.collection, query, rule, variables, access)
                 counts["filter_count"] = await items_repo.count_where(
                     session, self.collection, filtered
@@ -116,9 +139,12 @@ class ItemReader(Generic[M]):
         if not ids:
             return []
         rule = self.read_rule(access, fields)
-        where = filter_clause(self.collection, rule.filter, self.variables(access))
+        masks = self.selected_masks(self.masked_variables(access, rule))
+        where = self.shown_where(access, rule)
         async with self._db.read() as session:
-            rows = await items_repo.select_ids(session, self.collection, self.model, ids, where)
+            rows = await items_repo.select_ids(
+                session, self.collection, self.model, ids, where, masks
+            )
         by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
         return [by_id[item_id] for item_id in ids if item_id in by_id]
 
@@ -139,9 +165,12 @@ class ItemReader(Generic[M]):
     ) -> dict[str, list[M]]:
         """Rows whose `column` points at each parent, windowed per parent in one query."""
         check_query(query, self._settings)
-        rule = self.read_rule(access, fields, query)
-        variables = self.variables(access)
+        rule = self.read_rule(access, {*fields, column}, query)
+        variables = self.masked_variables(access, rule)
         where = where_clause(self.collection, query, rule, variables, access)
+        shown = variables.masks.get(column)
+        if shown is not None:  # a row not showing its link belongs to no parent
+            where = and_(where, shown)
         span = window(query, self._settings)
         ordering = order_by(self.collection, query, variables, access)
         async with self._db.read() as session:
@@ -155,6 +184,7 @@ class ItemReader(Generic[M]):
                 ordering,
                 span.limit,
                 span.offset,
+                self.selected_masks(variables),
             )
         grouped: dict[str, list[M]] = {parent: [] for parent in parent_ids}
         for row in rows:
@@ -165,7 +195,10 @@ class ItemReader(Generic[M]):
         self, access: Access, column: str, parent_ids: Sequence[str]
     ) -> dict[str, int]:
         rule = self.read_rule(access, [column])
-        where = filter_clause(self.collection, rule.filter, self.variables(access))
+        where = self.shown_where(access, rule)
+        shown = self.masked_variables(access, rule).masks.get(column)
+        if shown is not None:
+            where = and_(where, shown)
         async with self._db.read() as session:
             counts = await items_repo.count_related(
                 session, self.collection, column, parent_ids, where
@@ -218,17 +251,33 @@ class ItemReader(Generic[M]):
         allows (Directus's validateAccess), so a missing id is FORBIDDEN like a refused one
         and a grant holder cannot tell which ids exist."""
         variables = self.variables(access)
+        parts = rule.grants()
         allowed: RowGrants = {item: [] for item in ids}
-        for grant in rule.grants():
-            where = filter_clause(self.collection, grant.filter, variables)
-            for item in await items_repo.matching_ids(
-                session, self.collection, list(allowed), where
-            ):
-                allowed[item].append(grant)
+        if len(parts) == 1:
+            where = filter_clause(self.collection, parts[0].filter, variables)
+            for item in await items_repo.matching_ids(session, self.collection, ids, where):
+                allowed[item].append(parts[0])
+        else:
+            # Per field, per item: the rule's rows; then, for validation, which of its
+            # grants apply to each of them.
+            where = filter_clause(self.collection, rule.filter, variables)
+            inside = await items_repo.matching_ids(session, self.collection, ids, where)
+            for grant in parts:
+                if not any(part.validation for part in parts):
+                    matched = inside
+                else:
+                    applies = filter_clause(self.collection, grant.filter, variables)
+                    matched = await items_repo.matching_ids(
+                        session, self.collection, list(inside), applies
+                    )
+                for item in matched:
+                    allowed[item].append(grant)
         refused = [item for item, grants in allowed.items() if not grants]
         if not refused:
             return allowed
         if not skip_missing or not access.is_admin:
+            if rule.written:
+                raise ForbiddenError.fields("update", rule.written, self.collection.name)
             raise ForbiddenError()
         # An admin's rule covers every row (Access.require_fields gives FULL), so what it
         # did not match is missing: left out.
@@ -278,10 +327,13 @@ class ItemReader(Generic[M]):
             rule = self.read_rule(access, fields)
         except ForbiddenError:
             return [None for _ in ids]
-        where = filter_clause(self.collection, rule.filter, self.variables(access))
+        masks = self.selected_masks(self.masked_variables(access, rule))
+        where = self.shown_where(access, rule)
         wanted = list(set(ids))
         async with self._db.read() as session:
-            rows = await items_repo.select_ids(session, self.collection, self.model, wanted, where)
+            rows = await items_repo.select_ids(
+                session, self.collection, self.model, wanted, where, masks
+            )
         by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
         return [by_id.get(item_id) for item_id in ids]
 
@@ -307,11 +359,15 @@ class ItemReader(Generic[M]):
         sorted_by = {term.removeprefix("-") for term in query.sort or []}
         if not sorted_by <= set(group_by):
             raise InvalidQueryError("Aggregates can only be sorted by grouped fields")
-        variables = self.variables(access)
+        variables = self.masked_variables(access, rule)
         where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
         # The last ordering term is the id, which grouped rows no longer have.
         ordering = order_by(self.collection, query, variables, access)[:-1] if group_by else []
+        if group_by and variables.masks:
+            # By the groups' labels: a masked group is a CASE, which PostgreSQL would not
+            # match to the GROUP BY's own copy of it.
+            ordering = group_ordering(query.sort)
         async with self._db.read() as session:
             rows = await items_repo.aggregate(
                 session,
@@ -323,6 +379,7 @@ class ItemReader(Generic[M]):
                 ordering,
                 span.limit,
                 span.offset,
+                lambda name: field_column(self.collection, name, variables),
             )
         return [
             {
@@ -333,6 +390,15 @@ class ItemReader(Generic[M]):
             }
             for row in rows
         ]
+
+
+def group_ordering(sort: Sequence[str] | None) -> list[Any]:
+    """ORDER BY the grouped fields' output names."""
+    terms = []
+    for term in sort or []:
+        name: Any = literal_column(term.removeprefix("-"))
+        terms.append(name.desc() if term.startswith("-") else name.asc())
+    return terms
 
 
 def _plain(value: Any) -> Any:

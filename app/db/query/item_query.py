@@ -20,6 +20,7 @@ from app.permissions.access import Access, Rule
 __all__ = [
     "ItemQuery",
     "Window",
+    "masked",
     "order_by",
     "referenced_fields",
     "sort_fields",
@@ -111,6 +112,19 @@ def sort_fields(sort: Sequence[str] | None) -> Iterator[str]:
         yield term.removeprefix("-").partition(".")[0]
 
 
+def masked(collection: Collection, rule: Rule, variables: FilterVariables) -> FilterVariables:
+    """`variables` carrying the SQL of the rule's masks (app/permissions/field_rows.py):
+    given to where_clause, order_by and the selects, so each of them sees a masked field
+    as null on the rows it does not show on. No masks (the fast path): no change."""
+    if not rule.masks:
+        return variables
+    plain = replace(variables, scope=None, masks={})
+    return replace(
+        variables,
+        masks={name: filter_clause(collection, rows, plain) for name, rows in rule.masks.items()},
+    )
+
+
 def where_clause(
     collection: Collection,
     query: ItemQuery,
@@ -125,7 +139,7 @@ def where_clause(
         raise ForbiddenError()
     return and_(
         filter_clause(collection, query.filter, variables, scope=access),
-        search_clause(collection, query.search, rule),
+        search_clause(collection, query.search, rule, variables),
         filter_clause(collection, rule.filter, variables),
     )
 
