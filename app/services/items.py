@@ -7,18 +7,18 @@ from collections.abc import Collection as Names
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, literal_column
-
 from app.clock import Clock
-from app.collections import Collection
+from app.collections import COLLECTIONS, Collection
 from app.config import Settings
 from app.db.engine import Database
 from app.db.integrity import IntegrityError, is_foreign_key_violation, unique_field
-from app.db.query.filters import field_column, filter_clause
+from app.db.query.filters import field_column, filter_clause, linked_to
 from app.db.query.item_query import (
     ItemQuery,
+    all_of,
     check_field_list,
     check_query,
+    group_ordering,
     masked,
     order_by,
     referenced_fields,
@@ -162,15 +162,16 @@ class ItemReader(Generic[M]):
         parent_ids: Sequence[str],
         query: ItemQuery,
         fields: Names[str],
+        via: tuple[str, str] | None = None,
     ) -> dict[str, list[M]]:
-        """Rows whose `column` points at each parent, windowed per parent in one query."""
+        """Rows whose `column` points at each parent, windowed per parent in one query.
+        `via` (parent collection, o2m field): a parent not showing that field to the caller
+        has no rows."""
         check_query(query, self._settings)
         rule = self.read_rule(access, {*fields, column}, query)
         variables = self.masked_variables(access, rule)
         where = where_clause(self.collection, query, rule, variables, access)
-        shown = variables.masks.get(column)
-        if shown is not None:  # a row not showing its link belongs to no parent
-            where = and_(where, shown)
+        where = all_of(where, *self._link_shown(access, variables, column, via))
         span = window(query, self._settings)
         ordering = order_by(self.collection, query, variables, access)
         async with self._db.read() as session:
@@ -192,18 +193,44 @@ class ItemReader(Generic[M]):
         return grouped
 
     async def count_related(
-        self, access: Access, column: str, parent_ids: Sequence[str]
+        self,
+        access: Access,
+        column: str,
+        parent_ids: Sequence[str],
+        via: tuple[str, str] | None = None,
     ) -> dict[str, int]:
         rule = self.read_rule(access, [column])
-        where = self.shown_where(access, rule)
-        shown = self.masked_variables(access, rule).masks.get(column)
-        if shown is not None:
-            where = and_(where, shown)
+        variables = self.masked_variables(access, rule)
+        where = all_of(
+            self.shown_where(access, rule), *self._link_shown(access, variables, column, via)
+        )
         async with self._db.read() as session:
             counts = await items_repo.count_related(
                 session, self.collection, column, parent_ids, where
             )
         return {parent: counts.get(parent, 0) for parent in parent_ids}
+
+    def _link_shown(
+        self,
+        access: Access,
+        variables: FilterVariables,
+        column: str,
+        via: tuple[str, str] | None,
+    ) -> list[Any]:
+        """Per item, both ends of an o2m: the row shows its link `column`, and the parent
+        (`via`: its collection and o2m field) shows that field. No mask: nothing to add."""
+        clauses: list[Any] = []
+        shown = variables.masks.get(column)
+        if shown is not None:
+            clauses.append(shown)
+        parent = None if via is None else COLLECTIONS.get(via[0])
+        if via is not None and parent is not None and via[1] in parent.relations:
+            rule = access.require_fields(parent.name, "read", [via[1]])
+            rows = rule.masks.get(via[1])
+            if rows is not None:
+                plain = self.variables(access)
+                clauses.append(linked_to(self.collection, column, parent, rows, plain))
+        return clauses
 
     async def write(
         self,
@@ -390,15 +417,6 @@ class ItemReader(Generic[M]):
             }
             for row in rows
         ]
-
-
-def group_ordering(sort: Sequence[str] | None) -> list[Any]:
-    """ORDER BY the grouped fields' output names."""
-    terms = []
-    for term in sort or []:
-        name: Any = literal_column(term.removeprefix("-"))
-        terms.append(name.desc() if term.startswith("-") else name.asc())
-    return terms
 
 
 def _plain(value: Any) -> Any:

@@ -349,3 +349,27 @@ async def test_each_row_is_validated_by_a_grant_that_allowed_it(
     )
     assert "errors" not in reply.body, reply.body
     assert await _stored_first_name(client, seeded, "bob") == "Zed"
+
+
+async def test_an_o2m_shows_only_on_the_parents_whose_grant_gives_it(
+    client: httpx.AsyncClient, viewers: Seeded
+) -> None:
+    """Roles' `users` is given by Dave's own-role default only: other roles read as
+    having none (GraphQL, its count, REST), though he reads every role's id."""
+    rows = await _rows(client, "{ roles(limit: -1) { id users { id } users_func { count } } }")
+    own = viewers.roles["Viewers"]
+    by_role = {row["id"]: row for row in rows}
+    assert set(by_role) == set(viewers.roles.values())
+    assert {user["id"] for user in by_role[own]["users"]} == {
+        viewers.users[key] for key in ("carol", "dave", "frank")
+    }
+    assert by_role[own]["users_func"] == {"count": 3}
+    for role, row in by_role.items():
+        if role != own:
+            assert (row["users"], row["users_func"]) == ([], {"count": 0}), row
+    response = await client.get(
+        "/roles", params={"fields": "id,users", "limit": "-1"}, headers=bearer(DAVE_TOKEN)
+    )
+    shown = {row["id"]: row["users"] for row in response.json()["data"]}
+    assert len(shown[own]) == 3
+    assert all(users == [] for role, users in shown.items() if role != own)

@@ -49,15 +49,25 @@ def _reason(fields: Sequence[str]) -> str:
     )
 
 
-async def _policy(services: Services, user: str, grants: Sequence[Permission]) -> None:
+Grant = tuple[str, list[str], dict[str, Any] | None]  # action, fields, item filter
+
+
+async def _policy(services: Services, user: str, name: str, grants: Sequence[Grant]) -> None:
     async with services.db.write() as session:
-        policy = Policy(name=f"Policy {len(grants)}-{grants[0].fields}")
+        policy = Policy(name=name)
         session.add(policy)
         await session.flush()
         await policies_repo.attach(session, policy.id, user=user)
-        for row in grants:
-            row.policy = policy.id
-            session.add(row)
+        for action, fields, rows in grants:
+            session.add(
+                Permission(
+                    policy=policy.id,
+                    collection="directus_users",
+                    action=action,
+                    fields=fields,
+                    permissions=rows,
+                )
+            )
 
 
 @pytest.fixture
@@ -69,24 +79,10 @@ async def writer(services: Services) -> dict[str, str]:
     )
     other = await create_user(services, "other@example.com", first_name="Other")
     await _policy(
-        services,
-        me.id,
-        [
-            Permission(
-                collection="directus_users", action="update", fields=["title"], permissions=OWN
-            ),
-            Permission(
-                collection="directus_users", action="read", fields=["id", "title"], permissions=OWN
-            ),
-        ],
+        services, me.id, "A", [("update", ["title"], OWN), ("read", ["id", "title"], OWN)]
     )
     await _policy(
-        services,
-        me.id,
-        [
-            Permission(collection="directus_users", action="update", fields=["location"]),
-            Permission(collection="directus_users", action="read", fields=["id", "location"]),
-        ],
+        services, me.id, "B", [("update", ["location"], None), ("read", ["id", "location"], None)]
     )
     async with services.db.write() as session:
         stored = await session.get(User, other.id)
@@ -278,13 +274,10 @@ async def test_the_fast_path_answers_as_the_forced_case_path(services: Services)
         assert await users.aggregate(forced, query, group_by, counted, counted) == (
             await users.aggregate(plain, query, group_by, counted, counted)
         )
-    related = await users.read_related(
-        forced, "role", list(seeded.roles.values()), ItemQuery(limit=-1), ["id", "email"]
-    )
-    expected = await users.read_related(
-        plain, "role", list(seeded.roles.values()), ItemQuery(limit=-1), ["id", "email"]
-    )
-    assert {k: _plain(v) for k, v in related.items()} == {k: _plain(v) for k, v in expected.items()}
+    roles = list(seeded.roles.values())
+    grouped = await users.read_related(forced, "role", roles, ItemQuery(limit=-1), ["id", "email"])
+    fast = await users.read_related(plain, "role", roles, ItemQuery(limit=-1), ["id", "email"])
+    assert {k: _plain(v) for k, v in grouped.items()} == {k: _plain(v) for k, v in fast.items()}
 
 
 async def test_a_dave_token_reads_the_same_through_graphql(

@@ -324,6 +324,19 @@ def _node(collection: Collection, node: Any, variables: FilterVariables) -> Clau
     return and_(true(), *clauses)
 
 
+def linked_to(
+    collection: Collection,
+    column: str,
+    parent: Collection,
+    parent_rows: Mapping[str, Any],
+    variables: FilterVariables,
+) -> Clause:
+    """Rows of `collection` whose `column` points at a row of `parent` that `parent_rows`
+    (a trusted filter: a permission's) admits."""
+    rows = _node(parent, parent_rows, replace(variables, scope=None, masks={}))
+    return collection.column(column).in_(select(parent.column("id")).where(rows))
+
+
 def filter_clause(
     collection: Collection,
     node: Mapping[str, Any] | None,

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, literal_column
 
 from app.collections import Collection
 from app.config import Settings
@@ -20,6 +20,8 @@ from app.permissions.access import Access, Rule
 __all__ = [
     "ItemQuery",
     "Window",
+    "all_of",
+    "group_ordering",
     "masked",
     "order_by",
     "referenced_fields",
@@ -123,6 +125,21 @@ def masked(collection: Collection, rule: Rule, variables: FilterVariables) -> Fi
         variables,
         masks={name: filter_clause(collection, rows, plain) for name, rows in rule.masks.items()},
     )
+
+
+def all_of(*clauses: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Every condition at once."""
+    return and_(*clauses)
+
+
+def group_ordering(sort: Sequence[str] | None) -> list[ColumnElement[Any]]:
+    """ORDER BY the grouped fields' output names (each sort term already checked to be a
+    grouped field, so a plain identifier)."""
+    terms: list[ColumnElement[Any]] = []
+    for term in sort or []:
+        name: ColumnElement[Any] = literal_column(term.removeprefix("-"))
+        terms.append(name.desc() if term.startswith("-") else name.asc())
+    return terms
 
 
 def where_clause(
