@@ -76,11 +76,23 @@ class ForbiddenError(DirectusError):
         super().__init__(reason, {"reason": reason} if reason else None)
 
     @classmethod
-    def field(cls, field: str, collection: str) -> ForbiddenError:
-        """A field the caller may not read, or that does not exist: the two look alike."""
+    def field(cls, field: str, collection: str, queried: str | None = None) -> ForbiddenError:
+        """A field the caller may not read, or that does not exist: the two look alike.
+        `queried`: where in a REST `fields` list it was asked ("root", or a relation)."""
+        where = f" Queried in {queried}." if queried else ""
         return cls(
             f'You don\'t have permission to access field "{field}" in collection '
-            f'"{collection}" or it does not exist.'
+            f'"{collection}" or it does not exist.{where}'
+        )
+
+    @classmethod
+    def fields(cls, action: str, fields: Sequence[str], collection: str) -> ForbiddenError:
+        """A write of fields the caller may not write (here, or on these items), as Directus
+        words it."""
+        names = ", ".join(f'"{name}"' for name in fields)
+        return cls(
+            f'You don\'t have permissions to perform "{action}" for the field(s) {names} in '
+            f'collection "{collection}" or it does not exist.'
         )
 
 

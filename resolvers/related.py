@@ -47,6 +47,12 @@ async def related_row(
     return row
 
 
+def parent_field(info: Info) -> tuple[str, str]:
+    """The parent's collection (its type's name) and o2m field this resolver answers."""
+    parent = info.path.typename or ""
+    return parent, info.field_name.removesuffix("_func")
+
+
 async def related_many(
     info: Info,
     reader: ItemReader[M],
@@ -69,8 +75,10 @@ async def related_many(
         [to_data(arguments[0]), *arguments[1:], only, sorted(fields)], default=str
     )
 
+    via = parent_field(info)
+
     async def load(parent_ids: list[str]) -> list[list[M]]:
-        grouped = await reader.read_related(access, column, parent_ids, query, fields)
+        grouped = await reader.read_related(access, column, parent_ids, query, fields, via)
         return [list(grouped.get(parent, [])) for parent in parent_ids]
 
     rows: list[M] = await ctx.loader(key, load).load(parent_id)
@@ -84,9 +92,12 @@ async def related_count(
     ctx = info.context
     access = await ctx.access()
 
+    via = parent_field(info)
+
     async def load(parent_ids: list[str]) -> list[int]:
-        counts = await reader.count_related(access, column, parent_ids)
+        counts = await reader.count_related(access, column, parent_ids, via)
         return [counts[parent] for parent in parent_ids]
 
-    count: int = await ctx.loader(f"{reader.collection.name}.{column}_func", load).load(parent_id)
+    key = f"{reader.collection.name}.{column}_func:{via}"
+    count: int = await ctx.loader(key, load).load(parent_id)
     return CountFunctions(count=count)

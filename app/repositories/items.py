@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, delete, distinct, func, select, update
@@ -15,6 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.collections import Collection, Kind
 
 M = TypeVar("M", bound=SQLModel)
+# Per field shown on only some rows, the SQL condition of those rows (see FilterVariables).
+Masks = Mapping[str, ColumnElement[bool]]
 
 
 def keys(collection: Collection, ids: Sequence[str]) -> list[Any]:
@@ -26,6 +28,24 @@ def keys(collection: Collection, ids: Sequence[str]) -> list[Any]:
     return [number for number in numbers if -(2**31) <= number < 2**31]
 
 
+def _shown(masks: Masks) -> list[Any]:
+    return [mask.label(f"shown_{index}") for index, mask in enumerate(masks.values())]
+
+
+def _nulled(session: AsyncSession, masks: Masks, rows: Sequence[Any]) -> list[Any]:
+    """Each loaded row with the masked fields it is not shown nulled: taken out of the
+    session first, so that nothing of it is ever written back."""
+    names = list(masks)
+    result = []
+    for row, *shown in rows:
+        session.expunge(row)
+        for name, visible in zip(names, shown, strict=True):
+            if not visible:
+                setattr(row, name, None)
+        result.append(row)
+    return result
+
+
 async def select_rows(
     session: AsyncSession,
     model: type[M],
@@ -33,7 +53,15 @@ async def select_rows(
     order: Sequence[ColumnElement[Any]],
     limit: int | None,
     offset: int,
+    masks: Masks | None = None,
 ) -> list[M]:
+    """The rows `where` admits, in `order`; with `masks`, each field masked on a row read
+    as null there (one statement: the conditions are selected along)."""
+    if masks:
+        masked: Any = select(model, *_shown(masks)).where(where).order_by(*order).offset(offset)
+        if limit is not None:
+            masked = masked.limit(limit)
+        return _nulled(session, masks, (await session.exec(masked)).all())
     statement = model_select(model).where(where).order_by(*order).offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
@@ -46,10 +74,11 @@ async def select_ids(
     model: type[M],
     ids: Sequence[str],
     where: ColumnElement[bool],
+    masks: Masks | None = None,
 ) -> list[M]:
     """The rows among `ids` that `where` admits, in no particular order."""
     among = and_(collection.column("id").in_(keys(collection, ids)), where)
-    return await select_rows(session, model, among, [], None, 0)
+    return await select_rows(session, model, among, [], None, 0, masks)
 
 
 async def select_related(
@@ -62,16 +91,21 @@ async def select_related(
     order: Sequence[ColumnElement[Any]],
     limit: int | None,
     offset: int,
+    masks: Masks | None = None,
 ) -> list[M]:
     """Rows whose `column` points at one of `parent_ids`, windowed per parent in one query."""
     link = collection.column(column)
     rank = func.row_number().over(partition_by=link, order_by=list(order))
     among = and_(link.in_(list(parent_ids)), where)
-    ranked = select(model, rank.label("rank")).where(among).subquery()
+    shown = _shown(masks or {})
+    ranked = select(model, rank.label("rank"), *shown).where(among).subquery()
     entity = aliased(model, ranked)
-    statement: Any = select(entity).where(ranked.c.rank > offset).order_by(ranked.c.rank)
+    flags = [ranked.c[flag.name] for flag in shown]
+    statement: Any = select(entity, *flags).where(ranked.c.rank > offset).order_by(ranked.c.rank)
     if limit is not None:
         statement = statement.where(ranked.c.rank <= offset + limit)
+    if masks:
+        return _nulled(session, masks, (await session.exec(statement)).all())
     return list((await session.exec(statement)).scalars().all())
 
 
@@ -99,13 +133,16 @@ async def aggregate(
     order: Sequence[ColumnElement[Any]],
     limit: int | None,
     offset: int,
+    column_of: Callable[[str], ColumnElement[Any]] | None = None,
 ) -> list[Mapping[str, Any]]:
     """countAll (as "countAll"), count (as "c_<field>") and countDistinct (as "d_<field>")
-    per group of `group_by`, ordered by `order` then the groups."""
-    groups = [collection.column(name) for name in group_by]
+    per group of `group_by`, ordered by `order` then the groups. `column_of`: each field's
+    expression as the caller sees it (masked fields null where not shown)."""
+    of = column_of or collection.column
+    groups = [of(name).label(name) for name in group_by]
     columns: list[Any] = [*groups, func.count().label("countAll")]
-    columns += [func.count(collection.column(n)).label(f"c_{n}") for n in count]
-    columns += [func.count(distinct(collection.column(n))).label(f"d_{n}") for n in count_distinct]
+    columns += [func.count(of(n)).label(f"c_{n}") for n in count]
+    columns += [func.count(distinct(of(n))).label(f"d_{n}") for n in count_distinct]
     statement: Any = select(*columns).select_from(collection.model).where(where)
     if groups:
         statement = statement.group_by(*groups).order_by(*order, *groups)

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence, Sized
 from collections.abc import Collection as Names
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from app.clock import Clock
-from app.collections import Collection
-from app.config import Settings
-from app.db.engine import Database
-from app.db.integrity import IntegrityError, is_foreign_key_violation, unique_field
-from app.db.query.filters import filter_clause
+from app.collections import COLLECTIONS, Collection
+from app.db.query.filters import field_column, filter_clause, linked_to
 from app.db.query.item_query import (
     ItemQuery,
+    all_of,
     check_field_list,
     check_query,
+    group_ordering,
+    masked,
     order_by,
     referenced_fields,
     sort_fields,
@@ -24,59 +23,60 @@ from app.db.query.item_query import (
     window,
 )
 from app.db.query.values import FilterVariables
-from app.db.types import AsyncSession, Model
 from app.errors import (
     ForbiddenError,
-    InvalidForeignKeyError,
-    InvalidPayloadError,
     InvalidQueryError,
-    RecordNotUniqueError,
 )
 from app.permissions.access import Access, Rule
 from app.permissions.concealed import iso_instant, require_comparable
 from app.repositories import items as items_repo
-from app.services.validation_rules import failed_validation
+from app.services.item_writes import ItemBase, M, RowGrants
 
-M = TypeVar("M", bound=Model)
-# Per written row, the grants whose rows it was in before the write.
-RowGrants = dict[str, list[Rule]]
+__all__ = ["ItemReader", "M", "RowGrants", "touched_fields"]
 
 
 def touched_fields(fields: Names[str], query: ItemQuery | None) -> set[str]:
-    """The fields a read selects, filters on and sorts by: one grant must give all of them."""
+    """The fields a read selects, filters on and sorts by: each shows per item (masks)."""
     if query is None:
         return set(fields)
     return {*fields, *referenced_fields(query.filter), *sort_fields(query.sort)}
 
 
-class ItemReader(Generic[M]):
+class ItemReader(ItemBase[M]):
     """Reads of one collection; subclasses add that collection's write rules."""
 
     collection: Collection
     model: type[M]
 
-    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
-        self._db = db
-        self._settings = settings
-        self._clock = clock
-
-    def variables(self, access: Access) -> FilterVariables:
-        accountability = access.accountability
-        return FilterVariables(
-            user=accountability.user, role=accountability.role, now=self._clock.now()
-        )
-
     def read_rule(self, access: Access, fields: Names[str], query: ItemQuery | None = None) -> Rule:
-        """The rows where one grant gives every field the read selects, filters or sorts by."""
+        """The rows of every read grant, and the rows each field the read selects, filters
+        or sorts by shows on (FORBIDDEN for a field no grant gives)."""
+        touched = touched_fields(fields, query)
         if query is not None:
             queried = [*referenced_fields(query.filter), *sort_fields(query.sort)]
             access.require_readable(self.collection, queried)
-        return access.require_fields(self.collection.name, "read", touched_fields(fields, query))
+            if query.search:  # searched: the readable text fields, each as it shows
+                readable = access.readable_fields(self.collection.name)
+                searched = self.collection.searchable
+                touched |= {n for n in searched if readable is None or n in readable}
+        return access.require_fields(self.collection.name, "read", touched)
+
+    def masked_variables(self, access: Access, rule: Rule) -> FilterVariables:
+        """This request's variables with the rule's masks in SQL (see item_query.masked)."""
+        return masked(self.collection, rule, self.variables(access))
+
+    def selected_masks(self, variables: FilterVariables) -> dict[str, Any]:
+        """The masks of stored fields, nulled on the rows loaded."""
+        return {n: m for n, m in variables.masks.items() if n in self.collection.fields}
+
+    def shown_where(self, access: Access, rule: Rule) -> Any:
+        """The rule's rows, for reads by id: the rows of every grant."""
+        return filter_clause(self.collection, rule.filter, self.variables(access))
 
     async def read_many(self, access: Access, query: ItemQuery, fields: Names[str]) -> list[M]:
         check_query(query, self._settings)
         rule = self.read_rule(access, fields, query)
-        variables = self.variables(access)
+        variables = self.masked_variables(access, rule)
         where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
         async with self._db.read() as session:
@@ -87,6 +87,7 @@ class ItemReader(Generic[M]):
                 order_by(self.collection, query, variables, access),
                 span.limit,
                 span.offset,
+                self.selected_masks(variables),
             )
 
     async def counts(
@@ -94,17 +95,18 @@ class ItemReader(Generic[M]):
     ) -> dict[str, int]:
         """REST's meta: `total_count` and/or `filter_count` (as `wanted`), counted over the
         rows a read of `fields` may return (the same grants), without and with `query`."""
-        variables = self.variables(access)
         counts: dict[str, int] = {}
         async with self._db.read() as session:
             if "total_count" in wanted:
                 rule = self.read_rule(access, fields)
+                variables = self.masked_variables(access, rule)
                 total = where_clause(self.collection, ItemQuery(), rule, variables, access)
                 counts["total_count"] = await items_repo.count_where(
                     session, self.collection, total
                 )
             if "filter_count" in wanted:
                 rule = self.read_rule(access, fields, query)
+                variables = self.masked_variables(access, rule)
                 filtered = where_clause(self.collection, query, rule, variables, access)
                 counts["filter_count"] = await items_repo.count_where(
                     session, self.collection, filtered
@@ -116,9 +118,12 @@ class ItemReader(Generic[M]):
         if not ids:
             return []
         rule = self.read_rule(access, fields)
-        where = filter_clause(self.collection, rule.filter, self.variables(access))
+        masks = self.selected_masks(self.masked_variables(access, rule))
+        where = self.shown_where(access, rule)
         async with self._db.read() as session:
-            rows = await items_repo.select_ids(session, self.collection, self.model, ids, where)
+            rows = await items_repo.select_ids(
+                session, self.collection, self.model, ids, where, masks
+            )
         by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
         return [by_id[item_id] for item_id in ids if item_id in by_id]
 
@@ -136,12 +141,16 @@ class ItemReader(Generic[M]):
         parent_ids: Sequence[str],
         query: ItemQuery,
         fields: Names[str],
+        via: tuple[str, str] | None = None,
     ) -> dict[str, list[M]]:
-        """Rows whose `column` points at each parent, windowed per parent in one query."""
+        """Rows whose `column` points at each parent, windowed per parent in one query.
+        `via` (parent collection, o2m field): a parent not showing that field to the caller
+        has no rows."""
         check_query(query, self._settings)
-        rule = self.read_rule(access, fields, query)
-        variables = self.variables(access)
+        rule = self.read_rule(access, {*fields, column}, query)
+        variables = self.masked_variables(access, rule)
         where = where_clause(self.collection, query, rule, variables, access)
+        where = all_of(where, *self._link_shown(access, variables, column, via))
         span = window(query, self._settings)
         ordering = order_by(self.collection, query, variables, access)
         async with self._db.read() as session:
@@ -155,6 +164,7 @@ class ItemReader(Generic[M]):
                 ordering,
                 span.limit,
                 span.offset,
+                self.selected_masks(variables),
             )
         grouped: dict[str, list[M]] = {parent: [] for parent in parent_ids}
         for row in rows:
@@ -162,113 +172,44 @@ class ItemReader(Generic[M]):
         return grouped
 
     async def count_related(
-        self, access: Access, column: str, parent_ids: Sequence[str]
+        self,
+        access: Access,
+        column: str,
+        parent_ids: Sequence[str],
+        via: tuple[str, str] | None = None,
     ) -> dict[str, int]:
         rule = self.read_rule(access, [column])
-        where = filter_clause(self.collection, rule.filter, self.variables(access))
+        variables = self.masked_variables(access, rule)
+        where = all_of(
+            self.shown_where(access, rule), *self._link_shown(access, variables, column, via)
+        )
         async with self._db.read() as session:
             counts = await items_repo.count_related(
                 session, self.collection, column, parent_ids, where
             )
         return {parent: counts.get(parent, 0) for parent in parent_ids}
 
-    async def write(
+    def _link_shown(
         self,
-        session: AsyncSession,
-        change: Awaitable[object] | None = None,
-        values: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Runs a write (a repository call) and flushes, turning constraint violations into
-        Directus codes. `values` (what was written) names the value that is not unique,
-        unless it is concealed (a static token is never echoed)."""
-        try:
-            if change is not None:
-                await change
-            await session.flush()
-        except IntegrityError as error:
-            name = self.collection.name
-            if is_foreign_key_violation(error):
-                raise InvalidForeignKeyError(None, name) from None
-            field = unique_field(error) or "id"
-            value = (values or {}).get(field)
-            shown = None if value is None or field in self.collection.concealed else str(value)
-            raise RecordNotUniqueError(field, name, shown) from None
-
-    def check_batch(self, items: Sized) -> None:
-        if len(items) > self._settings.max_batch_mutation:
-            raise InvalidPayloadError(
-                f"A batch may hold at most {self._settings.max_batch_mutation} items"
-            )
-
-    async def require_rows(
-        self,
-        session: AsyncSession,
         access: Access,
-        rule: Rule,
-        ids: Sequence[str],
-        *,
-        skip_missing: bool = False,
-    ) -> RowGrants:
-        """Every id must exist and fall inside the rows of a grant; else FORBIDDEN. Returns
-        which grants allowed each row (in the order of `ids`), so that their validation (and
-        no other) applies.
-
-        `skip_missing` (a write to many ids, as Directus): for admins, ids of no row are left
-        out of the answer instead of refused. Anyone else needs every id to be a row a grant
-        allows (Directus's validateAccess), so a missing id is FORBIDDEN like a refused one
-        and a grant holder cannot tell which ids exist."""
-        variables = self.variables(access)
-        allowed: RowGrants = {item: [] for item in ids}
-        for grant in rule.grants():
-            where = filter_clause(self.collection, grant.filter, variables)
-            for item in await items_repo.matching_ids(
-                session, self.collection, list(allowed), where
-            ):
-                allowed[item].append(grant)
-        refused = [item for item, grants in allowed.items() if not grants]
-        if not refused:
-            return allowed
-        if not skip_missing or not access.is_admin:
-            raise ForbiddenError()
-        # An admin's rule covers every row (Access.require_fields gives FULL), so what it
-        # did not match is missing: left out.
-        return {item: grants for item, grants in allowed.items() if grants}
-
-    async def check_validation(
-        self,
-        session: AsyncSession,
-        access: Access,
-        rule: Rule,
-        ids: Sequence[str],
-        allowed: RowGrants | None = None,
-    ) -> None:
-        """Each written row must pass the validation of one grant that allowed it (for a
-        create: of one grant giving the written fields), checked in SQL after the write."""
-        if not ids or all(not grant.validation for grant in rule.grants()):
-            return
-        await session.flush()
-        variables = self.variables(access)
-        failing: Mapping[str, Any] | None = None
-        passed: dict[int, set[str]] = {}
-        for item in set(ids):
-            grants = rule.grants() if allowed is None else allowed.get(item, [])
-            ok = False
-            for grant in grants:
-                if not grant.validation:
-                    ok = True
-                    break
-                key = id(grant)
-                if key not in passed:
-                    where = filter_clause(self.collection, grant.validation, variables)
-                    passed[key] = await items_repo.matching_ids(
-                        session, self.collection, list(set(ids)), where
-                    )
-                if item in passed[key]:
-                    ok = True
-                    break
-                failing = grant.validation
-            if not ok:
-                raise failed_validation(failing)
+        variables: FilterVariables,
+        column: str,
+        via: tuple[str, str] | None,
+    ) -> list[Any]:
+        """Per item, both ends of an o2m: the row shows its link `column`, and the parent
+        (`via`: its collection and o2m field) shows that field. No mask: nothing to add."""
+        clauses: list[Any] = []
+        shown = variables.masks.get(column)
+        if shown is not None:
+            clauses.append(shown)
+        parent = None if via is None else COLLECTIONS.get(via[0])
+        if via is not None and parent is not None and via[1] in parent.relations:
+            rule = access.require_fields(parent.name, "read", [via[1]])
+            rows = rule.masks.get(via[1])
+            if rows is not None:
+                plain = self.variables(access)
+                clauses.append(linked_to(self.collection, column, parent, rows, plain))
+        return clauses
 
     async def readable_by_ids(
         self, access: Access, ids: Sequence[str], fields: Names[str]
@@ -278,10 +219,13 @@ class ItemReader(Generic[M]):
             rule = self.read_rule(access, fields)
         except ForbiddenError:
             return [None for _ in ids]
-        where = filter_clause(self.collection, rule.filter, self.variables(access))
+        masks = self.selected_masks(self.masked_variables(access, rule))
+        where = self.shown_where(access, rule)
         wanted = list(set(ids))
         async with self._db.read() as session:
-            rows = await items_repo.select_ids(session, self.collection, self.model, wanted, where)
+            rows = await items_repo.select_ids(
+                session, self.collection, self.model, wanted, where, masks
+            )
         by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
         return [by_id.get(item_id) for item_id in ids]
 
@@ -307,11 +251,15 @@ class ItemReader(Generic[M]):
         sorted_by = {term.removeprefix("-") for term in query.sort or []}
         if not sorted_by <= set(group_by):
             raise InvalidQueryError("Aggregates can only be sorted by grouped fields")
-        variables = self.variables(access)
+        variables = self.masked_variables(access, rule)
         where = where_clause(self.collection, query, rule, variables, access)
         span = window(query, self._settings)
         # The last ordering term is the id, which grouped rows no longer have.
         ordering = order_by(self.collection, query, variables, access)[:-1] if group_by else []
+        if group_by and variables.masks:
+            # By the groups' labels: a masked group is a CASE, which PostgreSQL would not
+            # match to the GROUP BY's own copy of it.
+            ordering = group_ordering(query.sort)
         async with self._db.read() as session:
             rows = await items_repo.aggregate(
                 session,
@@ -323,6 +271,7 @@ class ItemReader(Generic[M]):
                 ordering,
                 span.limit,
                 span.offset,
+                lambda name: field_column(self.collection, name, variables),
             )
         return [
             {

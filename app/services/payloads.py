@@ -21,8 +21,9 @@ def writable_rule(
     data: Mapping[str, Any],
     allowed: frozenset[str],
 ) -> Rule:
-    """Unknown keys are a bad payload; known ones must all be given by ONE grant (else
-    FORBIDDEN), whose rows, validation and presets then apply."""
+    """Unknown keys are a bad payload; each known one must be given by some grant (else
+    FORBIDDEN naming them); the rows where each is given, and those grants' validation and
+    presets, then apply (per field, per item: Access.require_fields)."""
     unknown = sorted(key for key in data if key not in allowed)
     if unknown:
         raise InvalidPayloadError(f'"{unknown[0]}" is not a known field')

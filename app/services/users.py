@@ -133,7 +133,7 @@ class UsersService(ItemReader[User]):
     # Writes --------------------------------------------------------------------------
 
     async def require_own_update(self, access: Access, fields: list[str]) -> str:
-        """The caller's id, when one grant lets it update `fields` of its own record (as
+        """The caller's id, when its grants let it update `fields` of its own record (as
         Directus checks TFA's secret: an update with the caller's permissions)."""
         user_id = access.accountability.user
         if user_id is None:

@@ -10,7 +10,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from app.errors import DirectusError, InternalServerError
+from app.errors import DirectusError, ForbiddenError, InternalServerError
 
 logger = logging.getLogger("app.graphql")
 
@@ -48,12 +48,26 @@ def _located(error: GraphQLError, payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
+# A non-null field read as null: only a field the caller is not shown on this row (app/
+# permissions/field_rows.py) can be, as the stored columns behind them are never null.
+_HIDDEN_NON_NULL = re.compile(r"^Cannot return null for non-nullable field (\w+)\.(\w+)\.$")
+
+
+def _hidden_field(error: GraphQLError) -> ForbiddenError | None:
+    """FORBIDDEN naming the field, where graphql-core found a shown non-null field null
+    (Directus answers INTERNAL_SERVER_ERROR there; the null still reaches the parent)."""
+    if not isinstance(error.original_error, TypeError):
+        return None
+    match = _HIDDEN_NON_NULL.match(error.message)
+    return None if match is None else ForbiddenError.field(match.group(2), match.group(1))
+
+
 def coded(error: GraphQLError) -> GraphQLError:
     """The error as the client may see it: Directus's code, message and extensions, or,
     for anything we did not raise on purpose, INTERNAL_SERVER_ERROR and nothing more."""
     if error.extensions and "code" in error.extensions:
         return error
-    original = error.original_error
+    original = _hidden_field(error) or error.original_error
     extensions: dict[str, Any]
     if error.path is None and not isinstance(original, DirectusError):
         message = error.message  # the document's own fault
@@ -114,5 +128,6 @@ def log_unexpected(errors: list[GraphQLError]) -> None:
         original = error.original_error
         if error.path is None:
             continue  # a bad document or variables: the client's mistake, not ours
-        if original is not None and not isinstance(original, DirectusError):
+        expected = isinstance(original, DirectusError) or _hidden_field(error) is not None
+        if original is not None and not expected:
             logger.error("Unexpected error in %s", error.path, exc_info=original)

@@ -11,7 +11,7 @@ from app.db.models import Role
 from resolvers.context import Info
 from resolvers.engine.selection import requested_fields
 from resolvers.queries import item_query
-from resolvers.related import related_count, related_many, related_row
+from resolvers.related import parent_field, related_count, related_many, related_row
 from resolvers.types.filters import DirectusAccessFilter, DirectusRolesFilter, DirectusUsersFilter
 from resolvers.types.functions import CountFunctions
 from resolvers.types.inputs import to_data
@@ -115,9 +115,10 @@ class DirectusRole:
             [to_data(filter), sort, limit, offset, page, search, sorted(fields)], default=str
         )
         users = ctx.services.users
+        via = parent_field(info)
 
         async def load(role_ids: list[str]) -> list[list[object]]:
-            grouped = await users.read_related(access, "role", role_ids, query, fields)
+            grouped = await users.read_related(access, "role", role_ids, query, fields, via)
             return [list(grouped.get(role_id, [])) for role_id in role_ids]
 
         rows = await ctx.loader(key, load).load(str(self.id))
@@ -129,8 +130,10 @@ class DirectusRole:
         access = await ctx.access()
         users = ctx.services.users
 
+        via = parent_field(info)
+
         async def load(role_ids: list[str]) -> list[int]:
-            counts = await users.count_related(access, "role", role_ids)
+            counts = await users.count_related(access, "role", role_ids, via)
             return [counts[role_id] for role_id in role_ids]
 
         count = await ctx.loader("role.users_func", load).load(str(self.id))

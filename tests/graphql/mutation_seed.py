@@ -19,6 +19,17 @@ from tests.conftest import ADMIN_EMAIL, create_user, login
 
 CONCEALED = "**********"
 FORBIDDEN_MESSAGE = "You don't have permission to access this."
+
+
+def write_refused(action: str, *fields: str, collection: str = "directus_users") -> str:
+    """Directus's FORBIDDEN message for a write of fields no grant gives (on these items)."""
+    names = ", ".join(f'"{name}"' for name in fields)
+    return (
+        f'You don\'t have permissions to perform "{action}" for the field(s) {names} in '
+        f'collection "{collection}" or it does not exist.'
+    )
+
+
 LAST_ADMIN_MESSAGE = "Can't process content. Cannot remove the last admin user from the system."
 
 

@@ -1,10 +1,13 @@
-"""Two grants for the same collection and action never mix: a request touching fields F is
-allowed only on the rows where ONE grant gives all of F.
+"""Two grants for the same collection and action never lend one's fields to the other's
+rows (issue 18, GHSA-99vm-5v2h-h6r6): a write of fields F reaches only the rows where each
+field of F is given by a grant that applies there; a read reaches the rows of every grant
+and shows each field only on the rows of a grant giving it (null elsewhere, for the
+caller's filter, sort, search and aggregates too).
 
 App users have Directus's built-in own-user grants (every field of their own row on read,
 the profile fields on update). A role's narrower grant (few fields, more rows) must not
 lend those fields to its rows: Bob (Editors) may rename his colleagues but not set their
-passwords; Dave (Viewers) may list everyone's first name but read only his own email.
+passwords; Dave (Viewers) may list everyone's first name but sees only his own email.
 """
 
 from __future__ import annotations
@@ -184,36 +187,67 @@ async def test_a_wide_row_grant_does_not_lend_the_own_row_fields_to_other_rows(
     private = await _rows(
         client, "{ users(limit: -1) { id email last_name status last_access token tfa_secret } }"
     )
-    assert [row["email"] for row in private] == [DAVE_EMAIL]
+    assert len(private) == SEEDED_USERS + 1
+    dave = viewers.users["dave"]
+    for row in private:
+        if row["id"] != dave:
+            assert set(row.values()) == {row["id"], None}, row
+    assert [row["email"] for row in private if row["email"]] == [DAVE_EMAIL]
     mixed = await _rows(client, "{ users(limit: -1) { id first_name email } }")
-    assert [row["id"] for row in mixed] == [viewers.users["dave"]]
+    assert len(mixed) == SEEDED_USERS + 1
+    assert {row["id"]: row["email"] for row in mixed if row["email"]} == {dave: DAVE_EMAIL}
 
 
-async def test_filters_and_sorts_count_as_touched_fields(
+async def test_filters_sorts_and_searches_see_a_hidden_field_as_null(
     client: httpx.AsyncClient, viewers: Seeded
 ) -> None:
     query = "query($f: directus_users_filter) { users(filter: $f, limit: -1) { id } }"
     assert await _rows(client, query, f={"tfa_secret": {"_nempty": True}}) == []
     assert await _rows(client, query, f={"email": {"_eq": ALICE_EMAIL}}) == []
+    assert await _rows(client, query, f={"email": {"_icontains": "example"}}) == []
     own = await _rows(client, query, f={"email": {"_eq": DAVE_EMAIL}})
     assert own == [{"id": viewers.users["dave"]}]
-    sorted_rows = await _rows(client, '{ users(sort: ["email"], limit: -1) { id } }')
-    assert sorted_rows == [{"id": viewers.users["dave"]}]
+    hidden = await _rows(client, query, f={"email": {"_null": True}})
+    assert len(hidden) == SEEDED_USERS
+    # Sorted by email, the others' hidden addresses are all null: they keep the id order.
+    by_email = [row["id"] for row in await _rows(client, '{ users(sort: ["email"]) { id } }')]
+    assert len(by_email) == SEEDED_USERS + 1
+    others = [item for item in by_email if item != viewers.users["dave"]]
+    assert others == sorted(others)
+    descending = await _rows(client, '{ users(sort: ["-email"], limit: -1) { id } }')
+    assert [item for item in (row["id"] for row in descending) if item in others] == others
+    found = await _rows(client, '{ users(search: "alice.anderson", limit: -1) { id } }')
+    assert found == []  # her address, hidden from Dave
+    found = await _rows(client, '{ users(search: "sample.net", limit: -1) { id } }')
+    assert found == [{"id": viewers.users["dave"]}]
     everyone = await _rows(client, '{ users(sort: ["first_name"], limit: -1) { id } }')
     assert len(everyone) == SEEDED_USERS + 1
 
 
-async def test_aggregates_count_only_rows_where_one_grant_gives_the_fields(
+async def test_aggregates_see_a_hidden_field_as_null(
     client: httpx.AsyncClient, viewers: Seeded
 ) -> None:
     groups = await _rows(
         client, '{ users_aggregated(groupBy: ["email", "id"]) { group countAll } }'
     )
-    assert [row["group"]["email"] for row in groups] == [DAVE_EMAIL]
+    assert len(groups) == SEEDED_USERS + 1
+    assert [row["group"]["email"] for row in groups if row["group"]["email"]] == [DAVE_EMAIL]
+    by_email = await _rows(
+        client, '{ users_aggregated(groupBy: ["email"], sort: ["-email"]) { group countAll } }'
+    )
+    assert sorted((row["group"]["email"] or "", row["countAll"]) for row in by_email) == [
+        ("", SEEDED_USERS),
+        (DAVE_EMAIL, 1),
+    ]
     by_name = await _rows(client, '{ users_aggregated(groupBy: ["first_name"]) { countAll } }')
     assert sum(row["countAll"] for row in by_name) == SEEDED_USERS + 1
-    counted = await _rows(client, "{ users_aggregated { count { email } countAll } }")
-    assert counted == [{"count": {"email": 1}, "countAll": 1}]
+    counted = await _rows(
+        client,
+        "{ users_aggregated { count { email } countDistinct { email } countAll } }",
+    )
+    assert counted == [
+        {"count": {"email": 1}, "countDistinct": {"email": 1}, "countAll": SEEDED_USERS + 1}
+    ]
 
 
 async def test_rest_reads_follow_the_same_rule(client: httpx.AsyncClient, viewers: Seeded) -> None:
@@ -222,13 +256,20 @@ async def test_rest_reads_follow_the_same_rule(client: httpx.AsyncClient, viewer
         "/users", params={"fields": "id,email,status,token", "limit": "-1"}, headers=headers
     )
     assert response.status_code == 200, response.text
-    assert [row["email"] for row in response.json()["data"]] == [DAVE_EMAIL]
+    rows = response.json()["data"]
+    assert len(rows) == SEEDED_USERS + 1
+    assert [row["email"] for row in rows if row["email"]] == [DAVE_EMAIL]
     response = await client.get(
         "/users",
-        params={"fields": "id,email", "limit": "-1", "meta": "total_count,filter_count"},
+        params={
+            "fields": "id,email",
+            "limit": "-1",
+            "meta": "total_count,filter_count",
+            "filter[email][_nnull]": "true",
+        },
         headers=headers,
     )
-    assert response.json()["meta"] == {"total_count": 1, "filter_count": 1}, response.text
+    assert response.json()["meta"] == {"total_count": SEEDED_USERS + 1, "filter_count": 1}
     response = await client.get(
         "/users", params={"fields": "id,first_name", "limit": "-1"}, headers=headers
     )
@@ -239,8 +280,14 @@ async def test_rest_reads_follow_the_same_rule(client: httpx.AsyncClient, viewer
         headers=headers,
     )
     assert response.json()["data"] == [], response.text
-    response = await client.get(f"/users/{viewers.users['alice']}?fields=email", headers=headers)
-    assert response.status_code == 403, response.text
+    alice = viewers.users["alice"]
+    response = await client.get(f"/users/{alice}?fields=id,email,first_name", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == {"id": alice, "email": None, "first_name": "Alice"}
+    response = await client.get(
+        "/users", params={"aggregate[countDistinct]": "email"}, headers=headers
+    )
+    assert response.json()["data"] == [{"countDistinct": {"email": 1}}], response.text
 
 
 async def test_related_roles_through_the_data_loader_follow_the_selected_fields(
@@ -249,14 +296,21 @@ async def test_related_roles_through_the_data_loader_follow_the_selected_fields(
     rows = await _rows(client, "{ users(limit: -1) { id role { id } } }")
     role_ids = {row["role"]["id"] for row in rows if row["role"] is not None}
     assert role_ids == {viewers.roles[name] for name in ("Administrator", "Editors", "Viewers")}
-    rows = await _rows(client, "{ users(limit: -1) { id role { name } } }")
+    # Only his own role shows its name; on the others the name (non-null in the schema)
+    # cannot be given: FORBIDDEN there, and the role reads as null.
+    reply = await gql(client, "{ users(limit: -1) { id role { name } } }", token=DAVE_TOKEN)
+    rows = reply.data["users"]
     names = {row["role"]["name"] for row in rows if row["role"] is not None}
-    assert names == {"Viewers"}  # only his own role gives the name
+    assert names == {"Viewers"}
+    errors = reply.body["errors"]
+    assert {error["extensions"]["code"] for error in errors} == {"FORBIDDEN"}
+    assert {error["path"][-1] for error in errors} == {"name"}
+    assert len(errors) == sum(1 for row in rows if row["role"] is None) - 1  # the admin's
     response = await client.get(
         "/users", params={"fields": "id,role.name", "limit": "-1"}, headers=bearer(DAVE_TOKEN)
     )
     rest_names = {row["role"]["name"] for row in response.json()["data"] if row["role"]}
-    assert rest_names == {"Viewers"}
+    assert rest_names == {"Viewers", None}
 
 
 async def test_each_row_is_validated_by_a_grant_that_allowed_it(
@@ -295,3 +349,27 @@ async def test_each_row_is_validated_by_a_grant_that_allowed_it(
     )
     assert "errors" not in reply.body, reply.body
     assert await _stored_first_name(client, seeded, "bob") == "Zed"
+
+
+async def test_an_o2m_shows_only_on_the_parents_whose_grant_gives_it(
+    client: httpx.AsyncClient, viewers: Seeded
+) -> None:
+    """Roles' `users` is given by Dave's own-role default only: other roles read as
+    having none (GraphQL, its count, REST), though he reads every role's id."""
+    rows = await _rows(client, "{ roles(limit: -1) { id users { id } users_func { count } } }")
+    own = viewers.roles["Viewers"]
+    by_role = {row["id"]: row for row in rows}
+    assert set(by_role) == set(viewers.roles.values())
+    assert {user["id"] for user in by_role[own]["users"]} == {
+        viewers.users[key] for key in ("carol", "dave", "frank")
+    }
+    assert by_role[own]["users_func"] == {"count": 3}
+    for role, row in by_role.items():
+        if role != own:
+            assert (row["users"], row["users_func"]) == ([], {"count": 0}), row
+    response = await client.get(
+        "/roles", params={"fields": "id,users", "limit": "-1"}, headers=bearer(DAVE_TOKEN)
+    )
+    shown = {row["id"]: row["users"] for row in response.json()["data"]}
+    assert len(shown[own]) == 3
+    assert all(users == [] for role, users in shown.items() if role != own)

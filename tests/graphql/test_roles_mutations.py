@@ -29,6 +29,7 @@ from tests.graphql.mutation_seed import (
     stored_user,
     the_admin,
     users_with_email,
+    write_refused,
 )
 from tests.graphql.seed import assert_validation_error
 from tests.graphql_reply import ok, refused
@@ -385,7 +386,11 @@ async def test_unknown_role_ids_do_not_lift_the_permission_checks(
             permissions={"name": {"_eq": "Mine"}},
         )
     mixed = {"ids": [mine.id, UNKNOWN_ID, theirs.id], "data": {"description": "x"}}
-    refused(await gql(client, UPDATE_MANY, mixed, token=token), "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(
+        await gql(client, UPDATE_MANY, mixed, token=token),
+        "FORBIDDEN",
+        write_refused("update", "description", collection="directus_roles"),
+    )
     deleting = {"ids": [mine.id, UNKNOWN_ID, theirs.id]}
     refused(await gql(client, DELETE_MANY, deleting, token=token), "FORBIDDEN", FORBIDDEN_MESSAGE)
     assert (await stored_role(services, mine.id)).description is None
@@ -396,7 +401,11 @@ async def test_unknown_role_ids_do_not_lift_the_permission_checks(
         "{ update_roles_items(ids: $ids, data: $data) { id description } }"
     )
     probe = {"ids": [mine.id, UNKNOWN_ID], "data": {"description": "x"}}
-    refused(await gql(client, update, probe, token=token), "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(
+        await gql(client, update, probe, token=token),
+        "FORBIDDEN",
+        write_refused("update", "description", collection="directus_roles"),
+    )
     probe_delete = {"ids": [UNKNOWN_ID, mine.id]}
     refused(await gql(client, DELETE_MANY, probe_delete, token=token), "FORBIDDEN")
     assert (await stored_role(services, mine.id)).description is None
@@ -600,7 +609,9 @@ async def test_custom_role_create_permission_applies(
     escalate = await gql(
         client, CREATE_ONE, {"data": {"name": "Root", "admin_access": True}}, token=token
     )
-    refused(escalate, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(
+        escalate, "FORBIDDEN", write_refused("create", "admin_access", collection="directus_roles")
+    )
     assert await roles_named(services, "Root") == []
 
 

@@ -8,7 +8,6 @@ import pytest
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
 from tests.graphql.mutation_seed import (
-    FORBIDDEN_MESSAGE,
     PASSWORD_POLICY,
     UNKNOWN_ID,
     add_permission,
@@ -20,6 +19,7 @@ from tests.graphql.mutation_seed import (
     stored_role,
     stored_user,
     users_with_email,
+    write_refused,
 )
 from tests.graphql.seed import assert_validation_error
 from tests.graphql_reply import ok, refused
@@ -336,5 +336,9 @@ async def test_custom_settings_permission_limits_fields(
     assert updated["project_name"] == "Rebranded"
     assert (await settings_row(services)).project_name == "Rebranded"
     denied = await gql(client, UPDATE, {"data": {"auth_login_attempts": 0}}, token=token)
-    refused(denied, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(
+        denied,
+        "FORBIDDEN",
+        write_refused("update", "auth_login_attempts", collection="directus_settings"),
+    )
     assert (await settings_row(services)).auth_login_attempts == 25

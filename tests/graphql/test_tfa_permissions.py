@@ -14,7 +14,7 @@ from app.clock import SettableClock
 from app.db.models import User
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
-from tests.graphql.mutation_seed import add_permission, stored_user
+from tests.graphql.mutation_seed import add_permission, stored_user, write_refused
 from tests.graphql_reply import refused
 
 PASSWORD = "tfa-perm-password-1"
@@ -132,7 +132,7 @@ async def test_a_permission_that_misses_the_own_row_or_the_field_is_not_enough(
         permissions={"id": {"_eq": "$CURRENT_USER"}},
     )
     reply = await gql(client, ENABLE, {"otp": now_code(clock), "s": SECRET}, token=token)
-    refused(reply, "FORBIDDEN", FORBIDDEN)
+    refused(reply, "FORBIDDEN", write_refused("update", "tfa_secret"))
     assert (await stored_user(services, user.id)).tfa_secret is None
 
 

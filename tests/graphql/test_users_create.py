@@ -12,7 +12,6 @@ from tests.conftest import gql, login
 from tests.graphql.mutation_seed import (
     CONCEALED,
     EMAIL_INVALID,
-    FORBIDDEN_MESSAGE,
     PASSWORD_POLICY,
     SELF_FIELDS,
     UNKNOWN_ID,
@@ -28,6 +27,7 @@ from tests.graphql.mutation_seed import (
     stored_user,
     user_count,
     users_with_email,
+    write_refused,
 )
 from tests.graphql.seed import assert_validation_error
 from tests.graphql_reply import ok, refused
@@ -520,7 +520,7 @@ async def test_non_admin_with_full_create_permission_cannot_write_admin_only_fie
             {"data": {"email": "admin-only@example.com", field: value}},
             token=token,
         )
-        refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
+        refused(reply, "FORBIDDEN", write_refused("create", field))
         assert await users_with_email(services, "admin-only@example.com") == []
     reply = await gql(
         client,
@@ -593,7 +593,7 @@ async def test_custom_create_permission_forbids_other_fields(
             {"data": {"email": "other@corp.example", field: value}},
             token=token,
         )
-        refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
+        refused(reply, "FORBIDDEN", write_refused("create", field))
     assert await users_with_email(services, "other@corp.example") == []
 
 

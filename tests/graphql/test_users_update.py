@@ -33,6 +33,7 @@ from tests.graphql.mutation_seed import (
     stored_role,
     stored_user,
     the_admin,
+    write_refused,
 )
 from tests.graphql.seed import assert_validation_error
 from tests.graphql_reply import ok, refused
@@ -544,9 +545,9 @@ async def test_app_user_cannot_change_protected_fields_of_itself(
     user, token = await app_user(client, services, "limited@example.com")
     roles_before = await role_count(services)
     reply = await gql(client, UPDATE_ME, {"data": change}, token=token)
-    refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(reply, "FORBIDDEN", write_refused("update", *change))
     reply = await gql(client, UPDATE_ONE_AS_USER, {"id": user.id, "data": change}, token=token)
-    refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(reply, "FORBIDDEN", write_refused("update", *change))
     row = await stored_user(services, user.id)
     assert row.status == "active"
     assert row.role == user.role
@@ -564,7 +565,7 @@ async def test_app_user_cannot_move_itself_to_an_existing_role(
     user, token = await app_user(client, services, "climber@example.com")
     admin_role = await admin_role_id(services)
     reply = await gql(client, UPDATE_ME, {"data": {"role": {"id": admin_role}}}, token=token)
-    refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(reply, "FORBIDDEN", write_refused("update", "role"))
     assert (await stored_user(services, user.id)).role == user.role
 
 
@@ -582,7 +583,7 @@ async def test_app_user_with_full_update_permission_still_cannot_write_admin_onl
     )
     for change in ({"provider": "ldap"}, {"external_identifier": "cn=me"}):
         reply = await gql(client, UPDATE_ME, {"data": change}, token=token)
-        refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
+        refused(reply, "FORBIDDEN", write_refused("update", *change))
     row = await stored_user(services, user.id)
     assert (row.provider, row.external_identifier) == ("default", None)
     allowed = await gql(client, UPDATE_ME, {"data": {"status": "active"}}, token=token)
@@ -604,15 +605,15 @@ async def test_app_user_cannot_read_or_update_others(
             {"id": target, "data": {"first_name": "Hacked"}},
             token=token,
         )
-        refused(reply, "FORBIDDEN", FORBIDDEN_MESSAGE)
+        refused(reply, "FORBIDDEN", write_refused("update", "first_name"))
         many = await gql(
             client, UPDATE_MANY, {"ids": [target], "data": {"first_name": "Hacked"}}, token=token
         )
-        refused(many, "FORBIDDEN", FORBIDDEN_MESSAGE)
+        refused(many, "FORBIDDEN", write_refused("update", "first_name"))
         batch = await gql(
             client, UPDATE_BATCH, {"data": [{"id": target, "first_name": "Hacked"}]}, token=token
         )
-        refused(batch, "FORBIDDEN", FORBIDDEN_MESSAGE)
+        refused(batch, "FORBIDDEN", write_refused("update", "first_name"))
     assert (await stored_user(services, other.id)).first_name is None
     assert (await stored_user(services, admin.id)).first_name == "Admin"
 
@@ -702,7 +703,7 @@ async def test_row_filtered_update_permission_lets_only_matching_rows_change(
     denied = await gql(
         client, UPDATE_ONE_AS_USER, {"id": locked.id, "data": {"last_name": "Changed"}}, token=token
     )
-    refused(denied, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(denied, "FORBIDDEN", write_refused("update", "last_name"))
     assert (await stored_user(services, locked.id)).last_name is None
 
     mixed = await gql(
@@ -711,7 +712,7 @@ async def test_row_filtered_update_permission_lets_only_matching_rows_change(
         {"ids": [editable.id, locked.id], "data": {"last_name": "Both"}},
         token=token,
     )
-    refused(mixed, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(mixed, "FORBIDDEN", write_refused("update", "last_name"))
     assert (await stored_user(services, editable.id)).last_name == "Changed"
     assert (await stored_user(services, locked.id)).last_name is None
 
@@ -719,7 +720,7 @@ async def test_row_filtered_update_permission_lets_only_matching_rows_change(
     not_a_field = await gql(
         client, UPDATE_ONE_AS_USER, {"id": editable.id, "data": {"status": "draft"}}, token=token
     )
-    refused(not_a_field, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(not_a_field, "FORBIDDEN", write_refused("update", "status"))
     assert (await stored_user(services, editable.id)).status == "active"
 
 
@@ -802,7 +803,7 @@ async def test_update_many_with_an_unknown_id_still_checks_every_existing_row(
         {"ids": [editable.id, UNKNOWN_ID, locked.id], "data": {"last_name": "Both"}},
         token=token,
     )
-    refused(mixed, "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(mixed, "FORBIDDEN", write_refused("update", "last_name"))
     assert (await stored_user(services, editable.id)).last_name is None
     assert (await stored_user(services, locked.id)).last_name is None
 
@@ -811,7 +812,11 @@ async def test_update_many_with_an_unknown_id_still_checks_every_existing_row(
         "{ update_users_items(ids: $ids, data: $data) { id last_name } }"
     )
     probe = {"ids": [UNKNOWN_ID, editable.id], "data": {"last_name": "Mine"}}
-    refused(await gql(client, update, probe, token=token), "FORBIDDEN", FORBIDDEN_MESSAGE)
+    refused(
+        await gql(client, update, probe, token=token),
+        "FORBIDDEN",
+        write_refused("update", "last_name"),
+    )
     assert (await stored_user(services, editable.id)).last_name is None
 
     reply = await gql(

@@ -14,6 +14,7 @@ from app.clock import SettableClock
 from app.db.models import User, new_id
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, create_role, create_user, gql
+from tests.graphql.mutation_seed import write_refused
 from tests.mail_links import (
     PUBLIC_URL,
     delivered,
@@ -195,7 +196,7 @@ async def test_update_me_outside_the_profile_fields_is_forbidden(
 ) -> None:
     response = await client.patch("/users/me", json=change, headers=bearer(alice_token))
     assert response.status_code == 403
-    assert response.json() == FORBIDDEN
+    assert response.json() == error("FORBIDDEN", write_refused("update", *change))
 
 
 async def test_update_me_with_a_taken_or_bad_email(

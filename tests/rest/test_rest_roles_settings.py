@@ -13,7 +13,7 @@ from app.services.container import Services
 from tests.conftest import create_user
 from tests.graphql.mutation_seed import role_row, settings_row, stored_role
 from tests.graphql.seed import ADMIN_ROLE, ADMIN_TOKEN, BOB_TOKEN, Seeded, add_permission, seed
-from tests.rest import FORBIDDEN, LAST_ADMIN, assert_error, assert_no_content, bearer
+from tests.rest import FORBIDDEN, LAST_ADMIN, assert_error, assert_no_content, bearer, error
 
 OUTSIDER_TOKEN = "no-app-access-rest-roles-token"
 ROLE_FIELDS = {
@@ -379,7 +379,11 @@ async def test_the_public_reads_settings_only_by_a_public_grant(
         }
     }
     denied = await _get(client, "/settings", None, fields="auth_password_policy")
-    assert denied.json() == FORBIDDEN
+    assert denied.json() == error(
+        "FORBIDDEN",
+        'You don\'t have permission to access field "auth_password_policy" in collection '
+        '"directus_settings" or it does not exist. Queried in root.',
+    )
 
 
 async def test_a_bad_settings_value_is_refused(

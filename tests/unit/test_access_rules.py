@@ -22,7 +22,6 @@ from app.permissions.access import (
     PUBLIC_SETTINGS_FIELDS,
     Access,
     Rule,
-    _joined,
 )
 from app.repositories.policies import policy_of
 
@@ -130,6 +129,7 @@ def test_one_grant_is_the_rule_as_stored() -> None:
         filter={"type": {"_eq": "image/png"}},
         validation={"title": {"_nnull": True}},
         presets={"storage": "local"},
+        written=("title",),
     )
     assert rule.grants() == (rule,)
 
@@ -161,42 +161,97 @@ def test_grants_of_other_collections_and_actions_do_not_count() -> None:
         access.require(ROLES_NAME, "read")
 
 
-# Several grants: never fields of one on rows of another ------------------------------------
+# Several grants: per field, per item -------------------------------------------------------
 
 
 NAMES = grant(USERS_NAME, fields=["id", "first_name"], permissions={"status": {"_eq": "active"}})
 EMAILS = grant(
     USERS_NAME, fields=["id", "first_name", "email"], permissions={"role": {"_eq": ROLE}}
 )
+ACTIVE, IN_ROLE = {"status": {"_eq": "active"}}, {"role": {"_eq": ROLE}}
 
 
-def test_fields_only_one_grant_gives_reach_only_that_grants_rows() -> None:
+def test_a_read_reaches_every_grants_rows_and_masks_a_field_to_its_grants_rows() -> None:
     rule = Access(ROLE_USER, [NAMES, EMAILS]).require_fields(USERS_NAME, "read", ["email"])
-    assert rule.filter == {"role": {"_eq": ROLE}}
+    assert rule.filter == {"_or": [ACTIVE, IN_ROLE]}
+    assert rule.masks == {"email": IN_ROLE}
     assert rule.fields == frozenset({"id", "first_name", "email"})
-    assert rule.parts == ()
 
 
-def test_fields_every_grant_gives_reach_the_rows_of_all_of_them() -> None:
+def test_a_field_every_grant_gives_is_not_masked() -> None:
     rule = Access(ROLE_USER, [NAMES, EMAILS]).require_fields(USERS_NAME, "read", ["first_name"])
-    assert rule.filter == {"_or": [{"status": {"_eq": "active"}}, {"role": {"_eq": ROLE}}]}
-    assert rule.fields == frozenset({"id", "first_name"})  # only what all of them give
-    assert len(rule.grants()) == 2
-    assert [part.filter for part in rule.grants()] == [
-        {"status": {"_eq": "active"}},
-        {"role": {"_eq": ROLE}},
-    ]
+    assert rule.filter == {"_or": [ACTIVE, IN_ROLE]}
+    assert rule.masks == {}
 
 
-def test_fields_no_single_grant_gives_are_forbidden_even_if_grants_together_do() -> None:
+def test_a_field_of_a_grant_on_every_row_is_not_masked() -> None:
+    everyone = grant(USERS_NAME, fields=["id", "email"])
+    access = Access(ROLE_USER, [NAMES, everyone])
+    rule = access.require_fields(USERS_NAME, "read", ["email"])
+    assert (rule.filter, rule.masks) == (None, {})
+    # first_name shows on the active users only, though every user is reached.
+    names = access.require_fields(USERS_NAME, "read", ["first_name"])
+    assert (names.filter, names.masks) == (None, {"first_name": ACTIVE})
+
+
+def test_forced_masks_mask_every_field_read() -> None:
+    access = Access(ROLE_USER, [NAMES, EMAILS], force_masks=True)
+    rule = access.require_fields(USERS_NAME, "read", ["first_name", "email"])
+    assert rule.masks == {"first_name": {"_or": [ACTIVE, IN_ROLE]}, "email": IN_ROLE}
+    single = Access(ROLE_USER, [grant("directus_files")], force_masks=True)
+    assert single.require_fields("directus_files", "read", ["title"]).masks == {"title": {}}
+
+
+def test_fields_grants_give_together_are_readable() -> None:
     split = [
-        grant("directus_files", fields=["title"]),
+        grant("directus_files", fields=["title"], permissions={"type": {"_eq": "a"}}),
         grant("directus_files", fields=["width"]),
     ]
     access = Access(ROLE_USER, split)
-    with pytest.raises(ForbiddenError):
-        access.require_fields("directus_files", "read", ["title", "width"])
+    rule = access.require_fields("directus_files", "read", ["title", "width"])
+    assert (rule.filter, rule.masks) == (None, {"title": {"type": {"_eq": "a"}}})
     assert access.readable_fields("directus_files") == frozenset({"title", "width"})
+    assert access.visible_rows("directus_files", ["title", "width"]) == {"type": {"_eq": "a"}}
+
+
+def test_a_field_no_grant_gives_is_forbidden_by_name() -> None:
+    access = Access(ROLE_USER, [NAMES])
+    with pytest.raises(ForbiddenError) as read:
+        access.require_fields(USERS_NAME, "read", ["id", "email"])
+    assert '"email"' in str(read.value.message)
+    names = grant(USERS_NAME, "update", ["first_name"])
+    with pytest.raises(ForbiddenError) as write:
+        Access(ROLE_USER, [names]).require_fields(USERS_NAME, "update", ["title", "email"])
+    assert write.value.message == (
+        'You don\'t have permissions to perform "update" for the field(s) "title", "email" '
+        'in collection "directus_users" or it does not exist.'
+    )
+
+
+def test_a_write_reaches_the_rows_where_each_field_is_given() -> None:
+    # Policy A: x on own items; policy B: y on all items (the issue's acceptance case).
+    own = {"uploaded_by": {"_eq": "$CURRENT_USER"}}
+    mine = grant("directus_files", "update", ["title"], permissions=own)
+    all_items = grant("directus_files", "update", ["description"])
+    access = Access(ROLE_USER, [mine, all_items])
+    assert access.require_fields("directus_files", "update", ["description"]).filter is None
+    assert access.require_fields("directus_files", "update", ["title"]).filter == own
+    both = access.require_fields("directus_files", "update", ["title", "description"])
+    assert both.filter == own
+    assert both.written == ("title", "description")
+    assert [part.fields for part in both.grants()] == [
+        frozenset({"title"}),
+        frozenset({"description"}),
+    ]
+
+
+def test_a_write_of_fields_of_two_filtered_grants_needs_both_filters() -> None:
+    first = grant("directus_files", "update", ["title"], permissions={"type": {"_eq": "a"}})
+    second = grant("directus_files", "update", ["width"], permissions={"width": {"_gt": 1}})
+    rule = Access(ROLE_USER, [first, second]).require_fields(
+        "directus_files", "update", ["title", "width"]
+    )
+    assert rule.filter == {"_and": [{"type": {"_eq": "a"}}, {"width": {"_gt": 1}}]}
 
 
 def test_an_app_default_and_a_grant_stay_apart() -> None:
@@ -206,9 +261,11 @@ def test_an_app_default_and_a_grant_stay_apart() -> None:
     assert access.require_fields(USERS_NAME, "update", ["password"]).filter == {
         "id": {"_eq": "$CURRENT_USER"}
     }
+    assert access.require_fields(USERS_NAME, "update", ["password", "first_name"]).filter == {
+        "id": {"_eq": "$CURRENT_USER"}
+    }
     joined = access.require_fields(USERS_NAME, "update", ["first_name"])
     assert joined.filter is None  # one of the grants reaches every row
-    assert joined.fields == frozenset({"first_name", "last_name"})
     assert len(joined.grants()) == 2
 
 
@@ -221,49 +278,24 @@ def test_the_delete_without_fields_reaches_the_rows_of_every_grant() -> None:
     assert rule.filter == {"_or": [{"type": {"_eq": "a"}}, {"type": {"_eq": "b"}}]}
 
 
-def test_joined_presets_the_first_grant_wins() -> None:
-    first = Rule(presets={"storage": "local", "title": "first"})
-    second = Rule(presets={"title": "second", "type": "image/png"})
-    assert _joined([first, second]).presets == {
-        "storage": "local",
-        "title": "first",
-        "type": "image/png",
-    }
-    assert _joined([Rule(), Rule()]).presets is None
+def test_write_presets_the_first_grant_wins() -> None:
+    first = grant("directus_files", "create", presets={"storage": "local", "title": "first"})
+    second = grant("directus_files", "create", presets={"title": "second", "type": "image/png"})
+    rule = Access(ROLE_USER, [first, second]).require("directus_files", "create")
+    assert rule.presets == {"storage": "local", "title": "first", "type": "image/png"}
+    plain = [grant("directus_files", "create"), grant("directus_files", "create")]
+    assert Access(ROLE_USER, plain).require("directus_files", "create").presets is None
 
 
-def test_joined_keeps_each_grants_validation_in_its_part() -> None:
-    first = Rule(validation={"title": {"_nnull": True}})
-    second = Rule(validation={"type": {"_nnull": True}})
-    joined = _joined([first, second])
-    assert joined.validation is None
-    assert joined.grants() == (first, second)
-
-
-def test_joined_one_grant_is_that_grant() -> None:
-    only = Rule(fields=frozenset({"a"}), filter={"a": {"_eq": 1}})
-    assert _joined([only]) is only
-
-
-@pytest.mark.parametrize(
-    ("fields", "shared"),
-    [
-        ([None, None], None),
-        ([frozenset({"a", "b"}), None], frozenset({"a", "b"})),
-        ([frozenset({"a", "b"}), frozenset({"b", "c"})], frozenset({"b"})),
-    ],
-)
-def test_joined_fields_are_what_every_grant_gives(
-    fields: list[frozenset[str] | None], shared: frozenset[str] | None
-) -> None:
-    assert _joined([Rule(fields=value) for value in fields]).fields == shared
-
-
-def test_joined_rows_are_every_row_when_one_grant_has_no_filter() -> None:
-    assert _joined([Rule(filter={"a": {"_eq": 1}}), Rule()]).filter is None
-    assert _joined([Rule(filter={"a": {"_eq": 1}}), Rule(filter={"b": {"_eq": 2}})]).filter == {
-        "_or": [{"a": {"_eq": 1}}, {"b": {"_eq": 2}}]
-    }
+def test_write_keeps_each_grants_validation_in_its_part() -> None:
+    first = grant("directus_files", "create", validation={"title": {"_nnull": True}})
+    second = grant("directus_files", "create", validation={"type": {"_nnull": True}})
+    rule = Access(ROLE_USER, [first, second]).require("directus_files", "create")
+    assert rule.validation is None
+    assert [part.validation for part in rule.grants()] == [
+        {"title": {"_nnull": True}},
+        {"type": {"_nnull": True}},
+    ]
 
 
 # Admin-only user fields ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     String,
     and_,
+    case,
     cast,
     exists,
     extract,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     func,
     literal,
     not_,
+    null,
     or_,
     select,
     true,
@@ -181,7 +183,7 @@ def _function(collection: Collection, field: str, node: Any, variables: FilterVa
                 select(func.count())
                 .select_from(target_collection.model)
                 .where(
-                    o2m_link(collection, relation),
+                    o2m_link(collection, relation, variables.masks.get(field)),
                     readable_rows(target_collection, {}, variables),
                 )
                 .scalar_subquery()
@@ -191,7 +193,7 @@ def _function(collection: Collection, field: str, node: Any, variables: FilterVa
             )
             continue
         kind = collection.fields[field]
-        column = collection.column(field)
+        column = field_column(collection, field, variables)
         if kind is Kind.JSON and name == "count":
             target = json_count(column)
         elif kind is Kind.DATE and name in DATE_PARTS:
@@ -204,10 +206,29 @@ def _function(collection: Collection, field: str, node: Any, variables: FilterVa
     return and_(*clauses)
 
 
-def o2m_link(collection: Collection, relation: Relation) -> ColumnElement[bool]:
-    """The target's rows that belong to a row of `collection` through an o2m."""
+def field_column(
+    collection: Collection, name: str, variables: FilterVariables | None = None
+) -> ColumnElement[Any]:
+    """A field's column as the caller sees it: null on the rows it does not show on."""
+    column: ColumnElement[Any] = collection.column(name)
+    mask = None if variables is None else variables.masks.get(name)
+    return column if mask is None else case((mask, column), else_=null())
+
+
+def within(variables: FilterVariables) -> FilterVariables:
+    """The variables for a related collection: the masks are the queried collection's."""
+    return replace(variables, masks={}) if variables.masks else variables
+
+
+def o2m_link(
+    collection: Collection, relation: Relation, mask: ColumnElement[bool] | None = None
+) -> ColumnElement[bool]:
+    """The target's rows that belong to a row of `collection` through an o2m (none where
+    `mask`, the rows the caller is shown the o2m field on, leaves the row out)."""
     target = COLLECTIONS[relation.target]
     link = target.column(relation.column) == collection.column("id")
+    if mask is not None:
+        link = and_(link, mask)
     if relation.present is None:
         return link
     return and_(link, target.column(relation.present).is_not(None))
@@ -220,17 +241,18 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
         raise _invalid(f'Filter on "{field}" must be an object')
     if relation.many:
         # o2m: rows of the target point at us through relation.column.
-        link = o2m_link(collection, relation)
+        link = o2m_link(collection, relation, variables.masks.get(field))
+        inside = within(variables)
         clauses = []
         for key, value in node.items():
             inner_node = value if key in QUANTIFIERS else {key: value}
-            readable = readable_rows(target, inner_node, variables)
-            inner = _node(target, inner_node, variables)
+            readable = readable_rows(target, inner_node, inside)
+            inner = _node(target, inner_node, inside)
             matched = exists(select(target.column("id")).where(link, readable, inner))
             clauses.append(not_(matched) if key == "_none" else matched)
         return and_(*clauses)
     # m2o: operators apply to the foreign key itself; anything else filters the target.
-    local = collection.column(relation.column)
+    local = field_column(collection, relation.column, variables)
     direct = {k: v for k, v in node.items() if k.startswith("_") and k not in LOGICAL}
     nested = {k: v for k, v in node.items() if k not in direct}
     clauses = []
@@ -242,12 +264,13 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
         # A related row the caller may not read matches nothing.
         anchor = select(literal(1).label("anchor")).subquery()
         joined = anchor.outerjoin(target.model, target.column("id") == local)
-        readable = readable_rows(target, nested, variables)
+        inside = within(variables)
+        readable = readable_rows(target, nested, inside)
         clauses.append(
             exists(
                 select(literal(1))
                 .select_from(joined)
-                .where(readable, _node(target, nested, variables))
+                .where(readable, _node(target, nested, inside))
             )
         )
     return and_(*clauses)
@@ -274,8 +297,8 @@ def readable_rows(target: Collection, node: Any, variables: FilterVariables) -> 
         return true()
     names = list(referenced_fields(node))
     scope.require_readable(target, names)
-    rule = scope.require_fields(target.name, "read", names)
-    return _node(target, rule.filter or {}, replace(variables, scope=None))
+    rows = scope.visible_rows(target.name, names)
+    return _node(target, rows or {}, replace(variables, scope=None, masks={}))
 
 
 def _node(collection: Collection, node: Any, variables: FilterVariables) -> Clause:
@@ -292,13 +315,26 @@ def _node(collection: Collection, node: Any, variables: FilterVariables) -> Clau
         elif key in collection.relations:
             clauses.append(_relation(collection, key, value, variables))
         elif key in collection.fields:
-            column = collection.column(key)
+            column = field_column(collection, key, variables)
             clauses.append(_operators(column, collection.fields[key], key, value, variables))
         elif key.endswith("_func"):
             clauses.append(_function(collection, key[: -len("_func")], value, variables))
         else:
             raise ForbiddenError.field(key, collection.name)
     return and_(true(), *clauses)
+
+
+def linked_to(
+    collection: Collection,
+    column: str,
+    parent: Collection,
+    parent_rows: Mapping[str, Any],
+    variables: FilterVariables,
+) -> Clause:
+    """Rows of `collection` whose `column` points at a row of `parent` that `parent_rows`
+    (a trusted filter: a permission's) admits."""
+    rows = _node(parent, parent_rows, replace(variables, scope=None, masks={}))
+    return collection.column(column).in_(select(parent.column("id")).where(rows))
 
 
 def filter_clause(
@@ -313,4 +349,6 @@ def filter_clause(
     A caller's own filter passes its `scope`; permission rules and validation do not."""
     if not node:
         return true()
+    if scope is None:
+        return _node(collection, node, replace(variables, scope=None, masks={}))
     return _node(collection, node, replace(variables, scope=scope))

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, literal_column
 
 from app.collections import Collection
 from app.config import Settings
@@ -20,6 +20,9 @@ from app.permissions.access import Access, Rule
 __all__ = [
     "ItemQuery",
     "Window",
+    "all_of",
+    "group_ordering",
+    "masked",
     "order_by",
     "referenced_fields",
     "sort_fields",
@@ -111,6 +114,34 @@ def sort_fields(sort: Sequence[str] | None) -> Iterator[str]:
         yield term.removeprefix("-").partition(".")[0]
 
 
+def masked(collection: Collection, rule: Rule, variables: FilterVariables) -> FilterVariables:
+    """`variables` carrying the SQL of the rule's masks (app/permissions/field_rows.py):
+    given to where_clause, order_by and the selects, so each of them sees a masked field
+    as null on the rows it does not show on. No masks (the fast path): no change."""
+    if not rule.masks:
+        return variables
+    plain = replace(variables, scope=None, masks={})
+    return replace(
+        variables,
+        masks={name: filter_clause(collection, rows, plain) for name, rows in rule.masks.items()},
+    )
+
+
+def all_of(*clauses: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Every condition at once."""
+    return and_(*clauses)
+
+
+def group_ordering(sort: Sequence[str] | None) -> list[ColumnElement[Any]]:
+    """ORDER BY the grouped fields' output names (each sort term already checked to be a
+    grouped field, so a plain identifier)."""
+    terms: list[ColumnElement[Any]] = []
+    for term in sort or []:
+        name: ColumnElement[Any] = literal_column(term.removeprefix("-"))
+        terms.append(name.desc() if term.startswith("-") else name.asc())
+    return terms
+
+
 def where_clause(
     collection: Collection,
     query: ItemQuery,
@@ -125,7 +156,7 @@ def where_clause(
         raise ForbiddenError()
     return and_(
         filter_clause(collection, query.filter, variables, scope=access),
-        search_clause(collection, query.search, rule),
+        search_clause(collection, query.search, rule, variables),
         filter_clause(collection, rule.filter, variables),
     )
 

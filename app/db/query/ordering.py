@@ -8,22 +8,29 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from app.collections import COLLECTIONS, Collection
-from app.db.query.filters import Clause, readable_rows
+from app.db.query.filters import Clause, field_column, readable_rows, within
 from app.db.query.values import FilterVariables
 from app.errors import ForbiddenError, InvalidQueryError
 from app.permissions.access import Rule
 from app.permissions.concealed import require_comparable
 
 
-def search_clause(collection: Collection, search: str | None, rule: Rule) -> Clause:
+def search_clause(
+    collection: Collection,
+    search: str | None,
+    rule: Rule,
+    variables: FilterVariables | None = None,
+) -> Clause:
     """Case-insensitive contains over the text fields the caller's `rule` may read (never
-    concealed ones), as Directus: a search must not find a row by a field it cannot read."""
+    concealed ones), as Directus: a search must not find a row by a field it cannot read,
+    nor by a value the caller is not shown on that row (`variables.masks`)."""
     if not search:
         return true()
     names = [name for name in collection.searchable if rule.allows_fields([name])]
     if not names:
         return false()
-    return or_(*(collection.column(name).icontains(search, autoescape=True) for name in names))
+    columns = [field_column(collection, name, variables) for name in names]
+    return or_(*(column.icontains(search, autoescape=True) for column in columns))
 
 
 def sort_columns(
@@ -46,15 +53,17 @@ def sort_columns(
             if rest not in target.fields:
                 raise ForbiddenError.field(rest.partition(".")[0], target.name)
             require_comparable(target, [rest], "sorted by")
-            readable = true() if variables is None else readable_rows(target, {rest: {}}, variables)
+            inside = None if variables is None else within(variables)
+            readable = true() if inside is None else readable_rows(target, {rest: {}}, inside)
+            local = field_column(collection, relation.column, variables)
             expression: ColumnElement[Any] = (
                 select(target.column(rest))
-                .where(target.column("id") == collection.column(relation.column), readable)
+                .where(target.column("id") == local, readable)
                 .scalar_subquery()
             )
         elif not rest and path in collection.fields:
             require_comparable(collection, [path], "sorted by")
-            expression = collection.column(path)
+            expression = field_column(collection, path, variables)
         elif head in collection.fields or head in collection.relations:
             raise InvalidQueryError(f'Cannot sort by "{raw}"')
         else:

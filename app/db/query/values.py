@@ -6,9 +6,12 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement
 
 from app.collections import Kind
 from app.errors import InvalidQueryError
@@ -28,12 +31,17 @@ class FilterVariables:
 
     `scope` is the caller whose own filter this is: relations then reach only the related
     rows and fields it may read. None (permission rules, validation) sees every row.
+
+    `masks`: per field of the collection queried that shows on only some of its rows, the
+    SQL condition of those rows; everywhere else the caller's filter, sort, search and
+    aggregates see the field as null (app/permissions/field_rows.py).
     """
 
     user: str | None
     role: str | None
     now: datetime
     scope: Access | None = None
+    masks: Mapping[str, ColumnElement[bool]] = field(default_factory=dict)
 
 
 def resolve_variable(value: Any, variables: FilterVariables) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.collections import COLLECTIONS, Collection
 from app.db.types import Model
-from app.errors import InvalidQueryError
+from app.errors import ForbiddenError, InvalidQueryError
 from app.permissions.access import Access
 from app.permissions.concealed import public_value
 
@@ -52,11 +52,20 @@ def field_tree(
     return tree
 
 
-def check_readable(access: Access, collection: Collection, tree: FieldTree) -> None:
-    """Early FORBIDDEN when no one grant gives all the fields asked of a collection."""
+def check_readable(
+    access: Access, collection: Collection, tree: FieldTree, queried: str = "root"
+) -> None:
+    """Early FORBIDDEN, as Directus words it, for a field asked of a collection that no
+    grant lets the caller read (on some of its rows)."""
+    readable = access.readable_fields(collection.name)
+    if access.has(collection.name, "read") and readable is not None:
+        for name in tree.own:
+            if name not in readable:
+                raise ForbiddenError.field(name, collection.name, queried)
     access.require_fields(collection.name, "read", tree.own)
     for name, child in tree.nested.items():
-        check_readable(access, COLLECTIONS[collection.relations[name].target], child)
+        where = name if queried == "root" else f"{queried}.{name}"
+        check_readable(access, COLLECTIONS[collection.relations[name].target], child, where)
 
 
 def shape(

@@ -22,7 +22,7 @@ from app.http.rest.aggregate import (
     rest_rows,
 )
 from app.http.rest.context import RestContext, data, endpoint, keys_of
-from app.http.rest.fields import field_tree
+from app.http.rest.fields import check_readable, field_tree
 from app.http.rest.query import RestQuery, parse_query, query_from_body
 from app.http.rest.relations import shape_rows, stored
 from app.permissions.access import Access
@@ -60,7 +60,7 @@ class CollectionRoutes:
         access = await ctx.access()
         tree = field_tree(self.collection, query.fields, access)
         fields = stored(self.collection, tree)
-        access.require_fields(self.collection.name, "read", fields)
+        check_readable(access, self.collection, tree)
         service = self.service(ctx.services)
         rows = await service.read_many(access, query.items, fields)
         meta: dict[str, int] | None = None
@@ -92,7 +92,7 @@ class CollectionRoutes:
         tree = field_tree(self.collection, query.fields, access)
         fields = stored(self.collection, tree)
         try:
-            access.require_fields(self.collection.name, "read", fields)
+            check_readable(access, self.collection, tree)
             rows = await self.service(ctx.services).read_ids(access, ids, fields)
             shaped = await shape_rows(ctx.services, access, self.collection, rows, tree)
         except ForbiddenError:
@@ -150,7 +150,7 @@ class CollectionRoutes:
         access = await ctx.access()
         tree = field_tree(self.collection, query.fields, access)
         fields = stored(self.collection, tree)
-        access.require_fields(self.collection.name, "read", fields)
+        check_readable(access, self.collection, tree)
         row = await self.service(ctx.services).read_one(access, item_id, fields)
         return data((await shape_rows(ctx.services, access, self.collection, [row], tree))[0])
 

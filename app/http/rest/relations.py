@@ -65,7 +65,8 @@ async def shape_rows(
         fields = stored(target, child) if child is not None else ["id"]
         only = None if relation.present is None else {relation.present: {"_nnull": True}}
         query = ItemQuery(filter=only)
-        grouped = await reader.read_related(access, relation.column, parents, query, fields)
+        via = (collection.name, name)
+        grouped = await reader.read_related(access, relation.column, parents, query, fields, via)
         many[name] = {}
         for parent in parents:
             children = grouped.get(parent, [])

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse
 from app.collections import ROLES, SETTINGS
 from app.errors import ForbiddenError
 from app.http.rest.context import RestContext, data, endpoint
-from app.http.rest.fields import check_readable, field_tree, shape
+from app.http.rest.fields import FieldTree, check_readable, field_tree, shape
 from app.http.rest.query import parse_query
 
 # The singleton's key tells nothing: as on GraphQL, asking for it needs no grant.
@@ -18,7 +18,10 @@ async def _answer(ctx: RestContext) -> JSONResponse:
     query = parse_query(ctx.request.query_params)
     access = await ctx.access()
     tree = field_tree(SETTINGS, query.fields, access)
-    row = await ctx.services.project_settings.read(access, set(tree.own) - {_KEY})
+    asked = FieldTree(own=[name for name in tree.own if name != _KEY])
+    if asked.own:
+        check_readable(access, SETTINGS, asked)
+    row = await ctx.services.project_settings.read(access, set(asked.own))
     related = {}
     role_tree = tree.nested.get("public_registration_role")
     if role_tree is not None:
