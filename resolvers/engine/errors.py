@@ -70,7 +70,7 @@ def coded(error: GraphQLError) -> GraphQLError:
     original = _hidden_field(error) or error.original_error
     extensions: dict[str, Any]
     if error.path is None and not isinstance(original, DirectusError):
-        message = error.message  # the document's own fault
+        message = validation_text(error.message)  # the document's own fault
         extensions = {"code": "GRAPHQL_VALIDATION"}
     else:
         directus = original if isinstance(original, DirectusError) else InternalServerError()
@@ -106,13 +106,19 @@ _QUOTED_NAME = re.compile(r"'([^'\s]+)'")
 _INT_DIGITS = re.compile(r"Exceeds the limit \(\d+ digits\) for integer string conversion[^']*")
 
 
+def validation_text(message: str) -> str:
+    """A validation or variable error's words as graphql-js quotes them, for every transport
+    (HTTP answers and socket `error` messages alike)."""
+    text = _INT_DIGITS.sub("the number has too many digits", message)
+    return _QUOTED_NAME.sub(r'"\1"', text)
+
+
 def format_validation_errors(errors: list[GraphQLError], *, suggest: bool) -> dict[str, Any]:
     """`suggest` false (introspection off): "Did you mean …?" would leak the schema."""
 
     def message(error: GraphQLError) -> str:
-        text = _INT_DIGITS.sub("the number has too many digits", error.message)
-        text = text if suggest else _SUGGESTION.sub("", text)
-        return _QUOTED_NAME.sub(r'"\1"', text)
+        text = validation_text(error.message)
+        return text if suggest else _SUGGESTION.sub("", text)
 
     return {
         "message": VALIDATION_MESSAGE,

@@ -24,6 +24,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    ExecutionResult,
     SelectionNode,
     ValidationRule,
     execute,
@@ -43,6 +44,7 @@ from app.config import SINGLE_USE_MUTATIONS
 from app.db.query.limits import FilterLimits
 from resolvers.context import Context
 from resolvers.engine.caller_schema import caller_schemas, introspects
+from resolvers.engine.caller_variables import variable_errors
 from resolvers.engine.errors import code_errors
 from resolvers.engine.templates import DocumentTemplates, Literals, split_literals
 from resolvers.engine.validation import ShapeValidator
@@ -166,6 +168,8 @@ class DocumentPipeline(SchemaExtension):
         self._validated = False
         # The caller's schema, when a document that introspects must run against it.
         self._execution_schema: GraphQLSchema | None = None
+        # The caller's schema, when it is not the full one: variables are coerced against it.
+        self._caller_schema: GraphQLSchema | None = None
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
@@ -232,8 +236,10 @@ class DocumentPipeline(SchemaExtension):
         schema = schemas.full if access is None else schemas.of(access)
         errors = validator.validate(schema, query, document, rules, shape)
         context.pre_execution_errors = [*errors, *unchosen]
-        if introspective and schema is not schemas.full:
-            self._execution_schema = schema
+        if schema is not schemas.full:
+            self._caller_schema = schema
+            if introspective:
+                self._execution_schema = schema
         yield
 
     async def on_execute(self) -> AsyncIterator[None]:
@@ -249,6 +255,19 @@ class DocumentPipeline(SchemaExtension):
             self.limits.filters,
             self.limits.max_batch,
         )
+        caller_schema = self._caller_schema
+        if caller_schema is not None and context.graphql_document is not None:
+            refused = variable_errors(
+                caller_schema,
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+            )
+            if refused:
+                # No path: answered as any variable coercion error, 400 GRAPHQL_VALIDATION.
+                context.result = ExecutionResult(data=None, errors=refused)
+                yield
+                return
         schema = self._execution_schema
         if schema is not None and context.graphql_document is not None:
             # `__schema` and `__type` answer from the caller's schema; its fields keep the

@@ -369,3 +369,17 @@ async def test_the_legacy_graphql_ws_protocol_is_not_served(server: RunningServe
             await asyncio.wait_for(socket.recv(), 10)
     assert closed.value.rcvd is not None
     assert closed.value.rcvd.code == 4406
+
+
+async def test_socket_validation_errors_quote_names_as_graphql_js(server: RunningServer) -> None:
+    """A socket's `error` message words a validation error as the HTTP answer does: names
+    in double quotes, as Directus (graphql-js) writes them."""
+    world = World(server)
+    query = "subscription { directus_users_mutated { key data { no_such_field } } }"
+    async with subscription(server, world.admin(), query, settle=0) as socket:
+        message = await next_message(socket)
+    assert message["type"] == "error", message
+    (error,) = message["payload"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION", message
+    assert error["message"].startswith('Cannot query field "no_such_field" on type "'), message
+    assert "'" not in error["message"], message

@@ -260,6 +260,32 @@ async def test_a_caller_writing_an_unwritable_field_gets_400(
     ]
 
 
+async def test_variables_are_coerced_against_the_callers_schema(
+    client: httpx.AsyncClient, services: Services, seeded: Seeded
+) -> None:
+    """An input field the caller's schema lacks, sent in a variable, fails as Directus's
+    (whose execution schema is the caller's) does: 400, not a FORBIDDEN after coercion."""
+    await as_staff(services, seeded)
+    document = (
+        "mutation M($data: update_directus_users_input!) { update_users_me(data: $data) { id } }"
+    )
+    reply = await gql(client, document, {"data": {"email": "x@example.com"}}, token=BOB_TOKEN)
+    assert_validation_error(reply)
+    messages = validation_messages(reply)
+    assert len(messages) == 1, messages
+    # graphql-core's words (graphql-js 16 says 'Field "email" is not defined by type …').
+    assert messages[0].startswith('Variable "$data" has invalid value')
+    assert 'type "update_directus_users_input" not to include unknown field "email"' in messages[0]
+    # What the caller may write passes, through a variable as through a literal.
+    ok = await gql(client, document, {"data": {"first_name": "Bobby"}}, token=BOB_TOKEN)
+    assert ok.status == 200, ok.body
+    assert ok.data == {"update_users_me": {"id": seeded.users["bob"]}}
+    # The admin's schema is the full one: the same variable reaches the resolver.
+    admin = await gql(client, document, {"data": {"title": "Boss"}}, token=ADMIN_TOKEN)
+    assert admin.status == 200, admin.body
+    assert admin.body.get("errors") is None
+
+
 async def test_hints_come_from_the_callers_schema(
     client: httpx.AsyncClient, services: Services, seeded: Seeded
 ) -> None:
