@@ -18,13 +18,13 @@ from typing import Any, ClassVar
 from cachetools import LRUCache
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
-    ExecutionResult,
     SelectionNode,
     ValidationRule,
     execute,

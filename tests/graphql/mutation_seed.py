@@ -16,6 +16,7 @@ from app.db.models import Permission, ProjectSettings, Role, Session, User
 from app.repositories import policies as policies_repo
 from app.services.container import Services
 from tests.conftest import ADMIN_EMAIL, create_user, login
+from tests.graphql_reply import GraphQLReply
 
 CONCEALED = "**********"
 FORBIDDEN_MESSAGE = "You don't have permission to access this."
@@ -28,6 +29,28 @@ def write_refused(action: str, *fields: str, collection: str = "directus_users")
         f'You don\'t have permissions to perform "{action}" for the field(s) {names} in '
         f'collection "{collection}" or it does not exist.'
     )
+
+
+def refused_by_schema(reply: GraphQLReply, *fields: str) -> None:
+    """A write of fields the caller's input type lacks, sent in a variable: 400
+    GRAPHQL_VALIDATION naming each (as Directus, whose execution schema is the caller's)."""
+    assert reply.status == 400, reply.body
+    assert reply.codes == ["GRAPHQL_VALIDATION"], reply.body
+    text = " ".join(error["message"] for error in reply.body["errors"][0]["extensions"]["errors"])
+    for name in fields:
+        assert f'unknown field "{name}"' in text, reply.body
+
+
+async def rest_write_refused(
+    client: httpx.AsyncClient, path: str, data: dict[str, Any], token: str, *fields: str
+) -> None:
+    """The same write over REST meets the permission rule itself: FORBIDDEN, Directus's
+    reason naming the fields."""
+    answer = await client.patch(path, json=data, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 403, answer.text
+    error = answer.json()["errors"][0]
+    assert error["extensions"]["code"] == "FORBIDDEN", answer.text
+    assert error["message"] == write_refused("update", *fields), answer.text
 
 
 LAST_ADMIN_MESSAGE = "Can't process content. Cannot remove the last admin user from the system."

@@ -21,6 +21,7 @@ from tests.graphql.mutation_seed import (
     app_user,
     email_not_unique,
     make_role,
+    refused_by_schema,
     role_count,
     roles_named,
     stored_role,
@@ -502,6 +503,16 @@ async def test_anonymous_cannot_create_users(client: httpx.AsyncClient, services
     assert await user_count(services) == before
 
 
+async def _rest_create_refused(
+    client: httpx.AsyncClient, data: dict[str, Any], token: str, field: str
+) -> None:
+    """The payload the caller's GraphQL input type cannot carry, over REST: the permission
+    rule's own FORBIDDEN, Directus's reason naming the field."""
+    answer = await client.post("/users", json=data, headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["errors"][0]["message"] == write_refused("create", field)
+
+
 async def test_non_admin_with_full_create_permission_cannot_write_admin_only_fields(
     client: httpx.AsyncClient, services: Services
 ) -> None:
@@ -520,7 +531,10 @@ async def test_non_admin_with_full_create_permission_cannot_write_admin_only_fie
             {"data": {"email": "admin-only@example.com", field: value}},
             token=token,
         )
-        refused(reply, "FORBIDDEN", write_refused("create", field))
+        refused_by_schema(reply, field)
+        await _rest_create_refused(
+            client, {"email": "admin-only@example.com", field: value}, token, field
+        )
         assert await users_with_email(services, "admin-only@example.com") == []
     reply = await gql(
         client,
@@ -593,7 +607,10 @@ async def test_custom_create_permission_forbids_other_fields(
             {"data": {"email": "other@corp.example", field: value}},
             token=token,
         )
-        refused(reply, "FORBIDDEN", write_refused("create", field))
+        refused_by_schema(reply, field)
+        await _rest_create_refused(
+            client, {"email": "other@corp.example", field: value}, token, field
+        )
     assert await users_with_email(services, "other@corp.example") == []
 
 

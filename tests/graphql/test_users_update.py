@@ -26,6 +26,8 @@ from tests.graphql.mutation_seed import (
     email_not_unique,
     make_role,
     make_user,
+    refused_by_schema,
+    rest_write_refused,
     role_count,
     roles_named,
     session_count,
@@ -551,9 +553,11 @@ async def test_app_user_cannot_change_protected_fields_of_itself(
     user, token = await app_user(client, services, "limited@example.com")
     roles_before = await role_count(services)
     reply = await gql(client, UPDATE_ME, {"data": change}, token=token)
-    refused(reply, "FORBIDDEN", write_refused("update", *change))
+    refused_by_schema(reply, *change)
     reply = await gql(client, UPDATE_ONE_AS_USER, {"id": user.id, "data": change}, token=token)
-    refused(reply, "FORBIDDEN", write_refused("update", *change))
+    refused_by_schema(reply, *change)
+    await rest_write_refused(client, "/users/me", change, token, *change)
+    await rest_write_refused(client, f"/users/{user.id}", change, token, *change)
     row = await stored_user(services, user.id)
     assert row.status == "active"
     assert row.role == user.role
@@ -571,7 +575,8 @@ async def test_app_user_cannot_move_itself_to_an_existing_role(
     user, token = await app_user(client, services, "climber@example.com")
     admin_role = await admin_role_id(services)
     reply = await gql(client, UPDATE_ME, {"data": {"role": {"id": admin_role}}}, token=token)
-    refused(reply, "FORBIDDEN", write_refused("update", "role"))
+    refused_by_schema(reply, "role")
+    await rest_write_refused(client, "/users/me", {"role": admin_role}, token, "role")
     assert (await stored_user(services, user.id)).role == user.role
 
 
@@ -589,7 +594,8 @@ async def test_app_user_with_full_update_permission_still_cannot_write_admin_onl
     )
     for change in ({"provider": "ldap"}, {"external_identifier": "cn=me"}):
         reply = await gql(client, UPDATE_ME, {"data": change}, token=token)
-        refused(reply, "FORBIDDEN", write_refused("update", *change))
+        refused_by_schema(reply, *change)
+        await rest_write_refused(client, "/users/me", change, token, *change)
     row = await stored_user(services, user.id)
     assert (row.provider, row.external_identifier) == ("default", None)
     allowed = await gql(client, UPDATE_ME, {"data": {"status": "active"}}, token=token)
@@ -726,7 +732,8 @@ async def test_row_filtered_update_permission_lets_only_matching_rows_change(
     not_a_field = await gql(
         client, UPDATE_ONE_AS_USER, {"id": editable.id, "data": {"status": "draft"}}, token=token
     )
-    refused(not_a_field, "FORBIDDEN", write_refused("update", "status"))
+    refused_by_schema(not_a_field, "status")
+    await rest_write_refused(client, f"/users/{editable.id}", {"status": "draft"}, token, "status")
     assert (await stored_user(services, editable.id)).status == "active"
 
 
