@@ -37,7 +37,7 @@ from app.security.tokens import hash_token
 from app.services.admin_guard import keeps_an_admin
 from app.services.audit import AuditAction, AuditLog
 from app.services.credential_audit import CredentialAudit
-from app.services.items import ItemReader
+from app.services.own_user import OwnUserRecord
 from app.services.password_policy import check_password_policy
 from app.services.payloads import (
     as_bool,
@@ -77,10 +77,7 @@ class PreparedUser:
     rule: Rule  # the grants that give every written field: their rows and validation apply
 
 
-class UsersService(ItemReader[User]):
-    collection = USERS
-    model = User
-
+class UsersService(OwnUserRecord):
     def __init__(
         self,
         db: Database,
@@ -131,17 +128,6 @@ class UsersService(ItemReader[User]):
         return None if user is None else user.id
 
     # Writes --------------------------------------------------------------------------
-
-    async def require_own_update(self, access: Access, fields: list[str]) -> str:
-        """The caller's id, when one grant lets it update `fields` of its own record (as
-        Directus checks TFA's secret: an update with the caller's permissions)."""
-        user_id = access.accountability.user
-        if user_id is None:
-            raise ForbiddenError()
-        rule = access.require_fields(self.collection.name, "update", fields)
-        async with self._db.read() as session:
-            await self.require_rows(session, access, rule, [user_id])
-        return user_id
 
     async def create_many(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
         access.require(self.collection.name, "create")
