@@ -337,3 +337,21 @@ async def test_the_admin_reads_its_own_account(client: httpx.AsyncClient) -> Non
     assert page.status_code == 200
     assert f'<dd id="account-email">{ADMIN_EMAIL}</dd>' in page.text
     assert "Set up two-factor authentication" in page.text
+
+
+async def test_a_browser_post_under_no_referrer_is_accepted_only_with_the_token(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Chromium posts the pages' forms with `Origin: null` (their Referrer-Policy is
+    no-referrer): the token decides."""
+    user = await create_user(services, "ivy@example.com", PASSWORD, first_name="Ivy")
+    await sign_in(client, "ivy@example.com", PASSWORD)
+    token = await csrf_token(client, ACCOUNT)
+    null = {"origin": "null"}
+    forged = await post_form(client, ACCOUNT + "/profile", {"first_name": "X"}, headers=null)
+    assert forged.status_code == 403
+    answer = await post_form(
+        client, ACCOUNT + "/profile", {"csrf_token": token, "first_name": "Ivo"}, headers=null
+    )
+    assert next_page(answer) == ACCOUNT + "?done=profile"
+    assert (await stored_user(services, user.id)).first_name == "Ivo"
