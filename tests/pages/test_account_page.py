@@ -4,6 +4,7 @@ permissions, CSRF, the anonymous redirect and signing out."""
 from __future__ import annotations
 
 from html import unescape
+from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +21,7 @@ OWN = {"id": {"_eq": "$CURRENT_USER"}}
 PASSWORD = "user-password-1"
 
 
-async def _grant(services: Services, user: User, **values: object) -> None:
+async def _grant(services: Services, user: User, **values: Any) -> None:
     async with services.db.write() as session:
         session.add(Permission(policy=policies_repo.policy_of(user.role), **values))
 
