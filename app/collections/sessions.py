@@ -23,5 +23,7 @@ SESSIONS = Collection(
         FieldSpec("family", ID, 36, nullable=False, internal=True),
         FieldSpec("rotated_at", Kind.DATE, internal=True),
         FieldSpec("successor", ID, 36, internal=True),
+        FieldSpec("created", Kind.DATE),
+        FieldSpec("last_used", Kind.DATE),
     ),
 )
