@@ -17,7 +17,8 @@ _O2M = frozenset(
     for name, relation in collection.relations.items()
     if relation.many
 )
-_RELATION_ALIASES = _O2M | {f"{name}_func" for name in _O2M}
+# `sessions` (directus_users, admins only) is read by the sessions API, not from the row.
+_RELATION_ALIASES = _O2M | {f"{name}_func" for name in _O2M} | {"sessions"}
 
 
 def _names(selections: Iterable[Selection]) -> Iterator[str]:
