@@ -27,3 +27,7 @@ SESSIONS = Collection(
         FieldSpec("last_used", Kind.DATE),
     ),
 )
+
+# Fields of other collections' GraphQL types that are no stored field: a user's logins,
+# computed by the sessions API and in admins' schemas only.
+COMPUTED_FIELDS: dict[str, frozenset[str]] = {"directus_users": frozenset({"sessions"})}

@@ -43,7 +43,17 @@ from graphql import (
 )
 
 from app.accountability import Accountability
-from app.collections import ACCESS, ACTIVITY, FILES, PERMISSIONS, POLICIES, ROLES, SETTINGS, USERS
+from app.collections import (
+    ACCESS,
+    ACTIVITY,
+    COMPUTED_FIELDS,
+    FILES,
+    PERMISSIONS,
+    POLICIES,
+    ROLES,
+    SETTINGS,
+    USERS,
+)
 from app.permissions.access import Access, Action
 
 # The collections the schema has types for.
@@ -94,10 +104,10 @@ _SPECIAL_ROOTS: dict[str, tuple[str, Action]] = {
     "directus_permissions_mutated": (PERMISSIONS.name, "read"),
 }
 # The sessions API (no collection of its own): a signed-in caller's own sessions; admins'
-# root fields and a user's `sessions`, which admins (served the full schema) alone see.
+# root fields and the computed fields (a user's `sessions`), which admins (served the full
+# schema) alone see.
 SIGNED_IN = frozenset({"users_me_sessions", "users_me_sessions_revoke"})
 ADMINS_ONLY = frozenset({"users_sessions_revoke"})
-_ADMIN_FIELDS = {USERS.name: frozenset({"sessions"})}
 _ROOT_PATTERN = re.compile(
     r"^(?:(?P<action>create|update|delete)_(?P<m>[a-z]+)_(?:item|items|batch)"
     r"|(?P<q>[a-z]+)(?:_by_id|_aggregated)?)$"
@@ -169,7 +179,7 @@ def _first_cut(schema: GraphQLSchema, access: Access) -> dict[str, list[str]]:
         if name in roots:
             kept[name] = [f for f in fields if _root_allowed(f, access)]
             continue
-        fields = [f for f in fields if f not in _ADMIN_FIELDS.get(name, ())]
+        fields = [f for f in fields if f not in COMPUTED_FIELDS.get(name, ())]
         rule = type_rule(name)
         if rule is None:
             kept[name] = fields
