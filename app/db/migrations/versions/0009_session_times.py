@@ -26,12 +26,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("directus_sessions") as batch:
-        batch.add_column(sa.Column("created", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("last_used", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    op.add_column(
+        "directus_sessions",
+        sa.Column("created", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    )
+    op.add_column(
+        "directus_sessions",
+        sa.Column("last_used", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("directus_sessions") as batch:
-        batch.drop_column("last_used")
-        batch.drop_column("created")
+    # Plain ALTER TABLE … DROP COLUMN on both databases (SQLite 3.35+): no table rebuild.
+    op.drop_column("directus_sessions", "last_used")
+    op.drop_column("directus_sessions", "created")
