@@ -8,6 +8,8 @@ FORBIDDEN alike (no oracle telling the two apart), as Directus answers items one
 
 from __future__ import annotations
 
+import uuid
+
 from app.accountability import Accountability, ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
@@ -61,6 +63,7 @@ class SessionAdmin:
         """Ends one login of `user_id` (None: the caller's own) at once: its refresh chain
         and its session JWT. FORBIDDEN when it is no live login of that user."""
         target = _target(accountability, user_id)
+        family = _session_id(session_id)
         now = self._clock.now()
 
         def end(connection: Connection) -> None:
@@ -70,7 +73,7 @@ class SessionAdmin:
                 accountability.client,
                 actor=accountability.user,
                 users=[target],
-                family=session_id,
+                family=family,
                 now=now,
                 reason="revoked",
             )
@@ -120,14 +123,23 @@ class SessionAdmin:
 
 
 def _target(accountability: Accountability, user_id: str | None) -> str:
-    """Whose sessions: the caller's own, or (admins only) anyone's."""
+    """Whose sessions: the caller's own, or (admins only) anyone's. An id no row can have
+    (longer than a key, or with a NUL) is refused as an unknown one is."""
     if accountability.user is None:
         raise ForbiddenError()
     if user_id is None or user_id == accountability.user:
         return accountability.user
-    if not accountability.admin:
+    if not accountability.admin or len(user_id) > 36 or "\x00" in user_id:
         raise ForbiddenError()
     return user_id
+
+
+def _session_id(value: str) -> str:
+    """Session ids are UUIDs (app.db.models.new_id): anything else names no session."""
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ForbiddenError() from None
 
 
 def _family_of(connection: Connection, current: PresentedSession | None) -> str | None:

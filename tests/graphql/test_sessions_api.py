@@ -127,7 +127,8 @@ async def test_another_users_session_or_an_unknown_id_is_forbidden_and_nothing_e
         ada = await login(ada_client, ADA, PASSWORD)
         bob = await login(bob_client, BOB, PASSWORD)
         (bobs,) = await my_sessions(bob_client, bob["access_token"])
-        for target in (bobs["id"], "00000000-0000-4000-8000-000000000000", "not-a-uuid"):
+        unknown = ("00000000-0000-4000-8000-000000000000", "not-a-uuid", "x" * 500, "nul\u0000")
+        for target in (bobs["id"], *unknown):
             reply = await gql(ada_client, REVOKE_MINE, {"id": target}, token=ada["access_token"])
             assert reply.codes == ["FORBIDDEN"], reply.body
             assert "data" not in reply.body

@@ -151,13 +151,12 @@ async def test_admins_read_and_end_any_users_sessions(app: Starlette, services: 
             403,
             "FORBIDDEN",
         )
-        assert_error(
-            await admin_client.get(
-                "/users/00000000-0000-4000-8000-000000000000/sessions", headers=bearer(token)
-            ),
-            403,
-            "FORBIDDEN",
-        )
+        for unknown in ("00000000-0000-4000-8000-000000000000", "x" * 300, "nul%00"):
+            assert_error(
+                await admin_client.get(f"/users/{unknown}/sessions", headers=bearer(token)),
+                403,
+                "FORBIDDEN",
+            )
         assert (await _refresh(ada_client, tokens["refresh_token"])).status_code == 200
 
         ended = await admin_client.delete(
