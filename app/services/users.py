@@ -28,9 +28,9 @@ from app.errors import (
 from app.events import EventBus, UserEvent
 from app.permissions.access import ADMIN_ONLY_USER_FIELDS, Access, Action, Rule
 from app.permissions.policies import effective
+from app.repositories import core
 from app.repositories import items as items_repo
 from app.repositories import permissions as permissions_repo
-from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.security.tokens import hash_token
@@ -51,6 +51,7 @@ from app.services.payloads import (
 )
 from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
+from app.services.session_revocation import end_sessions
 
 STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
 USER_FIELDS = frozenset(USERS.fields) | {"id"}
@@ -315,7 +316,18 @@ class UsersService(OwnUserRecord):
         await self.check_validation(session, access, prepared.rule, ids, allowed)
         await self._credentials.record_update(session, access.accountability, before, values)
         if prepared.ends_sessions:
-            await sessions_repo.delete_for_users_except(session, ids, access.accountability.session)
+            # The sessions API's revoke path: every other login of these users ends.
+            await core.run(
+                session,
+                end_sessions,
+                self._audit,
+                access.accountability.client,
+                actor=access.accountability.user,
+                users=ids,
+                now=self._clock.now(),
+                keep_session=access.accountability.session,
+                reason="credentials or status changed",
+            )
         if "password" in values:
             for user_id in ids:
                 entry = self._audit.entry(
