@@ -19,6 +19,7 @@ from app.pages.context import PageRequest, page, see_other
 from app.pages.csrf import FIELD as CSRF_FIELD
 from app.pages.redirects import ACCOUNT, LOGIN
 from app.pages.rendering import render
+from app.pages.session_list import session_rows
 from app.pages.tfa_state import TfaSetup
 
 NOTICES = {
@@ -27,6 +28,8 @@ NOTICES = {
     "password": "Your password was changed. Every other session of yours was signed out.",
     "tfa-on": "Two-factor authentication is on. You will need a code at every sign-in.",
     "tfa-off": "Two-factor authentication is off.",
+    "session": "That session was signed out.",
+    "others": "Every other session of yours was signed out.",
 }
 MISMATCH = "The new passwords do not match."
 NO_CURRENT = "Enter your current password."
@@ -45,8 +48,8 @@ async def render_account(
     posted: dict[str, str] | None = None,
     view: AccountView | None = None,
 ) -> Response:
-    """The page; `errors` by form ("profile", "password", "tfa"), `posted` the profile form's
-    values to show again after a refusal."""
+    """The page; `errors` by form ("profile", "password", "tfa", "sessions"), `posted` the
+    profile form's values to show again after a refusal."""
     view = view or await account_view(context.services, context.accountability)
     profile = [
         (shown.field, (posted or {}).get(shown.field.name, shown.value)) for shown in view.editable
@@ -59,6 +62,7 @@ async def render_account(
         "errors": errors or {},
         "tfa": tfa,
         "tfa_base": ACCOUNT + "/tfa",
+        "sessions": await session_rows(context),
         # Where the keyboard starts: the form that needs the user next.
         "focus": "tfa" if tfa is not None else next(iter(errors or {}), None),
     }

@@ -21,7 +21,7 @@ async def logout_submit(context: PageRequest) -> Response:
         context.request, services.settings, services.sessions, AuthMode.SESSION, None
     )
     if presented.session_id is not None:
-        await services.sessions.logout(presented=presented)
+        await services.sessions.logout(presented=presented, client=context.accountability.client)
     response = see_other(LOGIN)
     if not context.dead_cookie:  # else the page wrapper clears it already
         session_cookie(services.settings).clear(response)

@@ -7,7 +7,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app.config import Settings
-from app.pages import account, login, logout, tfa, tfa_setup
+from app.pages import account, login, logout, sessions, tfa, tfa_setup
 from app.pages.redirects import ACCOUNT, TFA_SETUP
 from app.pages.rendering import ASSETS_PATH, STATIC, theme
 
@@ -34,6 +34,8 @@ def page_routes(settings: Settings) -> list[BaseRoute]:
         Route(f"{ACCOUNT}/password", account.password_submit, methods=["POST"]),
         *_tfa_routes(f"{ACCOUNT}/tfa", tfa.on_account, ACCOUNT),
         Route(f"{ACCOUNT}/tfa/disable", tfa.disable(tfa.on_account, ACCOUNT), methods=["POST"]),
+        Route(f"{ACCOUNT}/sessions/revoke", sessions.revoke_submit, methods=["POST"]),
+        Route(f"{ACCOUNT}/sessions/others", sessions.others_submit, methods=["POST"]),
         Route(TFA_SETUP, tfa_setup.setup_page, methods=["GET"]),
         *_tfa_routes(TFA_SETUP, tfa_setup.on_setup_page, TFA_SETUP),
     ]

@@ -44,7 +44,7 @@ ENV = {
 PAGE_WAIT_MS = 40_000
 # Two waits for a fresh TOTP step (up to 30 s each) come on top of the pages.
 BROWSER_SECONDS = 300
-SESSIONS = False
+SESSIONS = True
 PAGES = (
     "login",
     "account",
