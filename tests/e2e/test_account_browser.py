@@ -44,7 +44,6 @@ ENV = {
 PAGE_WAIT_MS = 40_000
 # Two waits for a fresh TOTP step (up to 30 s each) come on top of the pages.
 BROWSER_SECONDS = 300
-SESSIONS = True
 PAGES = (
     "login",
     "account",
@@ -97,7 +96,7 @@ def test_account_pages_in_a_real_browser(tmp_path: Path) -> None:
                 "baseUrl": server.url,
                 "email": EMAIL,
                 "password": PASSWORD,
-                "sessions": SESSIONS,
+                "sessions": True,
                 "shotsDir": str(shots),
                 "timeoutMs": PAGE_WAIT_MS,
             },
@@ -113,16 +112,14 @@ def test_account_pages_in_a_real_browser(tmp_path: Path) -> None:
         )
         assert no_code.json()["errors"][0]["extensions"]["code"] == "INVALID_OTP"
     _check_two_factor(tfa, secret)
-    if SESSIONS:
-        _check_sessions(report["steps"]["sessions"])
+    _check_sessions(report["steps"]["sessions"])
     assert report["pageErrors"] == [], summary
     # The only refusals are the wrong code's (the browser logs each as a console error too);
     # anything else there (a CSP refusal, a missing asset) fails.
     assert report["refusals"] == ["tfa POST /admin/account/tfa/enable 400"], summary
     logged = [text for text in report["consoleErrors"] if "status of 400" not in text]
     assert logged == [], summary
-    expected = [*PAGES, *(SESSION_PAGES if SESSIONS else ())]
-    for name in expected:
+    for name in (*PAGES, *SESSION_PAGES):
         picture = shots / f"{name}.png"
         assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         assert picture.stat().st_size > 5_000, name

@@ -202,3 +202,31 @@ async def test_an_enforced_user_sets_tfa_up_on_its_own_page(
     assert "Your role requires" not in done.text
     # Set up, the set-up page sends the user on.
     assert next_page(await client.get(SETUP)) == ACCOUNT
+
+
+async def test_without_a_grant_on_the_secret_tfa_cannot_be_turned_off(
+    client: httpx.AsyncClient, services: Services, clock: SettableClock
+) -> None:
+    secret = pyotp.random_base32()
+    user = await create_user(
+        services, "kept@example.com", PASSWORD, app_access=False, tfa_secret=secret
+    )
+    async with services.db.write() as session:
+        session.add(
+            Permission(
+                policy=policies_repo.policy_of(user.role),
+                collection="directus_users",
+                action="read",
+                fields=["*"],
+                permissions={"id": {"_eq": "$CURRENT_USER"}},
+            )
+        )
+    await sign_in_with_code(client, "kept@example.com", secret, clock)
+    page = await client.get(ACCOUNT)
+    assert "Two-factor authentication is <strong>on</strong>" in page.text
+    assert "do not let you turn it off" in page.text
+    assert 'id="tfa-disable-otp"' not in page.text
+    clock.advance(timedelta(seconds=30))
+    answer = await submit(client, TFA + "/disable", {"otp": _code(secret, clock)})
+    assert answer.status_code == 403
+    assert (await stored_user(services, user.id)).tfa_secret == secret
