@@ -9,6 +9,7 @@ from app.http.request_tokens import presented_session
 from app.services.sessions import AuthMode, PresentedSession
 from resolvers.context import Context, Info
 from resolvers.types.auth import AuthModeEnum, AuthTokens
+from resolvers.types.sessions import LogoutScopeEnum
 
 
 def _mode(mode: AuthModeEnum | None) -> AuthModeEnum:
@@ -72,10 +73,16 @@ class AuthMutation:
         info: Info,
         refresh_token: str | None = strawberry.UNSET,
         mode: AuthModeEnum | None = strawberry.UNSET,
+        scope: LogoutScopeEnum | None = strawberry.UNSET,
     ) -> bool | None:
+        """`scope`: this login (local, the default), every other one (others) or all."""
         ctx = info.context
         app_mode = _mode(mode).to_app()
         presented = _presented(ctx, app_mode, refresh_token)
-        await ctx.services.sessions.logout(presented=presented)
+        await ctx.services.sessions.logout(
+            presented=presented,
+            scope=(scope or LogoutScopeEnum.local).to_app(),
+            client=ctx.accountability.client,
+        )
         clear_auth_cookies(ctx.http_response, ctx.services.settings, app_mode)
         return True

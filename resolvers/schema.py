@@ -18,6 +18,7 @@ from resolvers.permissions import PermissionsMutation, PermissionsQuery
 from resolvers.policies import PoliciesMutation, PoliciesQuery
 from resolvers.roles import RolesMutation, RolesQuery
 from resolvers.server import ServerQuery
+from resolvers.sessions import SessionsMutation, SessionsQuery
 from resolvers.settings import SettingsMutation, SettingsQuery
 from resolvers.subscriptions import Subscription
 from resolvers.tfa import TfaMutation
@@ -34,6 +35,7 @@ class Query(
     SettingsQuery,
     ActivityQuery,
     ServerQuery,
+    SessionsQuery,
 ):
     pass
 
@@ -48,6 +50,7 @@ class Mutation(
     PoliciesMutation,
     PermissionsMutation,
     SettingsMutation,
+    SessionsMutation,
 ):
     pass
 

@@ -8,7 +8,7 @@ from app.collections.files import FILES
 from app.collections.permissions import PERMISSIONS
 from app.collections.policies import ACCESS, POLICIES
 from app.collections.roles import ROLES
-from app.collections.sessions import SESSIONS
+from app.collections.sessions import COMPUTED_FIELDS, SESSIONS
 from app.collections.settings import SETTINGS
 from app.collections.spec import FieldSpec, Kind, Relation
 from app.collections.users import USERS
@@ -32,6 +32,7 @@ __all__ = [
     "ACCESS",
     "ACTIVITY",
     "COLLECTIONS",
+    "COMPUTED_FIELDS",
     "FILES",
     "PERMISSIONS",
     "POLICIES",

@@ -23,5 +23,11 @@ SESSIONS = Collection(
         FieldSpec("family", ID, 36, nullable=False, internal=True),
         FieldSpec("rotated_at", Kind.DATE, internal=True),
         FieldSpec("successor", ID, 36, internal=True),
+        FieldSpec("created", Kind.DATE),
+        FieldSpec("last_used", Kind.DATE),
     ),
 )
+
+# Fields of other collections' GraphQL types that are no stored field: a user's logins,
+# computed by the sessions API and in admins' schemas only.
+COMPUTED_FIELDS: dict[str, frozenset[str]] = {"directus_users": frozenset({"sessions"})}

@@ -245,6 +245,10 @@ class Session(SQLModel, table=True):
     family: str = Field(default_factory=new_id, max_length=36, index=True)
     rotated_at: datetime | None = None
     successor: str | None = Field(default=None, max_length=36)
+    # When the login began (copied along the family) and when this row was issued by a
+    # login or refresh (migration 0009); null for rows from before it.
+    created: datetime | None = None
+    last_used: datetime | None = None
 
 
 # A login deletes its user's expired sessions (migration 0006).

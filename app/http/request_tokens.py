@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
 
-from app.accountability import ClientInfo
+from app.accountability import Accountability, ClientInfo
 from app.config import Settings
 from app.errors import InvalidPayloadError
 from app.services.sessions import AuthMode, PresentedSession, SessionsService
@@ -100,3 +100,14 @@ def presented_session(
             refresh_token=refresh_token or request.cookies.get(settings.refresh_token_cookie_name)
         )
     return PresentedSession(refresh_token=refresh_token)
+
+
+def request_session(
+    request: HTTPConnection, settings: Settings, accountability: Accountability
+) -> PresentedSession | None:
+    """The login a request rides on, for the sessions list's `current`: its session JWT's
+    session, else its refresh cookie's. A JSON-mode access token names none."""
+    if accountability.session:
+        return PresentedSession(session_id=accountability.session)
+    cookie = request.cookies.get(settings.refresh_token_cookie_name)
+    return PresentedSession(refresh_token=cookie) if cookie else None

@@ -50,12 +50,16 @@ def set_cookie(response: Response, settings: Settings, secret: str) -> None:
 
 def _same_site_origin(request: Request, settings: Settings) -> bool:
     """A browser names the page that posted (Origin, else Referer). When it does, it has to
-    be this server, as the browser reached it or as PUBLIC_URL names it."""
-    origin = request.headers.get("origin") or request.headers.get("referer")
-    # Under the pages' `Referrer-Policy: no-referrer` a browser posts its forms with
-    # `Origin: null` (the Fetch standard's rule for that policy): it names no page, as a
-    # missing header does; the form token (bound to a SameSite=Strict cookie) still decides.
-    if origin is None or origin == "null":
+    be this server, as the browser reached it or as PUBLIC_URL names it.
+
+    Under the pages' own Referrer-Policy (no-referrer) a browser posts a form with
+    `Origin: null` and no Referer: that names no page, so the token alone decides (the
+    cookie it is checked against is SameSite=Strict: another site's post never carries it)."""
+    origin = request.headers.get("origin")
+    if origin == "null":
+        origin = None
+    origin = origin or request.headers.get("referer")
+    if origin is None:
         return True
     own = {f"{request.url.scheme}://{request.url.netloc}", settings.public_url.rstrip("/")}
     trimmed = origin.rstrip("/")

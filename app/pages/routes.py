@@ -10,9 +10,27 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from app.config import Settings
-from app.pages import accept_invite, login, reset_password, verify_email
+from app.pages import (
+    accept_invite,
+    account,
+    login,
+    logout,
+    reset_password,
+    sessions,
+    tfa,
+    tfa_setup,
+    verify_email,
+)
+from app.pages.redirects import ACCOUNT, TFA_SETUP
 from app.pages.rendering import ASSETS_PATH, STATIC, theme
 from app.services.flow_links import INVITE_PATH, RESET_PATH, VERIFY_PATH
+
+
+def _tfa_routes(base: str, surface: tfa.Surface, page_path: str) -> list[BaseRoute]:
+    return [
+        Route(f"{base}/generate", tfa.generate(surface, page_path), methods=["POST"]),
+        Route(f"{base}/enable", tfa.enable(surface, page_path), methods=["POST"]),
+    ]
 
 
 def page_routes(settings: Settings) -> list[BaseRoute]:
@@ -21,6 +39,7 @@ def page_routes(settings: Settings) -> list[BaseRoute]:
     return [
         Mount(ASSETS_PATH, StaticFiles(directory=STATIC)),
         Route("/admin/theme.css", theme, methods=["GET"]),
+        Route("/admin", account.admin_root, methods=["GET"]),
         Route("/admin/login", login.login_page, methods=["GET"]),
         Route("/admin/login", login.login_submit, methods=["POST"]),
         Route(RESET_PATH, reset_password.reset_page, methods=["GET"]),
@@ -29,4 +48,14 @@ def page_routes(settings: Settings) -> list[BaseRoute]:
         Route(INVITE_PATH, accept_invite.invite_submit, methods=["POST"]),
         Route(VERIFY_PATH, verify_email.verify_email, methods=["GET"]),
         Route("/admin/users/{id}", verify_email.user_page, methods=["GET"]),
+        Route("/admin/logout", logout.logout_submit, methods=["POST"]),
+        Route(ACCOUNT, account.account_page, methods=["GET"]),
+        Route(f"{ACCOUNT}/profile", account.profile_submit, methods=["POST"]),
+        Route(f"{ACCOUNT}/password", account.password_submit, methods=["POST"]),
+        *_tfa_routes(f"{ACCOUNT}/tfa", tfa.on_account, ACCOUNT),
+        Route(f"{ACCOUNT}/tfa/disable", tfa.disable(tfa.on_account, ACCOUNT), methods=["POST"]),
+        Route(f"{ACCOUNT}/sessions/revoke", sessions.revoke_submit, methods=["POST"]),
+        Route(f"{ACCOUNT}/sessions/others", sessions.others_submit, methods=["POST"]),
+        Route(TFA_SETUP, tfa_setup.setup_page, methods=["GET"]),
+        *_tfa_routes(TFA_SETUP, tfa_setup.on_setup_page, TFA_SETUP),
     ]

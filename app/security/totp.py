@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime
 
 import pyotp
@@ -19,6 +20,15 @@ class _StoredTOTP(pyotp.TOTP):
 
 def new_secret() -> str:
     return pyotp.random_base32()
+
+
+# new_secret makes 32 base32 characters (160 bits); shown again, a secret must look like one.
+_NEW_SECRET = re.compile(r"[A-Z2-7]{26,128}")
+
+
+def is_new_secret(secret: str) -> bool:
+    """Whether `secret` looks like one new_secret made (base32, at least 130 bits)."""
+    return _NEW_SECRET.fullmatch(secret) is not None
 
 
 def matching_step(secret: str, code: str, at: datetime, *, stored: bool = False) -> int | None:

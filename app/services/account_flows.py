@@ -28,9 +28,9 @@ from app.errors import (
 )
 from app.mail.mailer import Mailer
 from app.permissions.access import Access
+from app.repositories import core
 from app.repositories import items as items_repo
 from app.repositories import project_settings as settings_repo
-from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.security.rate_limits import RateLimits
@@ -42,6 +42,7 @@ from app.services.mail_limits import MailLimiter
 from app.services.password_policy import check_password_policy
 from app.services.payloads import check_id, valid_email
 from app.services.project_face import face_of_row
+from app.services.session_revocation import end_sessions
 from app.services.stall import stalled
 
 
@@ -147,7 +148,16 @@ class AccountFlows:
                 token=None,
             ):
                 raise ForbiddenError()  # a concurrent use of the same token came first
-            await sessions_repo.delete_for_user(session, user.id)
+            await core.run(
+                session,
+                end_sessions,
+                self._audit,
+                client,
+                actor=user.id,
+                users=[user.id],
+                now=self._clock.now(),
+                reason="password reset",
+            )
             entries = [self._audit.entry(AuditAction.PASSWORD_RESET, client, user=user.id)]
             if had_token:
                 entries.append(

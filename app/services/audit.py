@@ -30,6 +30,8 @@ class AuditAction(enum.StrEnum):
     TOKEN_CHANGED = "token.changed"
     TOKEN_CLEARED = "token.cleared"
     EMAIL_CHANGED = "email.changed"
+    # A login ended early (revoked, logged out elsewhere, or a credential change).
+    SESSION_REVOKED = "session.revoked"
     # Directus's item actions: writes to the access model (who may do what).
     CREATE = "create"
     UPDATE = "update"

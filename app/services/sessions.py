@@ -32,8 +32,17 @@ from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService, hash_token, new_refresh_token, successor_token
 from app.services.audit import AuditAction, AuditLog
 from app.services.login_guard import LoginClaim, LoginGuard
+from app.services.session_admin import SessionAdmin
+from app.services.session_views import MISSING_REFRESH_TOKEN, LogoutScope, PresentedSession
 
-MISSING_REFRESH_TOKEN = "The refresh token is required in either the payload or cookie."
+__all__ = [
+    "MISSING_REFRESH_TOKEN",
+    "AuthMode",
+    "IssuedTokens",
+    "LogoutScope",
+    "PresentedSession",
+    "SessionsService",
+]
 
 
 class AuthMode(enum.Enum):
@@ -52,15 +61,9 @@ class IssuedTokens:
     mode: AuthMode
 
 
-@dataclass(frozen=True)
-class PresentedSession:
-    """The session a refresh or logout names: by raw refresh token or by session id."""
+class SessionsService(SessionAdmin):
+    """Logins' sessions: opening, rotating, ending; listing and revoking (SessionAdmin)."""
 
-    refresh_token: str | None = None
-    session_id: str | None = None
-
-
-class SessionsService:
     def __init__(
         self,
         db: Database,
@@ -181,6 +184,7 @@ class SessionsService:
                     now,
                     family=row.family,
                     session_id=successor_id,
+                    created=row.created,
                 )
                 users_sync.touch_last_access(connection, row.user, now)
                 return self._issue(found.owner, mode, raw, successor_id, ip=client.ip)
@@ -257,18 +261,6 @@ class SessionsService:
             session_id=presented.session_id,
         )
 
-    async def logout(self, *, presented: PresentedSession) -> None:
-        """Ends the whole login the token belongs to, rotated predecessors included."""
-        if not presented.refresh_token and not presented.session_id:
-            raise InvalidPayloadError(MISSING_REFRESH_TOKEN)
-
-        def end(connection: Connection) -> None:
-            found = self._find(connection, presented)
-            if found is not None:
-                sessions_sync.delete_family(connection, found.session.family)
-
-        await self._db.run_writes(end)
-
     def session_of_cookie(self, session_jwt: str | None) -> str | None:
         """The session id inside a session-mode cookie; its expiry is the row's business."""
         if not session_jwt:
@@ -289,8 +281,10 @@ class SessionsService:
         *,
         family: str | None = None,
         session_id: str | None = None,
+        created: datetime | None = None,
     ) -> str:
-        """A session row for a login (a new family) or a rotation (the same family)."""
+        """A session row for a login (a new family) or a rotation (the same family, the
+        login's `created` carried on); either way it was used now."""
         return sessions_sync.add(
             connection,
             token_hash=token_hash,
@@ -301,6 +295,8 @@ class SessionsService:
             origin=client.origin,
             family=family,
             session_id=session_id,
+            created=created,
+            issued=now,
         )
 
     def _session_ttl(self, mode: AuthMode) -> int:

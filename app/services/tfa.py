@@ -8,7 +8,7 @@ from typing import Protocol
 from app.accountability import ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
-from app.db.models import User
+from app.db.models import ProjectSettings, User
 from app.errors import InvalidCredentialsError, InvalidPayloadError
 from app.permissions.access import Access
 from app.repositories import core
@@ -78,8 +78,19 @@ class TfaService:
         if user.tfa_secret:
             raise InvalidPayloadError("TFA Secret is already set for this user")
         secret = totp.new_secret()
-        project = settings.project_name if settings and settings.project_name else "Directus"
-        return secret, totp.provisioning_uri(secret, user.email or user.id, project)
+        return secret, _otpauth_url(user, settings, secret)
+
+    async def otpauth_url(self, user_id: str, secret: str) -> str:
+        """The otpauth:// URL of a secret being set up (not stored yet), for showing it again
+        beside a wrong code: the same URL generate gave. A malformed secret is refused."""
+        if not totp.is_new_secret(secret):
+            raise InvalidPayloadError('"secret" is invalid')
+        async with self._db.read() as session:
+            user = await users_repo.get_by_id(session, user_id)
+            settings = await settings_repo.get(session)
+        if user is None:
+            raise InvalidCredentialsError()
+        return _otpauth_url(user, settings, secret)
 
     async def _prove_password(self, user: User, password: str | None, client: ClientInfo) -> None:
         """As Directus: a local password must match, an LDAP user's is the directory's word,
@@ -155,3 +166,8 @@ class TfaService:
             await users_repo.update_values(session, user.id, tfa_secret=None, tfa_last_step=None)
             entry = self._audit.entry(AuditAction.TFA_DISABLED, client, user=user.id)
             await self._audit.record_in(session, entry)
+
+
+def _otpauth_url(user: User, settings: ProjectSettings | None, secret: str) -> str:
+    project = settings.project_name if settings and settings.project_name else "Directus"
+    return totp.provisioning_uri(secret, user.email or user.id, project)

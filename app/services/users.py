@@ -28,16 +28,16 @@ from app.errors import (
 from app.events import EventBus, UserEvent
 from app.permissions.access import ADMIN_ONLY_USER_FIELDS, Access, Action, Rule
 from app.permissions.policies import effective
+from app.repositories import core
 from app.repositories import items as items_repo
 from app.repositories import permissions as permissions_repo
-from app.repositories import sessions as sessions_repo
 from app.repositories import users as users_repo
 from app.security.passwords import PasswordHasher
 from app.security.tokens import hash_token
 from app.services.admin_guard import keeps_an_admin
 from app.services.audit import AuditAction, AuditLog
 from app.services.credential_audit import CredentialAudit
-from app.services.items import ItemReader
+from app.services.own_user import OwnUserRecord
 from app.services.password_policy import check_password_policy
 from app.services.payloads import (
     as_bool,
@@ -51,6 +51,7 @@ from app.services.payloads import (
 )
 from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
+from app.services.session_revocation import end_sessions
 
 STATUSES = ("draft", "invited", "unverified", "active", "suspended", "archived")
 USER_FIELDS = frozenset(USERS.fields) | {"id"}
@@ -77,10 +78,7 @@ class PreparedUser:
     rule: Rule  # the grants that give every written field: their rows and validation apply
 
 
-class UsersService(ItemReader[User]):
-    collection = USERS
-    model = User
-
+class UsersService(OwnUserRecord):
     def __init__(
         self,
         db: Database,
@@ -131,17 +129,6 @@ class UsersService(ItemReader[User]):
         return None if user is None else user.id
 
     # Writes --------------------------------------------------------------------------
-
-    async def require_own_update(self, access: Access, fields: list[str]) -> str:
-        """The caller's id, when its grants let it update `fields` of its own record (as
-        Directus checks TFA's secret: an update with the caller's permissions)."""
-        user_id = access.accountability.user
-        if user_id is None:
-            raise ForbiddenError()
-        rule = access.require_fields(self.collection.name, "update", fields)
-        async with self._db.read() as session:
-            await self.require_rows(session, access, rule, [user_id])
-        return user_id
 
     async def create_many(self, access: Access, items: Sequence[Mapping[str, Any]]) -> list[str]:
         access.require(self.collection.name, "create")
@@ -329,7 +316,18 @@ class UsersService(ItemReader[User]):
         await self.check_validation(session, access, prepared.rule, ids, allowed)
         await self._credentials.record_update(session, access.accountability, before, values)
         if prepared.ends_sessions:
-            await sessions_repo.delete_for_users_except(session, ids, access.accountability.session)
+            # The sessions API's revoke path: every other login of these users ends.
+            await core.run(
+                session,
+                end_sessions,
+                self._audit,
+                access.accountability.client,
+                actor=access.accountability.user,
+                users=ids,
+                now=self._clock.now(),
+                keep_session=access.accountability.session,
+                reason="credentials or status changed",
+            )
         if "password" in values:
             for user_id in ids:
                 entry = self._audit.entry(

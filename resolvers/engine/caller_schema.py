@@ -43,7 +43,17 @@ from graphql import (
 )
 
 from app.accountability import Accountability
-from app.collections import ACCESS, ACTIVITY, FILES, PERMISSIONS, POLICIES, ROLES, SETTINGS, USERS
+from app.collections import (
+    ACCESS,
+    ACTIVITY,
+    COMPUTED_FIELDS,
+    FILES,
+    PERMISSIONS,
+    POLICIES,
+    ROLES,
+    SETTINGS,
+    USERS,
+)
 from app.permissions.access import Access, Action
 
 # The collections the schema has types for.
@@ -93,6 +103,11 @@ _SPECIAL_ROOTS: dict[str, tuple[str, Action]] = {
     "directus_access_mutated": (ACCESS.name, "read"),
     "directus_permissions_mutated": (PERMISSIONS.name, "read"),
 }
+# The sessions API (no collection of its own): a signed-in caller's own sessions; admins'
+# root fields and the computed fields (a user's `sessions`), which admins (served the full
+# schema) alone see.
+SIGNED_IN = frozenset({"users_me_sessions", "users_me_sessions_revoke"})
+ADMINS_ONLY = frozenset({"users_sessions_revoke"})
 _ROOT_PATTERN = re.compile(
     r"^(?:(?P<action>create|update|delete)_(?P<m>[a-z]+)_(?:item|items|batch)"
     r"|(?P<q>[a-z]+)(?:_by_id|_aggregated)?)$"
@@ -164,6 +179,7 @@ def _first_cut(schema: GraphQLSchema, access: Access) -> dict[str, list[str]]:
         if name in roots:
             kept[name] = [f for f in fields if _root_allowed(f, access)]
             continue
+        fields = [f for f in fields if f not in COMPUTED_FIELDS.get(name, ())]
         rule = type_rule(name)
         if rule is None:
             kept[name] = fields
@@ -181,6 +197,10 @@ def _first_cut(schema: GraphQLSchema, access: Access) -> dict[str, list[str]]:
 
 
 def _root_allowed(field: str, access: Access) -> bool:
+    if field in SIGNED_IN:
+        return not access.accountability.is_public
+    if field in ADMINS_ONLY:
+        return access.is_admin
     rule = root_rule(field)
     return rule is None or access.has(*rule)
 
@@ -319,7 +339,8 @@ class CallerSchemas:
     def of(self, access: Access) -> GraphQLSchema:
         if access.is_admin:
             return self.full
-        signature = access.signature
+        # The sessions API's roots depend on being signed in, which grants do not tell.
+        signature = (access.signature, access.accountability.is_public)
         schema = self._schemas.get(signature)
         if schema is None:
             schema = self._schemas[signature] = derive(self.full, access)

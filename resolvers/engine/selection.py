@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
 
-from app.collections import COLLECTIONS
+from app.collections import COLLECTIONS, COMPUTED_FIELDS
 from resolvers.context import Info
 
 # Fields computed from a relation rather than stored on the row itself: the o2m fields
@@ -17,7 +17,10 @@ _O2M = frozenset(
     for name, relation in collection.relations.items()
     if relation.many
 )
-_RELATION_ALIASES = _O2M | {f"{name}_func" for name in _O2M}
+# And the computed ones (a user's `sessions`), read by their own service, not from the row.
+_RELATION_ALIASES = (
+    _O2M | {f"{name}_func" for name in _O2M} | {f for c in COMPUTED_FIELDS.values() for f in c}
+)
 
 
 def _names(selections: Iterable[Selection]) -> Iterator[str]:

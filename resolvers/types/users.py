@@ -30,9 +30,11 @@ from resolvers.types.scalars import JSON, Date, Hash, conceal, iso_date
 
 if TYPE_CHECKING:
     from resolvers.types.policies import DirectusAccess
+    from resolvers.types.sessions import UserSessionType
 
 _F = TypeVar("_F", bound=CountFunctions)
 _POLICIES = "resolvers.types.policies"
+_SESSIONS = "resolvers.types.sessions"
 
 
 @strawberry.type(name="directus_users")
@@ -120,6 +122,15 @@ class DirectusUser:
     @strawberry.field
     async def policies_func(self, info: Info) -> CountFunctions | None:
         return await related_count(info, info.context.services.access, "user", str(self.id))
+
+    @strawberry.field
+    async def sessions(
+        self, info: Info
+    ) -> list[Annotated[UserSessionType, strawberry.lazy(_SESSIONS)]] | None:
+        """The user's logins: in admins' schemas only (resolvers/engine/caller_schema.py)."""
+        from resolvers.sessions import sessions_of
+
+        return await sessions_of(info.context, str(self.id))
 
     @strawberry.field
     def tags_func(self) -> UsersTagsFunc | None:

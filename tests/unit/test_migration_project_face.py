@@ -20,7 +20,7 @@ FILE = str(uuid.uuid4())
 async def test_the_settings_row_is_kept_and_the_logo_follows_its_file(
     empty_engine: AsyncEngine,
 ) -> None:
-    await migrate.upgrade(empty_engine, "0008")
+    await migrate.upgrade(empty_engine, "0009")
     async with empty_engine.begin() as connection:
         await connection.execute(
             text(
@@ -73,7 +73,7 @@ async def test_the_settings_row_is_kept_and_the_logo_follows_its_file(
         assert (logo, color) == (None, "#0A7C3E")
 
     async with empty_engine.begin() as connection:
-        await connection.run_sync(_downgrade, "0008")
+        await connection.run_sync(_downgrade, "0009")
     async with empty_engine.connect() as connection:
         columns = (await connection.execute(text("SELECT * FROM directus_settings"))).keys()
         assert "project_color" not in columns

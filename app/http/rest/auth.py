@@ -11,7 +11,7 @@ from app.errors import InvalidPayloadError
 from app.http.cookies import clear_auth_cookies, deliver_tokens
 from app.http.request_tokens import presented_session
 from app.http.rest.context import RestContext, data, endpoint, text_field
-from app.services.sessions import AuthMode, IssuedTokens, PresentedSession
+from app.services.sessions import AuthMode, IssuedTokens, LogoutScope, PresentedSession
 
 
 def mode_of(body: dict[str, Any] | Any) -> AuthMode:
@@ -20,6 +20,14 @@ def mode_of(body: dict[str, Any] | Any) -> AuthMode:
         return AuthMode(raw)
     except ValueError:
         raise InvalidPayloadError('"mode" has to be json, cookie or session') from None
+
+
+def scope_of(body: Mapping[str, Any]) -> LogoutScope:
+    raw = body.get("scope") or "local"
+    try:
+        return LogoutScope(raw)
+    except ValueError:
+        raise InvalidPayloadError('"scope" has to be local, others or global') from None
 
 
 def tokens_answer(ctx: RestContext, issued: IssuedTokens) -> JSONResponse:
@@ -69,7 +77,9 @@ async def logout(ctx: RestContext) -> None:
     body = await ctx.object_body()
     mode = mode_of(body)
     presented = _presented(ctx, body, mode)
-    await ctx.services.sessions.logout(presented=presented)
+    await ctx.services.sessions.logout(
+        presented=presented, scope=scope_of(body), client=ctx.accountability.client
+    )
     clear_auth_cookies(ctx.response, ctx.services.settings, mode)
 
 

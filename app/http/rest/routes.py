@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from app.http.rest import auth, server, settings, sso, users
+from app.http.rest import auth, server, sessions, settings, sso, users
 from app.http.rest.access import access_routes
 
 
@@ -24,6 +24,8 @@ def rest_routes() -> list[BaseRoute]:
         Route("/users/me/tfa/generate", users.tfa_generate, methods=["POST"]),
         Route("/users/me/tfa/enable", users.tfa_enable, methods=["POST"]),
         Route("/users/me/tfa/disable", users.tfa_disable, methods=["POST"]),
+        Route("/users/me/sessions", sessions.my_sessions, methods=["GET"]),
+        Route("/users/me/sessions/{session}", sessions.revoke_my_session, methods=["DELETE"]),
         Route("/users/invite", users.invite, methods=["POST"]),
         Route("/users/invite/accept", users.accept_invite, methods=["POST"]),
         Route("/users/register", users.register, methods=["POST"]),
@@ -34,6 +36,8 @@ def rest_routes() -> list[BaseRoute]:
         Route("/users", users.create_users, methods=["POST"]),
         Route("/users", users.update_users, methods=["PATCH"]),
         Route("/users", users.delete_users, methods=["DELETE"]),
+        Route("/users/{id}/sessions", sessions.user_sessions, methods=["GET"]),
+        Route("/users/{id}/sessions/{session}", sessions.revoke_user_session, methods=["DELETE"]),
         Route("/users/{id}", users.read_user, methods=["GET"]),
         Route("/users/{id}", users.update_user, methods=["PATCH"]),
         Route("/users/{id}", users.delete_user, methods=["DELETE"]),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,9 +71,12 @@ def add(
     origin: str | None,
     family: str | None = None,
     session_id: str | None = None,
+    created: datetime | None = None,
+    issued: datetime | None = None,
 ) -> str:
     """A plain INSERT; returns the new id. Without a family the session starts a login
-    of its own."""
+    of its own. `created`: when the login began (a rotation passes its predecessor's);
+    `issued`: now, the row's login or refresh (its `last_used`)."""
     new = session_id or new_id()
     values = {
         "id": new,
@@ -85,6 +89,9 @@ def add(
         "family": family or new_id(),
         "rotated_at": None,
         "successor": None,
+        # A rotation of a row from before migration 0009 does not know when its login began.
+        "created": created if family else issued,
+        "last_used": issued,
     }
     connection.execute(_INSERT, values)
     return new
@@ -136,3 +143,62 @@ def delete_family(connection: Connection, family: str) -> None:
 
 def delete_expired_for_user(connection: Connection, user_id: str, now: datetime) -> None:
     connection.execute(_DELETE_EXPIRED_OF_USER, {"user": user_id, "now": now})
+
+
+_LIVE_OF_USER = (
+    select(*_SESSION_ROWS.columns)
+    .where(
+        _SESSIONS.c.user == bindparam("user"),
+        _SESSIONS.c.rotated_at.is_(None),
+        _SESSIONS.c.expires > bindparam("now"),
+    )
+    .order_by(_SESSIONS.c.last_used.desc(), _SESSIONS.c.id)
+)
+_FAMILY_BY_ID = select(_SESSIONS.c.family).where(_SESSIONS.c.id == bindparam("key"))
+_FAMILY_BY_TOKEN = select(_SESSIONS.c.family).where(_SESSIONS.c.token == bindparam("key"))
+
+
+def live_of_user(connection: Connection, user_id: str, now: datetime) -> list[Session]:
+    """One row per login that can still be refreshed: each family's unrotated, unexpired
+    row, most recently used first."""
+    rows = connection.execute(_LIVE_OF_USER, {"user": user_id, "now": now})
+    return [_SESSION_ROWS.build(row) for row in rows]
+
+
+def family_of(
+    connection: Connection, *, session_id: str | None = None, token_hash: str | None = None
+) -> str | None:
+    """The login (family) a session row belongs to, found by id or by token hash."""
+    if session_id is not None:
+        found = connection.execute(_FAMILY_BY_ID, {"key": session_id}).scalar()
+    elif token_hash is not None:
+        found = connection.execute(_FAMILY_BY_TOKEN, {"key": token_hash}).scalar()
+    else:
+        return None
+    return None if found is None else str(found)
+
+
+def end_families(
+    connection: Connection,
+    *,
+    users: Sequence[str],
+    family: str | None = None,
+    keep_family: str | None = None,
+    now: datetime,
+) -> list[tuple[str, str]]:
+    """Deletes every row of the given users' logins (only `family`, if given; all but
+    `keep_family`, if given) and answers the (user, family) of each login that was still
+    alive, for the audit trail. One DELETE … RETURNING (SQLite 3.35+, PostgreSQL)."""
+    statement = delete(_SESSIONS).where(_SESSIONS.c.user.in_(list(users)))
+    if family is not None:
+        statement = statement.where(_SESSIONS.c.family == family)
+    if keep_family is not None:
+        statement = statement.where(_SESSIONS.c.family != keep_family)
+    returning = statement.returning(
+        _SESSIONS.c.user, _SESSIONS.c.family, _SESSIONS.c.rotated_at, _SESSIONS.c.expires
+    )
+    ended: dict[tuple[str, str], None] = {}
+    for row in connection.execute(returning):
+        if row.rotated_at is None and row.expires > now:
+            ended[(str(row.user), str(row.family))] = None
+    return sorted(ended)

@@ -71,3 +71,8 @@ def record_login(connection: Connection, user_id: str, when: datetime, claimed: 
     of failures starts, and the login's claim (`claimed`) is no longer in flight."""
     statement = _LOGGED_IN_CLAIMED if claimed else _LOGGED_IN
     connection.execute(statement, {"user_id": user_id, "when": when})
+
+
+def exists(connection: Connection, user_id: str) -> bool:
+    found = connection.execute(select(_USERS.c.id).where(_USERS.c.id == user_id)).first()
+    return found is not None
