@@ -126,7 +126,10 @@ async def test_only_the_fields_the_grant_gives_are_offered_and_others_refused(
     refused = await submit(client, ACCOUNT + "/profile", {"last_name": "Sneaky"})
     assert refused.status_code == 403
     assert 'id="profile-error"' in refused.text
-    assert "You don't have permission to access this." in unescape(refused.text)
+    assert (
+        'You don\'t have permissions to perform "update" for the field(s) "last_name"'
+        in unescape(refused.text)
+    )
     crafted = await submit(client, ACCOUNT + "/profile", {"role": "someone-else"})
     assert crafted.status_code == 400
     assert '"role" is not a field of this form' in unescape(crafted.text)
