@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    FromClause,
     Select,
     and_,
     bindparam,
@@ -39,7 +40,7 @@ from app.repositories.users import UserAccess, access_of
 USERS = RowBuilder(User)
 ROLES = RowBuilder(Role)
 _PERMISSIONS = RowBuilder(Permission)
-# A user's columns then its role's (all NULL without one): what `owner_of` reads.
+# A user's columns then its role's (all NULL without one): what `owner_rows` reads.
 OWNER_COLUMNS = (*USERS.columns, *ROLES.columns)
 _USER_COUNT = len(USERS.columns)
 # How many ancestors of a role pass their policies on; a cycle of parents ends there too.
@@ -107,11 +108,24 @@ def _caller(key: ColumnElement[Any], *, rows: bool) -> Select[Any]:
     )
 
 
+def with_owner(
+    leading: Sequence[ColumnElement[Any]], joined: FromClause, key: ColumnElement[bool]
+) -> Select[Any]:
+    """One statement: the `leading` columns of the row `key` finds in `joined` (which
+    joins directus_users and, outer, directus_roles), then its user's and role's columns
+    (OWNER_COLUMNS), then every policy that reaches the user: a row per policy, one row of
+    NULLs for none. `owner_rows` reads them."""
+    role = select(_users.c.role).select_from(joined).where(key).scalar_subquery()
+    return (
+        select(*leading, *OWNER_COLUMNS, *_GRANT_COLUMNS)
+        .select_from(joined.outerjoin(_linked, _attached(_users.c.id, role)))
+        .where(key)
+    )
+
+
 _BY_ID = _caller(_users.c.id == bindparam("key"), rows=True)
 _BY_TOKEN = _caller(_users.c.token == bindparam("key"), rows=True)
 _OWNER_BY_ID = _caller(_users.c.id == bindparam("key"), rows=False)
-_OF_USER = _attached(bindparam("user"), bindparam("role"))
-_POLICIES = select(*_GRANT_COLUMNS).select_from(_linked).where(_OF_USER)
 _PUBLIC_AND_ROWS = (
     select(*_GRANT_COLUMNS, *_PERMISSIONS.columns)
     .select_from(_with_rows)
@@ -179,15 +193,13 @@ def _owner(values: Sequence[Any]) -> tuple[User, Role | None]:
     return user, role
 
 
-def owner_of(values: Sequence[Any], connection: Connection) -> UserAccess:
-    """A user and its role from a row starting with OWNER_COLUMNS, with the policies that
-    reach it (without their rows; read unless the user is inactive)."""
-    user, role = _owner(values)
+def owner_rows(rows: Sequence[Sequence[Any]], offset: int) -> UserAccess:
+    """The user and its role from rows of `with_owner` (OWNER_COLUMNS from `offset`), with
+    the policies that reach it (without their permission rows; none for an inactive user)."""
+    user, role = _owner(rows[0][offset:])
     grants: tuple[PolicyGrant, ...] = ()
     if user.status == "active":
-        params = {"user": user.id, "role": user.role}
-        found = connection.execute(_POLICIES, params).all()
-        grants = _grants(found, 0, user.role, with_rows=False)
+        grants = _grants(rows, offset + _OWNER_COUNT, user.role, with_rows=False)
     return access_of(user, role, grants)
 
 
