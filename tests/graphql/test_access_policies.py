@@ -383,6 +383,7 @@ async def test_a_refresh_reads_the_session_its_user_and_policies_in_one_statemen
     and reading them costs no statement beside the session's."""
     user, parent, grandparent = await _nested_user(services)
     await _set_password(services, user.id)
+    assert user.email is not None
     tokens = await login(client, user.email, PASSWORD)
     await _policy(services, role=grandparent, admin_access=True)
     await _policy(services, user=user.id, app_access=True)
