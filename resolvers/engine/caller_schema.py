@@ -318,6 +318,13 @@ def derive(schema: GraphQLSchema, access: Access) -> GraphQLSchema:
     return derived
 
 
+def schema_key(access: Access) -> Hashable:
+    """What a caller's schema depends on: its grants' signature, and whether it is signed
+    in (the sessions API's roots depend on that, which grants do not tell). Equal keys,
+    equal schemas: documents and templates valid for one are valid for the other."""
+    return (access.signature, access.accountability.is_public)
+
+
 class CallerSchemas:
     """The schemas of one full schema's callers: the floor (what every caller has) and
     one per permission signature, in a bounded LRU. Admins get the full schema."""
@@ -339,8 +346,7 @@ class CallerSchemas:
     def of(self, access: Access) -> GraphQLSchema:
         if access.is_admin:
             return self.full
-        # The sessions API's roots depend on being signed in, which grants do not tell.
-        signature = (access.signature, access.accountability.is_public)
+        signature = schema_key(access)
         schema = self._schemas.get(signature)
         if schema is None:
             schema = self._schemas[signature] = derive(self.full, access)

@@ -43,7 +43,7 @@ from strawberry.types.execution import StreamExecutionResult
 from app.config import SINGLE_USE_MUTATIONS
 from app.db.query.limits import FilterLimits
 from resolvers.context import Context
-from resolvers.engine.caller_schema import caller_schemas, introspects
+from resolvers.engine.caller_schema import caller_schemas, introspects, schema_key
 from resolvers.engine.caller_variables import variable_errors
 from resolvers.engine.errors import code_errors
 from resolvers.engine.templates import DocumentTemplates, Literals, split_literals
@@ -133,6 +133,9 @@ class Documents:
     parsed: LRUCache[object, DocumentNode]
     validator: ShapeValidator
     templates: DocumentTemplates
+    # Shapes (with their template key) that have a template for some caller's schema:
+    # only those make parsing read the caller's access (see `_caller_template`).
+    caller_shapes: LRUCache[object, bool] = field(default_factory=lambda: LRUCache(1024))
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,8 @@ class DocumentPipeline(SchemaExtension):
         self._literals: Literals | None = None
         self._template_key: object = None
         self._validated = False
+        # Built from a template of the caller's own schema: valid for this caller.
+        self._caller_validated = False
         # The caller's schema, when a document that introspects must run against it.
         self._execution_schema: GraphQLSchema | None = None
         # The caller's schema, when it is not the full one: variables are coerced against it.
@@ -178,7 +183,7 @@ class DocumentPipeline(SchemaExtension):
         yield
         code_errors(context.result)
 
-    def on_parse(self) -> Iterator[None]:
+    async def on_parse(self) -> AsyncIterator[None]:
         context = self.execution_context
         query = context.query
         options = context.parse_options
@@ -191,6 +196,9 @@ class DocumentPipeline(SchemaExtension):
             if literals is not None and literals.spans:
                 document = documents.templates.instantiate(literals, self._template_key)
                 self._validated = document is not None
+                if document is None:
+                    document = await self._caller_template(literals, query)
+                    self._caller_validated = document is not None
             if document is None:
                 document = parse(query, **options)
                 # Only texts without literal values are kept whole: a literal may be a
@@ -204,11 +212,17 @@ class DocumentPipeline(SchemaExtension):
         """Against the caller's schema (resolvers/engine/caller_schema.py). A document
         asking only for root fields every caller has is tried against the floor schema
         first: valid there, it is valid for everyone, and no permissions need reading
-        (`auth_refresh`, `auth_login` of the public stay as cheap as they were)."""
+        (`auth_refresh`, `auth_login` of the public stay as cheap as they were). A document
+        built from a template of the caller's own schema (`_caller_template`) passed
+        every rule already."""
         context = self.execution_context
         document = context.graphql_document
         assert document is not None
         unchosen = _operation_unchosen(context, document)
+        if self._caller_validated:
+            context.pre_execution_errors = unchosen
+            yield
+            return
         schemas = caller_schemas(context.schema._schema)
         query = context.query
         introspective = introspects(query)
@@ -237,10 +251,44 @@ class DocumentPipeline(SchemaExtension):
         errors = validator.validate(schema, query, document, rules, shape)
         context.pre_execution_errors = [*errors, *unchosen]
         if schema is not schemas.full:
+            # Variables are coerced against it as well (resolvers/engine/caller_variables.py).
             self._caller_schema = schema
-            if introspective:
-                self._execution_schema = schema
+        if introspective and schema is not schemas.full:
+            self._execution_schema = schema
+        elif not errors and access is not None and literals is not None:
+            self._remember_for_caller(schema, literals, schema_key(access))
         yield
+
+    def _remember_for_caller(self, schema: GraphQLSchema, literals: Literals, sig: object) -> None:
+        """A document valid in this caller's schema becomes a template for every caller of
+        the same signature (their schemas are equal): their texts of this shape then skip
+        parsing and the rules that read literals, as the floor's templates do."""
+        context = self.execution_context
+        if not literals.spans or not self.documents.validator.values_decide(
+            context.validation_rules
+        ):
+            return
+        key = ("caller", self._template_key, sig)
+        self.documents.templates.remember(schema, literals, context.parse_options, key)
+        self.documents.caller_shapes[literals.shape, self._template_key] = True
+
+    async def _caller_template(self, literals: Literals, query: str) -> DocumentNode | None:
+        """The document built from a template of the caller's own schema, when its shape
+        has templates for callers at all (else the caller's access is not read here)."""
+        caller = self.execution_context.context
+        known = (literals.shape, self._template_key) in self.documents.caller_shapes
+        if not known or not isinstance(caller, Context) or introspects(query):
+            return None
+        access = await caller.access()
+        key = ("caller", self._template_key, schema_key(access))
+        document = self.documents.templates.instantiate(literals, key)
+        if document is not None:
+            # Validated already; its variables still meet the caller's own input types.
+            schemas = caller_schemas(self.execution_context.schema._schema)
+            schema = schemas.of(access)
+            if schema is not schemas.full:
+                self._caller_schema = schema
+        return document
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context

@@ -52,7 +52,7 @@ async def _me_over_socket(
         if message["type"] == "error":
             # The socket acts as the public, whose schema has no users_me: None.
             (error,) = message["payload"]
-            assert error["message"] == "Cannot query field 'users_me' on type 'Query'.", message
+            assert error["message"] == 'Cannot query field "users_me" on type "Query".', message
             return None
         assert message["type"] == "next", message
         return message["payload"]["data"]["users_me"]

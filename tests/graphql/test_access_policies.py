@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from jose import jwt
 from sqlmodel import col, select
 
 from app.db.models import PUBLIC_POLICY_ID, Permission, Policy, PolicyAccess, Role, User
 from app.repositories import policies as policies_repo
 from app.services.container import Services
-from tests.conftest import create_user, gql
+from tests.conftest import create_user, gql, login
 from tests.graphql.mutation_seed import (
     LAST_ADMIN_MESSAGE,
     admin_role_id,
@@ -24,6 +25,7 @@ from tests.graphql.seed import assert_validation_error, counting_statements
 from tests.graphql_reply import ok, refused
 
 TOKEN = "static-token-of-the-policy-tester"
+PASSWORD = "nested-password-1"
 ROLE_NAMES = '{ roles(sort: ["name"]) { name } }'
 USER_EMAILS = '{ users(sort: ["email"]) { email } }'
 ME_ROLE = "{ users_me { email role { admin_access app_access } } }"
@@ -87,6 +89,14 @@ async def _nested_user(services: Services) -> tuple[User, str, str]:
         )
     await _set_parent(services, user_role, parent.id)
     return user, parent.id, grandparent.id
+
+
+async def _set_password(services: Services, user_id: str) -> None:
+    async with services.db.write() as session:
+        user = await session.get(User, user_id)
+        assert user is not None
+        user.password = await services.hasher.hash(PASSWORD)
+        session.add(user)
 
 
 async def _names(client: httpx.AsyncClient, query: str, field: str, key: str) -> list[str]:
@@ -364,6 +374,28 @@ async def test_a_callers_policies_are_read_in_one_statement(
         reply = await gql(client, "{ users_me { id email } }", token=TOKEN)
     assert ok(reply, "users_me") == {"id": user.id, "email": user.email}
     assert len(statements) == 1, statements
+
+
+async def test_a_refresh_reads_the_session_its_user_and_policies_in_one_statement(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """The refreshed token carries what the policies give (inherited and the user's own),
+    and reading them costs no statement beside the session's."""
+    user, parent, grandparent = await _nested_user(services)
+    await _set_password(services, user.id)
+    assert user.email is not None
+    tokens = await login(client, user.email, PASSWORD)
+    await _policy(services, role=grandparent, admin_access=True)
+    await _policy(services, user=user.id, app_access=True)
+    await _policy(services, role=parent, ip_access=["10.0.0.0/8"], enforce_tfa=True)
+    refresh = "mutation($t: String) { auth_refresh(refresh_token: $t) { access_token } }"
+    with counting_statements(services) as statements:
+        reply = await gql(client, refresh, {"t": tokens["refresh_token"]})
+    claims = jwt.get_unverified_claims(ok(reply, "auth_refresh")["access_token"])
+    assert (claims["admin_access"], claims["app_access"]) == (True, True)
+    assert "enforce_tfa" not in claims or not claims["enforce_tfa"]
+    reads = [s for s in statements if s.upper().startswith(("SELECT", "WITH"))]
+    assert len(reads) == 1, statements
 
 
 async def test_a_public_settings_read_stays_capped(

@@ -291,6 +291,29 @@ async def test_variables_are_coerced_against_the_callers_schema(
     assert admin.body.get("errors") is None
 
 
+async def test_variables_meet_the_callers_schema_on_a_templated_document(
+    client: httpx.AsyncClient, services: Services, seeded: Seeded
+) -> None:
+    """A text of a shape already validated for this caller is built from a template and
+    skips validation; its variables must still be coerced against the caller's schema."""
+    await as_staff(services, seeded)
+    bob = seeded.users["bob"]
+    document = (
+        "mutation M($data: update_directus_users_input!) "
+        '{ update_users_item(id: "%s", data: $data) { id } }'
+    )
+    first = await gql(client, document % bob, {"data": {"first_name": "B1"}}, token=BOB_TOKEN)
+    assert first.status == 200, first.body
+    # Same shape, another literal: built from the caller's template this time.
+    other_literal = bob.upper() if bob.upper() != bob else bob + " "
+    for literal in (bob, other_literal):
+        reply = await gql(
+            client, document % literal, {"data": {"email": "x@example.com"}}, token=BOB_TOKEN
+        )
+        assert_validation_error(reply)
+        assert 'unknown field "email"' in validation_messages(reply)[0]
+
+
 async def test_hints_come_from_the_callers_schema(
     client: httpx.AsyncClient, services: Services, seeded: Seeded
 ) -> None:

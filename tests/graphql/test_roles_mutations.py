@@ -22,6 +22,7 @@ from tests.graphql.mutation_seed import (
     email_not_unique,
     make_role,
     permission_count,
+    refused_by_schema,
     role_count,
     role_row,
     roles_named,
@@ -609,8 +610,16 @@ async def test_custom_role_create_permission_applies(
     escalate = await gql(
         client, CREATE_ONE, {"data": {"name": "Root", "admin_access": True}}, token=token
     )
-    refused(
-        escalate, "FORBIDDEN", write_refused("create", "admin_access", collection="directus_roles")
+    # Not in the caller's create input: the variable fails coercion; REST meets the rule.
+    refused_by_schema(escalate, "admin_access")
+    rest = await client.post(
+        "/roles",
+        json={"name": "Root", "admin_access": True},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert rest.status_code == 403, rest.text
+    assert rest.json()["errors"][0]["message"] == write_refused(
+        "create", "admin_access", collection="directus_roles"
     )
     assert await roles_named(services, "Root") == []
 

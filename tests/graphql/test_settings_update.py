@@ -14,6 +14,7 @@ from tests.graphql.mutation_seed import (
     admin_token,
     app_user,
     make_role,
+    refused_by_schema,
     roles_named,
     settings_row,
     stored_role,
@@ -336,9 +337,12 @@ async def test_custom_settings_permission_limits_fields(
     assert updated["project_name"] == "Rebranded"
     assert (await settings_row(services)).project_name == "Rebranded"
     denied = await gql(client, UPDATE, {"data": {"auth_login_attempts": 0}}, token=token)
-    refused(
-        denied,
-        "FORBIDDEN",
-        write_refused("update", "auth_login_attempts", collection="directus_settings"),
+    refused_by_schema(denied, "auth_login_attempts")
+    rest = await client.patch(
+        "/settings", json={"auth_login_attempts": 0}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert rest.status_code == 403, rest.text
+    assert rest.json()["errors"][0]["message"] == write_refused(
+        "update", "auth_login_attempts", collection="directus_settings"
     )
     assert (await settings_row(services)).auth_login_attempts == 25

@@ -19,15 +19,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Connection,
+    FromClause,
     Select,
     and_,
     bindparam,
     func,
-    literal,
+    literal_column,
     or_,
     select,
+    true,
 )
 
 from app.db.models import Permission, Policy, PolicyAccess, Role, Session, User
@@ -39,7 +42,7 @@ from app.repositories.users import UserAccess, access_of
 USERS = RowBuilder(User)
 ROLES = RowBuilder(Role)
 _PERMISSIONS = RowBuilder(Permission)
-# A user's columns then its role's (all NULL without one): what `owner_of` reads.
+# A user's columns then its role's (all NULL without one): what `owner_rows` reads.
 OWNER_COLUMNS = (*USERS.columns, *ROLES.columns)
 _USER_COUNT = len(USERS.columns)
 # How many ancestors of a role pass their policies on; a cycle of parents ends there too.
@@ -59,61 +62,86 @@ _LIVE_SESSION = select(_sessions.c.id).where(
     _sessions.c.expires > bindparam("now"),
 )
 
-_GRANT_COLUMNS = (
-    _access.c.role,
-    _access.c.user,
+_PUBLIC = and_(_access.c.role.is_(None), _access.c.user.is_(None))
+_linked = _access.join(_policies, _policies.c.id == _access.c.policy)
+_with_rows = _linked.outerjoin(_permissions, _permissions.c.policy == _policies.c.id)
+_POLICY_COLUMNS = (
     _policies.c.id,
     _policies.c.ip_access,
     _policies.c.admin_access,
     _policies.c.app_access,
     _policies.c.enforce_tfa,
 )
-_GRANT_COUNT = len(_GRANT_COLUMNS)
-_PUBLIC = and_(_access.c.role.is_(None), _access.c.user.is_(None))
-_linked = _access.join(_policies, _policies.c.id == _access.c.policy)
-_with_rows = _linked.outerjoin(_permissions, _permissions.c.policy == _policies.c.id)
+# How each row names its policy's attachment, then the policy (what `_grants` reads).
+_GRANT_COUNT = 2 + len(_POLICY_COLUMNS)
 
 
-def _attached(user: ColumnElement[Any], role: ColumnElement[Any]) -> ColumnElement[bool]:
-    """directus_access rows that reach `user`: its own, those of `role` and of the role's
-    ancestors (at most MAX_ROLE_DEPTH up, so a cycle of parents ends). Not the public's: as
-    in Directus 11/12 (fetchPolicies), those apply only to a request with no user."""
+def _reaching(joined: FromClause, key: ColumnElement[bool]) -> CTE:
+    """directus_access rows (role, user, policy) that reach the user of the row `key`
+    finds in `joined`: its own, those of its role and of the role's ancestors (at most
+    MAX_ROLE_DEPTH up, so a cycle of parents ends). Not the public's: as in Directus 11/12
+    (fetchPolicies), those apply only to a request with no user.
+
+    Each part is an index lookup (directus_access by user, then by each role of the
+    chain): an OR of the two in a join condition made SQLite scan every access row of
+    the database, for every request."""
+    user = select(_users.c.id).select_from(joined).where(key).scalar_subquery()
+    role = select(_users.c.role).select_from(joined).where(key).scalar_subquery()
     chain = (
-        select(_roles.c.id, _roles.c.parent, literal(0).label("depth"))
+        select(_roles.c.id, _roles.c.parent, literal_column("0").label("depth"))
         .where(_roles.c.id == role)
         .cte("role_chain", recursive=True)
     )
     chain = chain.union_all(
-        select(_roles.c.id, _roles.c.parent, chain.c.depth + 1).where(
-            _roles.c.id == chain.c.parent, chain.c.depth < MAX_ROLE_DEPTH
+        select(_roles.c.id, _roles.c.parent, chain.c.depth + literal_column("1")).where(
+            _roles.c.id == chain.c.parent, chain.c.depth < literal_column(str(MAX_ROLE_DEPTH))
         )
     )
-    return or_(_access.c.user == user, _access.c.role.in_(select(chain.c.id)))
+    attachment = (_access.c.role, _access.c.user, _access.c.policy)
+    own = select(*attachment).where(_access.c.user == user)
+    inherited = select(*attachment).select_from(chain.join(_access, _access.c.role == chain.c.id))
+    return own.union_all(inherited).cte("reaching")
+
+
+def _policies_of(reaching: CTE, *, rows: bool) -> tuple[FromClause, tuple[Any, ...]]:
+    """The policies (and their permission rows) of `reaching`, and the columns to read."""
+    linked = reaching.join(_policies, _policies.c.id == reaching.c.policy)
+    columns = (reaching.c.role, reaching.c.user, *_POLICY_COLUMNS)
+    if not rows:
+        return linked, columns
+    with_rows = linked.outerjoin(_permissions, _permissions.c.policy == _policies.c.id)
+    return with_rows, (*columns, *_PERMISSIONS.columns)
 
 
 def _caller(key: ColumnElement[Any], *, rows: bool) -> Select[Any]:
     """One statement: the user `key` finds, its role, and every policy that reaches it
     (a row per policy and permission row; one row of NULLs for none)."""
-    attached = _attached(_users.c.id, select(_users.c.role).where(key).scalar_subquery())
-    if not rows:
-        joined = _OWNER_JOIN.outerjoin(_linked, attached)
-        return select(*OWNER_COLUMNS, *_GRANT_COLUMNS).select_from(joined).where(key)
-    joined = _OWNER_JOIN.outerjoin(_with_rows, attached)
+    policies, columns = _policies_of(_reaching(_users, key), rows=rows)
+    joined = _OWNER_JOIN.outerjoin(policies, true())
+    statement = select(*OWNER_COLUMNS, *columns).select_from(joined).where(key)
+    return statement.order_by(_permissions.c.id) if rows else statement
+
+
+def with_owner(
+    leading: Sequence[ColumnElement[Any]], joined: FromClause, key: ColumnElement[bool]
+) -> Select[Any]:
+    """One statement: the `leading` columns of the row `key` finds in `joined` (which
+    joins directus_users and, outer, directus_roles), then its user's and role's columns
+    (OWNER_COLUMNS), then every policy that reaches the user: a row per policy, one row of
+    NULLs for none. `owner_rows` reads them."""
+    policies, columns = _policies_of(_reaching(joined, key), rows=False)
     return (
-        select(*OWNER_COLUMNS, *_GRANT_COLUMNS, *_PERMISSIONS.columns)
-        .select_from(joined)
+        select(*leading, *OWNER_COLUMNS, *columns)
+        .select_from(joined.outerjoin(policies, true()))
         .where(key)
-        .order_by(_permissions.c.id)
     )
 
 
 _BY_ID = _caller(_users.c.id == bindparam("key"), rows=True)
 _BY_TOKEN = _caller(_users.c.token == bindparam("key"), rows=True)
 _OWNER_BY_ID = _caller(_users.c.id == bindparam("key"), rows=False)
-_OF_USER = _attached(bindparam("user"), bindparam("role"))
-_POLICIES = select(*_GRANT_COLUMNS).select_from(_linked).where(_OF_USER)
 _PUBLIC_AND_ROWS = (
-    select(*_GRANT_COLUMNS, *_PERMISSIONS.columns)
+    select(_access.c.role, _access.c.user, *_POLICY_COLUMNS, *_PERMISSIONS.columns)
     .select_from(_with_rows)
     .where(_PUBLIC)
     .order_by(_permissions.c.id)
@@ -179,15 +207,13 @@ def _owner(values: Sequence[Any]) -> tuple[User, Role | None]:
     return user, role
 
 
-def owner_of(values: Sequence[Any], connection: Connection) -> UserAccess:
-    """A user and its role from a row starting with OWNER_COLUMNS, with the policies that
-    reach it (without their rows; read unless the user is inactive)."""
-    user, role = _owner(values)
+def owner_rows(rows: Sequence[Sequence[Any]], offset: int) -> UserAccess:
+    """The user and its role from rows of `with_owner` (OWNER_COLUMNS from `offset`), with
+    the policies that reach it (without their permission rows; none for an inactive user)."""
+    user, role = _owner(rows[0][offset:])
     grants: tuple[PolicyGrant, ...] = ()
     if user.status == "active":
-        params = {"user": user.id, "role": user.role}
-        found = connection.execute(_POLICIES, params).all()
-        grants = _grants(found, 0, user.role, with_rows=False)
+        grants = _grants(rows, offset + _OWNER_COUNT, user.role, with_rows=False)
     return access_of(user, role, grants)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from app.db.models import Session, new_id
 from app.repositories.core import RowBuilder
-from app.repositories.sync.callers import OWNER_COLUMNS, ROLES, USERS, owner_of
+from app.repositories.sync.callers import ROLES, USERS, owner_rows, with_owner
 from app.repositories.users import UserAccess
 
 
@@ -32,13 +32,12 @@ _SESSION_COUNT = len(_SESSION_ROWS.columns)
 _SESSIONS = _SESSION_ROWS.table
 _USERS, _ROLES = USERS.table, ROLES.table
 _INSERT = insert(_SESSIONS)
-_WITH_OWNER = select(*_SESSION_ROWS.columns, *OWNER_COLUMNS).select_from(
-    _SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user).outerjoin(
-        _ROLES, _ROLES.c.id == _USERS.c.role
-    )
+_WITH_OWNER = _SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user).outerjoin(
+    _ROLES, _ROLES.c.id == _USERS.c.role
 )
-_BY_TOKEN = _WITH_OWNER.where(_SESSIONS.c.token == bindparam("key"))
-_BY_ID = _WITH_OWNER.where(_SESSIONS.c.id == bindparam("key"))
+# The session, its user and role, and the user's policies: one statement, a row per policy.
+_BY_TOKEN = with_owner(_SESSION_ROWS.columns, _WITH_OWNER, _SESSIONS.c.token == bindparam("key"))
+_BY_ID = with_owner(_SESSION_ROWS.columns, _WITH_OWNER, _SESSIONS.c.id == bindparam("key"))
 _GET = select(*_SESSION_ROWS.columns).where(_SESSIONS.c.id == bindparam("id"))
 _CLAIM = (
     update(_SESSIONS)
@@ -100,19 +99,20 @@ def add(
 def find_with_owner(
     connection: Connection, *, token_hash: str | None = None, session_id: str | None = None
 ) -> SessionOwner | None:
-    """The session with its user and role, so the refresh that follows reads nothing else."""
+    """The session with its user, role and policies, so the refresh that follows reads
+    nothing else."""
     if token_hash is not None:
         statement, key = _BY_TOKEN, token_hash
     elif session_id is not None:
         statement, key = _BY_ID, session_id
     else:
         return None
-    row = connection.execute(statement, {"key": key}).first()
-    if row is None:
+    rows = connection.execute(statement, {"key": key}).all()
+    if not rows:
         return None
     return SessionOwner(
-        session=_SESSION_ROWS.build(row[:_SESSION_COUNT]),
-        owner=owner_of(row[_SESSION_COUNT:], connection),
+        session=_SESSION_ROWS.build(rows[0][:_SESSION_COUNT]),
+        owner=owner_rows(rows, _SESSION_COUNT),
     )
 
 
