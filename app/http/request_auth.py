@@ -35,9 +35,15 @@ async def authenticate_request(
         raise
 
 
+def cookie_refused(request: HTTPConnection) -> bool:
+    """Whether the request's session cookie was what failed to authenticate (not a token
+    from the header or the URL, which must never cost the browser its cookie)."""
+    return bool(getattr(request.state, _DEAD_COOKIE, False))
+
+
 def refusal_response(request: HTTPConnection, error: DirectusError, settings: Settings) -> Response:
     """The coded error, with a clearing session cookie when the cookie was what failed."""
     response = error_response(error)
-    if getattr(request.state, _DEAD_COOKIE, False):
+    if cookie_refused(request):
         session_cookie(settings).clear(response)
     return response

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from app.accountability import Accountability
 from app.errors import DirectusError
 from app.http.cookies import session_cookie
-from app.http.request_auth import authenticate_request
+from app.http.request_auth import authenticate_request, cookie_refused
 from app.http.request_tokens import client_of
 from app.pages import csrf
 from app.pages.forms import read_form
@@ -55,8 +55,10 @@ async def _who(request: Request, services: Services) -> tuple[Accountability, bo
         )
         return accountability, False
     except DirectusError:
+        # Only a dead cookie is cleared: a bad token in the URL (a link anyone can send)
+        # must not sign the browser out.
         client = client_of(request, services.settings.ip_trust_proxy)
-        return await services.authenticator.authenticate(None, client), True
+        return await services.authenticator.authenticate(None, client), cookie_refused(request)
 
 
 def page(handler: PageHandler) -> Callable[[Request], Awaitable[Response]]:

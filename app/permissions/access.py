@@ -231,6 +231,18 @@ class Access:
         rule = self.require_fields(collection, "read", wanted)
         return all_of([rule.filter, *(rule.masks.get(name) for name in wanted)])
 
+    def field_rows(self, collection: str, name: str) -> tuple[bool, Mapping[str, Any] | None]:
+        """Whether some read grant gives `name`, and the rows a read shows it on (None: all),
+        without refusing a field no grant gives: an o2m reaches the related rows through
+        their link column, which the caller need not read, but whose hiding must hold."""
+        if self.is_admin:
+            return True, None
+        try:
+            rule = self.require_fields(collection, "read", [name])
+        except ForbiddenError:
+            return False, None
+        return True, all_of([rule.filter, rule.masks.get(name)])
+
     def own_row(self, collection: str, item_id: str, rule: Rule) -> User | Role | None:
         """The caller's own user or role row, read while authenticating this request, when
         it is `item_id` and `rule` gives it whole: on every row, or on the caller's own only

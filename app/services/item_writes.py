@@ -133,31 +133,37 @@ class ItemBase(Generic[M]):
         ids: Sequence[str],
         allowed: RowGrants | None = None,
     ) -> None:
-        """Each written row must pass the validation of one grant that applies to it and
-        gives a written field (for a create: of one such grant), checked in SQL after the
-        write."""
+        """Each written row passes, for each written field, the validation of a grant that
+        gives that field and applies to the row (checked in SQL after the write): a field
+        of a grant without validation never lifts another grant's validation of its own
+        fields (Directus ANDs every grant's validation over the payload)."""
         if not ids or all(not grant.validation for grant in rule.grants()):
             return
         await session.flush()
         variables = self.variables(access)
-        failing: Mapping[str, Any] | None = None
+        every = list(set(ids))
         passed: dict[int, set[str]] = {}
-        for item in set(ids):
+
+        async def passes(grant: Rule, item: str) -> bool:
+            if not grant.validation:
+                return True
+            key = id(grant)
+            if key not in passed:
+                where = filter_clause(self.collection, grant.validation, variables)
+                passed[key] = await items_repo.matching_ids(session, self.collection, every, where)
+            return item in passed[key]
+
+        written: tuple[str | None, ...] = rule.written or (None,)
+        for item in every:
             grants = rule.grants() if allowed is None else allowed.get(item, [])
-            ok = False
-            for grant in grants:
-                if not grant.validation:
-                    ok = True
-                    break
-                key = id(grant)
-                if key not in passed:
-                    where = filter_clause(self.collection, grant.validation, variables)
-                    passed[key] = await items_repo.matching_ids(
-                        session, self.collection, list(set(ids)), where
-                    )
-                if item in passed[key]:
-                    ok = True
-                    break
-                failing = grant.validation
-            if not ok:
-                raise failed_validation(failing)
+            for name in written:
+                giving = [g for g in grants if name is None or g.allows_fields([name])]
+                failing: Mapping[str, Any] | None = None
+                for grant in giving:
+                    if await passes(grant, item):
+                        break
+                    failing = grant.validation
+                else:
+                    if failing is None:
+                        raise ForbiddenError()
+                    raise failed_validation(failing)

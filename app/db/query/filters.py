@@ -184,7 +184,7 @@ def _function(collection: Collection, field: str, node: Any, variables: FilterVa
                 .select_from(target_collection.model)
                 .where(
                     o2m_link(collection, relation, variables.masks.get(field)),
-                    readable_rows(target_collection, {}, variables),
+                    readable_rows(target_collection, {}, variables, link=relation.column),
                 )
                 .scalar_subquery()
             )
@@ -246,7 +246,7 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
         clauses = []
         for key, value in node.items():
             inner_node = value if key in QUANTIFIERS else {key: value}
-            readable = readable_rows(target, inner_node, inside)
+            readable = readable_rows(target, inner_node, inside, link=relation.column)
             inner = _node(target, inner_node, inside)
             matched = exists(select(target.column("id")).where(link, readable, inner))
             clauses.append(not_(matched) if key == "_none" else matched)
@@ -288,9 +288,13 @@ def referenced_fields(node: Any) -> Iterator[str]:
             yield key.removesuffix("_func")
 
 
-def readable_rows(target: Collection, node: Any, variables: FilterVariables) -> Clause:
+def readable_rows(
+    target: Collection, node: Any, variables: FilterVariables, link: str | None = None
+) -> Clause:
     """Where a caller's filter reaches into a related collection: only the rows it may read
     there, by fields it may read (else FORBIDDEN, as for its own collection's fields).
+    Through an o2m, `link` is the target's column pointing back: only rows whose link the
+    caller is shown count (a user whose `role` is hidden is no member of any role).
     Trusted filters (no scope) and admins reach every row."""
     scope = variables.scope
     if scope is None or scope.is_admin:
@@ -298,7 +302,14 @@ def readable_rows(target: Collection, node: Any, variables: FilterVariables) -> 
     names = list(referenced_fields(node))
     scope.require_readable(target, names)
     rows = scope.visible_rows(target.name, names)
-    return _node(target, rows or {}, replace(variables, scope=None, masks={}))
+    trusted = replace(variables, scope=None, masks={})
+    clause = _node(target, rows or {}, trusted)
+    if link is None:
+        return clause
+    given, shown = scope.field_rows(target.name, link)
+    if not given:
+        return false()
+    return and_(clause, _node(target, shown or {}, trusted))
 
 
 def _node(collection: Collection, node: Any, variables: FilterVariables) -> Clause:
