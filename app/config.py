@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8055, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
+    # Unset: http://HOST:PORT (app.settings_loader); this default serves Settings built directly.
     public_url: str = "http://127.0.0.1:8055"
     # The account pages at /admin/... (reset, invitation, login, account); off for a server
     # behind its own front end.

@@ -19,10 +19,10 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from app.cli import commands
+from app.cli import commands, startup
 from app.config import ConfigError
 from app.errors import DirectusError
-from app.settings_loader import load_settings
+from app.settings_loader import read_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,10 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         return commands.export_schema(args.output)
     try:
-        settings = load_settings()
+        settings, notices = read_settings()
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    startup.warn(notices)
+    if not startup.database_ready(settings):
+        return 1
     try:
         if args.command == "bootstrap":
             return asyncio.run(commands.run_bootstrap(settings))
