@@ -57,42 +57,58 @@ def _sqlite_problem(filename: str) -> str | None:
     return None
 
 
-def _pg_variables(settings: Settings) -> str:
-    if settings.db_connection_string:
-        return "DB_CONNECTION_STRING"
-    return "DB_HOST/DB_PORT/DB_DATABASE/DB_USER/DB_PASSWORD"
+# PostgreSQL's SQLSTATE for a refused login or database, and the variable to fix.
+_PG_STATES = {
+    "28P01": "DB_PASSWORD",  # invalid_password
+    "28000": "DB_USER",  # invalid_authorization_specification (unknown role, pg_hba)
+    "3D000": "DB_DATABASE",  # invalid_catalog_name
+}
 
 
-def _pg_where(settings: Settings) -> str:
-    url = make_url(settings.database_url())
-    return f"{url.username or ''}@{url.host}:{url.port or 5432}/{url.database}"
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error, the driver's error it wraps, and their causes, outermost first."""
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        inner = current.orig if isinstance(current, DBAPIError) else None
+        current = inner or current.__cause__ or current.__context__
+    return seen
 
 
-def _cause(error: BaseException) -> str:
-    """The driver's own words for what went wrong, without the SQL or the parameters."""
-    original = error.orig if isinstance(error, DBAPIError) and error.orig else error
-    name = type(original).__name__
-    if isinstance(original, ConnectionRefusedError) or "refused" in str(original).lower():
-        return "connection refused (is the server running, on this host and port?)"
-    if name == "InvalidPasswordError":
-        return "wrong password (DB_PASSWORD)"
-    if name == "InvalidAuthorizationSpecificationError":
-        return f"the role is not allowed in: {str(original).strip()} (DB_USER)"
-    if name == "InvalidCatalogNameError":
-        return f"{str(original).strip()} (DB_DATABASE)"
-    if isinstance(original, sqlite3.DatabaseError):
-        return str(original)
-    if isinstance(original, OSError):
-        return original.strerror or str(original)
-    text_ = str(original).strip().splitlines()
-    return f"{name}: {text_[0]}" if text_ else name
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def _pg_variable_and_cause(error: BaseException) -> tuple[str, str]:
+    for link in _chain(error):
+        state = getattr(link, "sqlstate", None)
+        if isinstance(state, str) and state in _PG_STATES:
+            return _PG_STATES[state], _first_line(link)
+    for link in _chain(error):
+        if isinstance(link, ConnectionRefusedError) or "refused" in str(link).lower():
+            return "DB_HOST/DB_PORT", "connection refused (is PostgreSQL running there?)"
+    for link in _chain(error):
+        if isinstance(link, OSError) and link.strerror:
+            return "DB_HOST/DB_PORT", link.strerror
+    return "DB_HOST/DB_PORT/DB_DATABASE/DB_USER/DB_PASSWORD", _first_line(_chain(error)[-1])
 
 
 def describe(settings: Settings, error: BaseException) -> str:
-    """One line for an error met opening the database."""
+    """One line for an error met opening the database: the variable, where, the cause."""
     if settings.db_client == "sqlite3":
-        return f"DB_FILENAME={settings.db_filename}: cannot open the database ({_cause(error)})"
-    return f"{_pg_variables(settings)} ({_pg_where(settings)}): cannot connect ({_cause(error)})"
+        for link in _chain(error):
+            if isinstance(link, sqlite3.Error | OSError):
+                cause = link.strerror if isinstance(link, OSError) and link.strerror else link
+                return f"DB_FILENAME={settings.db_filename}: cannot open the database ({cause})"
+        return f"DB_FILENAME={settings.db_filename}: cannot open the database ({error})"
+    url = make_url(settings.database_url())
+    where = f"{url.username or ''}@{url.host}:{url.port or 5432}/{url.database}"
+    variable, cause = _pg_variable_and_cause(error)
+    if settings.db_connection_string:
+        variable = "DB_CONNECTION_STRING"
+    return f"{variable} ({where}): {cause}"
 
 
 async def check_database(settings: Settings) -> list[str]:
