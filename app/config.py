@@ -270,8 +270,9 @@ class Settings(BaseSettings):
     @field_validator("email_transport", mode="before")
     @classmethod
     def _email_transport_default(cls, value: object) -> object:
-        # Directus's "sendmail" has no place here: the embedded default is the outbox.
-        if isinstance(value, str) and value.lower() in ("", "sendmail", "outbox"):
+        # Unset or empty: the outbox. Directus's "sendmail" is refused (naming the allowed
+        # values) rather than silently writing files nobody reads.
+        if isinstance(value, str) and value.strip() == "":
             return "outbox"
         return value.lower() if isinstance(value, str) else value
 

@@ -36,6 +36,10 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
+def host_of(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
 def derived_public_url(host: str, port: int) -> str:
     """What clients on this machine use when PUBLIC_URL is unset; a wildcard HOST (every
     interface) has no single name, so the loopback one stands for it."""

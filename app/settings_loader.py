@@ -7,41 +7,84 @@ prints them); `load_settings` is the quiet form for the workers and tests."""
 
 from __future__ import annotations
 
+import os
 import secrets
+from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import DotEnvSettingsSource
 
 from app import public_url
 from app.config import ConfigError, Settings
+from app.settings_names import unknown_variables
 from app.sso.config import sso_config_of
 
+SECRET_MIN_BYTES = 32
+GENERATE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
-def read_settings(**overrides: object) -> tuple[Settings, list[str]]:
+
+def _one_line(error: ValidationError) -> str:
+    """Pydantic's first error as one line naming the variable; the value is quoted only for
+    a choice among fixed words (never a password or a secret)."""
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+    if first["type"] == "literal_error":
+        allowed = str(first.get("ctx", {}).get("expected", "")).replace("'", "")
+        return f"Invalid value for {name}: {first['input']!r}; allowed: {allowed}"
+    return f"Invalid value for {name}: {first['msg']}"
+
+
+def _names_given(overrides: dict[str, Any]) -> list[str]:
+    """Every variable name the operator set: environment, .env, keywords."""
+    dotenv = DotEnvSettingsSource(Settings).env_vars
+    return [*os.environ, *dotenv, *overrides]
+
+
+def _check_secret(settings: Settings, notices: list[str], *, say: bool) -> None:
+    if settings.secret:
+        if len(settings.secret.encode()) < SECRET_MIN_BYTES:
+            raise ConfigError(
+                f"SECRET is {len(settings.secret.encode())} bytes; it must be at least "
+                f"{SECRET_MIN_BYTES}. Generate one with: {GENERATE_SECRET}"
+            )
+        return
+    exposed = not public_url.is_loopback_host(public_url.host_of(settings.public_url)) or not (
+        public_url.is_loopback_host(settings.host)
+    )
+    if exposed:
+        raise ConfigError(
+            f"SECRET is not set and the server is not on loopback only (PUBLIC_URL="
+            f"{settings.public_url}, HOST={settings.host}). Generate one with: {GENERATE_SECRET}"
+        )
+    if say:
+        notices.append(
+            "SECRET is not set: using a random one for this process; tokens will not "
+            "survive a restart or work across workers."
+        )
+    settings.secret = secrets.token_urlsafe(48)
+
+
+def read_settings(*, secret_notice: bool = True, **overrides: Any) -> tuple[Settings, list[str]]:
     """Build settings, turning a bad value into one line that names the variable; with the
-    start-up notices (one line each) about values that work but are likely wrong."""
+    start-up notices (one line each) about values that work but are likely wrong.
+    `secret_notice=False`: a command that signs nothing need not mention a missing SECRET."""
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
-        raise ConfigError(f"Invalid value for {name}: {first['msg']}") from None
+        raise ConfigError(_one_line(exc)) from None
     sso_config_of(settings)  # a provider we cannot use stops start-up here
-    notices: list[str] = []
+    known = [name.upper() for name in Settings.model_fields if name != "auth_variables"]
+    notices = unknown_variables(_names_given(overrides), known, settings.auth_providers)
     if "public_url" in settings.model_fields_set and settings.public_url.strip():
         wrong = public_url.mismatch(settings.public_url, settings.host, settings.port)
         if wrong:
             notices.append(f"{wrong}: links in mails and redirects will not reach this server.")
     else:
         settings.public_url = public_url.derived_public_url(settings.host, settings.port)
-    if not settings.secret:
-        notices.append(
-            "SECRET is not set: using a random one for this process; tokens will not "
-            "survive a restart or work across workers."
-        )
-        settings.secret = secrets.token_urlsafe(48)
+    _check_secret(settings, notices, say=secret_notice)
     return settings, notices
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """`read_settings` without the notices (the CLI has shown them already)."""
     return read_settings(**overrides)[0]

@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         return commands.export_schema(args.output)
     try:
-        settings, notices = read_settings()
+        settings, notices = read_settings(secret_notice=args.command == "serve")
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

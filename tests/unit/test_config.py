@@ -37,7 +37,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SECRET", "unit-test-secret")
+    monkeypatch.setenv("SECRET", "unit-test-secret-long-enough-0123456789")
 
 
 def test_duration_variable_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
