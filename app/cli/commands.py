@@ -39,6 +39,13 @@ async def run_bootstrap(settings: Settings) -> int:
         print(f"Created the first admin: {report.admin_email}")
         if report.generated_password:
             print(f"Generated admin password (shown once): {report.generated_password}")
+    elif report.admin_password_ignored:
+        print(
+            f"ADMIN_PASSWORD is ignored: the database has users already (it only sets the first "
+            f"admin's password). To change a password: dauth users passwd --email "
+            f"{settings.admin_email} --password NEW",
+            file=sys.stderr,
+        )
     return 0
 
 
