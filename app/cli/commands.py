@@ -8,6 +8,7 @@ from pathlib import Path
 
 import uvicorn
 
+from app.cli.banner import banner_lines
 from app.cli.runtime import operator_access, services_for
 from app.cli.serving import EVENT_LOOP
 from app.config import Settings
@@ -52,6 +53,7 @@ async def run_bootstrap(settings: Settings) -> int:
 def serve(settings: Settings) -> int:
     # Workers build their own settings: hand them the same secret, generated or not.
     os.environ["SECRET"] = settings.secret
+    print("\n".join(banner_lines(settings)), flush=True)
     uvicorn.run(
         "app.main:served_app",
         factory=True,

@@ -95,6 +95,14 @@ def _pg_variable_and_cause(error: BaseException) -> tuple[str, str]:
     return "DB_HOST/DB_PORT/DB_DATABASE/DB_USER/DB_PASSWORD", _first_line(_chain(error)[-1])
 
 
+def location(settings: Settings) -> str:
+    """Where the database is, without its password: the SQLite file, or user@host:port/db."""
+    if settings.db_client == "sqlite3":
+        return settings.db_filename
+    url = make_url(settings.database_url())
+    return f"{url.username or ''}@{url.host}:{url.port or 5432}/{url.database}"
+
+
 def describe(settings: Settings, error: BaseException) -> str:
     """One line for an error met opening the database: the variable, where, the cause."""
     if settings.db_client == "sqlite3":
@@ -103,8 +111,7 @@ def describe(settings: Settings, error: BaseException) -> str:
                 cause = link.strerror if isinstance(link, OSError) and link.strerror else link
                 return f"DB_FILENAME={settings.db_filename}: cannot open the database ({cause})"
         return f"DB_FILENAME={settings.db_filename}: cannot open the database ({error})"
-    url = make_url(settings.database_url())
-    where = f"{url.username or ''}@{url.host}:{url.port or 5432}/{url.database}"
+    where = location(settings)
     variable, cause = _pg_variable_and_cause(error)
     if settings.db_connection_string:
         variable = "DB_CONNECTION_STRING"

@@ -26,7 +26,12 @@ def test_unset_public_url_mails_links_to_the_port_served(tmp_path: Path) -> None
         post(server.url, REQUEST, {"email": "owner@example.com"})
         _path, _message, link = wait_for_mail(tmp_path / "data" / "outbox", server.log)
         assert link.startswith(f"{server.url}/admin/reset-password?token=")
-        assert "PUBLIC_URL" not in server.log.read_text()
+        log = server.log.read_text()
+        assert "PUBLIC_URL" not in log
+        # The banner names the URLs served, on the port chosen.
+        assert f"GraphQL API:   {server.url}/graphql/system" in log
+        assert f"Account pages: {server.url}/admin/login" in log
+        assert log.count("dauth listening on") == 1
 
 
 def test_public_url_on_another_port_is_one_warning(tmp_path: Path) -> None:
