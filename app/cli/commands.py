@@ -8,8 +8,8 @@ from pathlib import Path
 
 import uvicorn
 
-from app.cli import listing
 from app.cli.banner import banner_lines
+from app.cli.listing import role_id as find_role_id
 from app.cli.runtime import operator_access, services_for
 from app.cli.serving import EVENT_LOOP
 from app.config import Settings
@@ -69,7 +69,7 @@ def serve(settings: Settings) -> int:
 
 async def create_user(settings: Settings, email: str, password: str, role: str | None) -> int:
     async with services_for(settings) as services:
-        role_id = await listing.role_id(services, role) if role else None
+        role_id = await find_role_id(services, role) if role else None
         data = {"email": email, "password": password, **({"role": role_id} if role_id else {})}
         [user_id] = await services.users.create_many(operator_access(), [data])
     print(f"Created user {email} ({user_id}).")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.server_process import BIN, running_server
+from tests.e2e.server_process import run_dauth, running_server
 from tests.graphql_reply import post_graphql
 
 pytestmark = pytest.mark.e2e
@@ -28,14 +27,7 @@ LOGIN = (
 
 
 def dauth(workdir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "dauth"), *args],
-        cwd=workdir,
-        env={"PATH": os.environ.get("PATH", ""), **ENV, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_dauth(workdir, {**ENV, **env}, *args)
 
 
 def test_a_changed_admin_password_is_ignored_with_the_way_to_change_it(tmp_path: Path) -> None:

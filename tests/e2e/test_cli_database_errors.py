@@ -4,13 +4,12 @@ traceback unless LOG_LEVEL=debug."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.server_process import BIN, free_port
+from tests.e2e.server_process import free_port, run_dauth
 
 pytestmark = pytest.mark.e2e
 
@@ -18,14 +17,7 @@ SECRET = "database-errors-secret-0123456789abcdefgh"
 
 
 def dauth(workdir: Path, command: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "dauth"), command],
-        cwd=workdir,
-        env={"PATH": os.environ.get("PATH", ""), "SECRET": SECRET, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_dauth(workdir, {"SECRET": SECRET, **env}, command)
 
 
 def one_line_failure(result: subprocess.CompletedProcess[str], *words: str) -> str:

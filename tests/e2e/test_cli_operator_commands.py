@@ -3,7 +3,6 @@ with a real SMTP server (aiosmtpd) and the machine's Redis, as an operator runs 
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.databases import worker_redis_db
-from tests.e2e.server_process import BIN, free_port
+from tests.e2e.server_process import free_port, run_dauth
 from tests.mail_server import start_smtp
 
 pytestmark = pytest.mark.e2e
@@ -27,14 +26,7 @@ ENV = {
 
 
 def dauth(workdir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "dauth"), *args],
-        cwd=workdir,
-        env={"PATH": os.environ.get("PATH", ""), **ENV, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_dauth(workdir, {**ENV, **env}, *args)
 
 
 def created_id(result: subprocess.CompletedProcess[str]) -> str:
