@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8055, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
+    # Unset: http://HOST:PORT (app.settings_loader); this default serves Settings built directly.
     public_url: str = "http://127.0.0.1:8055"
     # The account pages at /admin/... (reset, invitation, login, account); off for a server
     # behind its own front end.
@@ -269,8 +270,9 @@ class Settings(BaseSettings):
     @field_validator("email_transport", mode="before")
     @classmethod
     def _email_transport_default(cls, value: object) -> object:
-        # Directus's "sendmail" has no place here: the embedded default is the outbox.
-        if isinstance(value, str) and value.lower() in ("", "sendmail", "outbox"):
+        # Unset or empty: the outbox. Directus's "sendmail" is refused (naming the allowed
+        # values) rather than silently writing files nobody reads.
+        if isinstance(value, str) and value.strip() == "":
             return "outbox"
         return value.lower() if isinstance(value, str) else value
 

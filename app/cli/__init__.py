@@ -2,8 +2,12 @@
 
   dauth bootstrap                                   create or migrate the database, first admin
   dauth serve                                       serve the API on HOST:PORT
+  dauth check                                       settings, database, migrations, SMTP, Redis
+  dauth users list
   dauth users create --email E --password P [--role R]
   dauth users passwd --email E --password P
+  dauth users delete --email E
+  dauth roles list
   dauth roles create --name N [--admin]
   dauth schema export [--output FILE]
   dauth import-directus --from <sqlite file | postgres URL>
@@ -19,10 +23,11 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from app.cli import commands
-from app.config import ConfigError
+from app.cli import commands, listing, startup
+from app.cli.check import run_check
+from app.config import ConfigError, Settings
 from app.errors import DirectusError
-from app.settings_loader import load_settings
+from app.settings_loader import read_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,10 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     commands_ = parser.add_subparsers(dest="command", required=True, metavar="command")
     commands_.add_parser("bootstrap", help="create or migrate the database and the first admin")
     commands_.add_parser("serve", help="serve the API on HOST:PORT with uvicorn")
+    commands_.add_parser("check", help="check settings, database, migrations, SMTP and Redis")
 
     users = commands_.add_parser("users", help="manage users").add_subparsers(
         dest="action", required=True, metavar="action"
     )
+    users.add_parser("list", help="list users: id, email, status, role")
+    delete = users.add_parser("delete", help="delete a user (its sessions end)")
+    delete.add_argument("--email", required=True)
     create = users.add_parser("create", help="create a user")
     create.add_argument("--email", required=True)
     create.add_argument("--password", required=True)
@@ -50,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     roles = commands_.add_parser("roles", help="manage roles").add_subparsers(
         dest="action", required=True, metavar="action"
     )
+    roles.add_parser("list", help="list roles: id, name")
     role = roles.add_parser("create", help="create a role")
     role.add_argument("--name", required=True)
     role.add_argument("--admin", action="store_true", help="give the role admin access")
@@ -73,25 +83,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "schema":
         return commands.export_schema(args.output)
     try:
-        settings = load_settings()
+        settings, notices = read_settings(secret_notice=args.command in ("serve", "check"))
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    if args.command == "check":
+        return asyncio.run(run_check(settings, notices))
+    startup.warn(notices)
+    if not startup.database_ready(settings):
+        return 1
     try:
-        if args.command == "bootstrap":
-            return asyncio.run(commands.run_bootstrap(settings))
-        if args.command == "serve":
-            return commands.serve(settings)
-        if args.command == "users" and args.action == "create":
-            return asyncio.run(commands.create_user(settings, args.email, args.password, args.role))
-        if args.command == "users" and args.action == "passwd":
-            return asyncio.run(commands.set_password(settings, args.email, args.password))
-        if args.command == "roles":
-            return asyncio.run(commands.create_role(settings, args.name, args.admin))
-        return asyncio.run(commands.run_import(settings, args.source))
+        return _run(args, settings)
     except DirectusError as error:
         print(error.message, file=sys.stderr)
         return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "bootstrap":
+        return asyncio.run(commands.run_bootstrap(settings))
+    if args.command == "serve":
+        return commands.serve(settings)
+    if args.command == "users":
+        if args.action == "list":
+            return asyncio.run(listing.list_users(settings))
+        if args.action == "delete":
+            return asyncio.run(listing.delete_user(settings, args.email))
+        if args.action == "create":
+            return asyncio.run(commands.create_user(settings, args.email, args.password, args.role))
+        return asyncio.run(commands.set_password(settings, args.email, args.password))
+    if args.command == "roles":
+        if args.action == "list":
+            return asyncio.run(listing.list_roles(settings))
+        return asyncio.run(commands.create_role(settings, args.name, args.admin))
+    return asyncio.run(commands.run_import(settings, args.source))
 
 
 if __name__ == "__main__":

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import uvicorn
 
+from app.cli.banner import banner_lines
+from app.cli.listing import role_id as find_role_id
 from app.cli.runtime import operator_access, services_for
 from app.cli.serving import EVENT_LOOP
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import Database, create_engine
-from app.db.query.item_query import ItemQuery
 from app.errors import InvalidPayloadError
 from app.security.passwords import PasswordHasher
 from app.services.bootstrap import bootstrap
-from app.services.container import Services
 from app.services.directus_import import import_directus
 
 
@@ -39,12 +39,20 @@ async def run_bootstrap(settings: Settings) -> int:
         print(f"Created the first admin: {report.admin_email}")
         if report.generated_password:
             print(f"Generated admin password (shown once): {report.generated_password}")
+    elif report.admin_password_ignored:
+        print(
+            f"ADMIN_PASSWORD is ignored: the database has users already (it only sets the first "
+            f"admin's password). To change a password: dauth users passwd --email "
+            f"{settings.admin_email} --password NEW",
+            file=sys.stderr,
+        )
     return 0
 
 
 def serve(settings: Settings) -> int:
     # Workers build their own settings: hand them the same secret, generated or not.
     os.environ["SECRET"] = settings.secret
+    print("\n".join(banner_lines(settings)), flush=True)
     uvicorn.run(
         "app.main:served_app",
         factory=True,
@@ -61,7 +69,7 @@ def serve(settings: Settings) -> int:
 
 async def create_user(settings: Settings, email: str, password: str, role: str | None) -> int:
     async with services_for(settings) as services:
-        role_id = await _role_id(services, role) if role else None
+        role_id = await find_role_id(services, role) if role else None
         data = {"email": email, "password": password, **({"role": role_id} if role_id else {})}
         [user_id] = await services.users.create_many(operator_access(), [data])
     print(f"Created user {email} ({user_id}).")
@@ -84,18 +92,6 @@ async def create_role(settings: Settings, name: str, admin: bool) -> int:
         [role_id] = await services.roles.create_many(operator_access(), [data])
     print(f"Created role {name} ({role_id}).")
     return 0
-
-
-async def _role_id(services: Services, role: str) -> str:
-    """A role given by id or by name."""
-    rows = await services.roles.read_many(
-        operator_access(),
-        ItemQuery(filter={"_or": [{"id": {"_eq": role}}, {"name": {"_eq": role}}]}, limit=2),
-        {"id", "name"},
-    )
-    if len(rows) != 1:
-        raise InvalidPayloadError(f'No single role is called "{role}"')
-    return rows[0].id
 
 
 def export_schema(output: str | None) -> int:

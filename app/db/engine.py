@@ -11,7 +11,6 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event, text
@@ -68,8 +67,8 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 def create_engine(settings: Settings) -> AsyncEngine:
     url = make_url(settings.database_url())
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # DB_FILENAME's folder is made by the start-up check (app.db.reachability), which
+        # says so and never builds a whole mistyped path.
         engine = create_async_engine(
             url,
             async_creator=inline_creator(url.database or ":memory:", SQLITE_PRAGMAS),

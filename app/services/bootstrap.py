@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from app.db.engine import Database
 from app.db.models import ProjectSettings, Role, User
+from app.db.types import AsyncSession
 from app.repositories import policies as policies_repo
 from app.repositories import project_settings as settings_repo
 from app.repositories import users as users_repo
@@ -19,6 +20,9 @@ class BootstrapReport:
     admin_created: bool
     admin_email: str | None = None
     generated_password: str | None = None
+    # ADMIN_PASSWORD was given, the database has users already and it is not the password
+    # of the ADMIN_EMAIL user (or there is no such user): it was not applied.
+    admin_password_ignored: bool = False
 
 
 async def bootstrap(
@@ -35,30 +39,44 @@ async def bootstrap(
         await policies_repo.ensure_public(session)
         # Re-checked inside the write transaction: another instance may have won.
         if hashed is None or await users_repo.count(session) > 0:
-            return BootstrapReport(admin_created=False)
-        # The role's own policy (named after it): admin and app access.
-        role = await policies_repo.add_role(
-            session,
-            Role(
-                name="Administrator",
-                icon="verified",
-                description="Initial administrative role with unrestricted App/API access.",
-            ),
-            {"admin_access": True, "app_access": True},
+            existing = await users_repo.get_by_email(session, admin_email)
+            created = False
+        else:
+            await _add_first_admin(session, admin_email, hashed)
+            created = True
+    if not created:
+        ignored = admin_password is not None and not (
+            existing is not None
+            and existing.password is not None
+            and await hasher.verify(admin_password, existing.password)
         )
-        await users_repo.add(
-            session,
-            User(
-                email=admin_email,
-                password=hashed,
-                role=role.id,
-                status="active",
-                first_name="Admin",
-                last_name="User",
-            ),
-        )
+        return BootstrapReport(admin_created=False, admin_password_ignored=ignored)
     return BootstrapReport(
         admin_created=True,
         admin_email=admin_email,
         generated_password=None if admin_password else password,
+    )
+
+
+async def _add_first_admin(session: AsyncSession, admin_email: str, hashed: str) -> None:
+    # The role's own policy (named after it): admin and app access.
+    role = await policies_repo.add_role(
+        session,
+        Role(
+            name="Administrator",
+            icon="verified",
+            description="Initial administrative role with unrestricted App/API access.",
+        ),
+        {"admin_access": True, "app_access": True},
+    )
+    await users_repo.add(
+        session,
+        User(
+            email=admin_email,
+            password=hashed,
+            role=role.id,
+            status="active",
+            first_name="Admin",
+            last_name="User",
+        ),
     )

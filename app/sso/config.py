@@ -108,6 +108,20 @@ class SsoConfig:
         return provider is not None and provider.driver is Driver.LDAP
 
 
+# Every AUTH_<NAME>_<KEY> a provider reads: start-up names any other as a likely typo.
+PROVIDER_KEYS = frozenset(
+    {
+        "DRIVER", "ICON", "LABEL", "DEFAULT_ROLE_ID", "ALLOW_PUBLIC_REGISTRATION",
+        "SYNC_USER_INFO", "REDIRECT_ALLOW_LIST", "MODE", "CLIENT_ID", "CLIENT_SECRET",
+        "ISSUER_URL", "SCOPE", "IDENTIFIER_KEY", "EMAIL_KEY", "FIRST_NAME_KEY", "LAST_NAME_KEY",
+        "REQUIRE_VERIFIED_EMAIL", "AUTHORIZE_URL", "ACCESS_URL", "PROFILE_URL", "CLIENT_URL",
+        "BIND_DN", "BIND_PASSWORD", "USER_DN", "USER_ATTRIBUTE", "USER_SCOPE", "MAIL_ATTRIBUTE",
+        "FIRST_NAME_ATTRIBUTE", "LAST_NAME_ATTRIBUTE", "GROUP_DN", "GROUP_ATTRIBUTE",
+        "GROUP_SCOPE",
+    }
+)  # fmt: skip
+
+
 class _Reader:
     """One provider's variables, each read under its full env name for error messages."""
 
@@ -116,6 +130,7 @@ class _Reader:
         self._variables = variables
 
     def var(self, key: str) -> str:
+        assert key in PROVIDER_KEYS, f"add {key} to PROVIDER_KEYS"
         return self.prefix + key
 
     def text(self, key: str, default: str | None = None) -> str | None:

@@ -101,3 +101,17 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def run_dauth(
+    workdir: Path, env: Mapping[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    """One `dauth` command in `workdir` with only `env` (and PATH), its output as text."""
+    return subprocess.run(
+        [str(BIN / "dauth"), *args],
+        cwd=workdir,
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

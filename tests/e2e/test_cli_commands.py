@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.server_process import BIN, running_server
+from tests.e2e.server_process import run_dauth, running_server
 from tests.graphql_reply import post_graphql
 
 pytestmark = pytest.mark.e2e
@@ -26,14 +25,7 @@ ENV = {
 
 
 def dauth(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "dauth"), *args],
-        cwd=workdir,
-        env={"PATH": os.environ.get("PATH", ""), **ENV},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_dauth(workdir, ENV, *args)
 
 
 def login(url: str, email: str, password: str) -> dict[str, object]:

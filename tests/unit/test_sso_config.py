@@ -37,7 +37,7 @@ LDAP = {
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SECRET", "unit-test-secret")
+    monkeypatch.setenv("SECRET", "unit-test-secret-long-enough-0123456789")
 
 
 def test_three_drivers_with_directus_defaults() -> None:
