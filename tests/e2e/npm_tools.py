@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -14,7 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -104,3 +105,28 @@ def npm_tools(source: Path, target: Path) -> str:
             )
         stamp.touch()
     return node
+
+
+def drive_browser(
+    node: str, script: Path, config: dict[str, Any], workdir: Path, seconds: float
+) -> dict[str, Any]:
+    """Runs one of browser/*.mjs with its config and returns the JSON report it prints last
+    (also kept as browser-report.json in `workdir`). A Chromium that cannot start is
+    `unavailable` (skip, or fail under CI); no report at all fails the test."""
+    config_file = workdir / "browser-config.json"
+    config_file.write_text(json.dumps(config))
+    try:
+        result = run_bounded([node, str(script), str(config_file)], cwd=workdir, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the browser check {script.name} took more than {seconds}s")
+    lines = result.stdout.strip().splitlines()
+    if not lines:
+        pytest.fail(
+            f"the browser check {script.name} printed no report (exit {result.returncode}):\n"
+            f"{result.stderr[-3000:]}"
+        )
+    report: dict[str, Any] = json.loads(lines[-1])
+    (workdir / "browser-report.json").write_text(json.dumps(report, indent=2))
+    if report["error"] is not None and "Failed to launch" in report["error"]:
+        unavailable(f"Chromium at {config['chromium']} does not start:\n{report['error']}")
+    return report

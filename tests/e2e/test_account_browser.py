@@ -11,7 +11,6 @@ and Debian's Chromium; without them the test is skipped, except under CI=true, w
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +19,7 @@ import httpx
 import pyotp
 import pytest
 
-from tests.e2e.npm_tools import npm_tools, run_bounded, unavailable
+from tests.e2e.npm_tools import drive_browser, npm_tools, unavailable
 from tests.e2e.server_process import running_server
 
 pytestmark = pytest.mark.e2e
@@ -56,30 +55,6 @@ PAGES = (
 SESSION_PAGES = ("sessions", "sessions-after-revoke", "signed-out-elsewhere")
 
 
-def _drive(node: str, config: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    config_file = workdir / "browser-config.json"
-    config_file.write_text(json.dumps(config))
-    try:
-        result = run_bounded(
-            [node, str(HELPERS / "account_check.mjs"), str(config_file)],
-            cwd=workdir,
-            timeout=BROWSER_SECONDS,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the browser check took more than {BROWSER_SECONDS}s")
-    lines = result.stdout.strip().splitlines()
-    if not lines:
-        pytest.fail(
-            f"the browser check printed no report (exit {result.returncode}):\n"
-            f"{result.stderr[-3000:]}"
-        )
-    report: dict[str, Any] = json.loads(lines[-1])
-    (workdir / "browser-report.json").write_text(json.dumps(report, indent=2))
-    if report["error"] is not None and "Failed to launch" in report["error"]:
-        unavailable(f"Chromium at {config['chromium']} does not start:\n{report['error']}")
-    return report
-
-
 def test_account_pages_in_a_real_browser(tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         unavailable(f"Debian's Chromium is not installed at {CHROMIUM}")
@@ -88,8 +63,9 @@ def test_account_pages_in_a_real_browser(tmp_path: Path) -> None:
     server_dir.mkdir()
     shots.mkdir()
     with running_server(server_dir, ENV) as server:
-        report = _drive(
+        report = drive_browser(
             node,
+            HELPERS / "account_check.mjs",
             {
                 "npmDir": str(NPM_DIR),
                 "chromium": str(CHROMIUM),
@@ -101,6 +77,7 @@ def test_account_pages_in_a_real_browser(tmp_path: Path) -> None:
                 "timeoutMs": PAGE_WAIT_MS,
             },
             tmp_path,
+            BROWSER_SECONDS,
         )
         summary = json.dumps(report, indent=2)[:6000]
         assert report["error"] is None, summary

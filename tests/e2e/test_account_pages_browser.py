@@ -10,7 +10,6 @@ is skipped, except under CI=true, where it fails."""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.e2e.npm_tools import npm_tools, run_bounded, unavailable
+from tests.e2e.npm_tools import drive_browser, npm_tools, unavailable
 from tests.e2e.server_process import RunningServer, free_port, running_server
 from tests.graphql_reply import post_graphql
 from tests.mail_links import read_eml, token_links
@@ -115,22 +114,9 @@ def _walk(
         "timeoutMs": PAGE_WAIT_MS,
         "steps": steps,
     }
-    config_file = workdir / "walk.json"
-    config_file.write_text(json.dumps(config))
-    script = HELPERS / "account_pages_check.mjs"
-    try:
-        result = run_bounded(
-            [node, str(script), str(config_file)], cwd=workdir, timeout=BROWSER_SECONDS
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the browser walk took more than {BROWSER_SECONDS}s")
-    lines = result.stdout.strip().splitlines()
-    if not lines:
-        pytest.fail(f"the browser walk printed no report:\n{result.stderr[-3000:]}")
-    report: dict[str, Any] = json.loads(lines[-1])
-    (workdir / "report.json").write_text(json.dumps(report, indent=2))
-    if report["error"] is not None and "Failed to launch" in report["error"]:
-        unavailable(f"Chromium does not start:\n{report['error']}")
+    report = drive_browser(
+        node, HELPERS / "account_pages_check.mjs", config, workdir, BROWSER_SECONDS
+    )
     summary = json.dumps(report, indent=2)[:6000]
     assert report["error"] is None, summary
     assert report["failed"] == [], summary

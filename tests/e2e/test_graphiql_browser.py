@@ -13,15 +13,13 @@ except under CI=true, where it fails.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
 
-from tests.e2e.npm_tools import npm_tools, run_bounded, unavailable
+from tests.e2e.npm_tools import drive_browser, npm_tools, unavailable
 from tests.e2e.server_process import running_server
 
 pytestmark = pytest.mark.e2e
@@ -68,29 +66,6 @@ def _leaves_server(url: str, origin: str) -> bool:
     return f"{scheme}://{parts.netloc}" != origin
 
 
-def _drive_graphiql(node: str, config: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    config_file = workdir / "browser-config.json"
-    config_file.write_text(json.dumps(config))
-    script = HELPERS / "graphiql_check.mjs"
-    try:
-        result = run_bounded(
-            [node, str(script), str(config_file)], cwd=workdir, timeout=BROWSER_SECONDS
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the browser check took more than {BROWSER_SECONDS}s")
-    lines = result.stdout.strip().splitlines()
-    if not lines:
-        pytest.fail(
-            f"the browser check printed no report (exit {result.returncode}):\n"
-            f"{result.stderr[-3000:]}"
-        )
-    report: dict[str, Any] = json.loads(lines[-1])
-    (workdir / "browser-report.json").write_text(json.dumps(report, indent=2))
-    if report["error"] is not None and "Failed to launch" in report["error"]:
-        unavailable(f"Chromium at {config['chromium']} does not start:\n{report['error']}")
-    return report
-
-
 def test_graphiql_runs_users_me_offline(tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         unavailable(
@@ -107,8 +82,9 @@ def test_graphiql_runs_users_me_offline(tmp_path: Path) -> None:
     with running_server(server_dir, ENV) as server:
         token = _login(server.url)
         headers = {"Authorization": f"Bearer {token}"}
-        report = _drive_graphiql(
+        report = drive_browser(
             node,
+            HELPERS / "graphiql_check.mjs",
             {
                 "npmDir": str(NPM_DIR),
                 "chromium": str(CHROMIUM),
@@ -120,6 +96,7 @@ def test_graphiql_runs_users_me_offline(tmp_path: Path) -> None:
                 "timeoutMs": PAGE_WAIT_MS,
             },
             tmp_path,
+            BROWSER_SECONDS,
         )
     origin = server.url
     summary = json.dumps(report, indent=2)[:6000]

@@ -22,27 +22,11 @@
 // The caller judges the report.
 
 import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-dev-shm-usage",
-];
+import { CHROMIUM_ARGS, npmRequire, readConfig } from "./harness.mjs";
 
-function fail(message) {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-if (process.argv.length !== 3) fail("usage: node account_check.mjs CONFIG_FILE");
-const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
-for (const key of [
+const config = readConfig("account_check.mjs", [
   "npmDir",
   "chromium",
   "baseUrl",
@@ -51,11 +35,8 @@ for (const key of [
   "sessions",
   "shotsDir",
   "timeoutMs",
-]) {
-  if (config[key] === undefined) fail(`config is missing ${key}`);
-}
-
-const require = createRequire(path.join(config.npmDir, "package.json"));
+]);
+const require = npmRequire(config);
 const { chromium } = require("playwright-core");
 const jsQR = require("jsqr");
 

@@ -23,25 +23,17 @@
 // statuses, console errors (a CSP violation is one), `fetched`, and `error` when a step
 // failed (exit 1). The caller judges it.
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
+import { CHROMIUM_ARGS, npmRequire, readConfig } from "./harness.mjs";
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-dev-shm-usage",
-];
-
-if (process.argv.length !== 3) {
-  process.stderr.write("usage: node account_pages_check.mjs CONFIG_FILE\n");
-  process.exit(2);
-}
-const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const require = createRequire(path.join(config.npmDir, "package.json"));
+const config = readConfig("account_pages_check.mjs", [
+  "npmDir",
+  "chromium",
+  "userDataDir",
+  "origin",
+  "timeoutMs",
+  "steps",
+]);
+const require = npmRequire(config);
 const { chromium } = require("playwright-core");
 
 const report = {

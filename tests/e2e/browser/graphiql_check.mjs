@@ -17,29 +17,9 @@
 // result pane showed expectText, 1 when a step failed (the JSON then has `error`), 2 on a
 // bad command line. The caller judges the recorded traffic.
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
+import { CHROMIUM_ARGS, npmRequire, readConfig } from "./harness.mjs";
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-  "--disable-dev-shm-usage",
-];
-
-function fail(message) {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
-
-if (process.argv.length !== 3) {
-  fail("usage: node graphiql_check.mjs CONFIG_FILE");
-}
-const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
-for (const key of [
+const config = readConfig("graphiql_check.mjs", [
   "npmDir",
   "chromium",
   "userDataDir",
@@ -48,11 +28,8 @@ for (const key of [
   "expectText",
   "screenshot",
   "timeoutMs",
-]) {
-  if (config[key] === undefined) fail(`config is missing ${key}`);
-}
-
-const require = createRequire(path.join(config.npmDir, "package.json"));
+]);
+const require = npmRequire(config);
 const { chromium } = require("playwright-core");
 
 const report = {
