@@ -15,6 +15,8 @@ from app.config import Settings
 
 COOKIE = "dauth_csrf"
 FIELD = "csrf_token"
+# The pages' forms all live under it; a page elsewhere must not set (and so replace) it.
+COOKIE_PATH = "/admin"
 _MAX_AGE = 60 * 60 * 24
 
 
@@ -41,7 +43,7 @@ def set_cookie(response: Response, settings: Settings, secret: str) -> None:
         COOKIE,
         secret,
         max_age=_MAX_AGE,
-        path="/admin",
+        path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
         secure=settings.public_url.startswith("https://"),

@@ -66,9 +66,9 @@ async def render(
     }
     body = _environment.get_template(template).render(values)
     response = HTMLResponse(body, status_code=status, headers=PAGE_HEADERS)
-    # The cookie lives under /admin: a page elsewhere (the verify-email failure) setting a
-    # new one would expire the forms open in the browser's other tabs.
-    if new and request.url.path.startswith("/admin"):
+    # A page outside the cookie's path (the verify-email failure) setting a new one would
+    # expire the forms open in the browser's other tabs.
+    if new and request.url.path.startswith(csrf.COOKIE_PATH):
         csrf.set_cookie(response, services.settings, secret)
     return response
 
