@@ -13,6 +13,7 @@ from resolvers.account import AccountMutation
 from resolvers.activity import ActivityQuery
 from resolvers.auth import AuthMutation
 from resolvers.engine.errors import log_unexpected
+from resolvers.engine.execution import AcyclicExecutionContext
 from resolvers.engine.extensions import DocumentLimits, extension_factories
 from resolvers.permissions import PermissionsMutation, PermissionsQuery
 from resolvers.policies import PoliciesMutation, PoliciesQuery
@@ -70,6 +71,7 @@ def build_schema(limits: DocumentLimits | None = None) -> DirectusSchema:
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=False, scalar_map=SCALAR_MAP),
         extensions=extension_factories(limits or DocumentLimits()),
+        execution_context_class=AcyclicExecutionContext,
     )
     _deliver_events_as_they_are(built)
     return built
