@@ -1,10 +1,21 @@
-"""Which fields a query asks for, so permissions can be checked before reading."""
+"""Which fields a query asks for, so permissions can be checked before reading.
+
+Read off graphql-core's nodes of the document, not Strawberry's `info.selected_fields`:
+that converts the whole subtree, arguments and variables included, on every call (a
+`users_me { … role { … } }` asked for it twice per request), to read only names.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
-from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField, Selection
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionNode,
+)
 
 from app.collections import COLLECTIONS, COMPUTED_FIELDS
 from resolvers.context import Info
@@ -23,40 +34,53 @@ _RELATION_ALIASES = (
 )
 
 
-def _names(selections: Iterable[Selection]) -> Iterator[str]:
+Fragments = Mapping[str, FragmentDefinitionNode]
+
+
+def _children(node: FieldNode) -> tuple[SelectionNode, ...]:
+    return () if node.selection_set is None else tuple(node.selection_set.selections)
+
+
+def _fields(selections: Iterable[SelectionNode], fragments: Fragments) -> Iterator[FieldNode]:
+    """The fields of a selection set, through fragments and inline fragments."""
     for selection in selections:
-        if isinstance(selection, SelectedField):
-            yield selection.name
-        elif isinstance(selection, (FragmentSpread, InlineFragment)):
-            yield from _names(selection.selections)
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(selection.selection_set.selections, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _fields(fragment.selection_set.selections, fragments)
+
+
+def _stored(fields: Iterable[FieldNode]) -> set[str]:
+    names: set[str] = set()
+    for field in fields:
+        name = field.name.value
+        if name.startswith("__") or name in _RELATION_ALIASES:
+            continue
+        names.add(name.removesuffix("_func"))
+    return names
 
 
 def requested_fields(info: Info) -> set[str]:
     """Stored fields selected under the current field: `tags_func` counts as `tags`."""
-    names: set[str] = set()
-    for field in info.selected_fields:
-        for name in _names(field.selections):
-            if name.startswith("__") or name in _RELATION_ALIASES:
-                continue
-            names.add(name.removesuffix("_func"))
-    return names
+    raw = info._raw_info
+    fragments = raw.fragments
+    return _stored(
+        child for node in raw.field_nodes for child in _fields(_children(node), fragments)
+    )
 
 
 def nested_fields(info: Info, field_name: str) -> set[str]:
     """Stored fields selected under a child field (e.g. `role { name }`)."""
-    names: set[str] = set()
-
-    def visit(selections: Iterable[Selection]) -> None:
-        for selection in selections:
-            if isinstance(selection, SelectedField) and selection.name == field_name:
-                names.update(
-                    name.removesuffix("_func")
-                    for name in _names(selection.selections)
-                    if not name.startswith("__") and name not in _RELATION_ALIASES
-                )
-            elif isinstance(selection, (FragmentSpread, InlineFragment)):
-                visit(selection.selections)
-
-    for field in info.selected_fields:
-        visit(field.selections)
-    return names
+    raw = info._raw_info
+    fragments = raw.fragments
+    return _stored(
+        grandchild
+        for node in raw.field_nodes
+        for child in _fields(_children(node), fragments)
+        if child.name.value == field_name
+        for grandchild in _fields(_children(child), fragments)
+    )
