@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import QueuedMail
+from app.repositories import core
 from app.repositories.core import RowBuilder
 
 QUEUED = "queued"
@@ -171,7 +172,7 @@ async def entries(session: AsyncSession, statuses: Sequence[str]) -> list[QueueE
     statement = (
         sa_select(*columns).where(_status.in_(statuses)).order_by(col(QueuedMail.created), _id)
     )
-    rows = (await session.exec(statement)).all()
+    rows = await core.run(session, lambda connection: connection.execute(statement).all())
     return [QueueEntry(*row) for row in rows]
 
 
