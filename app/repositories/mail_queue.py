@@ -81,12 +81,21 @@ async def claim(
     lease_until: datetime,
     limit: int,
 ) -> list[QueuedMail]:
-    """Takes up to `limit` due rows for `instance` until `lease_until`, oldest due first."""
+    """Takes up to `limit` due rows for `instance` until `lease_until`, oldest due first.
+
+    Two statements: the ids, locked (PostgreSQL skips rows another claim holds), then their
+    UPDATE. One `UPDATE … WHERE id IN (SELECT … LIMIT n)` may run its subquery more than
+    once in PostgreSQL's plan and take more than n rows."""
     due = _due(now, due_by)
-    chosen = select(_id).where(due).order_by(_next).limit(limit).with_for_update(skip_locked=True)
+    chosen = (
+        select(_id).where(due).order_by(_next, _id).limit(limit).with_for_update(skip_locked=True)
+    )
+    ids = list((await session.exec(chosen)).all())
+    if not ids:
+        return []
     statement = (
         update(_ROWS.table)
-        .where(_id.in_(chosen.scalar_subquery()), due)
+        .where(_id.in_(ids), due)
         .values(status=SENDING, claimed_by=instance, claimed_until=lease_until)
         .returning(*_ROWS.columns)
     )
