@@ -118,14 +118,10 @@ class AccountFlows:
                 {"email": user.email, "hash": password_fingerprint(user.password)},
                 self._settings.password_reset_token_ttl,
             )
+            url = with_token(base, token)
             async with self._db.write() as session:
-                await self._mail.send(
-                    session,
-                    AccountMailKind.PASSWORD_RESET,
-                    to=user.email,
-                    url=with_token(base, token),
-                    project=project,
-                )
+                kind = AccountMailKind.PASSWORD_RESET
+                await self._mail.send(session, kind, to=user.email, url=url, project=project)
 
     async def reset_password(self, token: str, password: str, client: ClientInfo) -> None:
         await self._rate_limits.hit_auth(client.ip)
@@ -295,18 +291,14 @@ class AccountFlows:
                     if verify and await self._mail_limits.allow(address):
                         token = self._tokens.sign_scoped(
                             REGISTRATION_SCOPE,
-                            # Bound to the latest registrant's password: an earlier
-                            # registrant's link (who registered the address first) stops working.
+                            # Bound to the latest registrant's password: an earlier registrant's
+                            # link (an attacker who registered the address first) stops working.
                             {"email": address, "hash": password_fingerprint(hashed)},
                             self._settings.email_verification_token_ttl,
                         )
-                        await self._mail.send(
-                            session,
-                            AccountMailKind.REGISTRATION,
-                            to=address,
-                            url=with_token(base, token),
-                            project=face_of_row(settings),
-                        )
+                        url, project = with_token(base, token), face_of_row(settings)
+                        kind = AccountMailKind.REGISTRATION
+                        await self._mail.send(session, kind, to=address, url=url, project=project)
             except (IntegrityError, _KnownAddressError):
                 return  # a concurrent registration won, or a known address: no mail
 

@@ -25,6 +25,7 @@ from app.db.engine import Database, create_engine
 from app.db.models import QueuedMail
 from app.repositories import mail_queue as queue_repo
 from app.services.container import Services
+from app.services.mail_delivery import backoff_ms
 from tests.conftest import TEST_SECRET, create_user, gql, login
 from tests.e2e.server_process import free_port, run_dauth
 from tests.graphql.security_helpers import activity_rows
@@ -277,3 +278,30 @@ def numbered_message(index: int) -> EmailMessage:
     message["Subject"] = f"Message {index}"
     message.set_content(f"body {index}")
     return message
+
+
+class TestWake:
+    """A message leaves as soon as its transaction commits, not at the next poll."""
+
+    @pytest.fixture
+    def settings_overrides(self, smtp: tuple[int, Inbox]) -> dict[str, Any]:
+        return smtp_settings(smtp[0], email_queue_poll_interval=600_000)
+
+    async def test_the_sender_is_woken_by_the_commit(
+        self, client: httpx.AsyncClient, services: Services, inbox: Inbox
+    ) -> None:
+        await requested(client, services)
+        [message] = await inbox.wait_for(1, seconds=10)  # no drain: the sender's own doing
+        assert message["To"] == USER_EMAIL
+
+
+def test_backoff_doubles_from_the_base_up_to_the_cap() -> None:
+    settings = Settings(
+        _env_file=None,
+        secret=TEST_SECRET,
+        email_retry_backoff="5s",
+        email_retry_backoff_max="1m",
+    )
+    waits = [backoff_ms(settings, failures) for failures in range(1, 7)]
+    assert waits == [5_000, 10_000, 20_000, 40_000, 60_000, 60_000]
+    assert backoff_ms(settings, 500) == 60_000
