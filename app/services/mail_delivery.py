@@ -85,7 +85,12 @@ class MailDelivery:
                 lease_until=now + self._lease,
                 limit=BATCH,
             )
-        await asyncio.gather(*(self._attempt(row) for row in rows))
+        outcomes = await asyncio.gather(
+            *(self._attempt(row) for row in rows), return_exceptions=True
+        )
+        for row, outcome in zip(rows, outcomes, strict=True):
+            if isinstance(outcome, Exception):  # its lease runs out: it is tried again
+                logger.error("Could not record what became of mail %s", row.id, exc_info=outcome)
         return len(rows)
 
     async def release(self) -> int:
@@ -123,15 +128,16 @@ class MailDelivery:
                 retry_at = min(now + wait, deadline)
                 await queue_repo.reschedule(session, row.id, self.instance, retry_at, error)
                 return
-            if await queue_repo.give_up(session, row.id, self.instance, error):
-                entry = self._audit.entry(
-                    AuditAction.MAIL_FAILED,
-                    SYSTEM_CLIENT,
-                    item=row.id,
-                    collection=QUEUE_COLLECTION,
-                    comment=f"{row.subject!r} to {row.recipient}: {error}",
-                )
-                await self._audit.record_in(session, entry)
+            if not await queue_repo.give_up(session, row.id, self.instance, error):
+                return  # its lease ran out: another process has it now
+            entry = self._audit.entry(
+                AuditAction.MAIL_FAILED,
+                SYSTEM_CLIENT,
+                item=row.id,
+                collection=QUEUE_COLLECTION,
+                comment=f"{row.subject!r} to {row.recipient}: {error}",
+            )
+            await self._audit.record_in(session, entry)
         logger.error(
             "Gave up on mail %r to %s after %d attempts (%s): `dauth mail retry %s` requeues it",
             row.subject,
