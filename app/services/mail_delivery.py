@@ -17,6 +17,8 @@ from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import QueuedMail
+from app.db.types import AsyncSession
+from app.mail.refusals import is_permanent, smtp_code
 from app.mail.transports import Transport
 from app.repositories import mail_queue as queue_repo
 from app.services.audit import AuditAction, AuditLog
@@ -38,9 +40,9 @@ def instance_id() -> str:
 def failure_class(error: BaseException) -> str:
     """What `last_error` keeps: the kind of failure and the SMTP code, never a message
     text (a server may quote the body or the recipient back)."""
-    code = getattr(error, "code", None)
+    code = smtp_code(error)
     name = type(error).__name__
-    return f"{name} {code}" if isinstance(code, int) else name
+    return f"{name} {code}" if code is not None else name
 
 
 def backoff_ms(settings: Settings, failures: int) -> int:
@@ -104,7 +106,10 @@ class MailDelivery:
         try:
             async with asyncio.timeout(self.send_timeout_s):
                 await self._transport.deliver(message)
-        except Exception as error:  # any failure: retried, never raised to a request
+        except Exception as error:  # never raised to a request
+            if is_permanent(error):
+                await self._refused(row, failure_class(error))
+                return
             logger.error(
                 "Could not send mail %r to %s (attempt %d)",
                 row.subject,
@@ -128,16 +133,8 @@ class MailDelivery:
                 retry_at = min(now + wait, deadline)
                 await queue_repo.reschedule(session, row.id, self.instance, retry_at, error)
                 return
-            if not await queue_repo.give_up(session, row.id, self.instance, error):
+            if not await self._give_up(session, row, error):
                 return  # its lease ran out: another process has it now
-            entry = self._audit.entry(
-                AuditAction.MAIL_FAILED,
-                SYSTEM_CLIENT,
-                item=row.id,
-                collection=QUEUE_COLLECTION,
-                comment=f"{row.subject!r} to {row.recipient}: {error}",
-            )
-            await self._audit.record_in(session, entry)
         logger.error(
             "Gave up on mail %r to %s after %d attempts (%s): `dauth mail retry %s` requeues it",
             row.subject,
@@ -146,3 +143,32 @@ class MailDelivery:
             error,
             row.id,
         )
+
+    async def _refused(self, row: QueuedMail, error: str) -> None:
+        """A 5xx refusal of this message: another attempt would get the same answer, so it
+        is failed at once (a warning: the address, not the service, is at fault)."""
+        async with self._db.write() as session:
+            if not await self._give_up(session, row, error):
+                return
+        logger.warning(
+            "Mail %r to %s was refused (%s), not retried: `dauth mail retry %s` requeues it",
+            row.subject,
+            row.recipient,
+            error,
+            row.id,
+        )
+
+    async def _give_up(self, session: AsyncSession, row: QueuedMail, error: str) -> bool:
+        """Failed and audited (`mail.failed`, the kind of failure only); False if this
+        process's lease ran out and another one holds the row."""
+        if not await queue_repo.give_up(session, row.id, self.instance, error):
+            return False
+        entry = self._audit.entry(
+            AuditAction.MAIL_FAILED,
+            SYSTEM_CLIENT,
+            item=row.id,
+            collection=QUEUE_COLLECTION,
+            comment=f"{row.subject!r} to {row.recipient}: {error}",
+        )
+        await self._audit.record_in(session, entry)
+        return True
