@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, event, insert, or_, update
+from sqlalchemy import ColumnElement, and_, delete, event, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -199,4 +199,27 @@ async def requeue(session: AsyncSession, now: datetime, row_id: str | None) -> i
         .values(status=QUEUED, next_attempt=now, queued_at=now, attempts=0)
     )
     result = await session.exec(statement)
+    return int(result.rowcount)
+
+
+async def sent_before(session: AsyncSession, cutoff: datetime, limit: int) -> list[str]:
+    """The ids of up to `limit` rows sent before `cutoff`, oldest first."""
+    statement = (
+        select(_id)
+        .where(_status == SENT, col(QueuedMail.sent_at) < cutoff)
+        .order_by(col(QueuedMail.sent_at), _id)
+        .limit(limit)
+    )
+    return list((await session.exec(statement)).all())
+
+
+async def delete_sent(session: AsyncSession, ids: Sequence[str]) -> int:
+    """Deletes these rows if they are sent (a requeued one is not); how many."""
+    result = await session.exec(delete(_ROWS.table).where(_id.in_(ids), _status == SENT))
+    return int(result.rowcount)
+
+
+async def delete_failed(session: AsyncSession) -> int:
+    """Deletes every failed row; how many."""
+    result = await session.exec(delete(_ROWS.table).where(_status == FAILED))
     return int(result.rowcount)

@@ -21,6 +21,7 @@ from app.repositories import mail_queue as queue_repo
 from app.repositories.mail_queue import QueueEntry
 from app.services.audit import AuditLog
 from app.services.mail_delivery import BATCH, MailDelivery
+from app.services.mail_retention import MailRetention
 
 logger = logging.getLogger("app.mail")
 
@@ -41,6 +42,7 @@ class MailQueue:
         self._clock = clock
         self._poll_s = settings.email_queue_poll_interval / 1000
         self._delivery = MailDelivery(db, settings, clock, transport, audit)
+        self._retention = MailRetention(db, settings, clock)
         self._woken = asyncio.Event()
         # One round at a time in this process: the loop's and drain()'s.
         self._round_lock = asyncio.Lock()
@@ -88,11 +90,13 @@ class MailQueue:
             logger.exception("Could not hand back the mail this process was sending")
 
     async def drain(self) -> None:
-        """Waits until every message due now has had its attempt (tests; `dauth` tools)."""
+        """Waits until every message due now has had its attempt, and the sent rows past
+        EMAIL_QUEUE_KEEP_SENT are deleted if a minute has passed (tests; `dauth` tools)."""
         due_by = self._clock.now()
         async with self._round_lock:
             while await self._delivery.round(due_by):
                 pass
+        await self._retention.purge_if_due()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -103,12 +107,16 @@ class MailQueue:
                     taken = await self._delivery.round()
             except Exception:  # e.g. the database is down: try again at the next poll
                 logger.exception("The mail queue could not look for mail to send")
+            try:
+                await self._retention.purge_if_due()
+            except Exception:  # tried again in a minute
+                logger.exception("The mail queue could not delete its old sent rows")
             if taken >= BATCH or self._stopping:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._woken.wait(), self._poll_s)
 
-    # For operators (`dauth mail list`, `dauth mail retry`) -----------------------------
+    # For operators (`dauth mail list`, `retry`, `purge --failed`) ----------------------
 
     async def entries(self) -> list[QueueEntry]:
         """The messages not sent yet: queued, being sent, failed."""
@@ -124,3 +132,8 @@ class MailQueue:
         if message_id and not count:
             raise InvalidPayloadError(f'No failed or queued message has the id "{message_id}"')
         return count
+
+    async def purge_failed(self) -> int:
+        """Deletes every failed message (they are no longer retried); how many."""
+        async with self._db.write() as session:
+            return await queue_repo.delete_failed(session)
