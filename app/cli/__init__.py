@@ -11,6 +11,7 @@
   dauth roles create --name N [--admin]
   dauth mail list                                   messages queued, being sent or failed
   dauth mail retry [--id ID]                        requeue the failed messages (or one)
+  dauth mail purge --failed                         delete the failed messages
   dauth schema export [--output FILE]
   dauth import-directus --from <sqlite file | postgres URL>
 
@@ -72,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     mail_.add_parser("list", help="list the messages not sent: queued, sending, failed")
     retry = mail_.add_parser("retry", help="requeue every failed message, or one")
     retry.add_argument("--id", dest="message_id", help="only this message")
+    purge = mail_.add_parser("purge", help="delete failed messages (sent ones expire alone)")
+    purge.add_argument("--failed", action="store_true", required=True, help="the failed ones")
 
     schema = commands_.add_parser("schema", help="the GraphQL schema").add_subparsers(
         dest="action", required=True, metavar="action"
@@ -128,6 +131,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "mail":
         if args.action == "list":
             return asyncio.run(mail.list_mail(settings))
+        if args.action == "purge":
+            return asyncio.run(mail.purge_failed_mail(settings))
         return asyncio.run(mail.retry_mail(settings, args.message_id))
     return asyncio.run(commands.run_import(settings, args.source))
 

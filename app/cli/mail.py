@@ -1,4 +1,4 @@
-"""`dauth mail list` and `dauth mail retry`: the mail queue as an operator sees it. Only
+"""`dauth mail list`, `retry` and `purge --failed`: the mail queue as an operator sees it. Only
 metadata is shown — never a message's body, whose link carries a token."""
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ async def list_mail(settings: Settings) -> int:
             f"to {entry.recipient}  {entry.subject!r}  attempts {entry.attempts}  "
             f"next {entry.next_attempt:%Y-%m-%d %H:%M:%S}Z{error}"
         )
+    if not entries:
+        print("No queued or failed mail.")
+        return 0
     print(f"{len(entries)} message{'' if len(entries) == 1 else 's'} not sent.")
     return 0
 
@@ -28,4 +31,11 @@ async def retry_mail(settings: Settings, message_id: str | None) -> int:
         f"Requeued {count} message{'' if count == 1 else 's'}: "
         "a running server sends them within EMAIL_QUEUE_POLL_INTERVAL."
     )
+    return 0
+
+
+async def purge_failed_mail(settings: Settings) -> int:
+    async with services_for(settings) as services:
+        count = await services.mailer.purge_failed()
+    print(f"Deleted {count} failed message{'' if count == 1 else 's'}.")
     return 0

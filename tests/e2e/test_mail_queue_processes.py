@@ -84,7 +84,7 @@ def wait_until_listed(workdir: Path, env: Mapping[str, str], done: Callable[[str
 
 
 def wait_until_all_sent(workdir: Path, env: Mapping[str, str]) -> None:
-    wait_until_listed(workdir, env, lambda listed: listed == "0 messages not sent.\n")
+    wait_until_listed(workdir, env, lambda listed: listed == "No queued or failed mail.\n")
 
 
 async def test_a_reset_answered_before_a_kill_9_is_sent_once_after_the_restart(

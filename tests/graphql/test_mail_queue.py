@@ -191,7 +191,7 @@ class TestSmtpDown:
         again = run_dauth(tmp_path, env, "mail", "retry", "--id", row.id)
         assert again.returncode == 1
         assert f'No failed or queued message has the id "{row.id}"' in again.stderr
-        assert run_dauth(tmp_path, env, "mail", "list").stdout.strip() == "0 messages not sent."
+        assert run_dauth(tmp_path, env, "mail", "list").stdout == "No queued or failed mail.\n"
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
