@@ -218,6 +218,17 @@ class Settings(BaseSettings):
     email_smtp_secure: bool = False
     email_smtp_ignore_tls: bool = False
     email_smtp_timeout: DurationMs = 10_000
+    # The mail queue: a failed message is retried, waiting EMAIL_RETRY_BACKOFF and twice as
+    # long after each further failure (at most EMAIL_RETRY_BACKOFF_MAX), until it has been
+    # queued EMAIL_RETRY_MAX_AGE; then it is failed (`dauth mail retry` requeues it). Each
+    # process looks for due mail every EMAIL_QUEUE_POLL_INTERVAL (and at once for its own).
+    # Sent rows (their bodies blanked) are deleted once EMAIL_QUEUE_KEEP_SENT old; failed ones
+    # stay until retried or `dauth mail purge --failed`.
+    email_retry_max_age: DurationMs = Field(default=3_600_000, ge=0)
+    email_retry_backoff: DurationMs = Field(default=5_000, ge=1)
+    email_retry_backoff_max: DurationMs = Field(default=600_000, ge=1)
+    email_queue_poll_interval: DurationMs = Field(default=1_000, ge=10)
+    email_queue_keep_sent: DurationMs = Field(default=7 * 86_400_000, ge=0)
 
     password_reset_url_allow_list: CommaList = []
     user_invite_url_allow_list: CommaList = []

@@ -109,10 +109,12 @@ def create_app(
             gc.collect()
             gc.freeze()
         database.start()
+        services.mailer.start()
         try:
             yield
         finally:
-            await services.mailer.drain()
+            # Sends under way finish; what this process still holds is handed back.
+            await services.mailer.stop()
             await services.events.close()
             await services.rate_limits.close()
             await services.sso.close()

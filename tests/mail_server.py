@@ -42,6 +42,26 @@ class Inbox:
             return list(self.messages)
 
 
+@dataclass
+class RefusingInbox(Inbox):
+    """An inbox whose server answers RCPT TO for the addresses in `replies` with their
+    reply (`"550 5.1.1 No such user"`), and keeps which addresses it refused."""
+
+    replies: dict[str, str] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        reply = self.replies.get(address.lower())
+        if reply is not None:
+            self.refused.append(address)
+            return reply
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
+
+
 def start_smtp() -> tuple[Controller, Inbox]:
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())

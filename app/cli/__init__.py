@@ -9,6 +9,9 @@
   dauth users delete --email E
   dauth roles list
   dauth roles create --name N [--admin]
+  dauth mail list                                   messages queued, being sent or failed
+  dauth mail retry [--id ID]                        requeue the failed messages (or one)
+  dauth mail purge --failed                         delete the failed messages
   dauth schema export [--output FILE]
   dauth import-directus --from <sqlite file | postgres URL>
 
@@ -23,7 +26,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from app.cli import commands, listing, startup
+from app.cli import commands, listing, mail, startup
 from app.cli.check import run_check
 from app.config import ConfigError, Settings
 from app.errors import DirectusError
@@ -63,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     role = roles.add_parser("create", help="create a role")
     role.add_argument("--name", required=True)
     role.add_argument("--admin", action="store_true", help="give the role admin access")
+
+    mail_ = commands_.add_parser("mail", help="the outgoing mail queue").add_subparsers(
+        dest="action", required=True, metavar="action"
+    )
+    mail_.add_parser("list", help="list the messages not sent: queued, sending, failed")
+    retry = mail_.add_parser("retry", help="requeue every failed message, or one")
+    retry.add_argument("--id", dest="message_id", help="only this message")
+    purge = mail_.add_parser("purge", help="delete failed messages (sent ones expire alone)")
+    purge.add_argument("--failed", action="store_true", required=True, help="the failed ones")
 
     schema = commands_.add_parser("schema", help="the GraphQL schema").add_subparsers(
         dest="action", required=True, metavar="action"
@@ -116,6 +128,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "list":
             return asyncio.run(listing.list_roles(settings))
         return asyncio.run(commands.create_role(settings, args.name, args.admin))
+    if args.command == "mail":
+        if args.action == "list":
+            return asyncio.run(mail.list_mail(settings))
+        if args.action == "purge":
+            return asyncio.run(mail.purge_failed_mail(settings))
+        return asyncio.run(mail.retry_mail(settings, args.message_id))
     return asyncio.run(commands.run_import(settings, args.source))
 
 

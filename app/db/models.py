@@ -324,3 +324,35 @@ class Activity(SQLModel, table=True):
     collection: str = Field(default="directus_users", max_length=64)
     item: str | None = Field(default=None, max_length=255)
     comment: str | None = None
+
+
+class QueuedMail(SQLModel, table=True):
+    """A message waiting to leave (or given up): written in the transaction of the action
+    that sends it, so a crash after the answer loses nothing (migration 0011). Not a
+    Directus collection and never served. `message` is the RFC 822 text; it holds a token
+    link, so it is blanked once sent."""
+
+    __tablename__ = "dauth_mail_queue"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    created: datetime
+    # When it last entered the queue (created, or `dauth mail retry`): the retries' age.
+    queued_at: datetime
+    recipient: str = Field(max_length=255)
+    subject: str = Field(max_length=255)
+    message: str = ""
+    status: str = Field(default="queued", max_length=16)  # queued|sending|sent|failed
+    attempts: int = 0
+    next_attempt: datetime
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_until: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=255)
+    sent_at: datetime | None = None
+
+
+# The sender looks for due rows: (status, next_attempt).
+Index(
+    "ix_dauth_mail_queue_status_next_attempt",
+    QueuedMail.__table__.c.status,  # type: ignore[attr-defined]
+    QueuedMail.__table__.c.next_attempt,  # type: ignore[attr-defined]
+)

@@ -1,28 +1,23 @@
-"""Sends mail in the background: a slow or failing mail server neither delays nor changes
-an answer, so answers cannot tell which addresses exist."""
+"""Builds the messages the server sends (template, headers); the mail queue
+(app.services.mail_queue) keeps them until they are sent."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from app.mail.templates import TemplateStore
-from app.mail.transports import Transport
-
-logger = logging.getLogger("app.mail")
 
 
-class Mailer:
-    def __init__(self, transport: Transport, templates: TemplateStore, sender: str) -> None:
-        self._transport = transport
+class MailComposer:
+    def __init__(self, templates: TemplateStore, sender: str) -> None:
         self._templates = templates
         self._sender = sender
-        self._pending: set[asyncio.Task[None]] = set()
 
-    def send(self, *, to: str, subject: str, template: str, values: dict[str, str]) -> None:
-        """Queues the message and returns at once."""
+    def compose(
+        self, *, to: str, subject: str, template: str, values: dict[str, str]
+    ) -> EmailMessage:
+        """A multipart message (text and HTML) from the template, from EMAIL_FROM."""
         body = self._templates.render(template, values)
         message = EmailMessage()
         message["From"] = self._sender
@@ -31,17 +26,4 @@ class Mailer:
         message["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
         message.set_content(body.text)
         message.add_alternative(body.html, subtype="html")
-        task = asyncio.get_running_loop().create_task(self._deliver(message))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def _deliver(self, message: EmailMessage) -> None:
-        try:
-            await self._transport.deliver(message)
-        except Exception:  # a mail failure must never reach the client
-            logger.exception("Could not send mail %r to %s", message["Subject"], message["To"])
-
-    async def drain(self) -> None:
-        """Waits for queued messages (at shutdown, and in tests)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        return message

@@ -26,7 +26,6 @@ from app.errors import (
     InvalidPayloadError,
     InvalidTokenError,
 )
-from app.mail.mailer import Mailer
 from app.permissions.access import Access
 from app.repositories import core
 from app.repositories import items as items_repo
@@ -79,7 +78,7 @@ class AccountFlows:
         clock: Clock,
         hasher: PasswordHasher,
         tokens: TokenService,
-        mailer: Mailer,
+        mail: AccountMail,
         audit: AuditLog,
         rate_limits: RateLimits,
     ) -> None:
@@ -88,7 +87,7 @@ class AccountFlows:
         self._clock = clock
         self._hasher = hasher
         self._tokens = tokens
-        self._mail = AccountMail(settings, mailer)
+        self._mail = mail
         self._audit = audit
         self._rate_limits = rate_limits
         self._mail_limits = MailLimiter(rate_limits)
@@ -119,12 +118,10 @@ class AccountFlows:
                 {"email": user.email, "hash": password_fingerprint(user.password)},
                 self._settings.password_reset_token_ttl,
             )
-            self._mail.send(
-                AccountMailKind.PASSWORD_RESET,
-                to=user.email,
-                url=with_token(base, token),
-                project=project,
-            )
+            url = with_token(base, token)
+            async with self._db.write() as session:
+                kind = AccountMailKind.PASSWORD_RESET
+                await self._mail.send(session, kind, to=user.email, url=url, project=project)
 
     async def reset_password(self, token: str, password: str, client: ClientInfo) -> None:
         await self._rate_limits.hit_auth(client.ip)
@@ -218,12 +215,13 @@ class AccountFlows:
                 await users_repo.add(session, User(email=address, role=role_id, status="invited"))
             else:
                 await users_repo.update_values(session, user.id, role=role_id)
-        token = self._tokens.sign_scoped(
-            INVITE_SCOPE, {"email": address}, self._settings.user_invite_token_ttl
-        )
-        self._mail.send(
-            AccountMailKind.INVITATION, to=address, url=with_token(base, token), project=project
-        )
+            token = self._tokens.sign_scoped(
+                INVITE_SCOPE, {"email": address}, self._settings.user_invite_token_ttl
+            )
+            url = with_token(base, token)
+            await self._mail.send(
+                session, AccountMailKind.INVITATION, to=address, url=url, project=project
+            )
 
     async def accept_invite(self, token: str, password: str, client: ClientInfo) -> None:
         await self._rate_limits.hit_auth(client.ip)
@@ -290,22 +288,19 @@ class AccountFlows:
                         await self._register_known(
                             session, known, address, hashed, first_name, last_name, settings
                         )
+                    if verify and await self._mail_limits.allow(address):
+                        token = self._tokens.sign_scoped(
+                            REGISTRATION_SCOPE,
+                            # Bound to the latest registrant's password: an earlier registrant's
+                            # link (an attacker who registered the address first) stops working.
+                            {"email": address, "hash": password_fingerprint(hashed)},
+                            self._settings.email_verification_token_ttl,
+                        )
+                        url, project = with_token(base, token), face_of_row(settings)
+                        kind = AccountMailKind.REGISTRATION
+                        await self._mail.send(session, kind, to=address, url=url, project=project)
             except (IntegrityError, _KnownAddressError):
                 return  # a concurrent registration won, or a known address: no mail
-            if verify and await self._mail_limits.allow(address):
-                token = self._tokens.sign_scoped(
-                    REGISTRATION_SCOPE,
-                    # Bound to the latest registrant's password: an earlier registrant's
-                    # link (an attacker who registered the address first) stops working.
-                    {"email": address, "hash": password_fingerprint(hashed)},
-                    self._settings.email_verification_token_ttl,
-                )
-                self._mail.send(
-                    AccountMailKind.REGISTRATION,
-                    to=address,
-                    url=with_token(base, token),
-                    project=face_of_row(settings),
-                )
 
     async def verify_registration(self, token: str, client: ClientInfo) -> str:
         """Activates the registration; answers the user's id (Directus redirects to it)."""

@@ -9,7 +9,9 @@ import enum
 from dataclasses import dataclass
 
 from app.config import Settings
-from app.mail.mailer import Mailer
+from app.db.types import AsyncSession
+from app.mail.mailer import MailComposer
+from app.services.mail_queue import MailQueue
 from app.services.project_face import ProjectFace
 
 
@@ -43,9 +45,10 @@ def _plural(count: int, unit: str) -> str:
 
 
 class AccountMail:
-    def __init__(self, settings: Settings, mailer: Mailer) -> None:
+    def __init__(self, settings: Settings, composer: MailComposer, queue: MailQueue) -> None:
         self._settings = settings
-        self._mailer = mailer
+        self._composer = composer
+        self._queue = queue
 
     def _ttl(self, kind: AccountMailKind) -> int:
         settings = self._settings
@@ -55,9 +58,17 @@ class AccountMail:
             AccountMailKind.REGISTRATION: settings.email_verification_token_ttl,
         }[kind]
 
-    def send(self, kind: AccountMailKind, *, to: str, url: str, project: ProjectFace) -> None:
-        """Queues the mail (it leaves in the background)."""
-        self._mailer.send(
+    async def send(
+        self,
+        session: AsyncSession,
+        kind: AccountMailKind,
+        *,
+        to: str,
+        url: str,
+        project: ProjectFace,
+    ) -> None:
+        """Queues the mail in the caller's write transaction (it leaves once that commits)."""
+        message = self._composer.compose(
             to=to,
             subject=kind.value.subject,
             template=kind.value.template,
@@ -69,3 +80,4 @@ class AccountMail:
                 "valid_for": valid_for(self._ttl(kind)),
             },
         )
+        await self._queue.enqueue(session, message)

@@ -32,6 +32,8 @@ class AuditAction(enum.StrEnum):
     EMAIL_CHANGED = "email.changed"
     # A login ended early (revoked, logged out elsewhere, or a credential change).
     SESSION_REVOKED = "session.revoked"
+    # A message the mail queue gave up on (EMAIL_RETRY_MAX_AGE reached).
+    MAIL_FAILED = "mail.failed"
     # Directus's item actions: writes to the access model (who may do what).
     CREATE = "create"
     UPDATE = "update"

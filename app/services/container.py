@@ -9,7 +9,7 @@ from app.config import Settings
 from app.db.engine import Database
 from app.db.models import Permission, Policy, PolicyAccess
 from app.events import EventBus, event_bus
-from app.mail.mailer import Mailer
+from app.mail.mailer import MailComposer
 from app.mail.templates import TemplateStore
 from app.mail.transports import transport_for
 from app.security.passwords import PasswordHasher
@@ -23,6 +23,7 @@ from app.services.access_items import (
 )
 from app.services.access_me import AccessMeService
 from app.services.account_flows import AccountFlows
+from app.services.account_mail import AccountMail
 from app.services.activity import ActivityService
 from app.services.audit import AuditLog
 from app.services.auth import AuthService
@@ -31,6 +32,7 @@ from app.services.files import FilesService
 from app.services.login_drivers.ldap import LdapDirectories
 from app.services.login_drivers.local import LocalPasswords
 from app.services.login_guard import LoginGuard
+from app.services.mail_queue import MailQueue
 from app.services.project_settings import ProjectSettingsService
 from app.services.reauth import Reauthentication
 from app.services.roles import RolesService
@@ -62,7 +64,8 @@ class Services:
     files: FilesService
     project_settings: ProjectSettingsService
     server_info: ServerInfoService
-    mailer: Mailer
+    # The durable mail queue (its sender starts and stops with the app).
+    mailer: MailQueue
     flows: AccountFlows
     tfa: TfaService
     audit: AuditLog
@@ -91,10 +94,11 @@ class Services:
         reauth = Reauthentication(db, settings, clock, hasher, guard, rate_limits)
         project_settings = ProjectSettingsService(db, roles)
         users = UsersService(db, settings, clock, hasher, roles, audit, events, reauth)
-        mailer = Mailer(
-            transport_for(settings),
-            TemplateStore(settings.email_templates_path),
-            settings.email_from,
+        mailer = MailQueue(db, settings, clock, transport_for(settings), audit)
+        account_mail = AccountMail(
+            settings,
+            MailComposer(TemplateStore(settings.email_templates_path), settings.email_from),
+            mailer,
         )
         policies = policies_service(db, settings, clock, audit=audit, events=events)
         access = access_service(db, settings, clock, audit=audit, events=events)
@@ -121,7 +125,9 @@ class Services:
             project_settings=project_settings,
             server_info=ServerInfoService(settings, project_settings),
             mailer=mailer,
-            flows=AccountFlows(db, settings, clock, hasher, tokens, mailer, audit, rate_limits),
+            flows=AccountFlows(
+                db, settings, clock, hasher, tokens, account_mail, audit, rate_limits
+            ),
             tfa=TfaService(
                 db, clock, hasher, audit, rate_limits, reauth, guard, users, directories
             ),

@@ -249,6 +249,9 @@ def counting_statements(services: Services) -> Iterator[list[str]]:
 
     def handler(*args: Any) -> None:
         statement = str(args[2]).strip()
+        # The mail queue's sender polls in the background, whatever the request does.
+        if "dauth_mail_queue" in statement:
+            return
         if not statement.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT")):
             statements.append(statement)
 
