@@ -23,6 +23,7 @@ from app.db.engine import Database, create_engine
 from app.db.query.item_query import filter_limits
 from app.errors import InternalServerError, MethodNotAllowedError
 from app.http.errors import error_response
+from app.http.metrics import metrics_routes
 from app.http.middleware import (
     AccessLogMiddleware,
     RateLimitMiddleware,
@@ -31,6 +32,7 @@ from app.http.middleware import (
 )
 from app.http.rest.routes import rest_routes
 from app.logging_setup import configure_logging
+from app.observability import metrics
 from app.pages.routes import page_routes
 from app.services.container import Services
 from app.settings_loader import load_settings
@@ -65,7 +67,7 @@ async def _unexpected(_request: Request, exc: Exception) -> Response:
 def _middleware(settings: Settings, services: Services) -> list[Middleware]:
     """Outermost first: CORS answers preflights before anything counts them."""
     stack = [
-        Middleware(AccessLogMiddleware),
+        Middleware(AccessLogMiddleware, trust_proxy=settings.ip_trust_proxy),
         Middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://")),
     ]
     if settings.cors_enabled:
@@ -100,6 +102,7 @@ def create_app(
         single_use=frozenset(settings.graphql_single_use_mutations),
     )
     graphql = DirectusGraphQL(schema_for(limits), services)
+    metrics.watch_mail_queue(services.mailer.queued)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -118,6 +121,7 @@ def create_app(
             await services.sso.close()
             await database.dispose()
             services.hasher.close()
+            metrics.worker_stopped()
 
     app = Starlette(
         routes=[
@@ -127,6 +131,7 @@ def create_app(
             # Pages first: they answer the verification link's GET for browsers.
             *page_routes(settings),
             *rest_routes(),
+            *metrics_routes(settings),
         ],
         middleware=_middleware(settings, services),
         exception_handlers={HTTPException: _not_found, Exception: _unexpected},

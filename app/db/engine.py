@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.db.checkpoints import REQUEST_AUTOCHECKPOINT_PAGES, WalCheckpointer
 from app.db.data_errors import refused_values
+from app.db.pool_metrics import count_pool_use
 from app.db.sqlite_inline import (
     begin_immediate,
     begin_immediate_async,
@@ -128,7 +129,11 @@ class Database:
         )
 
     def start(self) -> None:
-        """Starts the background work a served database needs (SQLite's checkpoints)."""
+        """Starts the background work a served database needs (SQLite's checkpoints) and
+        counts its pools' connections in use."""
+        for engine in (self.engine.sync_engine, self._sync_engine):
+            if engine is not None:
+                count_pool_use(engine)
         if self.checkpointer is not None:
             self.checkpointer.start()
 

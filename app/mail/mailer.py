@@ -10,6 +10,7 @@ from email.utils import make_msgid
 
 from app.mail.templates import TemplateStore
 from app.mail.transports import Transport
+from app.observability.metrics import MAIL_FAILURES
 
 logger = logging.getLogger("app.mail")
 
@@ -39,7 +40,12 @@ class Mailer:
         try:
             await self._transport.deliver(message)
         except Exception:  # a mail failure must never reach the client
+            MAIL_FAILURES.inc()
             logger.exception("Could not send mail %r to %s", message["Subject"], message["To"])
+
+    def queued(self) -> int:
+        """Messages not yet handed to the transport (dauth_mail_queue_depth)."""
+        return len(self._pending)
 
     async def drain(self) -> None:
         """Waits for queued messages (at shutdown, and in tests)."""
