@@ -99,8 +99,10 @@ async def test_a_lockout_is_a_warning_and_the_next_attempt_is_logged_as_locked(
     assert [r.levelno for r in warnings] == [logging.WARNING]
     message = warnings[0].getMessage()
     assert message.startswith("Account locked after failed logins")
-    assert f"user={user.id}" in message and f"ip={FORWARDED_IP}" in message
-    assert WRONG not in caplog.text and PASSWORD not in caplog.text
+    assert f"user={user.id}" in message
+    assert f"ip={FORWARDED_IP}" in message
+    assert WRONG not in caplog.text
+    assert PASSWORD not in caplog.text
 
 
 async def test_refresh_reuse_is_a_warning_and_rotations_are_noted(
