@@ -11,7 +11,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy import create_engine as create_sync_engine
@@ -29,6 +29,10 @@ from app.db.sqlite_inline import (
     inline_creator,
     open_connection,
 )
+from app.db.statement_tracing import trace_statements
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 _BEGIN_OPTION = "sqlite_begin"
 T = TypeVar("T")
@@ -127,6 +131,12 @@ class Database:
             if self._sync_engine is not None and path is not None
             else None
         )
+
+    def trace_statements(self, tracer: Tracer) -> None:
+        """A span per SQL statement, on every engine of this database (tracing on)."""
+        for engine in (self.engine.sync_engine, self._sync_engine):
+            if engine is not None:
+                trace_statements(engine, tracer)
 
     def start(self) -> None:
         """Starts the background work a served database needs (SQLite's checkpoints) and
