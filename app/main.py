@@ -86,7 +86,11 @@ def _middleware(
         ]
     )
     stack += [
-        Middleware(AccessLogMiddleware, trust_proxy=settings.ip_trust_proxy),
+        Middleware(
+            AccessLogMiddleware,
+            trust_proxy=settings.ip_trust_proxy,
+            metrics=settings.metrics_enabled,
+        ),
         Middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://")),
     ]
     if settings.cors_enabled:

@@ -120,11 +120,12 @@ class AccessLogMiddleware:
     """One line per request: method, path (never the query string, which may hold a
     token), GraphQL operation, status, duration, client IP (X-Forwarded-For under
     IP_TRUST_PROXY), user id and what the request did (`request_notes`: a login's outcome
-    and reason class, a refresh, a lockout). Also the request metrics."""
+    and reason class, a refresh, a lockout). Also the request metrics, when served."""
 
-    def __init__(self, app: ASGIApp, trust_proxy: bool = False) -> None:
+    def __init__(self, app: ASGIApp, trust_proxy: bool = False, metrics: bool = False) -> None:
         self.app = app
         self.trust_proxy = trust_proxy
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -173,6 +174,8 @@ class AccessLogMiddleware:
                 "outcome": notes,
             },
         )
+        if not self.metrics:
+            return
         name = operation_of(scope)
         REQUESTS.labels(operation=name, method=scope["method"], status=str(status)).inc()
         REQUEST_SECONDS.labels(operation=name).observe(elapsed)
