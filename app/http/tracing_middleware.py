@@ -1,6 +1,6 @@
 """One server span per HTTP request (when tracing is on): method, route, status, client IP.
 Never the query string, a header or a body; the resolvers' and the database's spans nest
-inside it."""
+inside it, and it continues the caller's trace (`traceparent`, OTEL_PROPAGATORS)."""
 
 from __future__ import annotations
 
@@ -26,11 +26,16 @@ class TracingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        from opentelemetry.propagate import extract
         from opentelemetry.trace import SpanKind, StatusCode
 
         method = scope["method"]
+        carrier = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
         with self.tracer.start_as_current_span(
             method,
+            context=extract(carrier),
             kind=SpanKind.SERVER,
             attributes={
                 "http.request.method": method,

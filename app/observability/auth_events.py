@@ -41,15 +41,15 @@ _attempt: ContextVar[_Attempt | None] = ContextVar("dauth_login_attempt", defaul
 
 
 @contextmanager
-def login_attempt() -> Iterator[None]:
+def login_attempt(unexplained: str = "error") -> Iterator[None]:
     """Around one login: counted as a success, or as a failure of the reason the code inside
-    reported first (`refused`), `error` when it reported none."""
+    reported first (`refused`), `unexplained` when it reported none."""
     attempt = _Attempt()
     token = _attempt.set(attempt)
     try:
         yield
     except Exception:
-        reason = str(attempt.reason) if attempt.reason else "error"
+        reason = str(attempt.reason) if attempt.reason else unexplained
         metrics.LOGINS.labels(outcome=reason).inc()
         note(f"login=failed reason={reason}")
         raise

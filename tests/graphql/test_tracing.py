@@ -146,6 +146,23 @@ async def test_requests_resolvers_and_statements_are_traced_without_secrets(
                 assert secret not in text, (span.name, text)
 
 
+async def test_a_request_continues_the_callers_trace(
+    traced: tuple[httpx.AsyncClient, InMemorySpanExporter, Services],
+) -> None:
+    client, exporter, _ = traced
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    response = await client.get(
+        "/server/ping", headers={"traceparent": f"00-{trace_id}-{parent_id}-01"}
+    )
+    assert response.text == "pong"
+    [server] = [span for span in exporter.get_finished_spans() if span.kind == SpanKind.SERVER]
+    assert server.name == "GET /server/ping"
+    assert server.context is not None
+    assert server.parent is not None
+    assert format(server.context.trace_id, "032x") == trace_id
+    assert format(server.parent.span_id, "016x") == parent_id
+
+
 def test_tracing_is_off_unless_the_otel_variables_name_an_exporter() -> None:
     assert tracing_from_environment({}, document_shape) is None
     assert tracing_from_environment({"OTEL_TRACES_EXPORTER": "none"}, document_shape) is None
