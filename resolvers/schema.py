@@ -14,6 +14,7 @@ from resolvers.account import AccountMutation
 from resolvers.activity import ActivityQuery
 from resolvers.auth import AuthMutation
 from resolvers.engine.errors import log_unexpected
+from resolvers.engine.execution import AcyclicExecutionContext
 from resolvers.engine.extensions import DocumentLimits, extension_factories
 from resolvers.engine.tracing import resolver_tracing
 from resolvers.permissions import PermissionsMutation, PermissionsQuery
@@ -80,6 +81,7 @@ def build_schema(
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=False, scalar_map=SCALAR_MAP),
         extensions=extensions,
+        execution_context_class=AcyclicExecutionContext,
     )
     _deliver_events_as_they_are(built)
     return built

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.accountability import Accountability
 from app.collections import USERS
@@ -374,3 +376,37 @@ def test_readable_fields_is_the_union_of_the_grants() -> None:
 def test_readable_fields_is_every_field_when_one_grant_gives_all() -> None:
     access = Access(ROLE_USER, [grant(ROLES_NAME, fields=["name"]), grant(ROLES_NAME)])
     assert access.readable_fields(ROLES_NAME) is None
+
+
+# The one-grant fast path of a read ----------------------------------------------------------
+
+_SOME_FIELDS = ["id", "email", "first_name", "last_name", "title", "role"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    granted=st.one_of(st.none(), st.lists(st.sampled_from(_SOME_FIELDS), unique=True)),
+    filtered=st.sampled_from([None, {}, {"id": {"_eq": "$CURRENT_USER"}}, {"title": {"_eq": "x"}}]),
+    wanted=st.lists(st.sampled_from(_SOME_FIELDS), max_size=4),
+)
+def test_one_grant_reads_as_the_general_rule_gives_it(
+    granted: list[str] | None, filtered: dict[str, Any] | None, wanted: list[str]
+) -> None:
+    """A read through one grant skips the per-field masks; its answer (the rule, or the
+    FORBIDDEN naming the field) is what the general path gives, which forced masks run."""
+    rows = [grant(USERS_NAME, fields=granted, permissions=filtered)]
+    fast, general = Access(ROLE_USER, rows), Access(ROLE_USER, rows, force_masks=True)
+
+    def outcome(access: Access) -> tuple[object, ...]:
+        try:
+            rule = access.require_fields(USERS_NAME, "read", wanted)
+        except ForbiddenError as error:
+            return ("forbidden", str(error))
+        # The grants the rule stands for carry the validation and presets.
+        return (rule.fields, rule.filter, rule.grants())
+
+    assert outcome(fast) == outcome(general)
+    if outcome(fast)[0] != "forbidden":
+        # Forced masks show every field through its one grant's rows: none is narrower.
+        general_rule = general.require_fields(USERS_NAME, "read", wanted)
+        assert all(not mask or mask == general_rule.filter for mask in general_rule.masks.values())

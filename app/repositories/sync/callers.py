@@ -118,8 +118,8 @@ def _caller(key: ColumnElement[Any], *, rows: bool) -> Select[Any]:
     (a row per policy and permission row; one row of NULLs for none)."""
     policies, columns = _policies_of(_reaching(_users, key), rows=rows)
     joined = _OWNER_JOIN.outerjoin(policies, true())
-    statement = select(*OWNER_COLUMNS, *columns).select_from(joined).where(key)
-    return statement.order_by(_permissions.c.id) if rows else statement
+    # No ORDER BY: a sort step per request; `_grants` orders each policy's rows.
+    return select(*OWNER_COLUMNS, *columns).select_from(joined).where(key)
 
 
 def with_owner(
@@ -222,6 +222,10 @@ def public_policies(connection: Connection) -> tuple[PolicyGrant, ...]:
     return _grants(connection.execute(_PUBLIC_AND_ROWS).all(), 0, None, with_rows=True)
 
 
+def _permission_id(row: Permission) -> int:
+    return row.id or 0
+
+
 def _grants(
     rows: Sequence[Any], offset: int, role_id: str | None, *, with_rows: bool
 ) -> tuple[PolicyGrant, ...]:
@@ -253,7 +257,9 @@ def _grants(
             enforce_tfa=bool(columns[6]),
             on_role=policy_id in direct,
             public=policy_id in public,
-            permissions=tuple(permissions.values()),
+            permissions=tuple(sorted(permissions.values(), key=_permission_id))
+            if len(permissions) > 1
+            else tuple(permissions.values()),
         )
         for policy_id, (columns, permissions) in found.items()
     )
