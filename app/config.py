@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     secret: str = ""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_style: Literal["pretty", "json"] = "pretty"
+    # Prometheus metrics at /metrics, for admins and for `Authorization: Metrics <token>`
+    # (or Bearer) with one of METRICS_TOKENS, as Directus.
+    metrics_enabled: bool = False
+    metrics_tokens: CommaList = []
 
     admin_email: str = "admin@example.com"
     admin_password: str | None = None

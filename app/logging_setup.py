@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-ACCESS_FIELDS = ("method", "path", "operation", "status", "duration_ms", "user")
+ACCESS_FIELDS = ("method", "path", "operation", "status", "duration_ms", "ip", "user", "outcome")
 
 
 class JsonFormatter(logging.Formatter):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -23,6 +25,7 @@ from app.db.engine import Database, create_engine
 from app.db.query.item_query import filter_limits
 from app.errors import InternalServerError, MethodNotAllowedError
 from app.http.errors import error_response
+from app.http.metrics import metrics_routes
 from app.http.middleware import (
     AccessLogMiddleware,
     RateLimitMiddleware,
@@ -30,14 +33,21 @@ from app.http.middleware import (
     cors_options,
 )
 from app.http.rest.routes import rest_routes
+from app.http.tracing_middleware import TracingMiddleware
 from app.logging_setup import configure_logging
+from app.observability import metrics
+from app.observability.tracing import Tracing, tracing_from_environment, tracing_to
 from app.pages.routes import page_routes
 from app.services.container import Services
 from app.settings_loader import load_settings
 from resolvers.engine.extensions import DocumentLimits
+from resolvers.engine.tracing import document_shape
 from resolvers.engine.view import DirectusGraphQL
 from resolvers.schema import schema_for
 from resolvers.schema import schema_sdl as _schema_sdl
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 logger = logging.getLogger("app")
 GRAPHIQL_ASSETS_DIR = Path(__file__).with_name("static") / "graphiql"
@@ -62,10 +72,25 @@ async def _unexpected(_request: Request, exc: Exception) -> Response:
     return error_response(InternalServerError())
 
 
-def _middleware(settings: Settings, services: Services) -> list[Middleware]:
+def _middleware(
+    settings: Settings, services: Services, tracing: Tracing | None
+) -> list[Middleware]:
     """Outermost first: CORS answers preflights before anything counts them."""
-    stack = [
-        Middleware(AccessLogMiddleware),
+    stack = (
+        []
+        if tracing is None
+        else [
+            Middleware(
+                TracingMiddleware, tracer=tracing.tracer, trust_proxy=settings.ip_trust_proxy
+            )
+        ]
+    )
+    stack += [
+        Middleware(
+            AccessLogMiddleware,
+            trust_proxy=settings.ip_trust_proxy,
+            metrics=settings.metrics_enabled,
+        ),
         Middleware(SecurityHeadersMiddleware, https=settings.public_url.startswith("https://")),
     ]
     if settings.cors_enabled:
@@ -84,11 +109,23 @@ def served_app() -> Starlette:
 
 
 def create_app(
-    settings: Settings | None = None, clock: Clock | None = None, *, freeze_heap: bool = False
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    *,
+    freeze_heap: bool = False,
+    span_exporter: SpanExporter | None = None,
 ) -> Starlette:
+    """`span_exporter`: trace into it (tests); else OTEL_* decide whether to trace at all."""
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_style)
+    tracing = (
+        tracing_to(span_exporter, document_shape)
+        if span_exporter is not None
+        else tracing_from_environment(os.environ, document_shape)
+    )
     database = Database(create_engine(settings))
+    if tracing is not None:
+        database.trace_statements(tracing.tracer)
     services = Services.build(settings, clock or SystemClock(), database)
     limits = DocumentLimits(
         token_limit=settings.graphql_query_token_limit,
@@ -99,7 +136,9 @@ def create_app(
         max_batch=settings.max_batch_mutation,
         single_use=frozenset(settings.graphql_single_use_mutations),
     )
-    graphql = DirectusGraphQL(schema_for(limits), services)
+    tracer = None if tracing is None else tracing.tracer
+    graphql = DirectusGraphQL(schema_for(limits, tracer), services)
+    metrics.watch_mail_queue(services.mailer.depth)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -120,6 +159,9 @@ def create_app(
             await services.sso.close()
             await database.dispose()
             services.hasher.close()
+            metrics.worker_stopped()
+            if tracing is not None:
+                tracing.shutdown()
 
     app = Starlette(
         routes=[
@@ -129,8 +171,9 @@ def create_app(
             # Pages first: they answer the verification link's GET for browsers.
             *page_routes(settings),
             *rest_routes(),
+            *metrics_routes(settings),
         ],
-        middleware=_middleware(settings, services),
+        middleware=_middleware(settings, services, tracing),
         exception_handlers={HTTPException: _not_found, Exception: _unexpected},
         lifespan=lifespan,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import strawberry
 from graphql import GraphQLError
@@ -15,6 +16,7 @@ from resolvers.auth import AuthMutation
 from resolvers.engine.errors import log_unexpected
 from resolvers.engine.execution import AcyclicExecutionContext
 from resolvers.engine.extensions import DocumentLimits, extension_factories
+from resolvers.engine.tracing import resolver_tracing
 from resolvers.permissions import PermissionsMutation, PermissionsQuery
 from resolvers.policies import PoliciesMutation, PoliciesQuery
 from resolvers.roles import RolesMutation, RolesQuery
@@ -25,6 +27,9 @@ from resolvers.subscriptions import Subscription
 from resolvers.tfa import TfaMutation
 from resolvers.types.scalars import SCALAR_MAP
 from resolvers.users import UsersMutation, UsersQuery
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 
 @strawberry.type
@@ -64,13 +69,18 @@ class DirectusSchema(strawberry.Schema):
         log_unexpected(errors)
 
 
-def build_schema(limits: DocumentLimits | None = None) -> DirectusSchema:
+def build_schema(
+    limits: DocumentLimits | None = None, tracer: Tracer | None = None
+) -> DirectusSchema:
+    extensions = extension_factories(limits or DocumentLimits())
+    if tracer is not None:
+        extensions.append(resolver_tracing(tracer))
     built = DirectusSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=False, scalar_map=SCALAR_MAP),
-        extensions=extension_factories(limits or DocumentLimits()),
+        extensions=extensions,
         execution_context_class=AcyclicExecutionContext,
     )
     _deliver_events_as_they_are(built)
@@ -96,11 +106,12 @@ schema = build_schema()
 
 
 @functools.lru_cache(maxsize=8)
-def schema_for(limits: DocumentLimits) -> DirectusSchema:
+def schema_for(limits: DocumentLimits, tracer: Tracer | None = None) -> DirectusSchema:
     """One schema per set of limits in a process: building one costs ~20 ms of Strawberry's
     type conversion, and apps with equal limits (every test's app, the instances of a
-    process) answer alike, caches of validated document shapes included."""
-    return build_schema(limits)
+    process) answer alike, caches of validated document shapes included. With a tracer
+    (tracing on), its resolvers make spans."""
+    return build_schema(limits, tracer)
 
 
 def schema_sdl() -> str:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
@@ -16,6 +20,7 @@ from app.config import Settings
 from app.db import migrate
 from app.db.engine import Database, create_engine
 from app.errors import InvalidPayloadError
+from app.observability.metrics import MULTIPROC_DIR
 from app.security.passwords import PasswordHasher
 from app.services.bootstrap import bootstrap
 from app.services.directus_import import import_directus
@@ -53,18 +58,37 @@ def serve(settings: Settings) -> int:
     # Workers build their own settings: hand them the same secret, generated or not.
     os.environ["SECRET"] = settings.secret
     print("\n".join(banner_lines(settings)), flush=True)
-    uvicorn.run(
-        "app.main:served_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
-        proxy_headers=False,
-        access_log=False,
-        loop=EVENT_LOOP,
-    )
+    with _shared_metrics(settings):
+        uvicorn.run(
+            "app.main:served_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            proxy_headers=False,
+            access_log=False,
+            loop=EVENT_LOOP,
+        )
     return 0
+
+
+@contextmanager
+def _shared_metrics(settings: Settings) -> Iterator[None]:
+    """Several workers keep their metrics in one fresh folder (prometheus-client's
+    multiprocess mode), named before they start and removed when the server stops, so a
+    scrape sums them all and a restart starts from zero. An operator's own
+    PROMETHEUS_MULTIPROC_DIR is used as it is."""
+    if not settings.metrics_enabled or settings.workers == 1 or os.environ.get(MULTIPROC_DIR):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="dauth-metrics-")
+    os.environ[MULTIPROC_DIR] = folder
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_DIR]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 async def create_user(settings: Settings, email: str, password: str, role: str | None) -> int:

@@ -11,7 +11,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy import create_engine as create_sync_engine
@@ -22,12 +22,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.config import Settings
 from app.db.checkpoints import REQUEST_AUTOCHECKPOINT_PAGES, WalCheckpointer
 from app.db.data_errors import refused_values
+from app.db.pool_metrics import count_pool_use
 from app.db.sqlite_inline import (
     begin_immediate,
     begin_immediate_async,
     inline_creator,
     open_connection,
 )
+from app.db.statement_tracing import trace_statements
+
+if TYPE_CHECKING:
+    from opentelemetry.trace import Tracer
 
 _BEGIN_OPTION = "sqlite_begin"
 T = TypeVar("T")
@@ -127,8 +132,18 @@ class Database:
             else None
         )
 
+    def trace_statements(self, tracer: Tracer) -> None:
+        """A span per SQL statement, on every engine of this database (tracing on)."""
+        for engine in (self.engine.sync_engine, self._sync_engine):
+            if engine is not None:
+                trace_statements(engine, tracer)
+
     def start(self) -> None:
-        """Starts the background work a served database needs (SQLite's checkpoints)."""
+        """Starts the background work a served database needs (SQLite's checkpoints) and
+        counts its pools' connections in use."""
+        for engine in (self.engine.sync_engine, self._sync_engine):
+            if engine is not None:
+                count_pool_use(engine)
         if self.checkpointer is not None:
             self.checkpointer.start()
 

@@ -1,4 +1,5 @@
-"""ASGI middleware: the per-IP rate limit and the security headers on every response."""
+"""ASGI middleware: the access log and request metrics, the per-IP rate limit and the
+security headers on every response."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from app.config import Settings
 from app.errors import RequestsExceededError
 from app.http.errors import error_response
 from app.http.request_tokens import client_ip
+from app.observability.metrics import REQUEST_SECONDS, REQUESTS
+from app.observability.request_notes import collecting_notes
 from app.security.rate_limits import RateLimits
 
 access_logger = logging.getLogger("app.access")
@@ -96,12 +99,33 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+def operation_of(scope: Scope) -> str:
+    """A bounded name for the metrics: the GraphQL root field (`multiple` for several), else
+    the matched route with its parameters named (`/users/{id}`), else `unmatched`."""
+    state = scope.get("state", {})
+    fields = state.get("graphql_fields")
+    if fields:
+        return fields[0] if len(fields) == 1 else "multiple"
+    if "endpoint" not in scope:
+        return "unmatched"
+    path: str = scope["path"]
+    for name, value in scope.get("path_params", {}).items():
+        head, found, tail = path.rpartition(f"/{value}")
+        if isinstance(value, str) and value and found:
+            path = f"{head}/{{{name}}}{tail}"
+    return path
+
+
 class AccessLogMiddleware:
     """One line per request: method, path (never the query string, which may hold a
-    token), GraphQL operation, status, duration and user id."""
+    token), GraphQL operation, status, duration, client IP (X-Forwarded-For under
+    IP_TRUST_PROXY), user id and what the request did (`request_notes`: a login's outcome
+    and reason class, a refresh, a lockout). Also the request metrics, when served."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, trust_proxy: bool = False, metrics: bool = False) -> None:
         self.app = app
+        self.trust_proxy = trust_proxy
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,27 +140,42 @@ class AccessLogMiddleware:
                 status = int(message["status"])
             await send(message)
 
-        try:
-            await self.app(scope, receive, record_status)
-        finally:
-            state = scope.get("state", {})
-            operation = state.get("graphql_operation")
-            user = state.get("user_id")
-            duration = round((time.perf_counter() - started) * 1000, 1)
-            access_logger.info(
-                "%s %s%s %s %.1fms%s",
-                scope["method"],
-                scope["path"],
-                f" {operation}" if operation else "",
-                status,
-                duration,
-                f" user={user}" if user else "",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "operation": operation,
-                    "status": status,
-                    "duration_ms": duration,
-                    "user": user,
-                },
-            )
+        with collecting_notes() as notes:
+            try:
+                await self.app(scope, receive, record_status)
+            finally:
+                elapsed = time.perf_counter() - started
+                self._record(scope, status, elapsed, notes)
+
+    def _record(self, scope: Scope, status: int, elapsed: float, notes: list[str]) -> None:
+        state = scope.get("state", {})
+        operation = state.get("graphql_operation")
+        user = state.get("user_id")
+        ip = client_ip(HTTPConnection(scope), self.trust_proxy)
+        duration = round(elapsed * 1000, 1)
+        access_logger.info(
+            "%s %s%s %s %.1fms ip=%s%s%s",
+            scope["method"],
+            scope["path"],
+            f" {operation}" if operation else "",
+            status,
+            duration,
+            ip or "-",
+            f" user={user}" if user else "",
+            "".join(f" {entry}" for entry in notes),
+            extra={
+                "method": scope["method"],
+                "path": scope["path"],
+                "operation": operation,
+                "status": status,
+                "duration_ms": duration,
+                "ip": ip,
+                "user": user,
+                "outcome": notes,
+            },
+        )
+        if not self.metrics:
+            return
+        name = operation_of(scope)
+        REQUESTS.labels(operation=name, method=scope["method"], status=str(status)).inc()
+        REQUEST_SECONDS.labels(operation=name).observe(elapsed)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, event, insert, or_, update
+from sqlalchemy import ColumnElement, and_, delete, event, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -164,6 +164,16 @@ async def release(session: AsyncSession, instance: str) -> int:
     )
     result = await session.exec(statement)
     return int(result.rowcount)
+
+
+async def depth(session: AsyncSession) -> int:
+    """Messages not sent yet and not given up: queued, or being sent."""
+    statement = (
+        sa_select(func.count()).select_from(_ROWS.table).where(_status.in_((QUEUED, SENDING)))
+    )
+    return int(
+        await core.run(session, lambda connection: connection.execute(statement).scalar_one())
+    )
 
 
 async def entries(session: AsyncSession, statuses: Sequence[str]) -> list[QueueEntry]:

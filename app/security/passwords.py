@@ -16,11 +16,13 @@ import os
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from app.config import Settings
+from app.observability.metrics import HASH_QUEUE, HASH_SECONDS
 from app.security.argon2id import Argon2Parameters, context_for, hash_password, verify_password
 
 # Linux nice value of the hashing threads: the loop's thread (0) wins the CPU when both
@@ -89,7 +91,15 @@ class PasswordHasher:
                 thread_name_prefix="argon2",
                 initializer=lower_priority,
             )
-        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+        # Measured with its wait for a thread: the queue is what a login storm grows.
+        started = time.perf_counter()
+        HASH_QUEUE.inc()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+        finally:
+            HASH_QUEUE.dec()
+            operation = "hash" if function == self._hash_sync else "verify"
+            HASH_SECONDS.labels(operation=operation).observe(time.perf_counter() - started)
 
     def _hash_sync(self, password: str) -> str:
         return hash_password(self._parameters, password)

@@ -8,6 +8,7 @@ from app.accountability import ClientInfo
 from app.config import Settings
 from app.db.engine import Database
 from app.errors import InvalidProviderError
+from app.observability.auth_events import login_attempt
 from app.repositories.sync.callers import user_by_email
 from app.security.rate_limits import RateLimits
 from app.services.login_drivers import LoginDriver, PasswordCredentials, Proof
@@ -47,13 +48,19 @@ class AuthService:
     ) -> IssuedTokens:
         await self._rate_limits.hit_auth(client.ip)
         # Every outcome takes the same time, so timing tells nothing.
-        async with stalled(self._settings.login_stall_time):
-            user = await self._db.run_reads(lambda connection: user_by_email(connection, email))
-            # An LDAP user's password is the directory's word; anyone else's, the local hash's.
-            ldap = self._directories.driver(user.provider) if user is not None else None
-            driver: LoginDriver[PasswordCredentials] = self._local if ldap is None else ldap
-            proof = await driver.prove(PasswordCredentials(password, email, user), client)
-            return await self._open(proof, otp, mode, client)
+        with login_attempt():
+            async with stalled(self._settings.login_stall_time):
+                return await self._login(email, password, mode, otp, client)
+
+    async def _login(
+        self, email: str, password: str, mode: AuthMode, otp: str | None, client: ClientInfo
+    ) -> IssuedTokens:
+        user = await self._db.run_reads(lambda connection: user_by_email(connection, email))
+        # An LDAP user's password is the directory's word; anyone else's, the local hash's.
+        ldap = self._directories.driver(user.provider) if user is not None else None
+        driver: LoginDriver[PasswordCredentials] = self._local if ldap is None else ldap
+        proof = await driver.prove(PasswordCredentials(password, email, user), client)
+        return await self._open(proof, otp, mode, client)
 
     async def login_ldap(
         self,
@@ -70,9 +77,10 @@ class AuthService:
         if driver is None:
             raise InvalidProviderError()
         await self._rate_limits.hit_auth(client.ip)
-        async with stalled(self._settings.login_stall_time):
-            proof = await driver.prove(PasswordCredentials(password, identifier), client)
-            return await self._open(proof, otp, mode, client)
+        with login_attempt():
+            async with stalled(self._settings.login_stall_time):
+                proof = await driver.prove(PasswordCredentials(password, identifier), client)
+                return await self._open(proof, otp, mode, client)
 
     async def _open(
         self, proof: Proof, otp: str | None, mode: AuthMode, client: ClientInfo

@@ -32,6 +32,8 @@ from app.config import Settings
 from app.db.engine import Database
 from app.db.models import User
 from app.db.types import AsyncSession
+from app.observability import auth_events
+from app.observability.auth_events import LoginRefusal
 from app.repositories import login_claims as claims_repo
 from app.repositories import project_settings as settings_repo
 from app.repositories import users as users_repo
@@ -90,6 +92,7 @@ class LoginGuard:
         is not active (as Directus, which refuses those before the password), when the
         password must not be checked at all."""
         if user.status != "active":
+            auth_events.refused(LoginRefusal.INACTIVE)
             entry = self._audit.entry(
                 AuditAction.LOGIN_FAILED, client, user=user.id, comment=f"status={user.status}"
             )
@@ -132,6 +135,7 @@ class LoginGuard:
             seen = await claims_repo.standing(session, user.id, now)
             if seen is not None and not seen.refuses(now) and not give_up:
                 return seen
+            auth_events.refused(LoginRefusal.LOCKED)
             comment = "busy" if seen is not None and not seen.refuses(now) else None
             entry = self._audit.entry(
                 AuditAction.LOGIN_LOCKED, client, user=user.id, comment=comment
@@ -192,10 +196,12 @@ class LoginGuard:
                     entries.append(
                         self._audit.entry(AuditAction.USER_SUSPENDED, client, user=user.id)
                     )
+                    auth_events.account_suspended(user.id, client.ip)
                 wait = self.lock_duration(failures)
                 if wait is not None:
                     until = now + wait
                     await users_repo.update_values(session, user.id, locked_until=until)
+                    auth_events.account_locked(user.id, client.ip, until.isoformat())
                     entries.append(
                         self._audit.entry(
                             AuditAction.LOGIN_LOCKED,

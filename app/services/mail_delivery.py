@@ -20,6 +20,7 @@ from app.db.models import QueuedMail
 from app.db.types import AsyncSession
 from app.mail.refusals import is_permanent, smtp_code
 from app.mail.transports import Transport
+from app.observability.metrics import MAIL_FAILURES
 from app.repositories import mail_queue as queue_repo
 from app.services.audit import AuditAction, AuditLog
 
@@ -107,15 +108,18 @@ class MailDelivery:
             async with asyncio.timeout(self.send_timeout_s):
                 await self._transport.deliver(message)
         except Exception as error:  # never raised to a request
+            MAIL_FAILURES.inc()
             if is_permanent(error):
                 await self._refused(row, failure_class(error))
                 return
-            logger.error(
-                "Could not send mail %r to %s (attempt %d)",
+            # One line per attempt (the queue retries): the traceback only when debugging.
+            logger.warning(
+                "Could not send mail %r to %s (attempt %d, retried later): %s",
                 row.subject,
                 row.recipient,
                 row.attempts + 1,
-                exc_info=True,
+                failure_class(error),
+                exc_info=logger.isEnabledFor(logging.DEBUG),
             )
             await self._failed(row, failure_class(error))
             return

@@ -118,6 +118,11 @@ class MailQueue:
 
     # For operators (`dauth mail list`, `retry`, `purge --failed`) ----------------------
 
+    async def depth(self) -> int:
+        """Messages waiting to be sent, by every instance (the metrics' queue depth)."""
+        async with self._db.read() as session:
+            return await queue_repo.depth(session)
+
     async def entries(self) -> list[QueueEntry]:
         """The messages not sent yet: queued, being sent, failed."""
         statuses = (queue_repo.QUEUED, queue_repo.SENDING, queue_repo.FAILED)

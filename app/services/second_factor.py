@@ -7,6 +7,7 @@ from app.accountability import ClientInfo
 from app.clock import Clock
 from app.db.models import User
 from app.errors import InvalidOtpError
+from app.observability.auth_events import LoginRefusal, refused
 from app.security import totp
 from app.services.login_guard import LoginClaim, LoginGuard
 
@@ -25,6 +26,7 @@ class SecondFactor:
             return None
         step = totp.matching_step(user.tfa_secret, otp or "", self._clock.now(), stored=True)
         if step is None:
+            refused(LoginRefusal.TFA)
             await self._guard.failed(claim, client)
             raise InvalidOtpError()
         return step

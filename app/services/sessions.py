@@ -24,6 +24,8 @@ from app.errors import (
     InvalidPayloadError,
     UserSuspendedError,
 )
+from app.observability import auth_events
+from app.observability.auth_events import LoginRefusal
 from app.repositories.sync import sessions as sessions_sync
 from app.repositories.sync import users as users_sync
 from app.repositories.sync.callers import AccessQuery
@@ -108,6 +110,7 @@ class SessionsService(SessionAdmin):
             if tfa_step is not None and not users_sync.claim_tfa_step(
                 connection, user.id, tfa_step
             ):
+                auth_events.refused(LoginRefusal.TFA)
                 raise InvalidOtpError()
             sessions_sync.delete_expired_for_user(connection, user.id, now)
             session_id = self._add_session(connection, user.id, token_hash, mode, client, now)
@@ -142,7 +145,9 @@ class SessionsService(SessionAdmin):
             lambda connection: self._rotate(connection, presented, mode, client, now)
         )
         if isinstance(outcome, IssuedTokens):
+            auth_events.refresh_rotated()
             return outcome
+        auth_events.refresh_reused(outcome.user, client.ip)
         # The chain was revoked and committed; now the answer can fail.
         await self._audit.record(
             self._audit.entry(

@@ -27,6 +27,7 @@ from app.errors import (
     InvalidPayloadError,
     InvalidProviderError,
 )
+from app.observability.auth_events import login_attempt
 from app.security.rate_limits import RateLimits
 from app.security.tokens import TokenService
 from app.services.audit import AuditAction, AuditLog
@@ -220,7 +221,9 @@ class SsoService:
         if redirect is not None and not self.redirect_allowed(provider, redirect):
             raise InvalidPayloadError(f'URL "{redirect}" can\'t be used to redirect after login')
         try:
-            issued = await self._finish(provider, login, flow, params, client, redirect is None)
+            # A refusal with no reason class of ours is the provider's (an error, a bad state).
+            with login_attempt(unexplained="provider"):
+                issued = await self._finish(provider, login, flow, params, client, redirect is None)
         except DirectusError as error:
             await self._audit.record(
                 self._audit.entry(

@@ -104,22 +104,38 @@ def _operation_unchosen(context: ExecutionContext, document: DocumentNode) -> li
 def _operation_label(context: ExecutionContext) -> str | None:
     """Names the operation for the request log: its name, else its root fields."""
     label = context.operation_name
-    if label is None and context.graphql_document is not None:
-        operation = next(
-            (
-                definition
-                for definition in context.graphql_document.definitions
-                if isinstance(definition, OperationDefinitionNode)
-            ),
-            None,
-        )
-        if operation is not None:
-            label = ",".join(
-                selection.name.value
-                for selection in operation.selection_set.selections
-                if isinstance(selection, FieldNode)
-            )
+    if label is None:
+        label = ",".join(_root_fields(context)) or None
     return label
+
+
+def _root_fields(context: ExecutionContext) -> list[str]:
+    """The executed operation's root fields, in order, once each: names the schema bounds,
+    so the metrics may use them as labels (a client's operation name is any text)."""
+    if context.graphql_document is None:
+        return []
+    operations = [
+        definition
+        for definition in context.graphql_document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    ]
+    operation = next(
+        (
+            candidate
+            for candidate in operations
+            if context.operation_name is None
+            or (candidate.name is not None and candidate.name.value == context.operation_name)
+        ),
+        None,
+    )
+    if operation is None:
+        return []
+    names = (
+        selection.name.value
+        for selection in operation.selection_set.selections
+        if isinstance(selection, FieldNode)
+    )
+    return list(dict.fromkeys(names))
 
 
 Rules = tuple[type[ASTValidationRule], ...]
@@ -294,8 +310,10 @@ class DocumentPipeline(SchemaExtension):
         context = self.execution_context
         label = _operation_label(context)
         request = getattr(context.context, "request", None)
-        if request is not None and label:
-            request.state.graphql_operation = label[:200]
+        if request is not None:
+            if label:
+                request.state.graphql_operation = label[:200]
+            request.state.graphql_fields = _root_fields(context)
         check_filter_variables(
             context.graphql_document,
             context.operation_name,

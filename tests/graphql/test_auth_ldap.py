@@ -344,3 +344,20 @@ async def test_tfa_generate_asks_the_directory_for_an_ldap_users_password(
     right = await gql(client, TFA_GENERATE, {"password": ADA.password}, token=token)
     assert right.codes == [], right.body
     assert right.data["users_me_tfa_generate"]["secret"]
+
+
+async def test_directory_logins_are_logged_with_their_outcome(
+    client: httpx.AsyncClient, roles: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The directory's verdicts get the same reason classes as local passwords."""
+    assert (await provider_login(client, "nobody-here", "whatever-pass-1")).status_code == 401
+    assert (await provider_login(client, ADA.uid, "not-adas-password")).status_code == 401
+    assert (await provider_login(client, ADA.uid, ADA.password)).status_code == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "app.access"]
+    assert [line.split(" ip=203.0.113.7", 1)[1] for line in lines] == [
+        " login=failed reason=unknown_user",
+        " login=failed reason=wrong_password",
+        " login=ok",
+    ]
+    assert ADA.password not in caplog.text
+    assert "not-adas-password" not in caplog.text

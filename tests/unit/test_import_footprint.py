@@ -1,4 +1,6 @@
-"""Workers without single sign-on do not load its libraries (they cost ~20 MB each)."""
+"""Workers without single sign-on do not load its libraries (they cost ~20 MB each), nor,
+without OTEL_* tracing, the OpenTelemetry SDK's tracing (redis-py loads its metrics part
+whenever it is installed)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ PROBE = """
 import sys
 from app.main import create_app
 create_app()
-print(",".join(m for m in ("ldap3", "authlib", "joserfc", "httpx") if m in sys.modules))
+LIBRARIES = ("ldap3", "authlib", "joserfc", "httpx", "opentelemetry.sdk.trace")
+print(",".join(m for m in LIBRARIES if m in sys.modules))
 """
 
 
@@ -22,7 +25,7 @@ def _loaded(tmp_path: Path, **env: str) -> set[str]:
         "SECRET": "probe-secret-that-is-long-enough-for-hs256-0123",
         **env,
     }
-    for name in [name for name in environment if name.startswith("AUTH_")]:
+    for name in [name for name in environment if name.startswith(("AUTH_", "OTEL_"))]:
         if name not in env:
             del environment[name]
     completed = subprocess.run(
@@ -52,3 +55,10 @@ def test_an_ldap_provider_loads_only_the_ldap_client(tmp_path: Path) -> None:
         AUTH_CORP_USER_DN="ou=people,dc=example,dc=com",
     )
     assert loaded == {"ldap3"}
+
+
+def test_tracing_loads_the_opentelemetry_sdk_only_when_an_exporter_is_named(
+    tmp_path: Path,
+) -> None:
+    assert _loaded(tmp_path, OTEL_TRACES_EXPORTER="none") == set()
+    assert _loaded(tmp_path, OTEL_TRACES_EXPORTER="console") == {"opentelemetry.sdk.trace"}

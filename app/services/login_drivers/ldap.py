@@ -16,6 +16,7 @@ from app.accountability import ClientInfo
 from app.db.engine import Database
 from app.db.models import User
 from app.errors import InvalidCredentialsError
+from app.observability.auth_events import LoginRefusal, refused
 from app.services.audit import AuditAction, AuditLog
 from app.services.external_users import (
     IDENTIFIER_LENGTH,
@@ -101,6 +102,7 @@ class LdapLogin:
         elif identifier and len(identifier) <= IDENTIFIER_LENGTH:
             entry = await directory.find(identifier=identifier)
         if entry is None:  # the caller's stall hides that no bind was tried
+            refused(LoginRefusal.UNKNOWN_USER)
             await self._failed(client, f"{name}:{label}")
             raise InvalidCredentialsError()
         user = user or await self._users.find(name, entry.dn)
@@ -117,6 +119,7 @@ class LdapLogin:
             await self._guard.released(claim)  # the directory failed: no verdict
             raise
         if not verified:
+            refused(LoginRefusal.WRONG_PASSWORD)
             if claim is not None:
                 await self._guard.failed(claim, client)
             else:
@@ -125,6 +128,7 @@ class LdapLogin:
         try:
             user = await self._users.link(_profile(name, entry), await self._rules(entry))
             if user.status != "active":
+                refused(LoginRefusal.INACTIVE)
                 raise InvalidCredentialsError()
         except BaseException:
             # The bind proved the password; the login ends without a verdict on it.

@@ -6,6 +6,7 @@ from functools import partial
 
 from app.accountability import ClientInfo
 from app.errors import InvalidCredentialsError
+from app.observability.auth_events import LoginRefusal, refused
 from app.security.passwords import PasswordHasher
 from app.services.audit import AuditAction, AuditLog
 from app.services.login_drivers import PasswordCredentials, Proof
@@ -27,6 +28,7 @@ class LocalPasswords:
         if user is not None and (user.provider != DEFAULT_PROVIDER or self._disable_default):
             user = None  # only a provider's own login (or none, AUTH_DISABLE_DEFAULT) opens it
         if user is None or user.password is None:
+            refused(LoginRefusal.UNKNOWN_USER)
             await self._hasher.verify_dummy(password)
             await self._audit.record(
                 self._audit.entry(
@@ -47,6 +49,7 @@ class LocalPasswords:
             await self._guard.released(claim)  # no verdict (an error, a cancelled request)
             raise
         if not verified:
+            refused(LoginRefusal.WRONG_PASSWORD)
             await self._guard.failed(claim, client)
             raise InvalidCredentialsError()
         outdated = self._hasher.needs_update(user.password)
