@@ -90,6 +90,9 @@ def _pg_variable_and_cause(error: BaseException) -> tuple[str, str]:
         if isinstance(link, ConnectionRefusedError) or "refused" in str(link).lower():
             return "DB_HOST/DB_PORT", "connection refused (is PostgreSQL running there?)"
     for link in _chain(error):
+        if isinstance(link, TimeoutError):
+            return "DB_HOST/DB_PORT", "no answer within DB_CONNECT_TIMEOUT"
+    for link in _chain(error):
         if isinstance(link, OSError) and link.strerror:
             return "DB_HOST/DB_PORT", link.strerror
     return "DB_HOST/DB_PORT/DB_DATABASE/DB_USER/DB_PASSWORD", _first_line(_chain(error)[-1])
