@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import logging
 import socket
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from app.errors import ServiceUnavailableError
+from app.rare_warnings import RareWarning, cause_of
 
 logger = logging.getLogger("app.db")
 
@@ -34,9 +34,6 @@ _UNREACHABLE_ERRNOS = {
     errno.ETIMEDOUT,
     errno.EPIPE,
 }
-# One warning per spell of failures, at most this often: an outage under load is thousands
-# of failed requests.
-WARNING_INTERVAL_S = 60.0
 
 
 def _links(error: BaseException) -> Iterator[BaseException]:
@@ -65,22 +62,7 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
-class _Warnings:
-    last = float("-inf")
-
-    @classmethod
-    def warn(cls, error: BaseException) -> None:
-        now = time.monotonic()
-        if now - cls.last < WARNING_INTERVAL_S:
-            return
-        cls.last = now
-        cause = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        logger.warning(
-            "The database is unavailable; answering SERVICE_UNAVAILABLE until it is back "
-            "(%s: %s; said at most once a minute)",
-            type(error).__name__,
-            cause[:200],
-        )
+_warning = RareWarning(logger)
 
 
 @contextmanager
@@ -93,5 +75,9 @@ def unavailable_as_503() -> Iterator[None]:
     except Exception as error:
         if not is_unavailable(error):
             raise
-        _Warnings.warn(error)
+        _warning.warn(
+            "The database is unavailable; answering SERVICE_UNAVAILABLE until it is back "
+            "(%s; said at most once a minute)",
+            cause_of(error),
+        )
         raise ServiceUnavailableError() from None
