@@ -26,7 +26,17 @@ from tests.databases import run_sync
 from tests.e2e.instances import unavailable
 from tests.e2e.server_process import free_port
 
-PG_BIN = Path(os.environ.get("TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+def _pg_bin() -> Path:
+    """Debian's PostgreSQL binaries (the newest version installed), or TEST_PG_BIN."""
+    if "TEST_PG_BIN" in os.environ:
+        return Path(os.environ["TEST_PG_BIN"])
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"), key=lambda path: int(path.parent.name)
+    )
+    return versions[-1] if versions else Path("/usr/lib/postgresql/15/bin")
+
+
+PG_BIN = _pg_bin()
 SERVICE_USER = "postgres"
 
 
