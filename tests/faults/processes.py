@@ -26,6 +26,7 @@ from tests.databases import run_sync
 from tests.e2e.instances import unavailable
 from tests.e2e.server_process import free_port
 
+
 def _pg_bin() -> Path:
     """Debian's PostgreSQL binaries (the newest version installed), or TEST_PG_BIN."""
     if "TEST_PG_BIN" in os.environ:
