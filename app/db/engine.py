@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -178,6 +179,14 @@ class Database:
             if self._sync_engine is not None:
                 with self._sync_engine.connect() as connection:
                     return reads(connection)
+            try:
+                async with self.engine.connect() as connection:
+                    return await connection.run_sync(reads)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+            # A pooled connection had died (PostgreSQL restarted): the pool has dropped every
+            # connection as old as that one, and reads are safe to run again on a new one.
             async with self.engine.connect() as connection:
                 return await connection.run_sync(reads)
 

@@ -126,6 +126,21 @@ def test_a_restart_under_load_is_answered_503_then_served_without_a_server_resta
     assert log.count("The database is unavailable") == 1, "one warning, not one per request"
 
 
+def test_after_a_quiet_restart_the_next_request_is_served(
+    postgres: Postgres, server: RunningServer
+) -> None:
+    """A restart nobody noticed leaves only dead connections in the pool: the reads every
+    request starts with (who is asking) run again on a new one, so nobody gets a 503."""
+    token = login(server)["access_token"]
+    for _ in range(3):
+        assert gql(server, ME, token=token).codes == []
+    postgres.stop()
+    postgres.start()
+    assert gql(server, ME, token=token).data == {"users_me": {"email": ADMIN_EMAIL}}
+    answer = rest(server, "GET", "/users/me", headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+
+
 async def _waiting_for_a_lock(admin: asyncpg.Connection) -> bool:
     for _ in range(200):
         waiting = await admin.fetchval(
