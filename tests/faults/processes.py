@@ -164,6 +164,20 @@ class Postgres(_Service):
             "max_connections=50",
         ]
 
+    def start(self) -> None:
+        """Starts the server and waits until it answers queries (its port opens while it is
+        still starting up, when it refuses sessions)."""
+        super().start()
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                execute(self.url(), "SELECT 1")
+                return
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     def url(self, database: str = "postgres", port: int | None = None) -> str:
         return f"postgresql://postgres@127.0.0.1:{port or self.port}/{database}"
 
