@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8055, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
+    # SIGTERM: requests in flight get this long to finish before they are cancelled (Directus's
+    # SERVER_SHUTDOWN_TIMEOUT, milliseconds); then the app shuts down and the process exits 0.
+    server_shutdown_timeout: DurationMs = Field(default=1_000, ge=0)
     # Unset: http://HOST:PORT (app.settings_loader); this default serves Settings built directly.
     public_url: str = "http://127.0.0.1:8055"
     # The account pages at /admin/... (reset, invitation, login, account); off for a server
@@ -119,6 +122,12 @@ class Settings(BaseSettings):
     db_password: str | None = None
     db_pool_min: int = Field(default=2, ge=0)
     db_pool_max: int = Field(default=10, ge=1)
+    # PostgreSQL: how long opening a connection, or waiting for a free one in the pool, may
+    # take before the request is answered SERVICE_UNAVAILABLE (start-up gives up after it).
+    db_connect_timeout: DurationMs = Field(default=5_000, gt=0)
+    # false behind PgBouncer in transaction (or statement) pooling mode: no statement stays
+    # prepared across transactions (app.db.engine).
+    db_prepared_statements: bool = True
 
     access_token_ttl: DurationMs = 15 * 60_000
     refresh_token_ttl: DurationMs = 7 * 86_400_000

@@ -15,7 +15,7 @@ import uvicorn
 from app.cli.banner import banner_lines
 from app.cli.listing import role_id as find_role_id
 from app.cli.runtime import operator_access, services_for
-from app.cli.serving import EVENT_LOOP
+from app.cli.serving import EVENT_LOOP, exit_zero_on_sigterm
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import Database, create_engine
@@ -58,7 +58,7 @@ def serve(settings: Settings) -> int:
     # Workers build their own settings: hand them the same secret, generated or not.
     os.environ["SECRET"] = settings.secret
     print("\n".join(banner_lines(settings)), flush=True)
-    with _shared_metrics(settings):
+    with _shared_metrics(settings), exit_zero_on_sigterm():
         uvicorn.run(
             "app.main:served_app",
             factory=True,
@@ -69,6 +69,9 @@ def serve(settings: Settings) -> int:
             proxy_headers=False,
             access_log=False,
             loop=EVENT_LOOP,
+            # SIGTERM: stop accepting, let requests in flight finish this long, then run the
+            # app's lifespan shutdown (mail, pools) and exit.
+            timeout_graceful_shutdown=settings.server_shutdown_timeout / 1000,  # type: ignore[arg-type]
         )
     return 0
 

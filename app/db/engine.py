@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,12 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.config import Settings
 from app.db.checkpoints import REQUEST_AUTOCHECKPOINT_PAGES, WalCheckpointer
 from app.db.data_errors import refused_values
+from app.db.outage import unavailable_as_503
 from app.db.pool_metrics import count_pool_use
 from app.db.sqlite_inline import (
     begin_immediate,
@@ -82,14 +85,36 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         _install_sqlite_hooks(engine)
         return engine
+    timeout_s = settings.db_connect_timeout / 1000
     return create_async_engine(
         url,
         pool_size=settings.db_pool_max,
         max_overflow=0,
         pool_pre_ping=False,
+        # A server that does not answer fails a request after this long (app.db.outage
+        # answers it 503), whether it is opening a connection or waiting for a free one.
+        pool_timeout=timeout_s,
+        connect_args={"timeout": timeout_s, **_statement_options(settings)},
         # Error messages must never carry values (hashes, tokens) into logs.
         hide_parameters=True,
     )
+
+
+def _statement_options(settings: Settings) -> dict[str, Any]:
+    """DB_PREPARED_STATEMENTS=false (PgBouncer in transaction or statement pooling): a server
+    connection is this connection's only for one transaction, so no statement is kept
+    prepared across transactions, and each one's name is unique among every client's."""
+    if settings.db_prepared_statements:
+        return {}
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unique_statement_name,
+    }
+
+
+def _unique_statement_name() -> str:
+    return f"__dauth_{uuid.uuid4().hex}__"
 
 
 def _sqlite_sync_engine(engine: AsyncEngine) -> Engine | None:
@@ -149,7 +174,7 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        with refused_values(writing=False):
+        with unavailable_as_503(), refused_values(writing=False):
             async with self._session(self.engine) as session:
                 yield session
 
@@ -165,10 +190,18 @@ class Database:
         statement cost several times SQLite's work in ORM and greenlet overhead. SQLite
         runs them synchronously on the loop's thread, like every SQLite statement here;
         PostgreSQL runs the whole function in one greenlet on a pooled connection."""
-        with refused_values(writing=False):
+        with unavailable_as_503(), refused_values(writing=False):
             if self._sync_engine is not None:
                 with self._sync_engine.connect() as connection:
                     return reads(connection)
+            try:
+                async with self.engine.connect() as connection:
+                    return await connection.run_sync(reads)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+            # A pooled connection had died (PostgreSQL restarted): the pool has dropped every
+            # connection as old as that one, and reads are safe to run again on a new one.
             async with self.engine.connect() as connection:
                 return await connection.run_sync(reads)
 
@@ -195,7 +228,7 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        with refused_values(writing=True):
+        with unavailable_as_503(), refused_values(writing=True):
             async with self._exclusive(), self._unit() as session:
                 yield session
 
@@ -209,7 +242,7 @@ class Database:
         if self._sync_engine is None:
             async with self.write() as session:
                 return await session.run_sync(lambda sync: writes(sync.connection()))
-        with refused_values(writing=True):
+        with unavailable_as_503(), refused_values(writing=True):
             return await self._run_sqlite_writes(writes)
 
     async def _run_sqlite_writes(self, writes: Callable[[Connection], T]) -> T:

@@ -81,7 +81,18 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
+# A prepared statement another client's transaction left on a shared server connection,
+# or one made on another: what PgBouncer's transaction pooling does to prepared statements.
+_POOLER_STATES = {"42P05", "26000"}  # duplicate_prepared_statement, invalid_sql_statement_name
+
+
 def _pg_variable_and_cause(error: BaseException) -> tuple[str, str]:
+    for link in _chain(error):
+        if getattr(link, "sqlstate", None) in _POOLER_STATES:
+            return "DB_PREPARED_STATEMENTS", (
+                f"{_first_line(link)} (behind PgBouncer in transaction pooling mode? "
+                "set DB_PREPARED_STATEMENTS=false)"
+            )
     for link in _chain(error):
         state = getattr(link, "sqlstate", None)
         if isinstance(state, str) and state in _PG_STATES:
@@ -89,6 +100,9 @@ def _pg_variable_and_cause(error: BaseException) -> tuple[str, str]:
     for link in _chain(error):
         if isinstance(link, ConnectionRefusedError) or "refused" in str(link).lower():
             return "DB_HOST/DB_PORT", "connection refused (is PostgreSQL running there?)"
+    for link in _chain(error):
+        if isinstance(link, TimeoutError):
+            return "DB_HOST/DB_PORT", "no answer within DB_CONNECT_TIMEOUT"
     for link in _chain(error):
         if isinstance(link, OSError) and link.strerror:
             return "DB_HOST/DB_PORT", link.strerror
@@ -113,7 +127,7 @@ def describe(settings: Settings, error: BaseException) -> str:
         return f"DB_FILENAME={settings.db_filename}: cannot open the database ({error})"
     where = location(settings)
     variable, cause = _pg_variable_and_cause(error)
-    if settings.db_connection_string:
+    if settings.db_connection_string and variable != "DB_PREPARED_STATEMENTS":
         variable = "DB_CONNECTION_STRING"
     return f"{variable} ({where}): {cause}"
 

@@ -152,7 +152,7 @@ class TestMailFailure:
         assert "Could not send mail" in failures[0].getMessage()
         assert USER_EMAIL in failures[0].getMessage()
         assert "retried later" in failures[0].getMessage()
-        assert failures[0].exc_info is None
+        assert not failures[0].exc_info
 
         # The server keeps working after the failure.
         again = await gql(client, REQUEST, {"email": USER_EMAIL})
