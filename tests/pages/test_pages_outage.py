@@ -1,5 +1,6 @@
-"""The account pages while PostgreSQL cannot be reached: a page saying the service is
-unavailable (503), never a 500; the theme keeps the default colour."""
+"""The account pages while PostgreSQL cannot be reached: the login form still shows (in the
+default colours) and its submit answers a page saying the service is unavailable (503),
+never a 500."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from app.main import create_app
 from app.services.project_face import DEFAULT_COLOR
 from tests.conftest import TEST_SECRET, app_client
 from tests.e2e.server_process import free_port
-from tests.pages.page_forms import post_form
+from tests.pages.page_forms import csrf_token, post_form
 
 
 async def test_pages_say_the_service_is_unavailable_while_the_database_is_down() -> None:
@@ -22,14 +23,12 @@ async def test_pages_say_the_service_is_unavailable_while_the_database_is_down()
     )
     app = create_app(unreachable)
     async with app_client(app) as client:
-        page = await client.get("/admin/login")
-        submitted = await post_form(
-            client, "/admin/login", {"email": "someone@example.com", "password": "pw-1"}
-        )
+        token = await csrf_token(client, "/admin/login")
+        fields = {"csrf_token": token, "email": "someone@example.com", "password": "pw-1"}
+        submitted = await post_form(client, "/admin/login", fields)
         theme = await client.get("/admin/theme.css")
-    for answer in (page, submitted):
-        assert answer.status_code == 503
-        assert answer.headers["content-type"].startswith("text/html")
-        assert "Service unavailable." in answer.text
+    assert submitted.status_code == 503
+    assert submitted.headers["content-type"].startswith("text/html")
+    assert "Service unavailable." in submitted.text
     assert theme.status_code == 200
     assert DEFAULT_COLOR in theme.text
