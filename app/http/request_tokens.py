@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
@@ -71,9 +72,17 @@ def client_ip(request: HTTPConnection, trust_proxy: bool) -> str | None:
         forwarded = request.headers.get("x-forwarded-for")
         if forwarded:
             first = forwarded.split(",")[0].strip()
-            if first:
+            if _is_address(first):  # the client's own text: it goes into logs and the audit
                 return first
     return request.client.host if request.client else None
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def client_of(request: HTTPConnection, trust_proxy: bool) -> ClientInfo:
