@@ -163,6 +163,16 @@ async def test_a_request_continues_the_callers_trace(
     assert format(server.parent.span_id, "016x") == parent_id
 
 
+async def test_work_outside_requests_starts_no_trace(
+    traced: tuple[httpx.AsyncClient, InMemorySpanExporter, Services],
+) -> None:
+    """The mail sender looks for due mail every EMAIL_QUEUE_POLL_INTERVAL in each process:
+    its statements would otherwise be a trace of their own each time."""
+    _, exporter, services = traced
+    await services.mailer.drain()
+    assert [span.name for span in exporter.get_finished_spans() if span.parent is None] == []
+
+
 def test_tracing_is_off_unless_the_otel_variables_name_an_exporter() -> None:
     assert tracing_from_environment({}, document_shape) is None
     assert tracing_from_environment({"OTEL_TRACES_EXPORTER": "none"}, document_shape) is None
