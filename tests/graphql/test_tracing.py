@@ -163,6 +163,17 @@ async def test_a_request_continues_the_callers_trace(
     assert format(server.parent.span_id, "016x") == parent_id
 
 
+async def test_span_names_hold_no_client_text(
+    traced: tuple[httpx.AsyncClient, InMemorySpanExporter, Services],
+) -> None:
+    """Tracing backends index spans by name: a client's own method or path is not one."""
+    client, exporter, _ = traced
+    await client.request("BREW-7f3a", "/users")
+    await client.get("/admin/assets/missing-7f3a.css")
+    names = [span.name for span in exporter.get_finished_spans() if span.kind == SpanKind.SERVER]
+    assert names == ["other /users", "GET /admin/assets/{path}"]
+
+
 async def test_work_outside_requests_starts_no_trace(
     traced: tuple[httpx.AsyncClient, InMemorySpanExporter, Services],
 ) -> None:
