@@ -147,3 +147,17 @@ async def test_a_forwarded_address_that_is_no_address_cannot_write_into_the_log(
     [line] = _lines(caplog, "app.access")
     assert "login=ok" not in line
     assert f"ip={PEER_IP} " in line
+
+
+async def test_a_forwarded_address_with_a_port_is_the_address(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Some proxies add the client's port: the address is still the client's."""
+    with caplog.at_level(logging.INFO):
+        for forwarded in ("198.51.100.44:4711", "[2001:db8::44]:4711"):
+            await client.get("/server/ping", headers={"X-Forwarded-For": forwarded})
+    lines = _lines(caplog, "app.access")
+    assert [line.split(" ip=")[1].split()[0] for line in lines] == [
+        "198.51.100.44",
+        "2001:db8::44",
+    ]
