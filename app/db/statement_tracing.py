@@ -1,5 +1,7 @@
-"""A client span per SQL statement (when tracing is on): the statement's text, whose values
-are bind parameters that are never recorded (and whose literals the redaction strips)."""
+"""A client span per SQL statement of a traced request (when tracing is on): the statement's
+text, whose values are bind parameters that are never recorded (and whose literals the
+redaction strips). Statements outside a request (the mail sender's polling, every
+EMAIL_QUEUE_POLL_INTERVAL in each process) start no trace of their own."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ _STATEMENT_CHARS = 2000
 
 
 def trace_statements(engine: Engine, tracer: Tracer) -> None:
-    from opentelemetry.trace import SpanKind, StatusCode
+    from opentelemetry.trace import SpanKind, StatusCode, get_current_span
 
     system = "postgresql" if engine.dialect.name == "postgresql" else engine.dialect.name
 
@@ -23,6 +25,8 @@ def trace_statements(engine: Engine, tracer: Tracer) -> None:
     def _started(
         _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
     ) -> None:
+        if not get_current_span().get_span_context().is_valid:
+            return
         verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
         span = tracer.start_span(
             verb,

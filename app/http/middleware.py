@@ -99,21 +99,40 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+# The methods the metrics name; any other (a client may send any token) counts as `other`.
+KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "SEARCH", "TRACE", "CONNECT"}
+)
+
+
+def method_of(scope: Scope) -> str:
+    """A bounded name for the request's method (a metrics label)."""
+    method: str = scope["method"]
+    return method if method in KNOWN_METHODS else "other"
+
+
 def operation_of(scope: Scope) -> str:
     """A bounded name for the metrics: the GraphQL root field (`multiple` for several), else
-    the matched route with its parameters named (`/users/{id}`), else `unmatched`."""
+    the matched route with its parameters named (`/users/{id}`), a mount's files as
+    `{path}` (`/admin/assets/{path}`), else `unmatched`. Never text the client chose."""
     state = scope.get("state", {})
     fields = state.get("graphql_fields")
     if fields:
         return fields[0] if len(fields) == 1 else "multiple"
     if "endpoint" not in scope:
         return "unmatched"
-    path: str = scope["path"]
-    for name, value in scope.get("path_params", {}).items():
-        head, found, tail = path.rpartition(f"/{value}")
-        if isinstance(value, str) and value and found:
-            path = f"{head}/{{{name}}}{tail}"
-    return path
+    if "app_root_path" in scope:  # under a Mount: its prefix, whatever file was asked for
+        prefix: str = scope["root_path"][len(scope["app_root_path"]) :]
+        return f"{prefix}/{{path}}"
+    # Every route parameter is one whole segment: the segments that hold the parameters'
+    # values, right to left, are named after them (a value is never searched for as text,
+    # which a value inside another one would defeat).
+    params = list(scope.get("path_params", {}).items())
+    segments = scope["path"].split("/")
+    for index in reversed(range(len(segments))):
+        if params and isinstance(params[-1][1], str) and segments[index] == params[-1][1]:
+            segments[index] = f"{{{params.pop()[0]}}}"
+    return "unmatched" if params else "/".join(segments)
 
 
 class AccessLogMiddleware:
@@ -177,5 +196,5 @@ class AccessLogMiddleware:
         if not self.metrics:
             return
         name = operation_of(scope)
-        REQUESTS.labels(operation=name, method=scope["method"], status=str(status)).inc()
+        REQUESTS.labels(operation=name, method=method_of(scope), status=str(status)).inc()
         REQUEST_SECONDS.labels(operation=name).observe(elapsed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 from starlette.requests import HTTPConnection
@@ -70,10 +71,26 @@ def client_ip(request: HTTPConnection, trust_proxy: bool) -> str | None:
     if trust_proxy:
         forwarded = request.headers.get("x-forwarded-for")
         if forwarded:
-            first = forwarded.split(",")[0].strip()
-            if first:
-                return first
+            # The client's own text: it goes into logs and the audit only as an address.
+            address = _address(forwarded.split(",")[0].strip())
+            if address:
+                return address
     return request.client.host if request.client else None
+
+
+def _address(text: str) -> str | None:
+    """The IP address in an X-Forwarded-For entry (some proxies add the port:
+    `192.0.2.1:4711`, `[2001:db8::1]:4711`), or None when it holds none."""
+    candidates = [text]
+    host, colon, port = text.rpartition(":")
+    if colon and port.isdigit():
+        candidates.append(host[1:-1] if host.startswith("[") and host.endswith("]") else host)
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 def client_of(request: HTTPConnection, trust_proxy: bool) -> ClientInfo:

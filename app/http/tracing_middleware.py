@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.http.middleware import operation_of
+from app.http.middleware import method_of, operation_of
 from app.http.request_tokens import client_ip
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class TracingMiddleware:
         from opentelemetry.propagate import extract
         from opentelemetry.trace import SpanKind, StatusCode
 
-        method = scope["method"]
+        method = method_of(scope)  # a bounded span name; the attribute keeps what was sent
         carrier = {
             name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
         }
@@ -38,7 +38,7 @@ class TracingMiddleware:
             context=extract(carrier),
             kind=SpanKind.SERVER,
             attributes={
-                "http.request.method": method,
+                "http.request.method": scope["method"],
                 "url.path": scope["path"],
                 "client.address": client_ip(HTTPConnection(scope), self.trust_proxy) or "",
             },

@@ -9,6 +9,7 @@ each worker's values in files there and a scrape, whichever worker answers it, s
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 from collections.abc import Awaitable, Callable
 
@@ -22,6 +23,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from app.rare_warnings import RareWarning, cause_of
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -75,6 +78,8 @@ DB_POOL_IN_USE = Gauge(
     multiprocess_mode="livesum",
 )
 
+_depth_warning = RareWarning(logging.getLogger("app.metrics"))
+
 QueueDepth = Callable[[], int | Awaitable[int]]
 _mail_queue_depth: list[QueueDepth] = []
 
@@ -86,9 +91,18 @@ def watch_mail_queue(depth: QueueDepth) -> None:
 
 
 async def _refresh_gauges() -> None:
+    """A depth that cannot be read (the database is down) keeps its last value: the scrape
+    still answers, with the counters an outage makes most worth reading."""
     for depth in _mail_queue_depth:
-        value = depth()
-        MAIL_QUEUE.set(await value if inspect.isawaitable(value) else value)
+        try:
+            value = depth()
+            MAIL_QUEUE.set(await value if inspect.isawaitable(value) else value)
+        except Exception as error:
+            _depth_warning.warn(
+                "The mail queue's depth could not be read for /metrics; it keeps its last "
+                "value (%s; said at most once a minute)",
+                cause_of(error),
+            )
 
 
 async def exposition() -> tuple[bytes, str]:

@@ -10,9 +10,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from app.errors import ServiceUnavailableError
 from app.pages import csrf
 from app.services.container import Services
-from app.services.project_face import ProjectFace
+from app.services.project_face import ProjectFace, face_of_row
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -42,7 +43,12 @@ _environment = Environment(
 
 
 async def branding(services: Services) -> ProjectFace:
-    return await services.project_settings.face()
+    """The project's name and colour; the defaults while the database cannot be read, so
+    the page saying so (SERVICE_UNAVAILABLE) can still be shown."""
+    try:
+        return await services.project_settings.face()
+    except ServiceUnavailableError:
+        return face_of_row(None)
 
 
 def services_of(request: Request) -> Services:

@@ -15,7 +15,7 @@ from app.config import Settings
 from app.db.engine import Database
 from app.db.models import QueuedMail
 from app.db.types import AsyncSession
-from app.errors import InvalidPayloadError
+from app.errors import InvalidPayloadError, ServiceUnavailableError
 from app.mail.transports import Transport
 from app.repositories import mail_queue as queue_repo
 from app.repositories.mail_queue import QueueEntry
@@ -86,7 +86,12 @@ class MailQueue:
                 await task
         try:
             await self._delivery.release()
-        except Exception:  # the database may be gone: the leases then run out instead
+        except ServiceUnavailableError:
+            logger.warning(
+                "The database is unavailable: the mail this process was sending (if any) is "
+                "sent again once its lease runs out"
+            )
+        except Exception:  # the leases then run out instead
             logger.exception("Could not hand back the mail this process was sending")
 
     async def drain(self) -> None:
@@ -102,13 +107,18 @@ class MailQueue:
         while not self._stopping:
             self._woken.clear()
             taken = 0
+            # The database down is said once a minute by app.db.outage: tried at the next poll.
             try:
                 async with self._round_lock:
                     taken = await self._delivery.round()
-            except Exception:  # e.g. the database is down: try again at the next poll
+            except ServiceUnavailableError:
+                pass
+            except Exception:
                 logger.exception("The mail queue could not look for mail to send")
             try:
                 await self._retention.purge_if_due()
+            except ServiceUnavailableError:
+                pass
             except Exception:  # tried again in a minute
                 logger.exception("The mail queue could not delete its old sent rows")
             if taken >= BATCH or self._stopping:

@@ -17,6 +17,7 @@ from app.clock import SettableClock
 from app.services.container import Services
 from tests.conftest import LOGIN, create_user, gql, login
 from tests.graphql.helpers import REFRESH
+from tests.graphql.security_helpers import PEER_IP
 
 FORWARDED_IP = "198.51.100.23"
 PASSWORD = "outcome-password-1"
@@ -130,3 +131,33 @@ async def test_refresh_reuse_is_a_warning_and_rotations_are_noted(
     second = rotated.data["auth_refresh"]["refresh_token"]
     for secret in (first, second, rotated.data["auth_refresh"]["access_token"]):
         assert secret not in caplog.text
+
+
+async def test_a_forwarded_address_that_is_no_address_cannot_write_into_the_log(
+    client: httpx.AsyncClient, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """X-Forwarded-For's first entry is the client's own text: anything but an IP address
+    there would forge the line's fields (`ip=1.2.3.4 user=… login=ok`)."""
+    await create_user(services, "forger@example.com", PASSWORD)
+    forged = "192.0.2.1 user=00000000-0000-0000-0000-000000000000 login=ok"
+    with caplog.at_level(logging.INFO):
+        variables = {"email": "forger@example.com", "password": WRONG}
+        reply = await gql(client, LOGIN, variables, headers={"X-Forwarded-For": forged})
+    assert reply.codes == ["INVALID_CREDENTIALS"]
+    [line] = _lines(caplog, "app.access")
+    assert "login=ok" not in line
+    assert f"ip={PEER_IP} " in line
+
+
+async def test_a_forwarded_address_with_a_port_is_the_address(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Some proxies add the client's port: the address is still the client's."""
+    with caplog.at_level(logging.INFO):
+        for forwarded in ("198.51.100.44:4711", "[2001:db8::44]:4711"):
+            await client.get("/server/ping", headers={"X-Forwarded-For": forwarded})
+    lines = _lines(caplog, "app.access")
+    assert [line.split(" ip=")[1].split()[0] for line in lines] == [
+        "198.51.100.44",
+        "2001:db8::44",
+    ]

@@ -163,6 +163,27 @@ async def test_a_request_continues_the_callers_trace(
     assert format(server.parent.span_id, "016x") == parent_id
 
 
+async def test_span_names_hold_no_client_text(
+    traced: tuple[httpx.AsyncClient, InMemorySpanExporter, Services],
+) -> None:
+    """Tracing backends index spans by name: a client's own method or path is not one."""
+    client, exporter, _ = traced
+    await client.request("BREW-7f3a", "/users")
+    await client.get("/admin/assets/missing-7f3a.css")
+    names = [span.name for span in exporter.get_finished_spans() if span.kind == SpanKind.SERVER]
+    assert names == ["other /users", "GET /admin/assets/{path}"]
+
+
+async def test_work_outside_requests_starts_no_trace(
+    traced: tuple[httpx.AsyncClient, InMemorySpanExporter, Services],
+) -> None:
+    """The mail sender looks for due mail every EMAIL_QUEUE_POLL_INTERVAL in each process:
+    its statements would otherwise be a trace of their own each time."""
+    _, exporter, services = traced
+    await services.mailer.drain()
+    assert [span.name for span in exporter.get_finished_spans() if span.parent is None] == []
+
+
 def test_tracing_is_off_unless_the_otel_variables_name_an_exporter() -> None:
     assert tracing_from_environment({}, document_shape) is None
     assert tracing_from_environment({"OTEL_TRACES_EXPORTER": "none"}, document_shape) is None

@@ -14,7 +14,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.config import Settings
 from app.main import create_app
 from app.services.container import Services
-from tests.conftest import ADMIN_EMAIL, LOGIN, app_client, create_user, gql, login
+from tests.conftest import (
+    ADMIN_EMAIL,
+    LOGIN,
+    TEST_SECRET,
+    app_client,
+    create_user,
+    gql,
+    login,
+)
 from tests.e2e.server_process import free_port
 from tests.graphql.helpers import REFRESH
 
@@ -150,3 +158,50 @@ async def test_mail_failures_are_counted_and_the_queue_depth_is_read_at_each_scr
             == 1
         )
         assert value(after, "dauth_mail_queue_depth") == await services.mailer.depth() == 1
+
+
+async def test_request_labels_stay_bounded_whatever_the_client_sends(
+    client: httpx.AsyncClient,
+) -> None:
+    """A client picks the path under a static mount and the method: neither may become a
+    label value, or every request adds a series the process keeps for ever."""
+    for index in range(3):
+        await client.get(f"/admin/assets/missing-{index}.css")
+        await client.get(f"/graphiql/assets/missing-{index}.js")
+        await client.request(f"BREW{index}", "/users")
+        await client.request(f"BREW{index}", "/nowhere")
+        # One parameter's value inside the next one's must not leave either in the path.
+        await client.delete(f"/users/chosen-{index}/sessions/chosen-{index}x")
+    samples = await scrape(client)
+    labels = [dict(key) for name, key in samples if name == "dauth_http_requests_total"]
+    operations = {entry["operation"] for entry in labels}
+    methods = {entry["method"] for entry in labels}
+    assert not [name for name in operations if "missing-" in name]
+    assert not [name for name in operations if "chosen-" in name]
+    assert {
+        "/admin/assets/{path}",
+        "/graphiql/assets/{path}",
+        "/users/{id}/sessions/{session}",
+    } <= operations
+    assert not [method for method in methods if method.startswith("BREW")]
+    assert "other" in methods
+
+
+async def test_metrics_are_served_while_the_database_is_unreachable() -> None:
+    """Prometheus scrapes most usefully during an outage: the counters still come, the mail
+    queue's depth keeps its last reading."""
+    unreachable = Settings(
+        _env_file=None,
+        secret=TEST_SECRET,
+        db_client="pg",
+        db_host="127.0.0.1",
+        db_port=free_port(),
+        db_connect_timeout=300,
+        metrics_enabled=True,
+        metrics_tokens=[SCRAPE_TOKEN],
+    )
+    app = create_app(unreachable)
+    async with app_client(app) as client:
+        samples = await scrape(client)
+    assert ("dauth_mail_queue_depth", ()) in samples
+    assert ("dauth_mail_failures_total", ()) in samples

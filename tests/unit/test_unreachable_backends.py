@@ -12,11 +12,15 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
+from app.clock import SystemClock
 from app.config import Settings
 from app.db.engine import Database, create_engine
 from app.errors import RequestsExceededError, ServiceUnavailableError
 from app.events import RedisBus, UserEvent
+from app.mail.transports import transport_for
 from app.security.rate_limits import RateLimits
+from app.services.audit import AuditLog
+from app.services.mail_queue import MailQueue
 from tests.e2e.server_process import free_port
 
 
@@ -97,3 +101,44 @@ async def test_events_reach_local_subscribers_while_redis_is_refused() -> None:
         assert event == UserEvent("create", ("one",))
     finally:
         await bus.close()
+
+
+async def test_the_mail_sender_waits_out_a_database_outage_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """It polls every EMAIL_QUEUE_POLL_INTERVAL: an outage is the database's one warning a
+    minute, not an ERROR and a traceback per poll and process."""
+    attempts = 0
+    enough = asyncio.Event()
+
+    async def hang_up(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts >= 6:
+            enough.set()
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = Settings(
+        _env_file=None,
+        db_client="pg",
+        db_host="127.0.0.1",
+        db_port=port,
+        db_connect_timeout=300,
+        email_queue_poll_interval=10,
+    )
+    database = Database(create_engine(settings))
+    clock = SystemClock()
+    queue = MailQueue(database, settings, clock, transport_for(settings), AuditLog(database, clock))
+    try:
+        with caplog.at_level(logging.DEBUG, logger="app"):
+            queue.start()
+            await asyncio.wait_for(enough.wait(), 30)
+            await queue.stop()
+        errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+        assert errors == []
+        assert [record.name for record in caplog.records if record.levelno >= logging.WARNING]
+    finally:
+        server.close()
+        await database.dispose()
