@@ -23,7 +23,7 @@ from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.db.engine import Database, create_engine
 from app.db.query.item_query import filter_limits
-from app.errors import InternalServerError, MethodNotAllowedError
+from app.errors import DirectusError, InternalServerError, MethodNotAllowedError
 from app.http.errors import error_response
 from app.http.metrics import metrics_routes
 from app.http.middleware import (
@@ -67,7 +67,12 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     )
 
 
-async def _unexpected(_request: Request, exc: Exception) -> Response:
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DirectusError):
+        # A coded error no route answered (a safety net: routes answer their own): the
+        # client still gets its code, e.g. SERVICE_UNAVAILABLE during an outage, not a 500.
+        logger.warning("%s escaped %s %s", exc.code, request.method, request.url.path)
+        return error_response(exc)
     logger.error("Unexpected error", exc_info=exc)
     return error_response(InternalServerError())
 

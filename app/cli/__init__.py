@@ -27,7 +27,7 @@ import sys
 from collections.abc import Sequence
 
 from app.cli import commands, listing, mail, startup
-from app.cli.check import run_check
+from app.cli.check import revision_problem, run_check
 from app.config import ConfigError, Settings
 from app.errors import DirectusError
 from app.settings_loader import read_settings
@@ -104,6 +104,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     startup.warn(notices)
     if not startup.database_ready(settings):
         return 1
+    if args.command not in ("bootstrap", "serve"):
+        # The operator's commands read tables: on a database never set up, one line, not
+        # a traceback of SQL.
+        problem = asyncio.run(revision_problem(settings))
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 1
     try:
         return _run(args, settings)
     except DirectusError as error:

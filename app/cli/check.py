@@ -14,11 +14,8 @@ from app.db.reachability import DatabaseUnavailableError, check_database, locati
 from app.mail.probe import smtp_problem
 
 
-async def _database_problems(settings: Settings) -> list[str]:
-    try:
-        await check_database(settings)
-    except DatabaseUnavailableError as error:
-        return [error.message]
+async def revision_problem(settings: Settings) -> str | None:
+    """The line to show when the database (which opens) is not at the latest migration."""
     engine = create_engine(settings)
     try:
         current = await migrate.current_revision(engine)
@@ -26,11 +23,20 @@ async def _database_problems(settings: Settings) -> list[str]:
         await engine.dispose()
     head = migrate.head_revision()
     if current != head:
-        return [
+        return (
             f"Database {location(settings)} is at revision {current or 'none'}, not {head}: "
             "run dauth bootstrap"
-        ]
-    return []
+        )
+    return None
+
+
+async def _database_problems(settings: Settings) -> list[str]:
+    try:
+        await check_database(settings)
+    except DatabaseUnavailableError as error:
+        return [error.message]
+    problem = await revision_problem(settings)
+    return [] if problem is None else [problem]
 
 
 async def _redis_problem(variable: str, url: str) -> str | None:

@@ -132,3 +132,19 @@ def test_check_names_an_unreachable_database(tmp_path: Path) -> None:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("DB_HOST/DB_PORT (postgres@127.0.0.1:")
     assert "connection refused" in result.stderr
+
+
+def test_operator_commands_on_a_database_never_set_up_say_so_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """Before `dauth bootstrap`, listing or changing reads tables that are not there: one
+    line naming the database and what to run, exit 1, no SQL traceback."""
+    for command in (("users", "list"), ("roles", "list"), ("mail", "list")):
+        result = dauth(tmp_path, *command)
+        assert result.returncode == 1, result
+        line = result.stderr.strip().splitlines()[-1]
+        assert re.search(r"is at revision none, not \w+: run dauth bootstrap$", line), line
+        assert "Traceback" not in result.stderr
+        assert "SELECT" not in result.stderr
+    assert dauth(tmp_path, "bootstrap").returncode == 0
+    assert dauth(tmp_path, "mail", "list").returncode == 0
