@@ -100,9 +100,13 @@ def settings_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def settings(database_settings: dict[str, Any], settings_overrides: dict[str, Any]) -> Settings:
+def settings(
+    database_settings: dict[str, Any], settings_overrides: dict[str, Any], tmp_path: Path
+) -> Settings:
     values: dict[str, Any] = {
         "secret": TEST_SECRET,
+        # Mail of tests that do not read it lands in their own folder, not in the checkout's.
+        "email_outbox_path": str(tmp_path / "outbox"),
         "admin_email": ADMIN_EMAIL,
         "admin_password": ADMIN_PASSWORD,
         "login_stall_time": 0,
