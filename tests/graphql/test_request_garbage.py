@@ -92,3 +92,10 @@ async def test_rest_users_me_leaves_no_cycles(client: httpx.AsyncClient, admin_t
         assert response.status_code == 200, response.text
 
     assert await _twice(users_me) == []
+
+
+async def test_login_leaves_no_cycles(client: httpx.AsyncClient) -> None:
+    async def log_in() -> None:
+        await login(client, mode="json")
+
+    assert await _twice(log_in) == []
