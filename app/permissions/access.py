@@ -151,15 +151,7 @@ class Access:
         grant at all; `has` tells the two apart)."""
         if self.is_admin:
             return None
-        grants = self._grants.get((collection, action), ())
-        if len(grants) == 1:
-            return grants[0].fields  # the grant's own set: its hash is kept (`signature`)
-        union: frozenset[str] = frozenset()
-        for grant in grants:
-            if grant.fields is None:
-                return None
-            union |= grant.fields
-        return union
+        return _union_fields(self._grants.get((collection, action), ()))
 
     def has(self, collection: str, action: Action) -> bool:
         """Some grant of this action on this collection exists (on some rows)."""
@@ -274,6 +266,8 @@ def _public_settings(rule: Rule) -> Rule:
 
 
 def _union_fields(grants: Sequence[Rule]) -> frozenset[str] | None:
+    if len(grants) == 1:
+        return grants[0].fields  # the grant's own set: its hash is kept (`signature`)
     union: frozenset[str] = frozenset()
     for grant in grants:
         if grant.fields is None:
