@@ -45,3 +45,21 @@ async def post_form(
     client: httpx.AsyncClient, path: str, fields: dict[str, Any], **kwargs: Any
 ) -> httpx.Response:
     return await client.post(path, data=fields, headers={**FORM, **kwargs.pop("headers", {})})
+
+
+async def post_new_password(
+    client: httpx.AsyncClient,
+    path: str,
+    page: httpx.Response,
+    password: str,
+    again: str | None = None,
+) -> httpx.Response:
+    """Submits a mailed link's set-a-password form (reset, invitation) as the browser fills
+    it: its CSRF and link tokens, the password and its confirmation (`again`, if given)."""
+    fields = {
+        "csrf_token": hidden(page.text, "csrf_token"),
+        "token": hidden(page.text, "token"),
+        "password": password,
+        "password_confirm": password if again is None else again,
+    }
+    return await post_form(client, path, fields)

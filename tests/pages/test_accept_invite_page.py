@@ -18,7 +18,7 @@ from tests.conftest import create_role, gql, login
 from tests.mail_links import token_of
 from tests.mail_server import Inbox
 from tests.pages.mailed_links import last_link, page_settings
-from tests.pages.page_forms import hidden, post_form
+from tests.pages.page_forms import hidden, post_form, post_new_password
 
 ACCEPT = "/admin/accept-invite"
 GUEST = "guest@example.com"
@@ -53,13 +53,7 @@ async def _status(client: httpx.AsyncClient, admin_token: str) -> str:
 async def _set(
     client: httpx.AsyncClient, page: httpx.Response, password: str, again: str | None = None
 ) -> httpx.Response:
-    fields = {
-        "csrf_token": hidden(page.text, "csrf_token"),
-        "token": hidden(page.text, "token"),
-        "password": password,
-        "password_confirm": password if again is None else again,
-    }
-    return await post_form(client, ACCEPT, fields)
+    return await post_new_password(client, ACCEPT, page, password, again)
 
 
 async def test_the_invitation_sets_the_password_and_activates_the_account(

@@ -17,7 +17,7 @@ from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, create_user, gql,
 from tests.mail_links import delivered, token_of
 from tests.mail_server import Inbox
 from tests.pages.mailed_links import last_link, page_settings
-from tests.pages.page_forms import csrf_token, hidden, inputs, post_form
+from tests.pages.page_forms import csrf_token, hidden, inputs, post_form, post_new_password
 
 RESET = "/admin/reset-password"
 USER = "ada@example.com"
@@ -49,13 +49,7 @@ async def _mailed_page(client: httpx.AsyncClient, services: Services, inbox: Inb
 async def _set(
     client: httpx.AsyncClient, page: httpx.Response, password: str, again: str | None = None
 ) -> httpx.Response:
-    fields = {
-        "csrf_token": hidden(page.text, "csrf_token"),
-        "token": hidden(page.text, "token"),
-        "password": password,
-        "password_confirm": password if again is None else again,
-    }
-    return await post_form(client, RESET, fields)
+    return await post_new_password(client, RESET, page, password, again)
 
 
 async def test_the_request_form_is_labelled_and_answers_alike_for_any_address(
