@@ -37,8 +37,8 @@ _RELATION_ALIASES = (
 Fragments = Mapping[str, FragmentDefinitionNode]
 
 
-def _children(node: FieldNode) -> tuple[SelectionNode, ...]:
-    return () if node.selection_set is None else tuple(node.selection_set.selections)
+def _children(node: FieldNode) -> Iterable[SelectionNode]:
+    return () if node.selection_set is None else node.selection_set.selections
 
 
 def _fields(selections: Iterable[SelectionNode], fragments: Fragments) -> Iterator[FieldNode]:
