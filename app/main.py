@@ -152,7 +152,7 @@ def create_app(
             # collector's sight, full collections stay short and so do latency spikes.
             gc.collect()
             gc.freeze()
-        database.start()
+        database.start(count_connections=settings.metrics_enabled)
         services.mailer.start()
         try:
             yield

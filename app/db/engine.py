@@ -163,12 +163,14 @@ class Database:
             if engine is not None:
                 trace_statements(engine, tracer)
 
-    def start(self) -> None:
-        """Starts the background work a served database needs (SQLite's checkpoints) and
-        counts its pools' connections in use."""
-        for engine in (self.engine.sync_engine, self._sync_engine):
-            if engine is not None:
-                count_pool_use(engine)
+    def start(self, *, count_connections: bool = False) -> None:
+        """Starts the background work a served database needs (SQLite's checkpoints) and,
+        with metrics on, counts its pools' connections in use (a listener on every
+        checkout and checkin: not worth its cost when nobody reads the gauge)."""
+        if count_connections:
+            for engine in (self.engine.sync_engine, self._sync_engine):
+                if engine is not None:
+                    count_pool_use(engine)
         if self.checkpointer is not None:
             self.checkpointer.start()
 

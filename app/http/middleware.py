@@ -167,6 +167,15 @@ class AccessLogMiddleware:
                 self._record(scope, status, elapsed, notes)
 
     def _record(self, scope: Scope, status: int, elapsed: float, notes: list[str]) -> None:
+        if access_logger.isEnabledFor(logging.INFO):
+            self._log(scope, status, elapsed, notes)
+        if not self.metrics:
+            return
+        name = operation_of(scope)
+        REQUESTS.labels(operation=name, method=method_of(scope), status=str(status)).inc()
+        REQUEST_SECONDS.labels(operation=name).observe(elapsed)
+
+    def _log(self, scope: Scope, status: int, elapsed: float, notes: list[str]) -> None:
         state = scope.get("state", {})
         operation = state.get("graphql_operation")
         user = state.get("user_id")
@@ -193,8 +202,3 @@ class AccessLogMiddleware:
                 "outcome": notes,
             },
         )
-        if not self.metrics:
-            return
-        name = operation_of(scope)
-        REQUESTS.labels(operation=name, method=method_of(scope), status=str(status)).inc()
-        REQUEST_SECONDS.labels(operation=name).observe(elapsed)

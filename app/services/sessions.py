@@ -15,7 +15,7 @@ from app.accountability import ClientInfo
 from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
-from app.db.models import Session, User, new_id
+from app.db.models import User, new_id
 from app.db.types import Connection
 from app.errors import (
     DirectusError,
@@ -163,7 +163,7 @@ class SessionsService(SessionAdmin):
         mode: AuthMode,
         client: ClientInfo,
         now: datetime,
-    ) -> IssuedTokens | Session:
+    ) -> IssuedTokens | sessions_sync.SessionState:
         """One write transaction: the successor's tokens, or the replayed session whose
         chain was just revoked. Raising rolls everything back."""
         found = self._find(connection, presented)
@@ -207,7 +207,7 @@ class SessionsService(SessionAdmin):
     def _refreshed_cookie(
         self,
         connection: Connection,
-        row: Session,
+        row: sessions_sync.SessionState,
         owner: UserAccess,
         mode: AuthMode,
         now: datetime,
@@ -232,7 +232,7 @@ class SessionsService(SessionAdmin):
     def _replayed(
         self,
         connection: Connection,
-        row: Session,
+        row: sessions_sync.SessionState,
         owner: UserAccess,
         mode: AuthMode,
         now: datetime,

@@ -11,9 +11,20 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import inspect
 from sqlmodel import col, select
 
-from app.db.models import PUBLIC_POLICY_ID, Permission, Role, Session, User, new_id
+from app.db.models import (
+    PUBLIC_POLICY_ID,
+    Permission,
+    Policy,
+    PolicyAccess,
+    Role,
+    Session,
+    User,
+    new_id,
+)
 from app.repositories import policies as policies_repo
+from app.repositories.sync import sessions as sessions_sync
 from app.repositories.sync.callers import AccessQuery, user_by_email
+from app.repositories.users import UserAccess
 from app.security.tokens import hash_token
 from app.services.container import Services
 
@@ -177,3 +188,59 @@ async def test_a_login_reads_its_user_by_email_and_its_role_without_permissions(
     assert owner.role_row is not None
     assert owner.role_row.name == "Editors"
     assert await services.db.run_reads(AccessQuery(user_id=new_id(), permissions=False)) is None
+
+
+async def test_a_refresh_reads_the_access_a_login_reads(services: Services) -> None:
+    """A refresh reads its session's owner through a slimmer statement (no user or role
+    row); what it signs from must be what the general read gives: the same policies
+    through nested roles and the user's own access rows, the same flags at every address,
+    nothing for a suspended user."""
+    user, role, login = await _seed(services)
+    parent = Role(name="Staff")
+    grand = Role(name="Everyone")
+    on_user = Policy(name="Own", admin_access=True, ip_access=["192.0.2.0/24"])
+    on_grand = Policy(name="Grand", app_access=True)
+    async with services.db.write() as session:
+        session.add(grand)
+        await session.flush()
+        parent.parent = grand.id
+        session.add(parent)
+        session.add_all([on_user, on_grand])
+        await session.flush()
+        row = await session.get(Role, role.id)
+        assert row is not None
+        row.parent = parent.id
+        session.add(PolicyAccess(user=user.id, policy=on_user.id))
+        session.add(PolicyAccess(role=grand.id, policy=on_grand.id))
+        stored = await session.get(User, user.id)
+        assert stored is not None
+        stored.tfa_secret = "JBSWY3DPEHPK3PXP"
+
+    async def both() -> tuple[UserAccess, UserAccess]:
+        general = await services.db.run_reads(AccessQuery(user_id=user.id, permissions=False))
+        found = await services.db.run_reads(
+            lambda connection: sessions_sync.find_with_owner(
+                connection, token_hash=hash_token("refresh")
+            )
+        )
+        assert general is not None
+        assert found is not None
+        assert found.session.id == login.id
+        return general, found.owner
+
+    general, slim = await both()
+    assert len(slim.policies) == 3  # the role's own, the user's, the grandparent role's
+    for field in ("user_id", "status", "role", "has_tfa"):
+        assert getattr(slim, field) == getattr(general, field)
+    assert slim.has_tfa
+    assert sorted(slim.policies, key=lambda p: p.id) == sorted(general.policies, key=lambda p: p.id)
+    for ip in (None, INSIDE, "192.0.2.7", "198.51.100.1"):
+        assert slim.at(ip) == general.at(ip)
+    assert slim.at("192.0.2.7").admin
+    assert not slim.at(INSIDE).admin
+    async with services.db.write() as session:
+        stored = await session.get(User, user.id)
+        assert stored is not None
+        stored.status = "suspended"
+    general, slim = await both()
+    assert (slim.status, slim.policies) == ("suspended", ()) == (general.status, general.policies)

@@ -122,19 +122,24 @@ def _caller(key: ColumnElement[Any], *, rows: bool) -> Select[Any]:
     return select(*OWNER_COLUMNS, *columns).select_from(joined).where(key)
 
 
-def with_owner(
+# What a refresh or logout needs of a session's user: no row of it, nor of its role.
+OWNER_STATE: tuple[ColumnElement[Any], ...] = (
+    _users.c.id,
+    _users.c.status,
+    _users.c.role,
+    _users.c.tfa_secret.is_not(None),
+)
+_STATE_COUNT = len(OWNER_STATE)
+
+
+def with_policies(
     leading: Sequence[ColumnElement[Any]], joined: FromClause, key: ColumnElement[bool]
 ) -> Select[Any]:
-    """One statement: the `leading` columns of the row `key` finds in `joined` (which
-    joins directus_users and, outer, directus_roles), then its user's and role's columns
-    (OWNER_COLUMNS), then every policy that reaches the user: a row per policy, one row of
-    NULLs for none. `owner_rows` reads them."""
+    """One statement: the `leading` columns of the row `key` finds in `joined` (which joins
+    directus_users), ending with OWNER_STATE, then every policy that reaches the user: a
+    row per policy, one row of NULLs for none. `owner_state` reads them."""
     policies, columns = _policies_of(_reaching(joined, key), rows=False)
-    return (
-        select(*leading, *OWNER_COLUMNS, *columns)
-        .select_from(joined.outerjoin(policies, true()))
-        .where(key)
-    )
+    return select(*leading, *columns).select_from(joined.outerjoin(policies, true())).where(key)
 
 
 _BY_ID = _caller(_users.c.id == bindparam("key"), rows=True)
@@ -207,14 +212,17 @@ def _owner(values: Sequence[Any]) -> tuple[User, Role | None]:
     return user, role
 
 
-def owner_rows(rows: Sequence[Sequence[Any]], offset: int) -> UserAccess:
-    """The user and its role from rows of `with_owner` (OWNER_COLUMNS from `offset`), with
-    the policies that reach it (without their permission rows; none for an inactive user)."""
-    user, role = _owner(rows[0][offset:])
+def owner_state(rows: Sequence[Sequence[Any]], offset: int) -> UserAccess:
+    """The user's access from rows of `with_policies` (OWNER_STATE from `offset`): the
+    policies that reach it, without their permission rows (none for an inactive user).
+    No user or role row is built: a refresh signs a token, it serves no fields."""
+    user_id, status, role, has_tfa = rows[0][offset : offset + _STATE_COUNT]
     grants: tuple[PolicyGrant, ...] = ()
-    if user.status == "active":
-        grants = _grants(rows, offset + _OWNER_COUNT, user.role, with_rows=False)
-    return access_of(user, role, grants)
+    if status == "active":
+        grants = _grants(rows, offset + _STATE_COUNT, role, with_rows=False)
+    return UserAccess(
+        user_id=user_id, status=status, role=role, has_tfa=bool(has_tfa), policies=grants
+    )
 
 
 def public_policies(connection: Connection) -> tuple[PolicyGrant, ...]:

@@ -11,13 +11,28 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from app.db.models import Session, new_id
 from app.repositories.core import RowBuilder
-from app.repositories.sync.callers import ROLES, USERS, owner_rows, with_owner
+from app.repositories.sync.callers import OWNER_STATE, USERS, owner_state, with_policies
 from app.repositories.users import UserAccess
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """The columns of a session row that a refresh or logout decides on (a plain record,
+    not a model instance: building one costs more than the rest of the read)."""
+
+    id: str
+    token: str
+    user: str
+    expires: datetime
+    family: str
+    rotated_at: datetime | None
+    successor: str | None
+    created: datetime | None
 
 
 @dataclass(frozen=True)
 class SessionOwner:
-    session: Session
+    session: SessionState
     owner: UserAccess
 
     @property
@@ -28,16 +43,18 @@ class SessionOwner:
 # Logins and refreshes run these, as plain Core on one connection (see
 # `Database.run_writes`); each is built once, not per request.
 _SESSION_ROWS = RowBuilder(Session)
-_SESSION_COUNT = len(_SESSION_ROWS.columns)
 _SESSIONS = _SESSION_ROWS.table
-_USERS, _ROLES = USERS.table, ROLES.table
+_STATE_COLUMNS = tuple(_SESSIONS.c[name] for name in SessionState.__dataclass_fields__)
+_STATE_COUNT = len(_STATE_COLUMNS)
 _INSERT = insert(_SESSIONS)
-_WITH_OWNER = _SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user).outerjoin(
-    _ROLES, _ROLES.c.id == _USERS.c.role
+_WITH_OWNER = _SESSIONS.join(USERS.table, USERS.table.c.id == _SESSIONS.c.user)
+# The session, its user's state, and the user's policies: one statement, a row per policy.
+_BY_TOKEN = with_policies(
+    (*_STATE_COLUMNS, *OWNER_STATE), _WITH_OWNER, _SESSIONS.c.token == bindparam("key")
 )
-# The session, its user and role, and the user's policies: one statement, a row per policy.
-_BY_TOKEN = with_owner(_SESSION_ROWS.columns, _WITH_OWNER, _SESSIONS.c.token == bindparam("key"))
-_BY_ID = with_owner(_SESSION_ROWS.columns, _WITH_OWNER, _SESSIONS.c.id == bindparam("key"))
+_BY_ID = with_policies(
+    (*_STATE_COLUMNS, *OWNER_STATE), _WITH_OWNER, _SESSIONS.c.id == bindparam("key")
+)
 _GET = select(*_SESSION_ROWS.columns).where(_SESSIONS.c.id == bindparam("id"))
 _CLAIM = (
     update(_SESSIONS)
@@ -99,7 +116,7 @@ def add(
 def find_with_owner(
     connection: Connection, *, token_hash: str | None = None, session_id: str | None = None
 ) -> SessionOwner | None:
-    """The session with its user, role and policies, so the refresh that follows reads
+    """The session with its user's state and policies, so the refresh that follows reads
     nothing else."""
     if token_hash is not None:
         statement, key = _BY_TOKEN, token_hash
@@ -111,8 +128,8 @@ def find_with_owner(
     if not rows:
         return None
     return SessionOwner(
-        session=_SESSION_ROWS.build(rows[0][:_SESSION_COUNT]),
-        owner=owner_rows(rows, _SESSION_COUNT),
+        session=SessionState(*rows[0][:_STATE_COUNT]),
+        owner=owner_state(rows, _STATE_COUNT),
     )
 
 
