@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from app.db.loaded import loaded
 from app.db.models import Role
 from resolvers.context import Info
 from resolvers.engine.selection import requested_fields
@@ -141,14 +142,16 @@ class DirectusRole:
 
     @classmethod
     def from_model(cls, row: Role) -> DirectusRole:
+        values = loaded(row)
+        ip_access = values["ip_access"]
         return cls(
-            id=strawberry.ID(row.id),
-            name=row.name,
-            icon=row.icon,
-            description=row.description,
-            ip_access=list(row.ip_access) if row.ip_access is not None else None,
-            enforce_tfa=row.enforce_tfa,
-            admin_access=row.admin_access,
-            app_access=row.app_access,
-            parent_id=row.parent,
+            id=strawberry.ID(values["id"]),
+            name=values["name"],
+            icon=values["icon"],
+            description=values["description"],
+            ip_access=list(ip_access) if ip_access is not None else None,
+            enforce_tfa=values["enforce_tfa"],
+            admin_access=values["admin_access"],
+            app_access=values["app_access"],
+            parent_id=values["parent"],
         )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
+from app.db.loaded import loaded
 from app.db.models import User
 from resolvers.context import Info
 from resolvers.related import related_count, related_many, related_row
@@ -154,35 +155,36 @@ class DirectusUser:
 
     @classmethod
     def from_model(cls, row: User) -> DirectusUser:
+        values = loaded(row)
         return cls(
-            id=strawberry.ID(row.id),
-            first_name=row.first_name,
-            last_name=row.last_name,
-            email=row.email,
-            password=conceal(row.password),
-            location=row.location,
-            title=row.title,
-            description=row.description,
-            tags=JSON(row.tags),
-            language=row.language,
-            tfa_secret=conceal(row.tfa_secret),
-            status=row.status,
-            token=conceal(row.token),
-            last_access=iso_date(row.last_access),
-            last_page=row.last_page,
-            provider=row.provider,
-            external_identifier=row.external_identifier,
-            auth_data=JSON(row.auth_data),
-            email_notifications=row.email_notifications,
-            appearance=row.appearance,
-            theme_dark=row.theme_dark,
-            theme_light=row.theme_light,
-            theme_light_overrides=JSON(row.theme_light_overrides),
-            theme_dark_overrides=JSON(row.theme_dark_overrides),
-            text_direction=row.text_direction,
-            role_id=row.role,
-            avatar_id=row.avatar,
-            last_access_at=row.last_access,
+            id=strawberry.ID(values["id"]),
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+            email=values["email"],
+            password=conceal(values["password"]),
+            location=values["location"],
+            title=values["title"],
+            description=values["description"],
+            tags=JSON(values["tags"]),
+            language=values["language"],
+            tfa_secret=conceal(values["tfa_secret"]),
+            status=values["status"],
+            token=conceal(values["token"]),
+            last_access=iso_date(values["last_access"]),
+            last_page=values["last_page"],
+            provider=values["provider"],
+            external_identifier=values["external_identifier"],
+            auth_data=JSON(values["auth_data"]),
+            email_notifications=values["email_notifications"],
+            appearance=values["appearance"],
+            theme_dark=values["theme_dark"],
+            theme_light=values["theme_light"],
+            theme_light_overrides=JSON(values["theme_light_overrides"]),
+            theme_dark_overrides=JSON(values["theme_dark_overrides"]),
+            text_direction=values["text_direction"],
+            role_id=values["role"],
+            avatar_id=values["avatar"],
+            last_access_at=values["last_access"],
         )
 
 

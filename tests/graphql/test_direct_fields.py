@@ -1,0 +1,122 @@
+"""Fields answered directly (resolvers/engine/leaf_fields.py) answer as graphql-core does.
+
+The same documents run against two apps on one database: the served one, which reads
+plain leaf fields and calls argument-less resolvers itself, and one with tracing on, where
+a resolver middleware makes every field go through graphql-core and Strawberry (the general
+path). Both answers — data, nulls of fields a grant does not give on an item, concealed
+values, errors and their paths — must be equal, for an admin, an app user whose grants
+differ per item, and the public. On both databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from asgi_lifespan import LifespanManager
+from graphql import ArgumentNode, FieldNode, GraphQLObjectType, NameNode, NullValueNode
+from graphql.execution.collect_fields import FieldDetails
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from starlette.applications import Starlette
+
+from app.clock import SettableClock
+from app.config import Settings
+from app.main import create_app
+from app.services.container import Services
+from resolvers.engine.extensions import DocumentLimits
+from resolvers.engine.leaf_fields import Call, Leaf, plan_of
+from resolvers.schema import schema_for
+from tests.conftest import app_client, gql
+from tests.graphql.seed import ADMIN_TOKEN, DAVE_TOKEN, Seeded, add_permission, seed
+
+DOCUMENTS = (
+    '{ users(sort: ["email"]) { id email first_name last_name status tags last_access'
+    " tfa_secret password token location title description role { id name icon } } }",
+    '{ users(limit: 3, sort: ["-last_access"]) { id role { name users { id email } } } }',
+    '{ users(filter: { role: { name: { _eq: "Viewers" } } }, sort: ["first_name"])'
+    " { first_name avatar { id } role { name admin_access app_access } } }",
+    "{ users_me { id email first_name tfa_secret role { name description } } }",
+    '{ a: users(limit: 2, sort: ["id"]) { ...F __typename e2: email } }'
+    " fragment F on directus_users { id email last_access_func { year month } }",
+    '{ users(sort: ["id"]) { id ... on directus_users { email } tags_func { count } } }',
+    '{ roles(sort: ["name"]) { id name users_func { count } users(sort: ["email"])'
+    " { email first_name } } }",
+    '{ users(sort: ["id"]) { id role(filter: { name: { _eq: "Editors" } }) { name } } }',
+    'query ($skip: Boolean!) { users(sort: ["email"]) { email @skip(if: $skip)'
+    " first_name @include(if: $skip) } }",
+    '{ users_by_id(id: "00000000-0000-0000-0000-000000000000") { id } }',
+)
+OWN = {"id": {"_eq": "$CURRENT_USER"}}
+
+
+@pytest.fixture
+async def general(settings: Settings, clock: SettableClock) -> AsyncIterator[Starlette]:
+    """The same server with tracing on: every field through graphql-core."""
+    app = create_app(settings, clock, span_exporter=InMemorySpanExporter())
+    async with LifespanManager(app):
+        yield app
+
+
+async def _grants(services: Services, seeded: Seeded) -> None:
+    """Dave (Viewers) reads every user's id, email and first name and role, his own record's
+    last name, location and title too; roles' id and name."""
+    viewers = seeded.roles["Viewers"]
+    await add_permission(services, viewers, ["id", "email", "first_name", "role"], None)
+    await add_permission(services, viewers, ["last_name", "location", "title"], OWN)
+    await add_permission(services, viewers, ["id", "name"], None, collection="directus_roles")
+    await add_permission(services, None, ["id", "first_name"], None)
+
+
+async def _answers(app: Starlette, token: str | None) -> list[dict[str, Any]]:
+    answers = []
+    async with app_client(app) as client:
+        for document in DOCUMENTS:
+            variables = {"skip": True} if "$skip" in document else None
+            reply = await gql(client, document, variables, token=token)
+            answers.append({"status": reply.status, "body": reply.body})
+    return answers
+
+
+async def test_the_direct_path_answers_as_the_general_path(
+    app: Starlette, services: Services, general: Starlette
+) -> None:
+    seeded = await seed(services)
+    await _grants(services, seeded)
+    for token in (ADMIN_TOKEN, DAVE_TOKEN, None):
+        direct = await _answers(app, token)
+        assert direct == await _answers(general, token), token
+    admin = await _answers(app, ADMIN_TOKEN)
+    users = admin[0]["body"]["data"]["users"]
+    assert len(users) == 7
+    assert {user["tfa_secret"] for user in users} == {None, "**********"}
+    dave = await _answers(app, DAVE_TOKEN)
+    rows = dave[0]["body"]["data"]["users"]
+    # Per item: Dave's own last name, nobody else's.
+    assert {row["last_name"] for row in rows} == {"Davis", None}
+    assert any(answer["body"].get("errors") for answer in dave)  # refused fields included
+
+
+def test_plain_fields_are_leaves_and_argument_less_resolvers_calls() -> None:
+    """What the equivalence above covers: `email` is planned as a Leaf, `role` as a Call,
+    `role(filter: …)` and `__typename` are left to graphql-core."""
+    users = schema_for(DocumentLimits())._schema.get_type("directus_users")
+    assert isinstance(users, GraphQLObjectType)
+
+    def details(name: str, *arguments: ArgumentNode) -> list[FieldDetails]:
+        return [FieldDetails(FieldNode(name=NameNode(value=name), arguments=arguments), None)]
+
+    filtered = ArgumentNode(name=NameNode(value="filter"), value=NullValueNode())
+    fields = {
+        "email": details("email"),
+        "role": details("role"),
+        "filtered": details("role", filtered),
+        "__typename": details("__typename"),
+    }
+    kinds = {name: type(direct) for name, _, direct in plan_of(users, fields)}
+    assert kinds == {
+        "email": Leaf,
+        "role": Call,
+        "filtered": type(None),
+        "__typename": type(None),
+    }
