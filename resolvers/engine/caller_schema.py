@@ -76,6 +76,9 @@ ALWAYS = frozenset(
         "users_me_tfa_generate",
         "users_me_tfa_enable",
         "users_me_tfa_disable",
+        # Additions: the caller's own recovery codes (null for the public).
+        "users_me_tfa_recovery_codes_regenerate",
+        "users_me_tfa_recovery_codes_left",
     }
 )
 _ROOT_COLLECTIONS = {
