@@ -104,7 +104,7 @@ class RecoveryCodes:
         user = use.user
         if not codes_sync.spend(connection, use.code_id, self._clock.now()):
             return False
-        left = codes_sync.left(connection, user.id)
+        left = use.left = codes_sync.left(connection, user.id)
         comment = f"{left} recovery codes left"
         entry = self._audit.entry(
             AuditAction.TFA_RECOVERY_CODE_USED, use.client, user=user.id, comment=comment
@@ -112,12 +112,13 @@ class RecoveryCodes:
         self._audit.record_on(connection, entry)
         if user.email:
             self._queue.enqueue_on(connection, self._used_mail(user.email, left, use.project))
-        auth_events.recovery_code_used(user.id, use.client.ip, left)
         return True
 
-    def mail_committed(self) -> None:
-        """A login that spent a code has committed: its mail may leave now."""
+    def committed(self, use: RecoveryCodeUse) -> None:
+        """A login that spent a code has committed: its mail may leave now, and the
+        operator's log line and metric say so."""
         self._queue.wake()
+        auth_events.recovery_code_used(use.user.id, use.client.ip, use.left)
 
     def _used_mail(self, email: str, left: int, project: ProjectFace) -> EmailMessage:
         return self._composer.compose(
@@ -133,7 +134,7 @@ class RecoveryCodes:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class RecoveryCodeUse:
     """A login's second factor that was a recovery code (a TfaProof): spent, audited and
     mailed in the login's transaction; the mail's sender woken once that commits."""
@@ -143,9 +144,11 @@ class RecoveryCodeUse:
     code_id: str
     client: ClientInfo
     project: ProjectFace
+    # Unused codes after this one was spent (set by `spend`).
+    left: int = 0
 
     def spend(self, connection: Connection) -> bool:
         return self.codes.spend(connection, self)
 
     def committed(self) -> None:
-        self.codes.mail_committed()
+        self.codes.committed(self)

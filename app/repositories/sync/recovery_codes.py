@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from app.db.models import TfaRecoveryCode, new_id
+from app.db.models import TfaRecoveryCode, User, new_id
 from app.repositories import core
 
 _CODES = core.table_of(TfaRecoveryCode)
@@ -22,8 +22,12 @@ _SPEND = (
     .where(_CODES.c.id == bindparam("code_id"), _UNUSED)
     .values(used_at=bindparam("when"))
 )
+_USERS = core.table_of(User)
+# Counted only while the user has TFA on: without it no code is honoured.
 _LEFT = (
-    select(func.count()).select_from(_CODES).where(_CODES.c.user == bindparam("user_id"), _UNUSED)
+    select(func.count())
+    .select_from(_CODES.join(_USERS, _USERS.c.id == _CODES.c.user))
+    .where(_CODES.c.user == bindparam("user_id"), _UNUSED, _USERS.c.tfa_secret.is_not(None))
 )
 
 
@@ -56,5 +60,5 @@ def spend(connection: Connection, code_id: str, when: datetime) -> bool:
 
 
 def left(connection: Connection, user_id: str) -> int:
-    """How many of the user's codes are unused."""
+    """How many of the user's codes are unused (0 without TFA)."""
     return int(connection.execute(_LEFT, {"user_id": user_id}).scalar_one())
