@@ -31,8 +31,9 @@ def _split_list(value: object) -> object:
 
 CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
 
-# GRAPHQL_SINGLE_USE_MUTATIONS's default (Directus 12.1): what a document may hold once only,
-# or twenty aliased auth_login would be twenty password guesses in one request.
+# GRAPHQL_SINGLE_USE_MUTATIONS's default (Directus 12.1, and the recovery codes' regenerate):
+# what a document may hold once only, or twenty aliased auth_login would be twenty password
+# guesses in one request.
 SINGLE_USE_MUTATIONS = (
     "auth_login",
     "auth_refresh",
@@ -44,6 +45,8 @@ SINGLE_USE_MUTATIONS = (
     "users_me_tfa_generate",
     "users_me_tfa_enable",
     "users_me_tfa_disable",
+    # Ours: a guess at the TOTP code, as users_me_tfa_disable.
+    "users_me_tfa_recovery_codes_regenerate",
 )
 
 

@@ -24,7 +24,7 @@ from resolvers.server import ServerQuery
 from resolvers.sessions import SessionsMutation, SessionsQuery
 from resolvers.settings import SettingsMutation, SettingsQuery
 from resolvers.subscriptions import Subscription
-from resolvers.tfa import TfaMutation
+from resolvers.tfa import TfaMutation, TfaQuery
 from resolvers.types.scalars import SCALAR_MAP
 from resolvers.users import UsersMutation, UsersQuery
 
@@ -42,6 +42,7 @@ class Query(
     ActivityQuery,
     ServerQuery,
     SessionsQuery,
+    TfaQuery,
 ):
     pass
 

@@ -356,3 +356,23 @@ Index(
     QueuedMail.__table__.c.status,  # type: ignore[attr-defined]
     QueuedMail.__table__.c.next_attempt,  # type: ignore[attr-defined]
 )
+
+
+class TfaRecoveryCode(SQLModel, table=True):
+    """A TFA recovery code (migration 0012): its keyed hash only, never the code; usable
+    once (`used_at`) and only while its user has TFA on. Not a Directus collection."""
+
+    __tablename__ = "dauth_tfa_recovery_codes"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user: str = Field(
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    code_hash: str = Field(max_length=64)
+    used_at: datetime | None = None
+    date_created: datetime

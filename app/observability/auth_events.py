@@ -87,3 +87,10 @@ def refresh_reused(user: str | None, ip: str | None) -> None:
     metrics.REFRESH_REUSE.inc()
     note("refresh=reused")
     logger.warning("Refresh token reuse detected, its login was ended: user=%s ip=%s", user, ip)
+
+
+def recovery_code_used(user: str, ip: str | None, left: int) -> None:
+    """A login's second factor was a recovery code (the user is mailed too)."""
+    metrics.RECOVERY_CODES_USED.inc()
+    note("tfa=recovery_code")
+    logger.warning("TFA recovery code used: user=%s ip=%s left=%d", user, ip, left)

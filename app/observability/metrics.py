@@ -53,6 +53,9 @@ REFRESH_REUSE = Counter(
     "dauth_refresh_reuse_detections",
     "Rotated-out refresh tokens replayed after the grace window (their login was ended).",
 )
+RECOVERY_CODES_USED = Counter(
+    "dauth_tfa_recovery_codes_used", "Logins whose second factor was a TFA recovery code."
+)
 HASH_QUEUE = Gauge(
     "dauth_hash_queue_length",
     "Password hashes and checks waiting for or running on the hashing threads.",

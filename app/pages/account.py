@@ -27,6 +27,7 @@ NOTICES = {
     "nothing": "Nothing was changed.",
     "password": "Your password was changed. Every other session of yours was signed out.",
     "tfa-on": "Two-factor authentication is on. You will need a code at every sign-in.",
+    "recovery": "You have new recovery codes. The old ones no longer work.",
     "tfa-off": "Two-factor authentication is off.",
     "session": "That session was signed out.",
     "others": "Every other session of yours was signed out.",
@@ -47,14 +48,17 @@ async def render_account(
     tfa: TfaSetup | None = None,
     posted: dict[str, str] | None = None,
     view: AccountView | None = None,
+    recovery_codes: list[str] | None = None,
+    done: str | None = None,
 ) -> Response:
     """The page; `errors` by form ("profile", "password", "tfa", "sessions"), `posted` the
-    profile form's values to show again after a refusal."""
+    profile form's values to show again after a refusal. `recovery_codes`: a set just made,
+    shown by this answer only (with `done`, the notice of the change that made it)."""
     view = view or await account_view(context.services, context.accountability)
     profile = [
         (shown.field, (posted or {}).get(shown.field.name, shown.value)) for shown in view.editable
     ]
-    notice = NOTICES.get(context.query("done") or "")
+    notice = NOTICES.get(done or context.query("done") or "")
     values: dict[str, Any] = {
         "view": view,
         "profile": profile,
@@ -62,6 +66,7 @@ async def render_account(
         "errors": errors or {},
         "tfa": tfa,
         "tfa_base": ACCOUNT + "/tfa",
+        "recovery_codes": recovery_codes,
         "sessions": await session_rows(context),
         # Where the keyboard starts: the form that needs the user next.
         "focus": "tfa" if tfa is not None else next(iter(errors or {}), None),

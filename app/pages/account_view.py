@@ -3,7 +3,7 @@ client reads with (its permissions decide what is readable and what is offered f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.accountability import Accountability
@@ -53,6 +53,15 @@ class AccountView:
     tfa_enabled: bool
     # A policy enforces TFA and the user has none (the token's enforce_tfa claim).
     tfa_required: bool
+    # Unused TFA recovery codes (0 without TFA).
+    recovery_codes_left: int = 0
+
+    def with_tfa_on(self, recovery_codes_left: int) -> AccountView:
+        """As the page must show it right after this request turned TFA on (the caller's
+        row was read before)."""
+        return replace(
+            self, tfa_enabled=True, tfa_required=False, recovery_codes_left=recovery_codes_left
+        )
 
 
 async def account_view(services: Services, accountability: Accountability) -> AccountView:
@@ -60,6 +69,7 @@ async def account_view(services: Services, accountability: Accountability) -> Ac
     writable = await services.users.own_writable_fields(access)
     values = await _own_values(services, access)
     own = accountability.user_row
+    tfa_enabled = own is not None and bool(own.tfa_secret)
     return AccountView(
         email=values.get("email"),
         role_name=await _role_name(services, access),
@@ -72,8 +82,11 @@ async def account_view(services: Services, accountability: Accountability) -> Ac
         may_change_password="password" in writable,
         may_change_tfa="tfa_secret" in writable,
         has_password=own is not None and own.password is not None,
-        tfa_enabled=own is not None and bool(own.tfa_secret),
+        tfa_enabled=tfa_enabled,
         tfa_required=accountability.enforce_tfa,
+        recovery_codes_left=(
+            await services.tfa.recovery_codes_left(own.id) if own is not None and tfa_enabled else 0
+        ),
     )
 
 

@@ -54,6 +54,7 @@ def page_routes(settings: Settings) -> list[BaseRoute]:
         Route(f"{ACCOUNT}/password", account.password_submit, methods=["POST"]),
         *_tfa_routes(f"{ACCOUNT}/tfa", tfa.on_account, ACCOUNT),
         Route(f"{ACCOUNT}/tfa/disable", tfa.disable(tfa.on_account, ACCOUNT), methods=["POST"]),
+        Route(f"{ACCOUNT}/tfa/recovery-codes", tfa.regenerate_recovery_codes, methods=["POST"]),
         Route(f"{ACCOUNT}/sessions/revoke", sessions.revoke_submit, methods=["POST"]),
         Route(f"{ACCOUNT}/sessions/others", sessions.others_submit, methods=["POST"]),
         Route(TFA_SETUP, tfa_setup.setup_page, methods=["GET"]),

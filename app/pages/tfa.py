@@ -1,7 +1,11 @@
 """Two-factor forms, on /admin/account and /admin/tfa-setup alike: generate (the password
 proves the owner, as users_me_tfa_generate), enable with a code of the new secret, disable
-with a current code. Each calls TfaService as the GraphQL mutations do: the same permission
-check on the caller's own `tfa_secret`, rate limits, lockout and audit."""
+with a current code, and a new set of recovery codes for a current code. Each calls
+TfaService as the GraphQL mutations do: the same permission check on the caller's own
+`tfa_secret`, rate limits, lockout and audit.
+
+Enabling and regenerating answer with the account page itself rather than a redirect: it
+shows the recovery codes, which are kept nowhere to show again."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from starlette.responses import Response
 
 from app.errors import DirectusError, ForbiddenError
 from app.pages.account import render_account, to_login
+from app.pages.account_view import account_view
 from app.pages.context import PageRequest, page, see_other
 from app.pages.redirects import ACCOUNT
 from app.pages.tfa_state import TfaSetup
@@ -59,7 +64,11 @@ def enable(surface: Surface, path: str) -> Handler:
             return await surface(context, None, error.message, error.status)
         except DirectusError as error:
             return await surface(context, setup, error.message, error.status)
-        return see_other(ACCOUNT + "?done=tfa-on")
+        codes = services.tfa.recovery_codes_for(secret)
+        view = await account_view(services, context.accountability)
+        return await render_account(
+            context, view=view.with_tfa_on(len(codes)), recovery_codes=codes, done="tfa-on"
+        )
 
     return run
 
@@ -79,6 +88,21 @@ def disable(surface: Surface, path: str) -> Handler:
         return see_other(ACCOUNT + "?done=tfa-off")
 
     return run
+
+
+@page
+async def regenerate_recovery_codes(context: PageRequest) -> Response:
+    user = context.accountability.user
+    if user is None:
+        return to_login(ACCOUNT)
+    otp = context.form.get("otp", "").strip()
+    tfa = context.services.tfa
+    try:
+        codes = await tfa.regenerate_recovery_codes(user, otp, context.accountability.client)
+    except DirectusError as error:
+        errors = {"recovery": error.message}
+        return await render_account(context, status=error.status, errors=errors)
+    return await render_account(context, recovery_codes=codes, done="recovery")
 
 
 async def on_account(

@@ -26,6 +26,7 @@ async def on_setup_page(
         "view": view,
         "tfa": setup,
         "tfa_base": TFA_SETUP,
+        "recovery_codes": None,
         "errors": {"tfa": error} if error else {},
         "focus": "tfa",
     }

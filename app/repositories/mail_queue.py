@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, event, func, insert, or_, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, event, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,6 +55,11 @@ async def add(session: AsyncSession, row: QueuedMail, on_commit: Callable[[], No
     the sender: before that the row is not there for it to see)."""
     await session.exec(insert(_ROWS.table).values(_ROWS.values_of(row)))
     event.listen(session.sync_session, "after_commit", lambda _session: on_commit(), once=True)
+
+
+def add_on(connection: Connection, row: QueuedMail) -> None:
+    """Part of the caller's Core transaction (`Database.run_writes`)."""
+    connection.execute(insert(_ROWS.table).values(_ROWS.values_of(row)))
 
 
 def _due(now: datetime, due_by: datetime) -> ColumnElement[bool]:

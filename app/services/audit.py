@@ -26,6 +26,9 @@ class AuditAction(enum.StrEnum):
     PASSWORD_RESET = "password.reset"
     TFA_ENABLED = "tfa.enabled"
     TFA_DISABLED = "tfa.disabled"
+    # A login whose second factor was a recovery code; a new set made by its user.
+    TFA_RECOVERY_CODE_USED = "tfa.recovery_code_used"
+    TFA_RECOVERY_CODES_REGENERATED = "tfa.recovery_codes_regenerated"
     TOKEN_SET = "token.set"
     TOKEN_CHANGED = "token.changed"
     TOKEN_CLEARED = "token.cleared"

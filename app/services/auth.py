@@ -90,9 +90,9 @@ class AuthService:
         claim = proof.claim
         try:
             if claim is None:  # a directory user linked on this login: no claim yet
-                step, claim = await self._second_factor.claimed(proof.user, otp, client)
+                tfa, claim = await self._second_factor.claimed(proof.user, otp, client)
             else:
-                step = await self._second_factor.check(proof.user, otp, client, claim)
+                tfa = await self._second_factor.check(proof.user, otp, client, claim)
             rehash = await proof.rehash() if proof.rehash is not None else None
         except BaseException:
             await self._second_factor.release(claim)
@@ -101,7 +101,7 @@ class AuthService:
             proof.user,
             mode,
             client,
-            tfa_step=step,
+            tfa=tfa,
             rehash=rehash,
             comment=proof.comment,
             claim=claim,

@@ -35,6 +35,7 @@ from app.services.login_guard import LoginGuard
 from app.services.mail_queue import MailQueue
 from app.services.project_settings import ProjectSettingsService
 from app.services.reauth import Reauthentication
+from app.services.recovery_codes import RecoveryCodes
 from app.services.roles import RolesService
 from app.services.second_factor import SecondFactor
 from app.services.server_info import ServerInfoService
@@ -85,7 +86,10 @@ class Services:
         sso = sso_config_of(settings)
         guard = LoginGuard(db, settings, clock, audit)
         sessions = SessionsService(db, settings, clock, tokens, guard, audit, rate_limits)
-        second_factor = SecondFactor(guard, clock)
+        mailer = MailQueue(db, settings, clock, transport_for(settings), audit)
+        composer = MailComposer(TemplateStore(settings.email_templates_path), settings.email_from)
+        recovery = RecoveryCodes(db, settings.secret, clock, audit, composer, mailer)
+        second_factor = SecondFactor(guard, clock, recovery)
         # The login drivers; AuthService and SsoService compose them with the second factor
         # and the sessions, so none of them is handed another service.
         local = LocalPasswords(hasher, guard, audit, disable_default=sso.disable_default)
@@ -94,12 +98,7 @@ class Services:
         reauth = Reauthentication(db, settings, clock, hasher, guard, rate_limits)
         project_settings = ProjectSettingsService(db, roles)
         users = UsersService(db, settings, clock, hasher, roles, audit, events, reauth)
-        mailer = MailQueue(db, settings, clock, transport_for(settings), audit)
-        account_mail = AccountMail(
-            settings,
-            MailComposer(TemplateStore(settings.email_templates_path), settings.email_from),
-            mailer,
-        )
+        account_mail = AccountMail(settings, composer, mailer)
         policies = policies_service(db, settings, clock, audit=audit, events=events)
         access = access_service(db, settings, clock, audit=audit, events=events)
         permissions = permissions_service(db, settings, clock, audit=audit, events=events)
@@ -129,7 +128,7 @@ class Services:
                 db, settings, clock, hasher, tokens, account_mail, audit, rate_limits
             ),
             tfa=TfaService(
-                db, clock, hasher, audit, rate_limits, reauth, guard, users, directories
+                db, clock, hasher, audit, rate_limits, reauth, guard, users, recovery, directories
             ),
             audit=audit,
             events=events,

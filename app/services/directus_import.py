@@ -23,11 +23,12 @@ from typing import Any
 from app.db.models import PUBLIC_POLICY_ID
 from app.db.types import AsyncSession
 from app.errors import InvalidPayloadError
-from app.repositories import directus_source
+from app.repositories import core, directus_source
 from app.repositories import items as items_repo
 from app.repositories import permissions as permissions_repo
 from app.repositories import policies as policies_repo
 from app.repositories import users as users_repo
+from app.repositories.sync import recovery_codes as recovery_sync
 from app.services import directus_rows
 from app.services.container import Services
 
@@ -161,7 +162,12 @@ async def _users(session: AsyncSession, rows: Rows, done: _Imported, report: Imp
         if user.email and await users_repo.email_taken(session, user.email, user.id):
             report.skipped.append(f"user {user.id}: {user.email} is already taken here")
             continue
+        before = await users_repo.get_by_id(session, user.id)
+        secret_before = before.tfa_secret if before is not None else None
         await items_repo.merge(session, user)
+        if before is not None and secret_before != user.tfa_secret:
+            # Recovery codes belong to the TOTP secret they were made beside.
+            await core.run(session, recovery_sync.delete_for, [user.id])
         done.users.add(user.id)
         report.users += 1
     await session.flush()

@@ -14,7 +14,7 @@ from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import QueuedMail
-from app.db.types import AsyncSession
+from app.db.types import AsyncSession, Connection
 from app.errors import InvalidPayloadError, ServiceUnavailableError
 from app.mail.transports import Transport
 from app.repositories import mail_queue as queue_repo
@@ -52,8 +52,20 @@ class MailQueue:
     async def enqueue(self, session: AsyncSession, message: EmailMessage) -> None:
         """Part of the caller's write transaction: the message exists if and only if the
         action commits; this process's sender is woken once it has."""
+        await queue_repo.add(session, self._row(message), self._woken.set)
+
+    def enqueue_on(self, connection: Connection, message: EmailMessage) -> None:
+        """As `enqueue`, in a Core transaction (`Database.run_writes`, a login's): the caller
+        calls `wake` once it has committed."""
+        queue_repo.add_on(connection, self._row(message))
+
+    def wake(self) -> None:
+        """Tells this process's sender that a committed message waits."""
+        self._woken.set()
+
+    def _row(self, message: EmailMessage) -> QueuedMail:
         now = self._clock.now()
-        row = QueuedMail(
+        return QueuedMail(
             created=now,
             queued_at=now,
             recipient=str(message["To"])[:255],
@@ -61,7 +73,6 @@ class MailQueue:
             message=message.as_string(),
             next_attempt=now,
         )
-        await queue_repo.add(session, row, self._woken.set)
 
     # The sender ------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from app.services.audit import AuditAction, AuditLog
 from app.services.login_guard import LoginClaim, LoginGuard
 from app.services.session_admin import SessionAdmin
 from app.services.session_views import MISSING_REFRESH_TOKEN, LogoutScope, PresentedSession
+from app.services.tfa_proofs import TfaProof
 
 __all__ = [
     "MISSING_REFRESH_TOKEN",
@@ -90,7 +91,7 @@ class SessionsService(SessionAdmin):
         mode: AuthMode,
         client: ClientInfo,
         *,
-        tfa_step: int | None = None,
+        tfa: TfaProof | None = None,
         rehash: str | None = None,
         comment: str | None = None,
         claim: LoginClaim | None = None,
@@ -106,10 +107,9 @@ class SessionsService(SessionAdmin):
         def write(connection: Connection) -> tuple[str, UserAccess | None]:
             if not users_sync.still_as_checked(connection, user.id, user.password, now):
                 raise InvalidCredentialsError()
-            # A code works once: a replay inside its 30 s window is refused.
-            if tfa_step is not None and not users_sync.claim_tfa_step(
-                connection, user.id, tfa_step
-            ):
+            # A code works once: a replay inside its 30 s window, or a recovery code a
+            # parallel login spent first, is refused.
+            if tfa is not None and not tfa.spend(connection):
                 auth_events.refused(LoginRefusal.TFA)
                 raise InvalidOtpError()
             sessions_sync.delete_expired_for_user(connection, user.id, now)
@@ -128,6 +128,8 @@ class SessionsService(SessionAdmin):
             raise
         if claim is not None:
             claim.settled = True  # record_login settled it in the login's transaction
+        if tfa is not None:
+            tfa.committed()
         assert found is not None
         # A login proves the password (or the provider's word) now; a refresh proves nothing.
         return self._issue(

@@ -276,7 +276,7 @@ class SsoService:
         )
         proof = await driver.prove(callback, client)
         otp = flow.get("otp")
-        step, claim = await self._second_factor.claimed(
+        tfa, claim = await self._second_factor.claimed(
             proof.user, otp if isinstance(otp, str) else None, client
         )
         try:
@@ -285,5 +285,5 @@ class SsoService:
             await self._second_factor.release(claim)
             raise
         return await self._sessions.open_session(
-            proof.user, mode, client, tfa_step=step, comment=proof.comment, claim=claim
+            proof.user, mode, client, tfa=tfa, comment=proof.comment, claim=claim
         )

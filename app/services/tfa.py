@@ -1,14 +1,17 @@
-"""Two-factor authentication with TOTP: generate a secret, enable, disable."""
+"""Two-factor authentication with TOTP: generate a secret, enable, disable, and the
+recovery codes' set made on enable and replaced on request (RecoveryCodes keeps them)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from app.accountability import ClientInfo
 from app.clock import Clock
 from app.db.engine import Database
 from app.db.models import ProjectSettings, User
+from app.db.types import AsyncSession
 from app.errors import InvalidCredentialsError, InvalidPayloadError
 from app.permissions.access import Access
 from app.repositories import core
@@ -21,7 +24,10 @@ from app.security.rate_limits import RateLimits
 from app.services.audit import AuditAction, AuditLog
 from app.services.login_guard import LoginGuard
 from app.services.reauth import Reauthentication, Verify
+from app.services.recovery_codes import RecoveryCodes
 from app.sso.config import DEFAULT_PROVIDER
+
+T = TypeVar("T")
 
 
 class DirectoryPasswords(Protocol):
@@ -52,8 +58,10 @@ class TfaService:
         reauth: Reauthentication,
         guard: LoginGuard,
         own_records: OwnRecordWriter,
+        recovery: RecoveryCodes,
         directory: DirectoryPasswords | None = None,
     ) -> None:
+        self._recovery = recovery
         self._own_records = own_records
         self._reauth = reauth
         self._guard = guard
@@ -79,6 +87,14 @@ class TfaService:
             raise InvalidPayloadError("TFA Secret is already set for this user")
         secret = totp.new_secret()
         return secret, _otpauth_url(user, settings, secret)
+
+    def recovery_codes_for(self, secret: str) -> list[str]:
+        """The recovery codes enabling `secret` stores (an addition to Directus's generate:
+        shown with the secret, as nothing is stored before enable)."""
+        return self._recovery.for_secret(secret)
+
+    async def recovery_codes_left(self, user_id: str) -> int:
+        return await self._recovery.left(user_id)
 
     async def otpauth_url(self, user_id: str, secret: str) -> str:
         """The otpauth:// URL of a secret being set up (not stored yet), for showing it again
@@ -125,15 +141,35 @@ class TfaService:
             if user.tfa_secret:
                 raise InvalidPayloadError("TFA Secret is already set for this user")
             await users_repo.update_values(session, user_id, tfa_secret=secret, tfa_last_step=step)
+            await core.run(session, self._recovery.store_for_secret, user_id, secret)
             entry = self._audit.entry(AuditAction.TFA_ENABLED, client, user=user_id)
             await self._audit.record_in(session, entry)
 
     async def disable(self, access: Access, otp: str, client: ClientInfo) -> None:
-        """A wrong code is a failed login (a guess at the second factor): it counts toward the
-        lock and the suspension rule, and during a lock no code is checked (answered as a
-        wrong one). Clearing the secret needs update permission on the caller's own
-        `tfa_secret`, as enabling does."""
+        """Clearing the secret needs update permission on the caller's own `tfa_secret`, as
+        enabling does; the recovery codes go with it."""
         user_id = await self._own_records.require_own_update(access, ["tfa_secret"])
+        await self._with_current_code(user_id, otp, client, self._disable)
+
+    async def regenerate_recovery_codes(
+        self, user_id: str, otp: str, client: ClientInfo
+    ) -> list[str]:
+        """A new set of recovery codes for a current TOTP code, shown once; the old set stops
+        working. It leaves `tfa_secret` alone, so it asks no permission to update it (a user
+        who may not turn TFA off still needs codes)."""
+        return await self._with_current_code(user_id, otp, client, self._regenerate)
+
+    async def _with_current_code(
+        self,
+        user_id: str,
+        otp: str,
+        client: ClientInfo,
+        action: Callable[[AsyncSession, str, ClientInfo], Awaitable[T]],
+    ) -> T:
+        """`action` in the transaction that spends a current TOTP code of the user's. A wrong
+        code is a failed login (a guess at the second factor): it counts toward the lock
+        and the suspension rule, and during a lock no code is checked (answered as a wrong
+        one)."""
         await self._rate_limits.hit_auth(client.ip)
         async with self._db.read() as session:
             user = await users_repo.get_by_id(session, user_id)
@@ -143,7 +179,17 @@ class TfaService:
         if claim is None:
             raise _WrongCodeError()
         try:
-            await self._disable(user, otp, client)
+            async with self._db.write() as session:
+                current = await users_repo.get_by_id(session, user.id)
+                if current is None or not current.tfa_secret:
+                    raise InvalidPayloadError("TFA is not enabled for this user")
+                step = totp.matching_step(current.tfa_secret, otp, self._clock.now(), stored=True)
+                # A replayed code is refused like a wrong one.
+                if step is None or not await core.run(
+                    session, users_sync.claim_tfa_step, user.id, step
+                ):
+                    raise _WrongCodeError()
+                result = await action(session, user.id, client)
         except _WrongCodeError:
             await self._guard.failed(claim, client)
             raise
@@ -151,21 +197,21 @@ class TfaService:
             await self._guard.released(claim)  # no verdict on the code (TFA gone meanwhile)
             raise
         await self._guard.succeeded(claim)
+        return result
 
-    async def _disable(self, user: User, otp: str, client: ClientInfo) -> None:
-        async with self._db.write() as session:
-            current = await users_repo.get_by_id(session, user.id)
-            if current is None or not current.tfa_secret:
-                raise InvalidPayloadError("TFA is not enabled for this user")
-            step = totp.matching_step(current.tfa_secret, otp, self._clock.now(), stored=True)
-            # A replayed code is refused like a wrong one.
-            if step is None or not await core.run(
-                session, users_sync.claim_tfa_step, user.id, step
-            ):
-                raise _WrongCodeError()
-            await users_repo.update_values(session, user.id, tfa_secret=None, tfa_last_step=None)
-            entry = self._audit.entry(AuditAction.TFA_DISABLED, client, user=user.id)
-            await self._audit.record_in(session, entry)
+    async def _disable(self, session: AsyncSession, user_id: str, client: ClientInfo) -> None:
+        await users_repo.update_values(session, user_id, tfa_secret=None, tfa_last_step=None)
+        await core.run(session, self._recovery.clear, [user_id])
+        entry = self._audit.entry(AuditAction.TFA_DISABLED, client, user=user_id)
+        await self._audit.record_in(session, entry)
+
+    async def _regenerate(
+        self, session: AsyncSession, user_id: str, client: ClientInfo
+    ) -> list[str]:
+        codes = await core.run(session, self._recovery.store_new, user_id)
+        entry = self._audit.entry(AuditAction.TFA_RECOVERY_CODES_REGENERATED, client, user=user_id)
+        await self._audit.record_in(session, entry)
+        return codes
 
 
 def _otpauth_url(user: User, settings: ProjectSettings | None, secret: str) -> str:

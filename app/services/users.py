@@ -32,6 +32,7 @@ from app.repositories import core
 from app.repositories import items as items_repo
 from app.repositories import permissions as permissions_repo
 from app.repositories import users as users_repo
+from app.repositories.sync import recovery_codes as recovery_sync
 from app.security.passwords import PasswordHasher
 from app.security.tokens import hash_token
 from app.services.admin_guard import keeps_an_admin
@@ -315,6 +316,8 @@ class UsersService(OwnUserRecord):
             await self.write(session, change, values)
         await self.check_validation(session, access, prepared.rule, ids, allowed)
         await self._credentials.record_update(session, access.accountability, before, values)
+        if "tfa_secret" in values:  # only ever cleared here: the recovery codes go too
+            await core.run(session, recovery_sync.delete_for, ids)
         if prepared.ends_sessions:
             # The sessions API's revoke path: every other login of these users ends.
             await core.run(

@@ -60,8 +60,13 @@ from app.permissions.access import Access, Action
 _COLLECTIONS = frozenset(
     c.name for c in (USERS, ROLES, SETTINGS, ACTIVITY, FILES, POLICIES, ACCESS, PERMISSIONS)
 )
+# Additions beside users_me_tfa_*, and like them in every schema (null for the public): the
+# caller's own TFA recovery codes.
+RECOVERY_CODES_API = frozenset(
+    {"users_me_tfa_recovery_codes_regenerate", "users_me_tfa_recovery_codes_left"}
+)
 # Root fields every caller has, whatever its permissions (as Directus's public).
-ALWAYS = frozenset(
+ALWAYS = RECOVERY_CODES_API | frozenset(
     {
         "server_ping",
         "server_info",

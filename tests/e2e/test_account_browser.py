@@ -112,7 +112,9 @@ def _check_two_factor(tfa: dict[str, Any], secret: str) -> None:
     assert tfa["qrUrl"] == pyotp.TOTP(secret).provisioning_uri(name=EMAIL, issuer_name="Directus")
     assert tfa["focusedField"] == "tfa-enable-otp"
     assert '"otp" is invalid' in tfa["wrongCodeAlert"]
-    assert tfa["afterEnable"] == "/admin/account?done=tfa-on"
+    # The answer to the enable form is the account page with the recovery codes, shown once.
+    assert tfa["afterEnable"] == "/admin/account/tfa/enable"
+    assert len(set(tfa["recoveryCodes"])) == 10
     assert "Two-factor authentication is on" in tfa["enabledNotice"]
     assert tfa["afterSignOut"] == "/admin/login"
     assert "directus_session_token" not in tfa["cookiesAfterSignOut"]

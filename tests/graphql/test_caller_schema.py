@@ -23,7 +23,13 @@ from app.main import create_app
 from app.permissions.access import Access
 from app.repositories import policies as policies_repo
 from app.services.container import Services
-from resolvers.engine.caller_schema import ADMINS_ONLY, SIGNED_IN, caller_schemas, type_rule
+from resolvers.engine.caller_schema import (
+    ADMINS_ONLY,
+    RECOVERY_CODES_API,
+    SIGNED_IN,
+    caller_schemas,
+    type_rule,
+)
 from resolvers.schema import schema
 from tests.conftest import gql
 from tests.graphql.security_helpers import validation_messages
@@ -49,6 +55,8 @@ SERVED = {
 }
 OUR_TYPES = {name for name in FULL.type_map if not name.startswith("__")}
 SESSIONS_API = SIGNED_IN | ADMINS_ONLY
+# Additions Directus has not: the sessions API, and the recovery codes' fields (everyone's).
+OURS_ONLY = SESSIONS_API | RECOVERY_CODES_API
 THEIR_TYPES = set(MEASURED["admin@example.com"]["graphql_schema"]["type_names"])
 # The types of collections both servers have. Not the quantifier filters: Directus types
 # relational filters its own way (a role's `users` filter is no `directus_users_quantifier_filter`).
@@ -132,13 +140,15 @@ async def fields_of(client: httpx.AsyncClient, token: str | None, name: str) -> 
 
 def assert_as_directus(ours: dict[str, Any], who: str) -> None:
     """Root fields and types as Directus 11 measured, where both servers have them; the
-    sessions API (Directus has none) exactly for signed-in callers."""
+    sessions API (Directus has none) exactly for signed-in callers, the recovery codes' fields
+    for everyone (as users_me_tfa_*)."""
     theirs = MEASURED[who]["graphql_schema"]
     signed_in = who != "public"
     assert ours["query"] & SESSIONS_API == ({"users_me_sessions"} if signed_in else set())
     assert ours["mutation"] & SESSIONS_API == ({"users_me_sessions_revoke"} if signed_in else set())
+    assert ours["query"] | ours["mutation"] >= RECOVERY_CODES_API
     for root in ("query", "mutation", "subscription"):
-        assert ours[root] - SESSIONS_API == set(theirs[root]) & SERVED[root], root
+        assert ours[root] - OURS_ONLY == set(theirs[root]) & SERVED[root], root
     assert ours["types"] & COMPARED == set(theirs["type_names"]) & COMPARED
 
 
@@ -156,8 +166,9 @@ async def test_the_public_without_permissions_has_only_what_everyone_has(
         "users_me_tfa_generate",
         "users_me_tfa_enable",
         "users_me_tfa_disable",
+        *RECOVERY_CODES_API,
     }
-    assert ours["query"] == {"server_ping", "server_info"}
+    assert ours["query"] == {"server_ping", "server_info", "users_me_tfa_recovery_codes_left"}
     assert {"auth_login", "auth_refresh", "users_register", "users_invite_accept"} <= ours[
         "mutation"
     ]

@@ -5,12 +5,14 @@ with hashes as Directus writes them (argon2id, m=65536, t=3, p=4)."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from argon2 import PasswordHasher as Argon2
 
+from app.clock import SettableClock
 from app.db.models import User
 from app.errors import InvalidPayloadError
 from app.repositories import permissions as permissions_repo
@@ -18,6 +20,7 @@ from app.services.container import Services
 from app.services.directus_import import import_directus, source_url
 from tests.conftest import LOGIN, gql
 from tests.graphql.helpers import ShortSecretTOTP
+from tests.graphql.recovery_helpers import stored_codes
 
 ADMIN_ROLE = "5b3d4b4e-7f38-4d6e-9c59-4c1a1f2a0a01"
 EDITOR_ROLE = "5b3d4b4e-7f38-4d6e-9c59-4c1a1f2a0a02"
@@ -25,6 +28,7 @@ ALICE = "0f0c3b8e-2a2b-4f4f-8f8f-000000000001"
 BOB = "0f0c3b8e-2a2b-4f4f-8f8f-000000000002"
 CAROL = "0f0c3b8e-2a2b-4f4f-8f8f-000000000003"
 TFA_SECRET = "JBSWY3DPEHPK3PXP"
+OTHER_SECRET = "KRSXG5CTMVRXEZLU"
 
 DIRECTUS_SCHEMA = """
 CREATE TABLE directus_roles (
@@ -207,3 +211,37 @@ def test_sources_are_sqlite_files_or_postgres_urls(tmp_path: Path) -> None:
     )
     with pytest.raises(InvalidPayloadError):
         source_url(str(tmp_path / "missing.db"))
+
+
+async def test_import_again_with_another_totp_secret_drops_the_recovery_codes(
+    client: httpx.AsyncClient, services: Services, directus_db: Path
+) -> None:
+    """Bob made recovery codes here; Directus's copy of him then got another TOTP app: the
+    codes made beside the old one go with it."""
+    await import_directus(services, str(directus_db))
+    clock = services.clock
+    assert isinstance(clock, SettableClock)
+    signed_in = await gql(
+        client,
+        LOGIN,
+        {
+            "email": "bob@example.com",
+            "password": "alice-old-password",
+            "otp": ShortSecretTOTP(TFA_SECRET).at(clock.now()),
+        },
+    )
+    token = signed_in.data["auth_login"]["access_token"]
+    clock.advance(timedelta(seconds=30))
+    made = await gql(
+        client,
+        "mutation R($otp: String!) { users_me_tfa_recovery_codes_regenerate(otp: $otp) }",
+        {"otp": ShortSecretTOTP(TFA_SECRET).at(clock.now())},
+        token=token,
+    )
+    assert len(made.data["users_me_tfa_recovery_codes_regenerate"]) == 10
+    assert len(await stored_codes(services, BOB)) == 10
+
+    with sqlite3.connect(directus_db) as db:
+        db.execute("UPDATE directus_users SET tfa_secret = ? WHERE id = ?", (OTHER_SECRET, BOB))
+    await import_directus(services, str(directus_db))
+    assert await stored_codes(services, BOB) == []

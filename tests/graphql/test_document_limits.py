@@ -37,6 +37,9 @@ SENSITIVE_FIELDS: dict[str, str] = {
     "users_me_tfa_generate": 'users_me_tfa_generate(password: "guess") { secret }',
     "users_me_tfa_enable": 'users_me_tfa_enable(otp: "000000", secret: "JBSWY3DPEHPK3PXP")',
     "users_me_tfa_disable": 'users_me_tfa_disable(otp: "000000")',
+    "users_me_tfa_recovery_codes_regenerate": (
+        'users_me_tfa_recovery_codes_regenerate(otp: "000000")'
+    ),
 }
 
 

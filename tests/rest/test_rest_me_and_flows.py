@@ -547,7 +547,8 @@ async def test_tfa_generate_enable_login_and_disable(
     client: httpx.AsyncClient, clock: SettableClock, alice_token: str
 ) -> None:
     data = await generate(client, alice_token)
-    assert set(data) == {"secret", "otpauth_url"}
+    # recovery_codes: an addition to Directus's answer (tests/rest/test_rest_recovery_codes.py).
+    assert set(data) == {"secret", "otpauth_url", "recovery_codes"}
     secret = data["secret"]
     url = urlsplit(data["otpauth_url"])
     assert (url.scheme, url.netloc) == ("otpauth", "totp")

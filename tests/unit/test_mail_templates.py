@@ -121,3 +121,21 @@ def test_composer_builds_a_multipart_message_from_the_template() -> None:
     assert rich is not None
     assert URL in str(plain.get_content())
     assert "Reset your password" in str(rich.get_content())
+
+
+def test_the_recovery_code_mail_fills_in_every_variable() -> None:
+    """RecoveryCodes passes these (app/services/recovery_codes.py): no link, the count left."""
+    values = {
+        "email": "ada@example.com",
+        "project_name": "Acme <CMS>",
+        "project_color": "#0A7C3E",
+        "remaining": "7",
+    }
+    body = TemplateStore(None).render("tfa-recovery-code-used", values)
+    assert "Recovery codes left: 7" in body.text
+    assert "Acme <CMS>" in body.text
+    assert "Acme &lt;CMS&gt;" in body.html
+    assert "<strong>7</strong>" in body.html
+    assert "$" not in body.text
+    assert "$" not in body.html
+    assert "http" not in body.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from app.http.rest import auth, server, sessions, settings, sso, users
+from app.http.rest import auth, recovery_codes, server, sessions, settings, sso, users
 from app.http.rest.access import access_routes
 
 
@@ -24,6 +24,12 @@ def rest_routes() -> list[BaseRoute]:
         Route("/users/me/tfa/generate", users.tfa_generate, methods=["POST"]),
         Route("/users/me/tfa/enable", users.tfa_enable, methods=["POST"]),
         Route("/users/me/tfa/disable", users.tfa_disable, methods=["POST"]),
+        Route("/users/me/tfa/recovery-codes", recovery_codes.recovery_codes_left, methods=["GET"]),
+        Route(
+            "/users/me/tfa/recovery-codes",
+            recovery_codes.regenerate_recovery_codes,
+            methods=["POST"],
+        ),
         Route("/users/me/sessions", sessions.my_sessions, methods=["GET"]),
         Route("/users/me/sessions/{session}", sessions.revoke_my_session, methods=["DELETE"]),
         Route("/users/invite", users.invite, methods=["POST"]),

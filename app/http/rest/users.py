@@ -243,10 +243,14 @@ async def verify_registration(ctx: RestContext) -> Response | None:
 async def tfa_generate(ctx: RestContext) -> JSONResponse:
     user_id = _me(ctx)
     body = await ctx.object_body()
-    secret, url = await ctx.services.tfa.generate(
+    tfa = ctx.services.tfa
+    secret, url = await tfa.generate(
         user_id, text_field(body, "password", required=False), ctx.accountability.client
     )
-    return data({"secret": secret, "otpauth_url": url})
+    # recovery_codes: an addition to Directus's answer (what enable will store).
+    return data(
+        {"secret": secret, "otpauth_url": url, "recovery_codes": tfa.recovery_codes_for(secret)}
+    )
 
 
 @endpoint

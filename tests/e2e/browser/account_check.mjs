@@ -177,6 +177,7 @@ async function twoFactor(browser) {
   await page.waitForLoadState("load");
   steps.afterEnable = new URL(page.url()).pathname + new URL(page.url()).search;
   steps.enabledNotice = await page.locator(".notice").textContent();
+  steps.recoveryCodes = await page.locator("#tfa-recovery-codes li code").allTextContents();
   await shot(page, "tfa-on");
 
   await page.locator("header form.signout button").click();
