@@ -32,6 +32,9 @@ class Context:
     _access: Access | None = field(default=None, init=False)
     _revoked: DirectusError | None = field(default=None, init=False)
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict, init=False)
+    # What a relational field works out once per field of the document and caller, not per
+    # row (resolvers/related.py); dropped with the loaders when the caller changes.
+    memo: dict[Any, Any] = field(default_factory=dict, init=False)
 
     async def access(self) -> Access:
         """The caller's permissions, read at most once per request."""
@@ -48,6 +51,7 @@ class Context:
         """After a socket authenticated in connection_init."""
         self._access = None
         self._loaders.clear()
+        self.memo.clear()
 
     async def reauthenticate(self) -> Access:
         """Who the caller is now, by the same rule as every HTTP request: a suspended,
@@ -66,6 +70,7 @@ class Context:
         self.accountability = accountability
         self._access = access
         self._loaders.clear()
+        self.memo.clear()
         return access
 
     def loader(

@@ -27,19 +27,27 @@ async def related_row(
     """The related row if the caller may read it (and it matches the field's filter)."""
     ctx = info.context
     access = await ctx.access()
-    fields = requested_fields(info)
-    rule = reader.read_rule(access, fields)
     if (filter is not None and filter is not strawberry.UNSET) or search:
+        fields = requested_fields(info)
+        reader.read_rule(access, fields)  # FORBIDDEN for a field no grant gives
         query = item_query(filter, search=search or None, only_ids=[item_id])
         rows = await reader.read_many(access, query, fields)
         return rows[0] if rows else None
+    # The same for every row under this field of the document: worked out once.
+    node = info._raw_info.field_nodes[0]
+    memo_key = ("related_row", id(node), reader.collection.name)
+    memo = ctx.memo.get(memo_key)
+    if memo is None or memo[0] is not node:
+        fields = requested_fields(info)
+        rule = reader.read_rule(access, fields)
 
-    async def load(ids: list[str]) -> list[M | None]:
-        # The rows where one grant gives exactly the fields selected here.
-        return await reader.readable_by_ids(access, ids, fields)
+        async def load(ids: list[str]) -> list[M | None]:
+            # The rows where one grant gives exactly the fields selected here.
+            return await reader.readable_by_ids(access, ids, fields)
 
-    key = f"{reader.collection.name}.by_id:" + ",".join(sorted(fields))
-    loader = ctx.loader(key, load)
+        key = f"{reader.collection.name}.by_id:" + ",".join(sorted(fields))
+        memo = ctx.memo[memo_key] = (node, rule, ctx.loader(key, load))
+    _, rule, loader = memo
     own = access.own_row(reader.collection.name, item_id, rule)
     if own is not None:
         loader.prime(item_id, own)  # read while authenticating this request
