@@ -26,6 +26,11 @@ class AuditAction(enum.StrEnum):
     PASSWORD_RESET = "password.reset"
     TFA_ENABLED = "tfa.enabled"
     TFA_DISABLED = "tfa.disabled"
+    # Passkeys (an addition): registered, removed, and a sign count that went backwards
+    # (a cloned authenticator; its login is refused).
+    PASSKEY_ADDED = "passkey.added"
+    PASSKEY_REMOVED = "passkey.removed"
+    PASSKEY_CLONED = "passkey.cloned"
     TOKEN_SET = "token.set"
     TOKEN_CHANGED = "token.changed"
     TOKEN_CLEARED = "token.cleared"

@@ -14,7 +14,7 @@ app/permissions/policies.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from sqlalchemy import (
     true,
 )
 
-from app.db.models import Permission, Policy, PolicyAccess, Role, Session, User
+from app.db.models import Passkey, Permission, Policy, PolicyAccess, Role, Session, User
 from app.input_values import is_storable_text
 from app.permissions.policies import PolicyGrant
 from app.repositories.core import RowBuilder, table_of
@@ -51,6 +51,8 @@ MAX_ROLE_DEPTH = 16
 _users, _roles, _permissions = USERS.table, ROLES.table, _PERMISSIONS.table
 _policies, _access = table_of(Policy), table_of(PolicyAccess)
 _sessions = table_of(Session)
+_passkeys = table_of(Passkey)
+_HAS_PASSKEY = select(_passkeys.c.id).where(_passkeys.c.user == bindparam("user_id")).limit(1)
 _OWNER_COUNT = len(OWNER_COLUMNS)
 _OWNER_JOIN = _users.outerjoin(_roles, _roles.c.id == _users.c.role)
 _USER_BY_EMAIL = select(*USERS.columns).where(func.lower(_users.c.email) == bindparam("email"))
@@ -188,7 +190,18 @@ class AccessQuery:
         grants: tuple[PolicyGrant, ...] = ()
         if user.status == "active":  # anyone else gets nothing anyway
             grants = _grants(rows, _OWNER_COUNT, user.role, with_rows=statement is not _OWNER_BY_ID)
-        return access_of(user, role, grants)
+        return with_second_factor(connection, access_of(user, role, grants))
+
+
+def with_second_factor(connection: Connection, access: UserAccess) -> UserAccess:
+    """A passkey is a second factor too: a user with one satisfies `enforce_tfa` as a TOTP
+    app does. Read only when a policy that reaches the user enforces TFA and no TOTP app is
+    set, so other requests pay nothing for it."""
+    if access.has_tfa or not any(policy.enforce_tfa for policy in access.policies):
+        return access
+    if connection.execute(_HAS_PASSKEY, {"user_id": access.user_id}).first() is None:
+        return access
+    return replace(access, has_tfa=True)
 
 
 def user_by_email(connection: Connection, email: str) -> User | None:

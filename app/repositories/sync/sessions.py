@@ -11,7 +11,13 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from app.db.models import Session, new_id
 from app.repositories.core import RowBuilder
-from app.repositories.sync.callers import ROLES, USERS, owner_rows, with_owner
+from app.repositories.sync.callers import (
+    ROLES,
+    USERS,
+    owner_rows,
+    with_owner,
+    with_second_factor,
+)
 from app.repositories.users import UserAccess
 
 
@@ -112,7 +118,7 @@ def find_with_owner(
         return None
     return SessionOwner(
         session=_SESSION_ROWS.build(rows[0][:_SESSION_COUNT]),
-        owner=owner_rows(rows, _SESSION_COUNT),
+        owner=with_second_factor(connection, owner_rows(rows, _SESSION_COUNT)),
     )
 
 
