@@ -47,6 +47,10 @@ SINGLE_USE_MUTATIONS = (
     "users_me_tfa_disable",
     # Ours: a guess at the TOTP code, as users_me_tfa_disable.
     "users_me_tfa_recovery_codes_regenerate",
+    "auth_login_passkey",
+    "users_me_passkey_register_options",
+    "users_me_passkey_register",
+    "users_me_passkey_delete",
 )
 
 
@@ -189,6 +193,17 @@ class Settings(BaseSettings):
     # password login (the access token's `auth_time`); 0: always ask for the password.
     auth_fresh_login_window: DurationMs = 5 * 60_000
 
+    # Passkeys (WebAuthn), an addition to Directus. Unset: the host of PUBLIC_URL, the
+    # project's name, and PUBLIC_URL's origin (app/security/passkey_ceremony.py).
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str | None = None
+    webauthn_origins: CommaList = []
+    # "required": a login or registration without user verification (PIN, biometrics) is
+    # refused; "preferred" lets an authenticator that cannot verify its user in.
+    webauthn_user_verification: Literal["preferred", "required"] = "preferred"
+    # How long a ceremony's challenge may be used (once).
+    webauthn_challenge_ttl: DurationMs = Field(default=5 * 60_000, ge=1_000)
+
     rate_limiter_enabled: bool = False
     rate_limiter_points: int = Field(default=50, ge=1)
     # Directus's limiter windows are seconds when bare ("60"); units are honoured ("1m").
@@ -316,7 +331,13 @@ class Settings(BaseSettings):
     def _lower_same_site(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
-    @field_validator("refresh_token_cookie_domain", "session_cookie_domain", mode="before")
+    @field_validator(
+        "refresh_token_cookie_domain",
+        "session_cookie_domain",
+        "webauthn_rp_id",
+        "webauthn_rp_name",
+        mode="before",
+    )
     @classmethod
     def _empty_domain_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -25,6 +25,7 @@ PREFIXES = (
     "RATE_LIMITER_",
     "REFRESH_TOKEN_",
     "SESSION_COOKIE_",
+    "WEBAUTHN_",
     "WEBSOCKETS_",
 )
 

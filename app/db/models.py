@@ -376,3 +376,48 @@ class TfaRecoveryCode(SQLModel, table=True):
     code_hash: str = Field(max_length=64)
     used_at: datetime | None = None
     date_created: datetime
+
+
+class Passkey(SQLModel, table=True):
+    """A user's WebAuthn credential (migration 0013): an addition to Directus. The public key
+    is never served; `credential_id` is the authenticator's id (base64url), unique."""
+
+    __tablename__ = "dauth_passkeys"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user: str = Field(
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    credential_id: str = Field(max_length=1400, unique=True)
+    # The COSE public key, base64url.
+    public_key: str
+    sign_count: int = Field(default=0, sa_type=BigInteger)
+    transports: list[Any] | None = Field(default=None, sa_type=NullableJSON)
+    aaguid: str | None = Field(default=None, max_length=36)
+    name: str = Field(max_length=255)
+    date_created: datetime
+    last_used: datetime | None = None
+
+
+class PasskeyChallenge(SQLModel, table=True):
+    """A WebAuthn challenge handed out and not used yet (migration 0013): single use, it is
+    deleted when a ceremony presents it, and refused after `expires`. A registration's is
+    bound to its user; a login's to the email it was asked for (None: any user)."""
+
+    __tablename__ = "dauth_passkey_challenges"
+
+    challenge: str = Field(primary_key=True, max_length=128)
+    purpose: str = Field(max_length=16)  # register|login
+    user: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36), ForeignKey("directus_users.id", ondelete="CASCADE"), nullable=True
+        ),
+    )
+    email: str | None = Field(default=None, max_length=128)
+    expires: datetime = Field(index=True)

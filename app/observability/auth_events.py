@@ -30,6 +30,10 @@ class LoginRefusal(enum.StrEnum):
     LOCKED = "locked"
     INACTIVE = "inactive"
     TFA = "tfa"
+    # A passkey assertion that does not verify, or whose challenge is unknown or expired.
+    PASSKEY = "passkey"
+    # A passkey whose sign count went backwards: a cloned authenticator.
+    CLONED = "cloned"
 
 
 @dataclass

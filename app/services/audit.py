@@ -29,6 +29,11 @@ class AuditAction(enum.StrEnum):
     # A login whose second factor was a recovery code; a new set made by its user.
     TFA_RECOVERY_CODE_USED = "tfa.recovery_code_used"
     TFA_RECOVERY_CODES_REGENERATED = "tfa.recovery_codes_regenerated"
+    # Passkeys (an addition): registered, removed, and a sign count that went backwards
+    # (a cloned authenticator; its login is refused).
+    PASSKEY_ADDED = "passkey.added"
+    PASSKEY_REMOVED = "passkey.removed"
+    PASSKEY_CLONED = "passkey.cloned"
     TOKEN_SET = "token.set"
     TOKEN_CHANGED = "token.changed"
     TOKEN_CLEARED = "token.cleared"

@@ -33,6 +33,8 @@ from app.services.login_drivers.ldap import LdapDirectories
 from app.services.login_drivers.local import LocalPasswords
 from app.services.login_guard import LoginGuard
 from app.services.mail_queue import MailQueue
+from app.services.passkey_login import PasskeyLogin
+from app.services.passkeys import PasskeysService
 from app.services.project_settings import ProjectSettingsService
 from app.services.reauth import Reauthentication
 from app.services.recovery_codes import RecoveryCodes
@@ -74,6 +76,8 @@ class Services:
     activity: ActivityService
     rate_limits: RateLimits
     sso: SsoService
+    passkeys: PasskeysService
+    passkey_login: PasskeyLogin
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Services:
@@ -137,4 +141,6 @@ class Services:
             sso=SsoService(
                 sso, settings, clock, db, tokens, audit, rate_limits, second_factor, sessions
             ),
+            passkeys=PasskeysService(db, settings, clock, audit, reauth),
+            passkey_login=PasskeyLogin(db, settings, clock, rate_limits, guard, audit, sessions),
         )

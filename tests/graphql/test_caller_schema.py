@@ -25,6 +25,7 @@ from app.repositories import policies as policies_repo
 from app.services.container import Services
 from resolvers.engine.caller_schema import (
     ADMINS_ONLY,
+    PASSKEYS_API,
     RECOVERY_CODES_API,
     SIGNED_IN,
     caller_schemas,
@@ -56,7 +57,7 @@ SERVED = {
 OUR_TYPES = {name for name in FULL.type_map if not name.startswith("__")}
 SESSIONS_API = SIGNED_IN | ADMINS_ONLY
 # Additions Directus has not: the sessions API, and the recovery codes' fields (everyone's).
-OURS_ONLY = SESSIONS_API | RECOVERY_CODES_API
+OURS_ONLY = SESSIONS_API | RECOVERY_CODES_API | PASSKEYS_API
 THEIR_TYPES = set(MEASURED["admin@example.com"]["graphql_schema"]["type_names"])
 # The types of collections both servers have. Not the quantifier filters: Directus types
 # relational filters its own way (a role's `users` filter is no `directus_users_quantifier_filter`).
@@ -141,12 +142,12 @@ async def fields_of(client: httpx.AsyncClient, token: str | None, name: str) -> 
 def assert_as_directus(ours: dict[str, Any], who: str) -> None:
     """Root fields and types as Directus 11 measured, where both servers have them; the
     sessions API (Directus has none) exactly for signed-in callers, the recovery codes' fields
-    for everyone (as users_me_tfa_*)."""
+    and the passkeys API (nor those) for everyone (as users_me_tfa_*)."""
     theirs = MEASURED[who]["graphql_schema"]
     signed_in = who != "public"
     assert ours["query"] & SESSIONS_API == ({"users_me_sessions"} if signed_in else set())
     assert ours["mutation"] & SESSIONS_API == ({"users_me_sessions_revoke"} if signed_in else set())
-    assert ours["query"] | ours["mutation"] >= RECOVERY_CODES_API
+    assert ours["query"] | ours["mutation"] >= RECOVERY_CODES_API | PASSKEYS_API
     for root in ("query", "mutation", "subscription"):
         assert ours[root] - OURS_ONLY == set(theirs[root]) & SERVED[root], root
     assert ours["types"] & COMPARED == set(theirs["type_names"]) & COMPARED
@@ -159,6 +160,8 @@ async def test_the_public_without_permissions_has_only_what_everyone_has(
     client: httpx.AsyncClient, seeded: Seeded
 ) -> None:
     ours = await introspect(client, None)
+    assert ours["query"] | ours["mutation"] >= PASSKEYS_API
+    ours = {root: names - PASSKEYS_API for root, names in ours.items()}
     assert not {name for name in ours["query"] | ours["mutation"] if name.startswith("users")} - {
         "users_register",
         "users_register_verify",

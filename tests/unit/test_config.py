@@ -94,8 +94,8 @@ def test_limiter_windows_are_seconds_as_in_directus(monkeypatch: pytest.MonkeyPa
 
 
 def test_single_use_mutations(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Directus 12.1's list (and ours, the recovery codes' regenerate) by default; the
-    variable is comma-separated and replaces it."""
+    """Directus 12.1's list, and ours (the recovery codes' regenerate, the passkey login and
+    changes) by default; the variable is comma-separated and replaces it."""
     assert load_settings().graphql_single_use_mutations == [
         "auth_login",
         "auth_refresh",
@@ -108,6 +108,10 @@ def test_single_use_mutations(monkeypatch: pytest.MonkeyPatch) -> None:
         "users_me_tfa_enable",
         "users_me_tfa_disable",
         "users_me_tfa_recovery_codes_regenerate",
+        "auth_login_passkey",
+        "users_me_passkey_register_options",
+        "users_me_passkey_register",
+        "users_me_passkey_delete",
     ]
     monkeypatch.setenv("GRAPHQL_SINGLE_USE_MUTATIONS", "auth_login, users_invite,")
     assert load_settings().graphql_single_use_mutations == ["auth_login", "users_invite"]

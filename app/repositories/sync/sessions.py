@@ -11,7 +11,13 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from app.db.models import Session, new_id
 from app.repositories.core import RowBuilder
-from app.repositories.sync.callers import OWNER_STATE, USERS, owner_state, with_policies
+from app.repositories.sync.callers import (
+    OWNER_STATE,
+    USERS,
+    owner_state,
+    with_policies,
+    with_second_factor,
+)
 from app.repositories.users import UserAccess
 
 
@@ -114,10 +120,15 @@ def add(
 
 
 def find_with_owner(
-    connection: Connection, *, token_hash: str | None = None, session_id: str | None = None
+    connection: Connection,
+    *,
+    token_hash: str | None = None,
+    session_id: str | None = None,
+    ip: str | None = None,
 ) -> SessionOwner | None:
     """The session with its user's state and policies, so the refresh that follows reads
-    nothing else."""
+    nothing else (but whether the user has a passkey, when a policy enforcing TFA applies
+    at the client's address `ip`)."""
     if token_hash is not None:
         statement, key = _BY_TOKEN, token_hash
     elif session_id is not None:
@@ -129,7 +140,7 @@ def find_with_owner(
         return None
     return SessionOwner(
         session=SessionState(*rows[0][:_STATE_COUNT]),
-        owner=owner_state(rows, _STATE_COUNT),
+        owner=with_second_factor(connection, owner_state(rows, _STATE_COUNT), ip),
     )
 
 
