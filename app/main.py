@@ -154,6 +154,7 @@ def create_app(
             gc.freeze()
         database.start()
         services.mailer.start()
+        await services.hasher.start()
         try:
             yield
         finally:
