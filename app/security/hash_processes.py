@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,7 @@ from app.errors import ServiceUnavailableError
 from app.security.argon2id import Argon2Parameters
 
 
-class WorkerLost(Exception):
+class WorkerLostError(Exception):
     """The hashing process ended before it answered."""
 
 
@@ -52,6 +53,8 @@ class ProcessHashPool:
         self._idle: list[_Worker] = []
         self._waiting: deque[asyncio.Future[_Worker]] = deque()
         self._closed = False
+        # A pool dropped unclosed (an app whose lifespan never ran) still ends its processes.
+        weakref.finalize(self, _kill_all, self._workers)
 
     @property
     def pids(self) -> list[int]:
@@ -70,7 +73,7 @@ class ProcessHashPool:
             worker = await self._acquire()
             try:
                 reply = await self._ask(worker, request)
-            except WorkerLost:
+            except WorkerLostError:
                 if attempt == 1 or self._closed:
                     raise ServiceUnavailableError(
                         "Password hashing is unavailable right now; please try again."
@@ -136,15 +139,20 @@ class ProcessHashPool:
             self._send(worker, json.dumps(request).encode() + b"\n")
         except OSError:
             self._end(worker)
-            raise WorkerLost() from None
+            raise WorkerLostError() from None
         # A cancelled request leaves the process computing: it is released when it answers.
-        reply: dict[str, Any] = await asyncio.shield(answer)
+        try:
+            reply: dict[str, Any] = await asyncio.shield(answer)
+        except asyncio.CancelledError:
+            answer.add_done_callback(_retrieved)
+            raise
         return reply
 
     def _send(self, worker: _Worker, data: bytes) -> None:
         """A request fits the pipe unless its password is huge; the rest goes when the
         process has read the start (it is idle, so it reads at once)."""
-        assert worker.process.stdin is not None and self._loop is not None
+        assert worker.process.stdin is not None
+        assert self._loop is not None
         descriptor = worker.process.stdin.fileno()
         sent = os.write(descriptor, data)
         if sent == len(data):
@@ -168,7 +176,7 @@ class ProcessHashPool:
     def _spawn(self) -> _Worker:
         assert self._loop is not None
         parameters = self._parameters
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # noqa: S603 (our interpreter, our module, numbers)
             [
                 sys.executable,
                 "-m",
@@ -184,7 +192,8 @@ class ProcessHashPool:
             stdout=subprocess.PIPE,
             close_fds=True,
         )
-        assert process.stdin is not None and process.stdout is not None
+        assert process.stdin is not None
+        assert process.stdout is not None
         os.set_blocking(process.stdin.fileno(), False)
         os.set_blocking(process.stdout.fileno(), False)
         worker = _Worker(process)
@@ -230,9 +239,26 @@ class ProcessHashPool:
                 pipe.close()
         answer, worker.pending = worker.pending, None
         if answer is not None and not answer.done():
-            answer.set_exception(WorkerLost())
+            answer.set_exception(WorkerLostError())
         # A slot is free: a waiting request gets a fresh process.
         while self._waiting and len(self._workers) < self._size and self._loop is not None:
             waiter = self._waiting.popleft()
             if not waiter.done():
                 waiter.set_result(self._spawn())
+
+
+def _retrieved(answer: asyncio.Future[Any]) -> None:
+    """Nobody awaits the answer of a cancelled request, lost process or not."""
+    if not answer.cancelled():
+        answer.exception()
+
+
+def _kill_all(workers: list[_Worker]) -> None:
+    for worker in workers:
+        with contextlib.suppress(ProcessLookupError):
+            worker.process.kill()
+        worker.process.wait()
+        for pipe in (worker.process.stdin, worker.process.stdout):
+            if pipe is not None:
+                pipe.close()
+    workers.clear()

@@ -1,4 +1,5 @@
-"""The hashing process's entry point: `python -m app.security.hash_worker PARENT NICE M T P THREADS`.
+"""The hashing processes' entry point (`python -m app.security.hash_worker PARENT NICE M T P
+THREADS`).
 
 It imports argon2 and nothing of the server, so each process costs a few MB beside the
 HASH_MEMORY_COST KiB of the hash it computes. It lowers its own priority first, and dies
@@ -22,17 +23,18 @@ from typing import IO, Any
 from app.security.argon2id import Argon2Parameters, hash_password, verify_password
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-# The parent's priority for "run only when nothing else wants the CPU", as a nice value.
+# SCHED_IDLE instead of a nice value: run only when nothing else wants the CPU.
 IDLE = "idle"
 
 
 def lower_priority(nice: str) -> None:
-    """nice applies to the whole process here: the hash and argon2's lane threads."""
+    """`nice` steps below the server (the kernel stops at 19), for the whole process: the
+    hash and argon2's lane threads."""
     with contextlib.suppress(OSError):  # a sandbox may refuse; hashing still works
         if nice == IDLE and sys.platform == "linux":
             os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
         elif nice != IDLE:
-            os.setpriority(os.PRIO_PROCESS, 0, int(nice))
+            os.nice(int(nice))
 
 
 def die_with(parent: int) -> None:

@@ -38,11 +38,14 @@ PoolKind = Literal["process", "thread"]
 
 
 def lower_priority() -> None:
-    """On Linux, nice applies to the calling thread alone (and to threads it starts)."""
+    """HASH_THREAD_NICE steps below the server. On Linux, nice applies to the calling thread
+    alone (and to threads it starts)."""
     if sys.platform == "linux":
         # A sandbox may refuse; hashing still works then, at normal priority.
         with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICE)
+            thread = threading.get_native_id()
+            own = os.getpriority(os.PRIO_PROCESS, thread)
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, own + HASH_THREAD_NICE))
 
 
 def default_concurrency(threads: int, workers: int = 1, pool: PoolKind = "thread") -> int:
@@ -83,6 +86,10 @@ class PasswordHasher:
         self._executor: ThreadPoolExecutor | None = None
         self._processes: ProcessHashPool | None = None
         self._dummy_hash: str | None = None
+
+    @property
+    def pool_kind(self) -> PoolKind:
+        return self._pool_kind
 
     @property
     def process_ids(self) -> list[int]:
