@@ -31,7 +31,9 @@ ENV = {
     "HASH_CONCURRENCY": "2",
     "LOGIN_STALL_TIME": "0",
 }
-LOGIN = "mutation($e: String!, $p: String!) { auth_login(email: $e, password: $p) { access_token } }"
+LOGIN = (
+    "mutation($e: String!, $p: String!) { auth_login(email: $e, password: $p) { access_token } }"
+)
 
 
 def _parent_of(pid: int) -> int | None:
