@@ -21,10 +21,19 @@ import sys
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from app.errors import ServiceUnavailableError
 from app.security.argon2id import Argon2Parameters
+
+# The folder this server's `app` package is in, found first by the hashing processes.
+_SOURCE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+def _environment() -> dict[str, str]:
+    paths = [_SOURCE_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 class WorkerLostError(Exception):
@@ -179,6 +188,7 @@ class ProcessHashPool:
         process = subprocess.Popen(  # noqa: S603 (our interpreter, our module, numbers)
             [
                 sys.executable,
+                "-P",  # not the working directory's `app`, if it has one: this server's
                 "-m",
                 "app.security.hash_worker",
                 str(os.getpid()),
@@ -191,6 +201,7 @@ class ProcessHashPool:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
+            env=_environment(),
         )
         assert process.stdin is not None
         assert process.stdout is not None

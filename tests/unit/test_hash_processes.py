@@ -244,3 +244,17 @@ def test_the_processes_die_with_a_killed_owner(tmp_path: Path) -> None:
         if owner.stdout is not None:
             owner.stdout.close()
     assert _wait_until_gone(pids) == []
+
+
+async def test_a_working_directory_with_an_app_of_its_own_is_not_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m` would look in the working directory first: the server's own package wins."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("raise SystemExit('not this app')\n")
+    monkeypatch.chdir(tmp_path)
+    hasher = _processes(concurrency=1)
+    try:
+        assert await hasher.verify("pw", await hasher.hash("pw"))
+    finally:
+        hasher.close()
