@@ -185,24 +185,30 @@ class ProcessHashPool:
     def _spawn(self) -> _Worker:
         assert self._loop is not None
         parameters = self._parameters
-        process = subprocess.Popen(  # noqa: S603 (our interpreter, our module, numbers)
-            [
-                sys.executable,
-                "-P",  # not the working directory's `app`, if it has one: this server's
-                "-m",
-                "app.security.hash_worker",
-                str(os.getpid()),
-                self._nice,
-                str(parameters.memory_cost),
-                str(parameters.time_cost),
-                str(parameters.parallelism),
-                str(parameters.threads),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            close_fds=True,
-            env=_environment(),
-        )
+        command = [
+            sys.executable,
+            "-P",  # not the working directory's `app`, if it has one: this server's
+            "-m",
+            "app.security.hash_worker",
+            str(os.getpid()),
+            self._nice,
+            str(parameters.memory_cost),
+            str(parameters.time_cost),
+            str(parameters.parallelism),
+            str(parameters.threads),
+        ]
+        try:
+            process = subprocess.Popen(  # noqa: S603 (our interpreter, our module, numbers)
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                close_fds=True,
+                env=_environment(),
+            )
+        except OSError as error:  # out of processes or memory
+            raise ServiceUnavailableError(
+                "Password hashing is unavailable right now; please try again."
+            ) from error
         assert process.stdin is not None
         assert process.stdout is not None
         os.set_blocking(process.stdin.fileno(), False)

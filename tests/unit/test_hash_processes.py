@@ -258,3 +258,15 @@ async def test_a_working_directory_with_an_app_of_its_own_is_not_imported(
         assert await hasher.verify("pw", await hasher.hash("pw"))
     finally:
         hasher.close()
+
+
+async def test_a_password_larger_than_a_pipe_goes_through_whole() -> None:
+    """A request over the pipe's 64 KiB is written as the process reads it."""
+    hasher = _processes(concurrency=1)
+    huge = "é" * 300_000  # 600 kB of UTF-8, under MAX_PAYLOAD_SIZE
+    try:
+        hashed = await hasher.hash(huge)
+        assert await hasher.verify(huge, hashed)
+        assert not await hasher.verify(huge[:-1], hashed)
+    finally:
+        hasher.close()
