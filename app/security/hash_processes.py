@@ -84,9 +84,7 @@ class ProcessHashPool:
                 reply = await self._ask(worker, request)
             except WorkerLostError:
                 if attempt == 1 or self._closed:
-                    raise ServiceUnavailableError(
-                        "Password hashing is unavailable right now; please try again."
-                    ) from None
+                    raise _unavailable() from None
                 continue
             if "error" in reply:
                 raise ValueError(reply["error"])
@@ -98,7 +96,8 @@ class ProcessHashPool:
         self._closed = True
         waiting, self._waiting = self._waiting, deque()
         for waiter in waiting:
-            waiter.cancel()
+            if not waiter.done():
+                waiter.set_exception(_unavailable())
         for worker in list(self._workers):
             self._end(worker)
         self._loop = None
@@ -206,9 +205,7 @@ class ProcessHashPool:
                 env=_environment(),
             )
         except OSError as error:  # out of processes or memory
-            raise ServiceUnavailableError(
-                "Password hashing is unavailable right now; please try again."
-            ) from error
+            raise _unavailable() from error
         assert process.stdin is not None
         assert process.stdout is not None
         os.set_blocking(process.stdin.fileno(), False)
@@ -261,7 +258,14 @@ class ProcessHashPool:
         while self._waiting and len(self._workers) < self._size and self._loop is not None:
             waiter = self._waiting.popleft()
             if not waiter.done():
-                waiter.set_result(self._spawn())
+                try:
+                    waiter.set_result(self._spawn())
+                except ServiceUnavailableError as error:
+                    waiter.set_exception(error)
+
+
+def _unavailable() -> ServiceUnavailableError:
+    return ServiceUnavailableError("Password hashing is unavailable right now; please try again.")
 
 
 def _retrieved(answer: asyncio.Future[Any]) -> None:

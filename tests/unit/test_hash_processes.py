@@ -270,3 +270,16 @@ async def test_a_password_larger_than_a_pipe_goes_through_whole() -> None:
         assert not await hasher.verify(huge[:-1], hashed)
     finally:
         hasher.close()
+
+
+async def test_hashes_in_flight_or_queued_when_the_pool_closes_get_a_coded_error() -> None:
+    pool = ProcessHashPool(SLOW, 1, HASH_PROCESS_NICE)
+    hashed = await pool.run(["hash", "pw"])
+    computing = asyncio.ensure_future(pool.run(["verify", "pw", hashed]))
+    queued = asyncio.ensure_future(pool.run(["verify", "pw", hashed]))
+    await asyncio.sleep(0)
+    pool.close()
+    for request in (computing, queued):
+        with pytest.raises(ServiceUnavailableError):
+            await request
+    assert pool.pids == []
