@@ -113,3 +113,40 @@ def test_a_killed_server_leaves_no_hashing_process_behind(tmp_path: Path) -> Non
         server.process.kill()  # no lifespan, no clean-up: the processes go by themselves
         server.process.wait()
         assert _gone(workers)
+
+
+def _descendants(root: int) -> list[int]:
+    found, pending = [], [root]
+    while pending:
+        parent = pending.pop()
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and _parent_of(int(entry.name)) == parent:
+                found.append(int(entry.name))
+                pending.append(int(entry.name))
+    return found
+
+
+def test_each_worker_has_a_pool_of_its_own_and_sigterm_ends_them_all(tmp_path: Path) -> None:
+    """WORKERS=2: the hashing processes belong to the workers (one each here), not to the
+    master, and a SIGTERM to the master ends the workers and their pools."""
+    env = {**ENV, "WORKERS": "2", "HASH_CONCURRENCY": "1"}
+    with running_server(tmp_path, env) as server:
+        deadline = time.monotonic() + 60
+        pools: dict[int, list[int]] = {}
+        while time.monotonic() < deadline and len(pools) < 2:
+            workers = [
+                pid
+                for pid in _descendants(server.process.pid)
+                if _parent_of(pid) == server.process.pid and _hash_workers(pid)
+            ]
+            pools = {worker: _hash_workers(worker) for worker in workers}
+            time.sleep(0.1)
+        assert len(pools) == 2
+        assert all(len(pool) == 1 for pool in pools.values())
+        assert _hash_workers(server.process.pid) == []  # none in the master
+        for _ in range(4):
+            assert "errors" not in _login(server.url)
+
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=60) == 0
+        assert _gone([pid for pool in pools.values() for pid in pool])
