@@ -53,7 +53,7 @@ class _Worker:
 
 
 class ProcessHashPool:
-    def __init__(self, parameters: Argon2Parameters, size: int, nice: str) -> None:
+    def __init__(self, parameters: Argon2Parameters, size: int, nice: int) -> None:
         self._parameters = parameters
         self._size = size
         self._nice = nice
@@ -190,7 +190,7 @@ class ProcessHashPool:
             "-m",
             "app.security.hash_worker",
             str(os.getpid()),
-            self._nice,
+            str(self._nice),
             str(parameters.memory_cost),
             str(parameters.time_cost),
             str(parameters.parallelism),
@@ -245,12 +245,7 @@ class ProcessHashPool:
             self._loop.remove_reader(worker.reply_fd)
             assert worker.process.stdin is not None
             self._loop.remove_writer(worker.process.stdin.fileno())
-        with contextlib.suppress(ProcessLookupError):
-            worker.process.kill()
-        worker.process.wait()
-        for pipe in (worker.process.stdin, worker.process.stdout):
-            if pipe is not None:
-                pipe.close()
+        _kill(worker)
         answer, worker.pending = worker.pending, None
         if answer is not None and not answer.done():
             answer.set_exception(WorkerLostError())
@@ -274,12 +269,17 @@ def _retrieved(answer: asyncio.Future[Any]) -> None:
         answer.exception()
 
 
+def _kill(worker: _Worker) -> None:
+    """Killed and reaped (no zombie), its pipes closed."""
+    with contextlib.suppress(ProcessLookupError):
+        worker.process.kill()
+    worker.process.wait()
+    for pipe in (worker.process.stdin, worker.process.stdout):
+        if pipe is not None:
+            pipe.close()
+
+
 def _kill_all(workers: list[_Worker]) -> None:
     for worker in workers:
-        with contextlib.suppress(ProcessLookupError):
-            worker.process.kill()
-        worker.process.wait()
-        for pipe in (worker.process.stdin, worker.process.stdout):
-            if pipe is not None:
-                pipe.close()
+        _kill(worker)
     workers.clear()

@@ -23,18 +23,13 @@ from typing import IO, Any
 from app.security.argon2id import Argon2Parameters, hash_password, verify_password
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-# SCHED_IDLE instead of a nice value: run only when nothing else wants the CPU.
-IDLE = "idle"
 
 
-def lower_priority(nice: str) -> None:
+def lower_priority(nice: int) -> None:
     """`nice` steps below the server (the kernel stops at 19), for the whole process: the
     hash and argon2's lane threads."""
     with contextlib.suppress(OSError):  # a sandbox may refuse; hashing still works
-        if nice == IDLE and sys.platform == "linux":
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        elif nice != IDLE:
-            os.nice(int(nice))
+        os.nice(nice)
 
 
 def die_with(parent: int) -> None:
@@ -70,7 +65,7 @@ def serve(parameters: Argon2Parameters, requests: IO[bytes], replies: IO[bytes])
 def main(argv: list[str]) -> None:
     parent, nice, memory_cost, time_cost, lanes, threads = argv
     die_with(int(parent))
-    lower_priority(nice)
+    lower_priority(int(nice))
     parameters = Argon2Parameters(int(memory_cost), int(time_cost), int(lanes), int(threads))
     # SIGINT goes to the whole foreground group on Ctrl-C: the server decides when we end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -33,7 +33,7 @@ from app.security.hash_processes import ProcessHashPool
 # want it, and an idle machine still gives hashing all it has.
 HASH_THREAD_NICE = 10
 # The hashing processes': the lowest, since they hold nothing the loop waits for.
-HASH_PROCESS_NICE = "19"
+HASH_PROCESS_NICE = 19
 PoolKind = Literal["process", "thread"]
 
 

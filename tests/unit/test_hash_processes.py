@@ -132,7 +132,7 @@ async def test_the_processes_run_at_the_lowest_priority() -> None:
         # One hash each: both have set their priority before they answer.
         await asyncio.gather(hasher.hash("one"), hasher.hash("two"))
         assert sorted(hasher.process_ids) == sorted(pids)
-        expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + int(HASH_PROCESS_NICE))
+        expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + HASH_PROCESS_NICE)
         assert [_nice(pid) for pid in pids] == [expected, expected]
         assert os.getpriority(os.PRIO_PROCESS, 0) != expected  # not this process
     finally:
