@@ -157,8 +157,12 @@ class Settings(BaseSettings):
     # Threads computing one hash (its HASH_PARALLELISM lanes): not part of the hash. One
     # thread per hash keeps a login storm on the cores the hashes were given.
     hash_threads: int = Field(default=1, ge=1, le=0xFFFFFF)
-    # Unset: enough hashes at once to use every core but one, which the event loop keeps;
-    # more would only queue on the CPU and cost HASH_MEMORY_COST KiB each.
+    # Where hashes run: processes at nice 19 (no interpreter lock shared with the loop, so
+    # they may take every core) or threads at nice 10 (every core but one).
+    hash_pool: Literal["process", "thread"] = "process"
+    # Unset: enough hashes at once to use every core (threads: every core but one, which
+    # the event loop keeps); more would only queue on the CPU and cost HASH_MEMORY_COST
+    # KiB each.
     hash_concurrency: int | None = Field(default=None, ge=1)
 
     query_limit_default: int = Field(default=100, ge=1)

@@ -154,6 +154,7 @@ def create_app(
             gc.freeze()
         database.start(count_connections=settings.metrics_enabled)
         services.mailer.start()
+        await services.hasher.start()
         try:
             yield
         finally:

@@ -6,10 +6,11 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import cast
 
 from app.config import Settings
 from app.security.argon2id import Argon2Parameters, verify_password
-from app.security.passwords import default_concurrency
+from app.security.passwords import PoolKind, default_concurrency
 from bench.common import BenchError
 
 
@@ -20,6 +21,7 @@ class HashParams:
     parallelism: int
     threads: int
     concurrency: int
+    pool: str = "process"
 
     @classmethod
     def configured(cls, workers: int) -> HashParams:
@@ -32,14 +34,17 @@ class HashParams:
 
         threads = value("hash_threads")
         concurrency = os.environ.get("HASH_CONCURRENCY")
+        default_pool = Settings.model_fields["hash_pool"].default
+        pool = cast("PoolKind", os.environ.get("HASH_POOL", default_pool))
         return cls(
             memory_cost=value("hash_memory_cost"),
             time_cost=value("hash_time_cost"),
             parallelism=value("hash_parallelism"),
             threads=threads,
             concurrency=(
-                int(concurrency) if concurrency else default_concurrency(threads, workers)
+                int(concurrency) if concurrency else default_concurrency(threads, workers, pool)
             ),
+            pool=pool,
         )
 
     def parameters(self) -> Argon2Parameters:

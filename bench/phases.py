@@ -4,6 +4,7 @@ and the raw argon2 rate (what the server is judged against)."""
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -66,8 +67,8 @@ def storm(
             raise
         logins = run.wrk.finish(f"storm-logins-c{concurrency}", storm, seconds + lead + 1)
         server.check_alive()
-        peak = server.memory()["worker_max_hwm_mb"]
-        run.record(Row("users_me_storm", concurrency, result, "16 logins in flight", peak))
+        peak, hashing = server.peaks()
+        run.record(Row("users_me_storm", concurrency, result, "16 logins in flight", peak, hashing))
         run.record(
             Row(
                 f"storm_logins_c{concurrency}",
@@ -75,6 +76,7 @@ def storm(
                 logins,
                 f"the storm itself, alongside users_me_storm c={concurrency}",
                 peak,
+                hashing,
             )
         )
         run.settle(server, f"storm c={concurrency}")
@@ -166,11 +168,13 @@ def floor_phase(run: Run, plan: Plan) -> None:
 
 def argon2_phase(run: Run, plan: Plan) -> None:
     """Raw verifies in this process with the server's own hash function and
-    parameters (threads per hash included), on an otherwise idle server side."""
+    parameters (threads per hash included), on an otherwise idle server side: one at a
+    time, and the machine's all-core rate (one hash per core, side by side), which logins
+    under load are judged against whatever the server's pool is."""
     parameters = run.hash.parameters()
     hashed = hash_password(parameters, plan.password)
     seconds = max(3, min(run.options.duration, 10))
-    concurrent = run.hash.concurrency * run.options.workers
+    concurrent = max(1, (os.cpu_count() or 1) // parameters.threads)
     run.say(f"  argon2 verify rate ({seconds} s with 1 thread, then {concurrent}) ...")
     single = argon2_rate(parameters, hashed, plan.password, 1, seconds)
     many = argon2_rate(parameters, hashed, plan.password, concurrent, seconds)

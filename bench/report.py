@@ -78,7 +78,8 @@ def markdown(run: dict[str, Any], targets: Sequence[Target], stored: dict[str, A
     hp = params["hash"]
     add(
         f"- argon2id: memory {hp['memory_cost']} KiB, time {hp['time_cost']}, parallelism "
-        f"{hp['parallelism']}, HASH_CONCURRENCY {hp['concurrency']} (production defaults)"
+        f"{hp['parallelism']}, HASH_POOL {hp.get('pool', 'thread')}, HASH_CONCURRENCY "
+        f"{hp['concurrency']} (production defaults)"
     )
     add(
         "- LOGIN_STALL_TIME=0: the stall is security padding that makes every login take 500 ms;"
@@ -110,14 +111,16 @@ def markdown(run: dict[str, Any], targets: Sequence[Target], stored: dict[str, A
         f"Raw argon2 verify (the server's hash function and parameters, in-process): "
         f"{argon['threads_1_per_s']:.2f}/s with 1 thread "
         f"({argon['verify_ms']} ms each), {argon['threads_n_per_s']:.2f}/s with "
-        f"{argon['threads_n']} threads."
+        f"{argon['threads_n']} threads (all cores)."
     )
     add("")
     add("## Memory\n")
     memory = run["memory"]
     add(
-        "Peak RSS is VmHWM of each serving process (uvicorn workers), reset right before each "
-        "wrk run, so every row's figure belongs to that run's load; see the table's peak column."
+        "Peak RSS is VmHWM of each serving process (uvicorn workers) plus the VmHWM of its "
+        "hashing processes (HASH_POOL=process; they peak together in a login storm), reset "
+        "right before each wrk run, so every row's figure belongs to that run's load; see the "
+        "table's peak column."
     )
     add("")
     start = memory.get("after_start")

@@ -33,6 +33,8 @@ PASS_THROUGH_ENV = (
     "HASH_TIME_COST",
     "HASH_PARALLELISM",
     "HASH_CONCURRENCY",
+    "HASH_POOL",
+    "HASH_THREADS",
     "DB_POOL_MAX",
     "LOG_LEVEL",
 )
@@ -46,7 +48,8 @@ class Row:
     concurrency: int
     result: WrkResult
     note: str = ""
-    peak_rss_mb: float | None = None  # max VmHWM of the serving processes during this run
+    peak_rss_mb: float | None = None  # max VmHWM of a worker with its hashing processes
+    hashing_peak_mb: float | None = None  # the hashing processes' part of it
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self.result)
@@ -57,6 +60,7 @@ class Row:
             **data,
             "note": self.note,
             "peak_rss_mb": self.peak_rss_mb,
+            "hashing_peak_mb": self.hashing_peak_mb,
         }
 
 
@@ -191,8 +195,8 @@ class Run:
                 f"{name}-c{concurrency}", current, server.url, concurrency, self.options.duration
             )
             server.check_alive()
-            peak = server.memory()["worker_max_hwm_mb"]
-            self.record(Row(name, concurrency, result, note, peak))
+            peak, hashing = server.peaks()
+            self.record(Row(name, concurrency, result, note, peak, hashing))
             self.settle(server, f"{name} c={concurrency}")
 
     def settle(self, server: Server, label: str) -> None:

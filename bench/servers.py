@@ -17,6 +17,9 @@ import httpx
 
 from bench.common import BenchError
 
+# The hashing processes' command line (app/security/hash_processes.py).
+HASH_WORKER = "app.security.hash_worker"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -74,6 +77,13 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -99,7 +109,9 @@ class Server:
         return spawned or [self.process.pid]
 
     def memory(self) -> dict[str, Any]:
-        """VmRSS and VmHWM (peak) in MB of every worker and of the whole tree."""
+        """VmRSS and VmHWM (peak) in MB of every worker and of the whole tree. A worker's
+        hashing processes (HASH_POOL=process) count in its memory: their peaks are added
+        to its own (they peak together, in a login storm)."""
         tree = [self.process.pid, *descendants(self.process.pid)]
         workers = set(self.worker_pids())
         per: list[dict[str, Any]] = []
@@ -111,17 +123,34 @@ class Server:
                 {
                     "pid": pid,
                     "worker": pid in workers,
+                    "hashing_for": _parent(pid) if HASH_WORKER in _cmdline(pid) else None,
                     "rss_mb": _kb_to_mb(status.get("VmRSS", "0 kB")),
                     "hwm_mb": _kb_to_mb(status.get("VmHWM", "0 kB")),
                 }
             )
         serving = [item for item in per if item["worker"]]
+
+        def hashing_hwm(worker: int) -> float:
+            return float(sum(item["hwm_mb"] for item in per if item["hashing_for"] == worker))
+
         return {
             "processes": per,
             "worker_rss_mb": round(sum(item["rss_mb"] for item in serving), 1),
             "worker_max_hwm_mb": max((item["hwm_mb"] for item in serving), default=0.0),
+            "hashing_max_hwm_mb": round(
+                max((hashing_hwm(item["pid"]) for item in serving), default=0.0), 1
+            ),
+            "worker_with_hashing_max_hwm_mb": round(
+                max((item["hwm_mb"] + hashing_hwm(item["pid"]) for item in serving), default=0.0),
+                1,
+            ),
             "tree_rss_mb": round(sum(item["rss_mb"] for item in per), 1),
         }
+
+    def peaks(self) -> tuple[float, float]:
+        """The largest worker's peak with its hashing processes, and theirs alone."""
+        memory = self.memory()
+        return memory["worker_with_hashing_max_hwm_mb"], memory["hashing_max_hwm_mb"]
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by the whole tree (utime + stime)."""

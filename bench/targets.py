@@ -68,7 +68,7 @@ def evaluate(run: dict[str, Any], stored: dict[str, Any]) -> list[Target]:
 
     argon = run["argon2"]
     for concurrency, rate_key, label in (
-        (32, "threads_n_per_s", f"{argon.get('threads_n')} threads"),
+        (32, "threads_n_per_s", f"all cores: {argon.get('threads_n')} threads"),
         (1, "threads_1_per_s", "1 thread"),
     ):
         login = find(rows, "auth_login", concurrency)
@@ -137,11 +137,16 @@ def evaluate(run: dict[str, Any], stored: dict[str, Any]) -> list[Target]:
     memory = run["memory"]
     peak, read_peak = peaks(rows)
     if peak is not None:
+        hashing = max(
+            (row.get("hashing_peak_mb") or 0 for row in rows if row.get("peak_rss_mb") == peak),
+            default=0,
+        )
+        of_which = f", of which its hashing processes {hashing:.0f} MB" if hashing else ""
         targets.append(
             Target(
                 "peak RSS under load",
-                "< 200 MB per worker",
-                f"{peak:.0f} MB (read scenarios only: {read_peak or 0:.0f} MB)",
+                "< 200 MB per worker (with its hashing processes)",
+                f"{peak:.0f} MB{of_which} (read scenarios only: {read_peak or 0:.0f} MB)",
                 peak < 200,
             )
         )

@@ -111,6 +111,9 @@ def settings(
         "admin_password": ADMIN_PASSWORD,
         "login_stall_time": 0,
         **CHEAP_HASH,
+        # Threads: an app per test would otherwise start hashing processes per test. The
+        # process pool has its own tests, and every served (e2e) test runs it.
+        "hash_pool": "thread",
         **database_settings,
         **settings_overrides,
     }

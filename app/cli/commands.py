@@ -29,15 +29,14 @@ from app.services.directus_import import import_directus
 async def run_bootstrap(settings: Settings) -> int:
     """Creates or upgrades the database, then the first admin when there is none."""
     engine = create_engine(settings)
+    hasher = PasswordHasher.from_settings(settings)
     try:
         await migrate.upgrade(engine)
         report = await bootstrap(
-            Database(engine),
-            PasswordHasher.from_settings(settings),
-            settings.admin_email,
-            settings.admin_password,
+            Database(engine), hasher, settings.admin_email, settings.admin_password
         )
     finally:
+        hasher.close()
         await engine.dispose()
     print(f"Database ready at revision {migrate.head_revision()}.")
     if report.admin_created:

@@ -18,9 +18,11 @@ CLI_CLIENT = ClientInfo(ip=None, user_agent="dauth-cli", origin=None)
 @asynccontextmanager
 async def services_for(settings: Settings) -> AsyncIterator[Services]:
     database = Database(create_engine(settings))
+    services = Services.build(settings, SystemClock(), database)
     try:
-        yield Services.build(settings, SystemClock(), database)
+        yield services
     finally:
+        services.hasher.close()  # its hashing processes end with the command
         await database.dispose()
 
 

@@ -19,6 +19,7 @@ def row(
     bad_answers: int = 0,
     requests: int = 1000,
     peak: float | None = 100.0,
+    hashing: float | None = None,
     note: str = "",
 ) -> dict[str, Any]:
     result = WrkResult(
@@ -32,7 +33,7 @@ def row(
         mean_ms=p50,
         bad_answers=bad_answers,
     )
-    return Row(scenario, concurrency, result, note, peak).as_dict()
+    return Row(scenario, concurrency, result, note, peak, hashing).as_dict()
 
 
 def healthy_rows() -> list[dict[str, Any]]:

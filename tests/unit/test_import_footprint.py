@@ -65,3 +65,22 @@ def test_tracing_loads_the_opentelemetry_sdk_only_when_an_exporter_is_named(
 ) -> None:
     assert _loaded(tmp_path, OTEL_TRACES_EXPORTER="none") == set()
     assert _loaded(tmp_path, OTEL_TRACES_EXPORTER="console") == {"opentelemetry.sdk.trace"}
+
+
+def test_a_hashing_process_loads_argon2_and_nothing_of_the_server(tmp_path: Path) -> None:
+    """`app.security.hash_worker` runs once per core: it must not cost a server's memory."""
+    probe = (
+        "import sys, app.security.hash_worker\n"
+        "heavy = ('starlette', 'strawberry', 'sqlalchemy', 'pydantic', 'uvicorn', 'app.config',"
+        " 'app.errors', 'app.main', 'app.services')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-P", "-c", probe],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert completed.stdout.strip() == ""

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from app.config import Settings
 from app.security.passwords import (
     HASH_THREAD_NICE,
     PasswordHasher,
@@ -70,12 +71,13 @@ def test_hashing_threads_yield_the_cpu_to_the_event_loop() -> None:
         lower_priority()
         seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
 
+    own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     thread = threading.Thread(target=worker)
     thread.start()
     thread.join()
-    assert seen == [HASH_THREAD_NICE]
+    assert seen == [min(19, own + HASH_THREAD_NICE)]  # steps below the server
     # Only that thread was lowered, not the process (and so not the event loop).
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == 0
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == own
 
 
 async def test_hashes_run_in_the_pool_at_the_lower_priority() -> None:
@@ -112,11 +114,41 @@ async def test_a_closed_hasher_starts_a_new_pool_when_used_again() -> None:
         (8, 1, 8, 1),
     ],
 )
-def test_by_default_hashes_leave_the_event_loops_a_core(
+def test_by_default_hashing_threads_leave_the_event_loops_a_core(
     monkeypatch: pytest.MonkeyPatch, cores: int, threads: int, workers: int, expected: int
 ) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     assert default_concurrency(threads, workers) == expected
+    assert default_concurrency(threads, workers, "thread") == expected
+
+
+@pytest.mark.parametrize(
+    ("cores", "threads", "workers", "expected"),
+    [
+        (1, 1, 1, 1),
+        (2, 1, 1, 2),
+        (8, 1, 1, 8),
+        (9, 4, 1, 2),
+        (2, 4, 1, 1),
+        (8, 1, 2, 4),
+        (2, 1, 2, 1),
+        (8, 1, 16, 1),
+    ],
+)
+def test_by_default_hashing_processes_fill_the_cores_shared_by_the_workers(
+    monkeypatch: pytest.MonkeyPatch, cores: int, threads: int, workers: int, expected: int
+) -> None:
+    """One pool per worker: together they hash on every core, never more."""
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert default_concurrency(threads, workers, "process") == expected
+
+
+def test_the_pool_follows_the_setting() -> None:
+    settings = Settings(_env_file=None, hash_memory_cost=1024, hash_parallelism=1)
+    assert settings.hash_pool == "process"  # the default
+    processes = PasswordHasher.from_settings(settings)
+    threads = PasswordHasher.from_settings(settings.model_copy(update={"hash_pool": "thread"}))
+    assert (processes.pool_kind, threads.pool_kind) == ("process", "thread")
 
 
 @pytest.mark.parametrize("threads", [1, 4])
