@@ -64,7 +64,7 @@ def enable(surface: Surface, path: str) -> Handler:
             return await surface(context, None, error.message, error.status)
         except DirectusError as error:
             return await surface(context, setup, error.message, error.status)
-        codes = services.tfa.recovery_codes_for(secret)
+        codes = services.tfa.recovery_codes_for(secret, user)
         view = await account_view(services, context.accountability)
         return await render_account(
             context, view=view.with_tfa_on(len(codes)), recovery_codes=codes, done="tfa-on"

@@ -5,9 +5,10 @@ accepted in any case, with or without dashes or spaces. With that much entropy a
 SHA-256 (HMAC with a key derived from SECRET) is enough to store them: a slow hash such as
 argon2 would make every recovery-code login ten slow verifies, a lever for a DoS.
 
-The set shown when TFA is enabled is derived from the pending TOTP secret with a server
-key, so enable stores the hashes of exactly what generate showed and nothing is stored
-before it. Regenerated sets are random."""
+The set shown when TFA is enabled is derived from the user's id and the pending TOTP secret
+with a server key, so enable stores the hashes of exactly what generate showed and nothing
+is stored before it; another account enabling the same secret gets another set. Regenerated
+sets are random."""
 
 from __future__ import annotations
 
@@ -43,13 +44,13 @@ def random_set() -> list[str]:
     return [_as_code(secrets.token_bytes(_CODE_BYTES)) for _ in range(COUNT)]
 
 
-def derived_set(server_secret: str, tfa_secret: str) -> list[str]:
-    """The set that belongs to a TOTP secret being set up, normalised: generate shows it and
-    enable stores it, with nothing kept in between. Only the server (its SECRET) can
-    compute it from the TOTP secret."""
+def derived_set(server_secret: str, user_id: str, tfa_secret: str) -> list[str]:
+    """The set that belongs to a user's TOTP secret being set up, normalised: generate shows
+    it and enable stores it, with nothing kept in between. Only the server (its SECRET) can
+    compute it; bound to the user, so knowing a secret never yields another user's codes."""
     key = _key(server_secret, b"derive")
     return [
-        _as_code(hmac.new(key, f"{tfa_secret}:{index}".encode(), hashlib.sha256).digest())
+        _as_code(hmac.new(key, f"{user_id}:{tfa_secret}:{index}".encode(), hashlib.sha256).digest())
         for index in range(COUNT)
     ]
 

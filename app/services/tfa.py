@@ -88,10 +88,10 @@ class TfaService:
         secret = totp.new_secret()
         return secret, _otpauth_url(user, settings, secret)
 
-    def recovery_codes_for(self, secret: str) -> list[str]:
+    def recovery_codes_for(self, secret: str, user_id: str) -> list[str]:
         """The recovery codes enabling `secret` stores (an addition to Directus's generate:
         shown with the secret, as nothing is stored before enable)."""
-        return self._recovery.for_secret(secret)
+        return self._recovery.for_secret(secret, user_id)
 
     async def recovery_codes_left(self, user_id: str) -> int:
         return await self._recovery.left(user_id)

@@ -5,12 +5,14 @@ account of their own is not shown, nor given, another user's codes)."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from app.clock import SettableClock
 from app.db.models import User
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
 from tests.graphql.test_tfa_recovery_codes import (
+    EMAIL,
     ENABLE,
     OTHER_EMAIL,
     PASSWORD,
@@ -18,10 +20,19 @@ from tests.graphql.test_tfa_recovery_codes import (
     enable,
     left,
     otp_login,
-    token,  # noqa: F401 (a fixture)
     totp,
-    user,  # noqa: F401 (a fixture)
 )
+
+
+@pytest.fixture
+async def user(services: Services) -> User:
+    return await create_user(services, EMAIL, PASSWORD)
+
+
+@pytest.fixture
+async def token(client: httpx.AsyncClient, user: User) -> str:
+    access: str = (await login(client, EMAIL, PASSWORD))["access_token"]
+    return access
 
 
 async def test_one_secret_enabled_by_two_users_gives_each_their_own_codes(
@@ -43,4 +54,3 @@ async def test_one_secret_enabled_by_two_users_gives_each_their_own_codes(
     assert not set(services.tfa.recovery_codes_for(secret, other)) & set(codes)
     assert await left(client, other_token) == 10
     assert await left(client, token) == 10
-
