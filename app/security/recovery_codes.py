@@ -67,3 +67,11 @@ def code_hash(server_secret: str, user_id: str, code: str) -> str:
     id and the code (hex, 64 characters)."""
     key = _key(server_secret, b"hash")
     return hmac.new(key, f"{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def secret_mark(server_secret: str, user_id: str, tfa_secret: str) -> str:
+    """What is kept of a TOTP secret a user turned TFA on with: HMAC-SHA256, keyed from
+    SECRET, over the user's id and the secret (hex). Enabling a marked secret again stores
+    no derived set (it was shown once)."""
+    key = _key(server_secret, b"enabled")
+    return hmac.new(key, f"{user_id}:{tfa_secret}".encode(), hashlib.sha256).hexdigest()
