@@ -6,13 +6,19 @@ replaced ones included."""
 
 from __future__ import annotations
 
+import json
+import logging
+
 import httpx
 import pytest
+from sqlmodel import select
 
 from app.clock import SettableClock
-from app.db.models import User
+from app.db.models import QueuedMail, User
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
+from tests.graphql.recovery_helpers import loosely_typed, typed_forms
+from tests.graphql.security_helpers import activity_rows
 from tests.graphql.test_tfa_recovery_codes import (
     DISABLE,
     EMAIL,
@@ -85,3 +91,62 @@ async def test_enabling_a_secret_again_does_not_bring_back_its_codes(
     new = fresh.data["users_me_tfa_recovery_codes_regenerate"]
     assert await left(client, token) == 10
     assert (await otp_login(client, new[0])).data["auth_login"]["access_token"]
+
+
+async def test_no_code_is_written_anywhere_but_the_answers_that_show_them(
+    client: httpx.AsyncClient,
+    services: Services,
+    user: User,
+    token: str,
+    clock: SettableClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Logs (the access line included), the audit trail, the mail queue's rows after they
+    were sent, and the refusals' messages hold no code in any form it may be typed in."""
+    caplog.set_level(logging.DEBUG)
+    secret, codes = await enable(client, token, clock)
+    used = await otp_login(client, codes[0])
+    assert used.data["auth_login"]["access_token"]
+    replayed = await otp_login(client, loosely_typed(codes[0]))
+    assert replayed.codes == ["INVALID_OTP"]
+    wrong = await gql(client, REGENERATE, {"otp": codes[1]}, token=token)
+    assert wrong.codes == ["INVALID_PAYLOAD"]
+    renewed = await client.post(
+        "/graphql/system",
+        json={"query": REGENERATE, "variables": {"otp": totp(secret, clock)}},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    new = renewed.json()["data"]["users_me_tfa_recovery_codes_regenerate"]
+    assert len(new) == 10
+    assert renewed.headers["cache-control"] == "no-store"
+    await services.mailer.drain()
+
+    forms = {form for code in codes + new for form in typed_forms(code)}
+    admin = (await login(client))["access_token"]
+    written = [
+        caplog.text,
+        json.dumps(await activity_rows(client, admin)),
+        json.dumps([replayed.body, wrong.body]),
+        *[row.message for row in await mail_rows(services)],
+    ]
+    for text in written:
+        assert not [form for form in forms if form in text]
+
+
+async def test_the_tables_are_no_collection_of_the_item_apis(
+    client: httpx.AsyncClient, admin_token: str
+) -> None:
+    for table in ("dauth_tfa_recovery_codes", "dauth_tfa_enabled_secrets"):
+        reply = await client.get(
+            f"/items/{table}", headers={"Authorization": f"Bearer {admin_token}"}
+        )
+        assert reply.status_code in (403, 404), reply.text
+        assert "code_hash" not in reply.text
+        assert "mark" not in reply.text
+        query = await gql(client, f"{{ {table} {{ id }} }}", token=admin_token)
+        assert "data" not in query.body or not query.body["data"]
+
+
+async def mail_rows(services: Services) -> list[QueuedMail]:
+    async with services.db.read() as session:
+        return list((await session.exec(select(QueuedMail))).all())
