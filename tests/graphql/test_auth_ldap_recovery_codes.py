@@ -14,7 +14,6 @@ from app.clock import SettableClock
 from app.services.container import Services
 from tests.conftest import LOGIN, gql
 from tests.graphql.test_auth_ldap import (  # noqa: F401 (fixtures)
-    ADA,
     error_code,
     provider_login,
     roles,
@@ -22,6 +21,7 @@ from tests.graphql.test_auth_ldap import (  # noqa: F401 (fixtures)
     slapd,
 )
 from tests.graphql.test_tfa_recovery_codes import ENABLE, GENERATE, LEFT, WINDOW
+from tests.ldap_server import ADA
 
 
 async def tfa_on(client: httpx.AsyncClient, clock: SettableClock) -> tuple[str, list[str]]:
