@@ -6,6 +6,7 @@ replaced ones included."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -17,12 +18,13 @@ from app.clock import SettableClock
 from app.db.models import QueuedMail, User
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
-from tests.graphql.recovery_helpers import loosely_typed, typed_forms
+from tests.graphql.recovery_helpers import loosely_typed, stored_codes, typed_forms
 from tests.graphql.security_helpers import activity_rows
 from tests.graphql.test_tfa_recovery_codes import (
     DISABLE,
     EMAIL,
     ENABLE,
+    GENERATE,
     OTHER_EMAIL,
     PASSWORD,
     REGENERATE,
@@ -150,3 +152,23 @@ async def test_the_tables_are_no_collection_of_the_item_apis(
 async def mail_rows(services: Services) -> list[QueuedMail]:
     async with services.db.read() as session:
         return list((await session.exec(select(QueuedMail))).all())
+
+
+async def test_parallel_enables_store_one_secret_and_one_set(
+    client: httpx.AsyncClient, services: Services, user: User, token: str, clock: SettableClock
+) -> None:
+    """Two enables racing (two tabs, two generate answers): one wins, and only its set is
+    stored; the other is refused as TFA already on, its codes never stored."""
+    first = await gql(client, GENERATE, {"password": PASSWORD}, token=token)
+    second = await gql(client, GENERATE, {"password": PASSWORD}, token=token)
+    secrets = [reply.data["users_me_tfa_generate"]["secret"] for reply in (first, second)]
+    replies = await asyncio.gather(
+        *(
+            gql(client, ENABLE, {"otp": totp(secret, clock), "secret": secret}, token=token)
+            for secret in secrets
+        )
+    )
+    won = [reply for reply in replies if not reply.body.get("errors")]
+    assert len(won) == 1, [reply.body for reply in replies]
+    assert await left(client, token) == 10
+    assert len(await stored_codes(services, user.id)) == 10
