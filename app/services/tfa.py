@@ -139,9 +139,11 @@ class TfaService:
             user = await users_repo.get_by_id(session, user_id)
             if user is None:
                 raise InvalidCredentialsError()
-            if user.tfa_secret:
+            # Guarded: of two enables racing, the second finds TFA on and stores nothing.
+            if user.tfa_secret or not await users_repo.set_tfa_secret_if_none(
+                session, user_id, secret, step
+            ):
                 raise InvalidPayloadError("TFA Secret is already set for this user")
-            await users_repo.update_values(session, user_id, tfa_secret=secret, tfa_last_step=step)
             codes = await core.run(session, self._recovery.store_for_secret, user_id, secret)
             entry = self._audit.entry(AuditAction.TFA_ENABLED, client, user=user_id)
             await self._audit.record_in(session, entry)
