@@ -172,3 +172,26 @@ async def test_parallel_enables_store_one_secret_and_one_set(
     assert len(won) == 1, [reply.body for reply in replies]
     assert await left(client, token) == 10
     assert len(await stored_codes(services, user.id)) == 10
+
+
+async def test_an_admin_clearing_tfa_by_rest_batch_or_deleting_the_user_drops_the_codes(
+    client: httpx.AsyncClient,
+    services: Services,
+    user: User,
+    token: str,
+    clock: SettableClock,
+    admin_token: str,
+) -> None:
+    await enable(client, token, clock)
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    cleared = await client.patch(
+        "/users", json={"keys": [user.id], "data": {"tfa_secret": None}}, headers=admin
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert await stored_codes(services, user.id) == []
+    clock.advance(WINDOW)
+    await enable(client, token, clock)
+    assert len(await stored_codes(services, user.id)) == 10
+    deleted = await client.delete(f"/users/{user.id}", headers=admin)
+    assert deleted.status_code == 204, deleted.text
+    assert await stored_codes(services, user.id) == []
