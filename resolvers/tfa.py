@@ -39,7 +39,7 @@ class TfaMutation:
         tfa = info.context.services.tfa
         secret, url = await tfa.generate(user, password, client)
         return TfaGenerateData(
-            secret=secret, otpauth_url=url, recovery_codes=tfa.recovery_codes_for(secret)
+            secret=secret, otpauth_url=url, recovery_codes=tfa.recovery_codes_for(secret, user)
         )
 
     @strawberry.mutation

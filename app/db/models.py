@@ -378,6 +378,26 @@ class TfaRecoveryCode(SQLModel, table=True):
     date_created: datetime
 
 
+class TfaEnabledSecret(SQLModel, table=True):
+    """A TOTP secret a user has turned TFA on with (migration 0014), as a keyed fingerprint
+    only: enabling one again stores no derived recovery codes, so a set shown once (its used
+    and replaced codes too) never comes back. Not a Directus collection."""
+
+    __tablename__ = "dauth_tfa_enabled_secrets"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    user: str = Field(
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    mark: str = Field(max_length=64)
+    date_created: datetime
+
+
 class Passkey(SQLModel, table=True):
     """A user's WebAuthn credential (migration 0013): an addition to Directus. The public key
     is never served; `credential_id` is the authenticator's id (base64url), unique."""

@@ -59,12 +59,11 @@ def enable(surface: Surface, path: str) -> Handler:
             return await surface(context, None, error.message, error.status)
         try:
             access = await services.users.access_for(context.accountability)
-            await services.tfa.enable(access, otp, secret, context.accountability.client)
+            codes = await services.tfa.enable(access, otp, secret, context.accountability.client)
         except ForbiddenError as error:
             return await surface(context, None, error.message, error.status)
         except DirectusError as error:
             return await surface(context, setup, error.message, error.status)
-        codes = services.tfa.recovery_codes_for(secret)
         view = await account_view(services, context.accountability)
         return await render_account(
             context, view=view.with_tfa_on(len(codes)), recovery_codes=codes, done="tfa-on"

@@ -130,3 +130,17 @@ async def get_by_external_identifier(session: AsyncSession, identifier: str) -> 
     """The user an identity provider knows by this id (case-insensitive, as Directus)."""
     statement = select(User).where(func.lower(col(User.external_identifier)) == identifier.lower())
     return (await session.exec(statement)).first()
+
+
+async def set_tfa_secret_if_none(
+    session: AsyncSession, user_id: str, secret: str, step: int
+) -> bool:
+    """Turns TFA on only while it is still off; false when a concurrent enable did first
+    (so one secret, and one set of recovery codes, wins)."""
+    statement = (
+        update(User)
+        .where(col(User.id) == user_id, col(User.tfa_secret).is_(None))
+        .values(tfa_secret=secret, tfa_last_step=step)
+    )
+    result = await session.exec(statement)
+    return bool(result.rowcount == 1)

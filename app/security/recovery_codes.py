@@ -5,9 +5,10 @@ accepted in any case, with or without dashes or spaces. With that much entropy a
 SHA-256 (HMAC with a key derived from SECRET) is enough to store them: a slow hash such as
 argon2 would make every recovery-code login ten slow verifies, a lever for a DoS.
 
-The set shown when TFA is enabled is derived from the pending TOTP secret with a server
-key, so enable stores the hashes of exactly what generate showed and nothing is stored
-before it. Regenerated sets are random."""
+The set shown when TFA is enabled is derived from the user's id and the pending TOTP secret
+with a server key, so enable stores the hashes of exactly what generate showed and nothing
+is stored before it; another account enabling the same secret gets another set. Regenerated
+sets are random."""
 
 from __future__ import annotations
 
@@ -43,13 +44,13 @@ def random_set() -> list[str]:
     return [_as_code(secrets.token_bytes(_CODE_BYTES)) for _ in range(COUNT)]
 
 
-def derived_set(server_secret: str, tfa_secret: str) -> list[str]:
-    """The set that belongs to a TOTP secret being set up, normalised: generate shows it and
-    enable stores it, with nothing kept in between. Only the server (its SECRET) can
-    compute it from the TOTP secret."""
+def derived_set(server_secret: str, user_id: str, tfa_secret: str) -> list[str]:
+    """The set that belongs to a user's TOTP secret being set up, normalised: generate shows
+    it and enable stores it, with nothing kept in between. Only the server (its SECRET) can
+    compute it; bound to the user, so knowing a secret never yields another user's codes."""
     key = _key(server_secret, b"derive")
     return [
-        _as_code(hmac.new(key, f"{tfa_secret}:{index}".encode(), hashlib.sha256).digest())
+        _as_code(hmac.new(key, f"{user_id}:{tfa_secret}:{index}".encode(), hashlib.sha256).digest())
         for index in range(COUNT)
     ]
 
@@ -66,3 +67,11 @@ def code_hash(server_secret: str, user_id: str, code: str) -> str:
     id and the code (hex, 64 characters)."""
     key = _key(server_secret, b"hash")
     return hmac.new(key, f"{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def secret_mark(server_secret: str, user_id: str, tfa_secret: str) -> str:
+    """What is kept of a TOTP secret a user turned TFA on with: HMAC-SHA256, keyed from
+    SECRET, over the user's id and the secret (hex). Enabling a marked secret again stores
+    no derived set (it was shown once)."""
+    key = _key(server_secret, b"enabled")
+    return hmac.new(key, f"{user_id}:{tfa_secret}".encode(), hashlib.sha256).hexdigest()

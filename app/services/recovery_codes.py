@@ -45,16 +45,24 @@ class RecoveryCodes:
         self._composer = composer
         self._queue = queue
 
-    def for_secret(self, tfa_secret: str) -> list[str]:
-        """The set enabling `tfa_secret` will store, as shown (XXXX-XXXX-XXXX-XXXX)."""
+    def for_secret(self, tfa_secret: str, user_id: str) -> list[str]:
+        """The set the user enabling `tfa_secret` will store, as shown (XXXX-XXXX-XXXX-XXXX)."""
         return [
             recovery_codes.shown(code)
-            for code in recovery_codes.derived_set(self._secret, tfa_secret)
+            for code in recovery_codes.derived_set(self._secret, user_id, tfa_secret)
         ]
 
-    def store_for_secret(self, connection: Connection, user_id: str, tfa_secret: str) -> None:
-        """In the enabling transaction: the set `for_secret` showed replaces any other."""
-        self._store(connection, user_id, recovery_codes.derived_set(self._secret, tfa_secret))
+    def store_for_secret(self, connection: Connection, user_id: str, tfa_secret: str) -> list[str]:
+        """In the enabling transaction: the set `for_secret` showed replaces any other, as
+        shown. A secret this user had turned TFA on with before stores none (empty list):
+        its set was shown once, and some of it may have been used or replaced since."""
+        mark = recovery_codes.secret_mark(self._secret, user_id, tfa_secret)
+        if not codes_sync.mark_enabled(connection, user_id, mark, self._clock.now()):
+            codes_sync.delete_for(connection, [user_id])
+            return []
+        codes = recovery_codes.derived_set(self._secret, user_id, tfa_secret)
+        self._store(connection, user_id, codes)
+        return [recovery_codes.shown(code) for code in codes]
 
     def store_new(self, connection: Connection, user_id: str) -> list[str]:
         """In the regenerating transaction: a fresh random set replaces the user's; the

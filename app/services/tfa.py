@@ -88,10 +88,10 @@ class TfaService:
         secret = totp.new_secret()
         return secret, _otpauth_url(user, settings, secret)
 
-    def recovery_codes_for(self, secret: str) -> list[str]:
+    def recovery_codes_for(self, secret: str, user_id: str) -> list[str]:
         """The recovery codes enabling `secret` stores (an addition to Directus's generate:
         shown with the secret, as nothing is stored before enable)."""
-        return self._recovery.for_secret(secret)
+        return self._recovery.for_secret(secret, user_id)
 
     async def recovery_codes_left(self, user_id: str) -> int:
         return await self._recovery.left(user_id)
@@ -126,9 +126,10 @@ class TfaService:
             verify = None
         await self._reauth.prove(user, password, client, verify)
 
-    async def enable(self, access: Access, otp: str, secret: str, client: ClientInfo) -> None:
+    async def enable(self, access: Access, otp: str, secret: str, client: ClientInfo) -> list[str]:
         """As Directus, storing the secret is an update of the caller's own `tfa_secret`:
-        its permissions must allow it (checked first, so no code is spent on a refusal)."""
+        its permissions must allow it (checked first, so no code is spent on a refusal).
+        The recovery codes stored, as shown: none for a secret the user had enabled before."""
         user_id = await self._own_records.require_own_update(access, ["tfa_secret"])
         await self._rate_limits.hit_auth(client.ip)
         step = totp.matching_step(secret, otp, self._clock.now())
@@ -138,12 +139,15 @@ class TfaService:
             user = await users_repo.get_by_id(session, user_id)
             if user is None:
                 raise InvalidCredentialsError()
-            if user.tfa_secret:
+            # Guarded: of two enables racing, the second finds TFA on and stores nothing.
+            if user.tfa_secret or not await users_repo.set_tfa_secret_if_none(
+                session, user_id, secret, step
+            ):
                 raise InvalidPayloadError("TFA Secret is already set for this user")
-            await users_repo.update_values(session, user_id, tfa_secret=secret, tfa_last_step=step)
-            await core.run(session, self._recovery.store_for_secret, user_id, secret)
+            codes = await core.run(session, self._recovery.store_for_secret, user_id, secret)
             entry = self._audit.entry(AuditAction.TFA_ENABLED, client, user=user_id)
             await self._audit.record_in(session, entry)
+        return codes
 
     async def disable(self, access: Access, otp: str, client: ClientInfo) -> None:
         """Clearing the secret needs update permission on the caller's own `tfa_secret`, as

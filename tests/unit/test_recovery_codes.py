@@ -42,13 +42,17 @@ def test_what_cannot_be_a_code_is_none(typed: str) -> None:
     assert recovery_codes.normalised(typed) is None
 
 
-def test_the_derived_set_depends_on_the_server_secret_and_the_tfa_secret() -> None:
-    derived = recovery_codes.derived_set(SERVER, TFA_SECRET)
-    assert derived == recovery_codes.derived_set(SERVER, TFA_SECRET)
+def test_the_derived_set_depends_on_the_server_secret_the_user_and_the_tfa_secret() -> None:
+    derived = recovery_codes.derived_set(SERVER, "user-1", TFA_SECRET)
+    assert derived == recovery_codes.derived_set(SERVER, "user-1", TFA_SECRET)
     assert len(set(derived)) == 10
     assert all(recovery_codes.normalised(code) == code for code in derived)
-    assert set(derived).isdisjoint(recovery_codes.derived_set(SERVER + "x", TFA_SECRET))
-    assert set(derived).isdisjoint(recovery_codes.derived_set(SERVER, TFA_SECRET[:-1] + "A"))
+    assert set(derived).isdisjoint(recovery_codes.derived_set(SERVER + "x", "user-1", TFA_SECRET))
+    assert set(derived).isdisjoint(
+        recovery_codes.derived_set(SERVER, "user-1", TFA_SECRET[:-1] + "A")
+    )
+    # Another account enabling the same secret gets another set.
+    assert set(derived).isdisjoint(recovery_codes.derived_set(SERVER, "user-2", TFA_SECRET))
 
 
 def test_the_hash_is_keyed_and_per_user() -> None:

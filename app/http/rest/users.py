@@ -249,7 +249,11 @@ async def tfa_generate(ctx: RestContext) -> JSONResponse:
     )
     # recovery_codes: an addition to Directus's answer (what enable will store).
     return data(
-        {"secret": secret, "otpauth_url": url, "recovery_codes": tfa.recovery_codes_for(secret)}
+        {
+            "secret": secret,
+            "otpauth_url": url,
+            "recovery_codes": tfa.recovery_codes_for(secret, user_id),
+        }
     )
 
 

@@ -1,5 +1,6 @@
-"""dauth_tfa_recovery_codes on a synchronous Connection (run through `Database.run_writes`
-or `run_reads`, or `core.run` inside a write unit). Hashes only: the codes never get here."""
+"""dauth_tfa_recovery_codes and dauth_tfa_enabled_secrets on a synchronous Connection (run
+through `Database.run_writes` or `run_reads`, or `core.run` inside a write unit). Hashes
+only: the codes and the secrets never get here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
-from app.db.models import TfaRecoveryCode, User, new_id
+from app.db.models import TfaEnabledSecret, TfaRecoveryCode, User, new_id
 from app.repositories import core
 
 _CODES = core.table_of(TfaRecoveryCode)
@@ -22,6 +23,7 @@ _SPEND = (
     .where(_CODES.c.id == bindparam("code_id"), _UNUSED)
     .values(used_at=bindparam("when"))
 )
+_MARKS = core.table_of(TfaEnabledSecret)
 _USERS = core.table_of(User)
 # Counted only while the user has TFA on: without it no code is honoured.
 _LEFT = (
@@ -62,3 +64,17 @@ def spend(connection: Connection, code_id: str, when: datetime) -> bool:
 def left(connection: Connection, user_id: str) -> int:
     """How many of the user's codes are unused (0 without TFA)."""
     return int(connection.execute(_LEFT, {"user_id": user_id}).scalar_one())
+
+
+def mark_enabled(connection: Connection, user_id: str, mark: str, now: datetime) -> bool:
+    """Records that the user turned TFA on with the secret `mark` stands for; false when
+    it had been (its derived set was stored once already)."""
+    seen = connection.execute(
+        select(_MARKS.c.id).where(_MARKS.c.user == user_id, _MARKS.c.mark == mark).limit(1)
+    ).first()
+    if seen is not None:
+        return False
+    connection.execute(
+        insert(_MARKS).values(id=new_id(), user=user_id, mark=mark, date_created=now)
+    )
+    return True
