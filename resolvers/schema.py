@@ -17,6 +17,7 @@ from resolvers.engine.errors import log_unexpected
 from resolvers.engine.execution import AcyclicExecutionContext
 from resolvers.engine.extensions import DocumentLimits, extension_factories
 from resolvers.engine.tracing import resolver_tracing
+from resolvers.passkeys import PasskeysMutation, PasskeysQuery
 from resolvers.permissions import PermissionsMutation, PermissionsQuery
 from resolvers.policies import PoliciesMutation, PoliciesQuery
 from resolvers.roles import RolesMutation, RolesQuery
@@ -42,6 +43,7 @@ class Query(
     ActivityQuery,
     ServerQuery,
     SessionsQuery,
+    PasskeysQuery,
 ):
     pass
 
@@ -57,6 +59,7 @@ class Mutation(
     PermissionsMutation,
     SettingsMutation,
     SessionsMutation,
+    PasskeysMutation,
 ):
     pass
 

@@ -78,6 +78,20 @@ ALWAYS = frozenset(
         "users_me_tfa_disable",
     }
 )
+# Passkeys (an addition to Directus): every caller has them, as the TFA mutations; the
+# users_me_* ones answer null to the public.
+PASSKEYS_API = frozenset(
+    {
+        "auth_passkey_options",
+        "auth_login_passkey",
+        "users_me_passkeys",
+        "users_me_passkey_register_options",
+        "users_me_passkey_register",
+        "users_me_passkey_rename",
+        "users_me_passkey_delete",
+    }
+)
+ALWAYS = ALWAYS | PASSKEYS_API
 _ROOT_COLLECTIONS = {
     "users": USERS.name,
     "roles": ROLES.name,

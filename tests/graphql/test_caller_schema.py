@@ -23,7 +23,13 @@ from app.main import create_app
 from app.permissions.access import Access
 from app.repositories import policies as policies_repo
 from app.services.container import Services
-from resolvers.engine.caller_schema import ADMINS_ONLY, SIGNED_IN, caller_schemas, type_rule
+from resolvers.engine.caller_schema import (
+    ADMINS_ONLY,
+    PASSKEYS_API,
+    SIGNED_IN,
+    caller_schemas,
+    type_rule,
+)
 from resolvers.schema import schema
 from tests.conftest import gql
 from tests.graphql.security_helpers import validation_messages
@@ -132,13 +138,15 @@ async def fields_of(client: httpx.AsyncClient, token: str | None, name: str) -> 
 
 def assert_as_directus(ours: dict[str, Any], who: str) -> None:
     """Root fields and types as Directus 11 measured, where both servers have them; the
-    sessions API (Directus has none) exactly for signed-in callers."""
+    sessions API (Directus has none) exactly for signed-in callers, the passkeys API (nor
+    that) for everyone."""
     theirs = MEASURED[who]["graphql_schema"]
     signed_in = who != "public"
     assert ours["query"] & SESSIONS_API == ({"users_me_sessions"} if signed_in else set())
     assert ours["mutation"] & SESSIONS_API == ({"users_me_sessions_revoke"} if signed_in else set())
+    assert ours["query"] | ours["mutation"] >= PASSKEYS_API
     for root in ("query", "mutation", "subscription"):
-        assert ours[root] - SESSIONS_API == set(theirs[root]) & SERVED[root], root
+        assert ours[root] - SESSIONS_API - PASSKEYS_API == set(theirs[root]) & SERVED[root], root
     assert ours["types"] & COMPARED == set(theirs["type_names"]) & COMPARED
 
 
@@ -149,6 +157,8 @@ async def test_the_public_without_permissions_has_only_what_everyone_has(
     client: httpx.AsyncClient, seeded: Seeded
 ) -> None:
     ours = await introspect(client, None)
+    assert ours["query"] | ours["mutation"] >= PASSKEYS_API
+    ours = {root: names - PASSKEYS_API for root, names in ours.items()}
     assert not {name for name in ours["query"] | ours["mutation"] if name.startswith("users")} - {
         "users_register",
         "users_register_verify",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from app.http.rest import auth, server, sessions, settings, sso, users
+from app.http.rest import auth, passkeys, server, sessions, settings, sso, users
 from app.http.rest.access import access_routes
 
 
@@ -12,6 +12,8 @@ def rest_routes() -> list[BaseRoute]:
     return [
         Route("/auth", sso.providers, methods=["GET"]),
         Route("/auth/login", auth.login, methods=["POST"]),
+        Route("/auth/passkey/options", passkeys.login_options, methods=["GET", "POST"]),
+        Route("/auth/passkey/login", passkeys.login, methods=["POST"]),
         Route("/auth/login/{provider}", sso.login_start, methods=["GET"]),
         Route("/auth/login/{provider}", sso.login_with_provider, methods=["POST"]),
         Route("/auth/login/{provider}/callback", sso.login_callback, methods=["GET"]),
@@ -24,6 +26,11 @@ def rest_routes() -> list[BaseRoute]:
         Route("/users/me/tfa/generate", users.tfa_generate, methods=["POST"]),
         Route("/users/me/tfa/enable", users.tfa_enable, methods=["POST"]),
         Route("/users/me/tfa/disable", users.tfa_disable, methods=["POST"]),
+        Route("/users/me/passkeys", passkeys.my_passkeys, methods=["GET"]),
+        Route("/users/me/passkeys", passkeys.register, methods=["POST"]),
+        Route("/users/me/passkeys/options", passkeys.register_options, methods=["POST"]),
+        Route("/users/me/passkeys/{id}", passkeys.rename, methods=["PATCH"]),
+        Route("/users/me/passkeys/{id}", passkeys.delete, methods=["DELETE"]),
         Route("/users/me/sessions", sessions.my_sessions, methods=["GET"]),
         Route("/users/me/sessions/{session}", sessions.revoke_my_session, methods=["DELETE"]),
         Route("/users/invite", users.invite, methods=["POST"]),
