@@ -72,13 +72,13 @@ async function signIn(page, otpFor) {
   await page.goto(`${config.baseUrl}/admin/login?redirect=/admin/account`);
   await page.getByLabel("Email").fill(config.email);
   await page.getByLabel("Password").fill(config.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.waitForLoadState("load");
   if (otpFor) {
     await page.getByLabel("One-time password").waitFor();
     await shot(page, "login-otp-step");
     await page.getByLabel("One-time password").fill(await otpFor());
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.waitForLoadState("load");
   }
 }
