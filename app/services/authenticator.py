@@ -37,9 +37,10 @@ class Authenticator:
                 session_id=session_id,
                 now=now,
                 rotated_since=now - self._session_grace,
+                ip=client.ip,
             )
         else:
-            query = AccessQuery(token_hash=hash_token(token))
+            query = AccessQuery(token_hash=hash_token(token), ip=client.ip)
         access = await self._db.run_reads(query)
         # Access is recomputed from the database: a deleted, suspended or demoted user
         # loses it at once, whatever the token says; so does an ended session.

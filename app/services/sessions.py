@@ -118,7 +118,8 @@ class SessionsService(SessionAdmin):
             if rehash is not None:
                 users_sync.set_password_hash(connection, user.id, rehash)
             self._audit.record_on(connection, entry)
-            return session_id, AccessQuery(user_id=user.id, permissions=False)(connection)
+            query = AccessQuery(user_id=user.id, permissions=False, ip=client.ip)
+            return session_id, query(connection)
 
         # One Core transaction: all of the login's rows commit, or none.
         try:
@@ -166,7 +167,7 @@ class SessionsService(SessionAdmin):
     ) -> IssuedTokens | Session:
         """One write transaction: the successor's tokens, or the replayed session whose
         chain was just revoked. Raising rolls everything back."""
-        found = self._find(connection, presented)
+        found = self._find(connection, presented, client.ip)
         if found is None:
             raise InvalidCredentialsError()
         row = found.session
@@ -195,7 +196,7 @@ class SessionsService(SessionAdmin):
                 return self._issue(found.owner, mode, raw, successor_id, ip=client.ip)
             # Another request rotated it a moment ago: judge this one as a replay, on a
             # fresh read.
-            found = self._find(connection, presented)
+            found = self._find(connection, presented, client.ip)
             if found is None or found.session.rotated_at is None:
                 raise InvalidCredentialsError()
             row = found.session
@@ -258,12 +259,13 @@ class SessionsService(SessionAdmin):
 
     @staticmethod
     def _find(
-        connection: Connection, presented: PresentedSession
+        connection: Connection, presented: PresentedSession, ip: str | None
     ) -> sessions_sync.SessionOwner | None:
         return sessions_sync.find_with_owner(
             connection,
             token_hash=hash_token(presented.refresh_token) if presented.refresh_token else None,
             session_id=presented.session_id,
+            ip=ip,
         )
 
     def session_of_cookie(self, session_jwt: str | None) -> str | None:

@@ -13,6 +13,7 @@ from app.clock import SettableClock
 from app.db.models import Passkey, User
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
+from tests.graphql.helpers import delete_user
 from tests.graphql.passkey_helpers import (
     DELETE,
     PASSKEYS,
@@ -200,3 +201,11 @@ async def test_a_name_too_long_is_refused(client: httpx.AsyncClient, token: str)
     assert reply.codes == ["INVALID_PAYLOAD"]
     reply = await gql(client, RENAME, {"id": key["id"], "name": " "}, token=token)
     assert reply.codes == ["INVALID_PAYLOAD"]
+
+
+async def test_deleting_the_user_deletes_its_passkeys(
+    client: httpx.AsyncClient, services: Services, token: str, user: User
+) -> None:
+    await register(client, token)
+    await delete_user(services, user.id)
+    assert await count_passkeys(services) == 0

@@ -35,7 +35,7 @@ from sqlalchemy import (
 
 from app.db.models import Passkey, Permission, Policy, PolicyAccess, Role, Session, User
 from app.input_values import is_storable_text
-from app.permissions.policies import PolicyGrant
+from app.permissions.policies import PolicyGrant, ip_allowed
 from app.repositories.core import RowBuilder, table_of
 from app.repositories.users import UserAccess, access_of
 
@@ -155,7 +155,8 @@ class AccessQuery:
     """Whom to read: a user id (from a JWT) or a static token's hash, and the session a
     session JWT names, which must still be live at `now` (a session rotated after
     `rotated_since` still is). Without `permissions` (a login only signs a token), the
-    permission rows are not read."""
+    permission rows are not read. `ip`: the client's address, where a policy enforcing TFA
+    may apply (see `with_second_factor`)."""
 
     user_id: str | None = None
     token_hash: str | None = None
@@ -163,6 +164,7 @@ class AccessQuery:
     now: datetime | None = None
     rotated_since: datetime | None = None
     permissions: bool = True
+    ip: str | None = None
 
     def __call__(self, connection: Connection) -> UserAccess | None:
         if self.user_id is not None:
@@ -190,14 +192,16 @@ class AccessQuery:
         grants: tuple[PolicyGrant, ...] = ()
         if user.status == "active":  # anyone else gets nothing anyway
             grants = _grants(rows, _OWNER_COUNT, user.role, with_rows=statement is not _OWNER_BY_ID)
-        return with_second_factor(connection, access_of(user, role, grants))
+        return with_second_factor(connection, access_of(user, role, grants), self.ip)
 
 
-def with_second_factor(connection: Connection, access: UserAccess) -> UserAccess:
+def with_second_factor(connection: Connection, access: UserAccess, ip: str | None) -> UserAccess:
     """A passkey is a second factor too: a user with one satisfies `enforce_tfa` as a TOTP
-    app does. Read only when a policy that reaches the user enforces TFA and no TOTP app is
-    set, so other requests pay nothing for it."""
-    if access.has_tfa or not any(policy.enforce_tfa for policy in access.policies):
+    app does. Read only when a policy that enforces TFA applies at the client's address `ip`
+    and no TOTP app is set, so no other request pays a statement for it."""
+    if access.has_tfa or not any(
+        policy.enforce_tfa and ip_allowed(ip, policy.ip_access) for policy in access.policies
+    ):
         return access
     if connection.execute(_HAS_PASSKEY, {"user_id": access.user_id}).first() is None:
         return access

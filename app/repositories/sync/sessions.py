@@ -103,10 +103,15 @@ def add(
 
 
 def find_with_owner(
-    connection: Connection, *, token_hash: str | None = None, session_id: str | None = None
+    connection: Connection,
+    *,
+    token_hash: str | None = None,
+    session_id: str | None = None,
+    ip: str | None = None,
 ) -> SessionOwner | None:
     """The session with its user, role and policies, so the refresh that follows reads
-    nothing else."""
+    nothing else (but whether the user has a passkey, when a policy enforcing TFA applies
+    at the client's address `ip`)."""
     if token_hash is not None:
         statement, key = _BY_TOKEN, token_hash
     elif session_id is not None:
@@ -118,7 +123,7 @@ def find_with_owner(
         return None
     return SessionOwner(
         session=_SESSION_ROWS.build(rows[0][:_SESSION_COUNT]),
-        owner=with_second_factor(connection, owner_rows(rows, _SESSION_COUNT)),
+        owner=with_second_factor(connection, owner_rows(rows, _SESSION_COUNT), ip),
     )
 
 
