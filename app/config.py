@@ -45,6 +45,7 @@ SINGLE_USE_MUTATIONS = (
     "users_me_tfa_enable",
     "users_me_tfa_disable",
     "auth_login_passkey",
+    "users_me_passkey_register_options",
     "users_me_passkey_register",
     "users_me_passkey_delete",
 )

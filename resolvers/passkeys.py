@@ -47,12 +47,16 @@ class PasskeysQuery:
 @strawberry.type
 class PasskeysMutation:
     @strawberry.mutation
-    async def users_me_passkey_register_options(self, info: Info) -> JSON | None:
-        """PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create()."""
-        user = info.context.accountability.user
-        if user is None:
+    async def users_me_passkey_register_options(
+        self, info: Info, password: str | None = strawberry.UNSET
+    ) -> JSON | None:
+        """PublicKeyCredentialCreationOptionsJSON for navigator.credentials.create(). Needs
+        `password`, or a login within AUTH_FRESH_LOGIN_WINDOW."""
+        accountability = info.context.accountability
+        if accountability.user is None:
             return None
-        return JSON(await info.context.services.passkeys.register_options(user))
+        passkeys = info.context.services.passkeys
+        return JSON(await passkeys.register_options(accountability, password or None))
 
     @strawberry.mutation
     async def users_me_passkey_register(

@@ -41,7 +41,7 @@ REQUEST_SECONDS = Histogram(
 )
 LOGINS = Counter(
     "dauth_logins",
-    "Password logins by outcome: success, or the reason class of a failure.",
+    "Password and passkey logins by outcome: success, or the reason class of a failure.",
     ["outcome"],
 )
 LOCKOUTS = Counter("dauth_lockouts", "Accounts locked after repeated failed logins.")

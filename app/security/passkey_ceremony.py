@@ -9,36 +9,24 @@ credential at all is INVALID_PAYLOAD at once.
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from app.config import Settings
 from app.errors import InvalidPayloadError
 
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import UserVerificationRequirement
+
 # Longest credential id a browser may send (WebAuthn: at most 1023 bytes), base64url.
 MAX_CREDENTIAL_ID = 1400
-_TRANSPORTS = {transport.value for transport in AuthenticatorTransport}
+# WebAuthn's AuthenticatorTransport values (py_webauthn's enum).
+_TRANSPORTS = frozenset({"usb", "nfc", "ble", "smart-card", "internal", "cable", "hybrid"})
 
 
 class CeremonyError(Exception):
@@ -69,6 +57,8 @@ class RelyingParty:
 
     @property
     def _verification(self) -> UserVerificationRequirement:
+        from webauthn.helpers.structs import UserVerificationRequirement
+
         if self.verification_required:
             return UserVerificationRequirement.REQUIRED
         return UserVerificationRequirement.PREFERRED
@@ -101,9 +91,18 @@ class Assertion:
     user_verified: bool
 
 
+def to_base64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def from_base64url(text: str) -> bytes:
+    """ValueError when `text` is not base64url."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def new_challenge() -> str:
     """32 random bytes, base64url: the key a ceremony's stored challenge is found by."""
-    return bytes_to_base64url(secrets.token_bytes(32))
+    return to_base64url(secrets.token_bytes(32))
 
 
 def registration_options(
@@ -117,13 +116,21 @@ def registration_options(
 ) -> dict[str, Any]:
     """PublicKeyCredentialCreationOptionsJSON: a discoverable credential (resident key
     required), the user's own passkeys excluded, no attestation asked for."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        AuthenticatorTransport,
+        PublicKeyCredentialDescriptor,
+        ResidentKeyRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=rp.id,
         rp_name=rp_name,
         user_id=user_id.encode(),
         user_name=user_name,
         user_display_name=user_name,
-        challenge=base64url_to_bytes(challenge),
+        challenge=from_base64url(challenge),
         timeout=rp.timeout_ms,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
@@ -131,7 +138,7 @@ def registration_options(
         ),
         exclude_credentials=[
             PublicKeyCredentialDescriptor(
-                id=base64url_to_bytes(key.credential_id),
+                id=from_base64url(key.credential_id),
                 transports=[AuthenticatorTransport(t) for t in key.transports if t in _TRANSPORTS],
             )
             for key in existing
@@ -144,9 +151,11 @@ def registration_options(
 def authentication_options(rp: RelyingParty, challenge: str) -> dict[str, Any]:
     """PublicKeyCredentialRequestOptionsJSON without allowCredentials: the browser offers
     the discoverable credentials it has for this RP, so nothing tells who has which."""
+    from webauthn import generate_authentication_options, options_to_json
+
     options = generate_authentication_options(
         rp_id=rp.id,
-        challenge=base64url_to_bytes(challenge),
+        challenge=from_base64url(challenge),
         timeout=rp.timeout_ms,
         user_verification=rp._verification,
     )
@@ -173,7 +182,7 @@ def challenge_of(credential: Mapping[str, Any]) -> str:
     if not isinstance(raw, str):
         raise InvalidPayloadError('"credential.response.clientDataJSON" is required')
     try:
-        client_data = json.loads(base64url_to_bytes(raw))
+        client_data = json.loads(from_base64url(raw))
     except ValueError:
         raise InvalidPayloadError('"credential.response.clientDataJSON" is invalid') from None
     challenge = client_data.get("challenge") if isinstance(client_data, Mapping) else None
@@ -197,7 +206,7 @@ def user_handle_of(credential: Mapping[str, Any]) -> str | None:
     if not isinstance(handle, str) or not handle:
         return None
     try:
-        return base64url_to_bytes(handle).decode()
+        return from_base64url(handle).decode()
     except ValueError:
         return ""
 
@@ -205,10 +214,13 @@ def user_handle_of(credential: Mapping[str, Any]) -> str | None:
 def verify_registration(
     rp: RelyingParty, credential: Mapping[str, Any], challenge: str
 ) -> NewCredential:
+    from webauthn import verify_registration_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         verified = verify_registration_response(
             credential=dict(credential),
-            expected_challenge=base64url_to_bytes(challenge),
+            expected_challenge=from_base64url(challenge),
             expected_rp_id=rp.id,
             expected_origin=list(rp.origins),
             require_user_verification=rp.verification_required,
@@ -219,8 +231,8 @@ def verify_registration(
     sent = response.get("transports") if isinstance(response, Mapping) else None
     transports = [t for t in sent if isinstance(t, str) and t in _TRANSPORTS] if sent else []
     return NewCredential(
-        credential_id=bytes_to_base64url(verified.credential_id),
-        public_key=bytes_to_base64url(verified.credential_public_key),
+        credential_id=to_base64url(verified.credential_id),
+        public_key=to_base64url(verified.credential_public_key),
         sign_count=verified.sign_count,
         aaguid=verified.aaguid or None,
         transports=transports,
@@ -232,13 +244,16 @@ def verify_assertion(
 ) -> Assertion:
     """The signature, origin, RP id, challenge and flags. The sign count is the caller's to
     judge (a regression is a cloned authenticator, audited as such)."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         verified = verify_authentication_response(
             credential=dict(credential),
-            expected_challenge=base64url_to_bytes(challenge),
+            expected_challenge=from_base64url(challenge),
             expected_rp_id=rp.id,
             expected_origin=list(rp.origins),
-            credential_public_key=base64url_to_bytes(public_key),
+            credential_public_key=from_base64url(public_key),
             credential_current_sign_count=0,
             require_user_verification=rp.verification_required,
         )

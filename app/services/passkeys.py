@@ -72,9 +72,17 @@ class PasskeysService:
         self._reauth = reauth
         self._rp = ceremony.RelyingParty.of(settings)
 
-    async def register_options(self, user_id: str) -> dict[str, Any]:
+    async def register_options(
+        self, accountability: Accountability, password: str | None
+    ) -> dict[str, Any]:
         """PublicKeyCredentialCreationOptionsJSON for the caller, its challenge stored bound
-        to it for WEBAUTHN_CHALLENGE_TTL."""
+        to it for WEBAUTHN_CHALLENGE_TTL. A new way in needs the password or a fresh login
+        (Reauthentication), as a stolen session must not be able to add its own passkey;
+        the challenge, single use and bound to the user, carries that proof to `register`."""
+        user_id = accountability.user
+        if user_id is None:
+            raise InvalidCredentialsError()
+        await self._reauth.confirm(accountability, password, "Adding a passkey", "password")
         now = self._clock.now()
         challenge = ceremony.new_challenge()
         async with self._db.write() as session:
@@ -170,7 +178,7 @@ class PasskeysService:
             found = await passkeys_repo.own(session, user_id, passkey_id)
         if found is None:
             raise ForbiddenError()
-        await self._reauth.confirm(accountability, password, "Deleting a passkey")
+        await self._reauth.confirm(accountability, password, "Deleting a passkey", "password")
         client = accountability.client
         entry = self._audit.entry(
             AuditAction.PASSKEY_REMOVED, client, user=user_id, comment=f"passkey={passkey_id}"

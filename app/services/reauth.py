@@ -54,16 +54,21 @@ class Reauthentication:
         return 0 <= age_ms <= window
 
     async def confirm(
-        self, accountability: Accountability, current_password: str | None, what: str
+        self,
+        accountability: Accountability,
+        current_password: str | None,
+        what: str,
+        field: str = "current_password",
     ) -> None:
-        """Passes when the caller proved itself; else INVALID_PAYLOAD (no proof sent) or
-        INVALID_CREDENTIALS (a wrong password, or an account without one)."""
+        """Passes when the caller proved itself; else INVALID_PAYLOAD (no proof sent, naming
+        the `field` it goes in) or INVALID_CREDENTIALS (a wrong password, or an account
+        without one)."""
         if current_password is None:
             if self.is_fresh(accountability):
                 return
             minutes = max(1, self._settings.auth_fresh_login_window // 60_000)
             raise InvalidPayloadError(
-                f'{what} needs your current password in "current_password", '
+                f'{what} needs your current password in "{field}", '
                 f"or a login in the last {minutes} minutes"
             )
         client = accountability.client

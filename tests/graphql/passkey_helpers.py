@@ -13,6 +13,9 @@ from tests.conftest import gql
 from tests.passkey_authenticator import SoftAuthenticator
 
 REGISTER_OPTIONS = "mutation { users_me_passkey_register_options }"
+REGISTER_OPTIONS_WITH = """
+mutation Options($password: String) { users_me_passkey_register_options(password: $password) }
+"""
 REGISTER = """
 mutation Register($credential: JSON!, $name: String) {
   users_me_passkey_register(credential: $credential, name: $name) {

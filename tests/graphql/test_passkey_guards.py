@@ -1,8 +1,10 @@
 """A passkey login under the password's protections: the per-address auth budget (options
-and login both spend it) and the access line's outcome (`login=ok`, or the reason class)."""
+and login both spend it), the access line's outcome (`login=ok`, or the reason class), one
+login per assertion even when sent twice at once, and WEBAUTHN_USER_VERIFICATION=required."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -11,7 +13,15 @@ import pytest
 
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
-from tests.graphql.passkey_helpers import OPTIONS, login_options, passkey_login, register
+from tests.graphql.passkey_helpers import (
+    OPTIONS,
+    REGISTER,
+    REGISTER_OPTIONS,
+    login_options,
+    passkey_login,
+    register,
+)
+from tests.passkey_authenticator import SoftAuthenticator
 
 EMAIL, PASSWORD = "guarded.passkey@example.com", "guarded-password-1"
 
@@ -72,3 +82,43 @@ async def test_each_passkey_login_is_logged_with_its_outcome(
         "failed reason=passkey",
         "failed reason=cloned",
     ]
+
+
+async def test_one_assertion_sent_twice_at_once_logs_in_once(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    await create_user(services, EMAIL, PASSWORD)
+    token = (await login(client, EMAIL, PASSWORD))["access_token"]
+    authenticator, _ = await register(client, token)
+    credential = authenticator.get(await login_options(client))
+    replies = await asyncio.gather(
+        passkey_login(client, credential), passkey_login(client, credential)
+    )
+    assert sorted(reply.codes for reply in replies) == [[], ["INVALID_CREDENTIALS"]]
+
+
+class TestVerificationRequired:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"webauthn_user_verification": "required"}
+
+    async def test_an_authenticator_that_did_not_verify_its_user_is_refused(
+        self, client: httpx.AsyncClient, services: Services
+    ) -> None:
+        await create_user(services, EMAIL, PASSWORD)
+        token = (await login(client, EMAIL, PASSWORD))["access_token"]
+        authenticator, _ = await register(client, token)
+        options = await login_options(client)
+        assert options["userVerification"] == "required"
+        authenticator.user_verified = False
+        reply = await passkey_login(client, authenticator.get(options))
+        assert reply.codes == ["INVALID_CREDENTIALS"]
+        authenticator.user_verified = True
+        reply = await passkey_login(client, authenticator.get(await login_options(client)))
+        assert reply.data["auth_login_passkey"]["access_token"]
+        # Nor can it register.
+        reply = await gql(client, REGISTER_OPTIONS, token=token)
+        options = reply.data["users_me_passkey_register_options"]
+        unverified = SoftAuthenticator(user_verified=False)
+        reply = await gql(client, REGISTER, {"credential": unverified.create(options)}, token=token)
+        assert reply.codes == ["INVALID_PAYLOAD"]

@@ -19,6 +19,7 @@ from tests.graphql.passkey_helpers import (
     PASSKEYS,
     REGISTER,
     REGISTER_OPTIONS,
+    REGISTER_OPTIONS_WITH,
     RENAME,
     actions,
     register,
@@ -209,3 +210,21 @@ async def test_deleting_the_user_deletes_its_passkeys(
     await register(client, token)
     await delete_user(services, user.id)
     assert await count_passkeys(services) == 0
+
+
+async def test_adding_a_passkey_needs_the_password_or_a_fresh_login(
+    client: httpx.AsyncClient, services: Services, token: str, clock: SettableClock
+) -> None:
+    clock.advance(timedelta(minutes=6))
+    reply = await gql(client, REGISTER_OPTIONS, token=token)
+    assert reply.codes == ["INVALID_PAYLOAD"]
+    assert '"password"' in reply.body["errors"][0]["message"]
+    reply = await gql(client, REGISTER_OPTIONS_WITH, {"password": "wrong-one"}, token=token)
+    assert reply.codes == ["INVALID_CREDENTIALS"]
+    reply = await gql(client, REGISTER_OPTIONS_WITH, {"password": PASSWORD}, token=token)
+    options = reply.data["users_me_passkey_register_options"]
+    reply = await gql(
+        client, REGISTER, {"credential": SoftAuthenticator().create(options)}, token=token
+    )
+    assert reply.data["users_me_passkey_register"]["name"] == "Passkey"
+    assert await count_passkeys(services) == 1

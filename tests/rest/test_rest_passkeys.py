@@ -86,6 +86,14 @@ async def test_register_list_rename_and_delete(
         response = await client.get("/users/me/passkeys", headers=bearer(token))
         assert [key["name"] for key in response.json()["data"]] == ["Phone"]
 
+        # Adding one now needs the password too.
+        response = await client.post("/users/me/passkeys/options", headers=bearer(token))
+        assert_error(response, 400, "INVALID_PAYLOAD")
+        response = await client.post(
+            "/users/me/passkeys/options", json={"password": PASSWORD}, headers=bearer(token)
+        )
+        assert response.status_code == 200, response.text
+
 
 async def test_without_a_user_the_me_routes_are_invalid_credentials(app: Starlette) -> None:
     async with app_client(app) as client:

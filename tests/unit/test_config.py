@@ -108,6 +108,7 @@ def test_single_use_mutations(monkeypatch: pytest.MonkeyPatch) -> None:
         "users_me_tfa_enable",
         "users_me_tfa_disable",
         "auth_login_passkey",
+        "users_me_passkey_register_options",
         "users_me_passkey_register",
         "users_me_passkey_delete",
     ]

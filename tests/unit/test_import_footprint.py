@@ -1,6 +1,7 @@
 """Workers without single sign-on do not load its libraries (they cost ~20 MB each), nor,
 without OTEL_* tracing, the OpenTelemetry SDK's tracing (redis-py loads its metrics part
-whenever it is installed)."""
+whenever it is installed), nor py_webauthn and its OpenSSL bindings before a passkey
+ceremony."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ PROBE = """
 import sys
 from app.main import create_app
 create_app()
-LIBRARIES = ("ldap3", "authlib", "joserfc", "httpx", "opentelemetry.sdk.trace")
+LIBRARIES = (
+    "ldap3", "authlib", "joserfc", "httpx", "opentelemetry.sdk.trace", "webauthn", "OpenSSL"
+)
 print(",".join(m for m in LIBRARIES if m in sys.modules))
 """
 

@@ -64,7 +64,10 @@ async def login(ctx: RestContext) -> Response:
 
 @endpoint
 async def register_options(ctx: RestContext) -> JSONResponse:
-    return data(await ctx.services.passkeys.register_options(_me(ctx)))
+    """`{"password"}` in the body, or a login within AUTH_FRESH_LOGIN_WINDOW."""
+    _me(ctx)
+    password = text_field(await ctx.object_body(), "password", required=False)
+    return data(await ctx.services.passkeys.register_options(ctx.accountability, password))
 
 
 @endpoint
