@@ -1,8 +1,9 @@
 """Passkeys on the account pages in headless Chromium against a real server, with virtual
 authenticators of the DevTools protocol (CTAP2, internal, resident keys, user verification):
 
-1. a password sign-in, a passkey added on the account page, sign out, a passkey sign-in with
-   no email typed, landing on the account page; the passkey renamed;
+1. a password sign-in, a passkey added on the account page (AUTH_FRESH_LOGIN_WINDOW=0: the
+   page asks for the password), sign out, a passkey sign-in with no email typed, landing on
+   the account page; the passkey renamed;
 2. a user with two-factor on: the password, then the passkey instead of the one-time password;
    the passkey deleted (AUTH_FRESH_LOGIN_WINDOW=0: the page asks for the password);
 3. that first authenticator removed and one never registered added: refused by the browser
@@ -100,7 +101,7 @@ def test_passkeys_in_a_real_browser(tmp_path: Path) -> None:
         "HASH_TIME_COST": "1",
         "HASH_PARALLELISM": "1",
         "LOGIN_STALL_TIME": "0",
-        # No login is fresh: deleting a passkey always asks for the password.
+        # No login is fresh: adding or deleting a passkey always asks for the password.
         "AUTH_FRESH_LOGIN_WINDOW": "0",
     }
     with running_server(server_dir, env, port=port) as server:
@@ -129,6 +130,8 @@ def test_passkeys_in_a_real_browser(tmp_path: Path) -> None:
     first = report["steps"]["first"]
     assert first["afterPasswordLogin"] == "/admin/account", summary
     assert first["addFormVisible"] is True
+    assert "Adding a passkey needs your current password" in first["addRefusal"]
+    assert first["addPasswordFocused"] is True
     assert first["afterAdd"] == "/admin/account?done=passkey-added"
     assert "Your passkey was added" in first["addNotice"]
     assert first["namesAfterAdd"] == ["Laptop"]
@@ -158,6 +161,7 @@ def test_passkeys_in_a_real_browser(tmp_path: Path) -> None:
 
     tfa = report["steps"]["tfa"]
     assert "Two-factor authentication is on" in tfa["tfaNotice"]
+    assert "Adding a passkey needs your current password" in tfa["addRefusal"]
     assert tfa["namesAfterAdd"] == ["Phone"]
     assert len(tfa["stored"]) == 1
     assert tfa["otpStepShown"] is True
@@ -170,7 +174,9 @@ def test_passkeys_in_a_real_browser(tmp_path: Path) -> None:
     assert tfa["namesAfterDelete"] == []
 
     assert report["refusals"] == [
+        "first POST /users/me/passkeys/options 400",
         "first POST /admin/login/passkey 401",
+        "tfa POST /users/me/passkeys/options 400",
         "tfa POST /admin/account/passkeys/delete 400",
     ], summary
     # The refused posts are logged as failed loads; nothing else (a CSP refusal would be).

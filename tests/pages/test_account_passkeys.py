@@ -119,6 +119,34 @@ async def test_add_two_list_and_rename(
     assert await _api_names(client) == ["Work laptop", "Phone"]
 
 
+async def test_adding_after_an_old_login_needs_the_password(
+    client: httpx.AsyncClient, services: Services, clock: SettableClock
+) -> None:
+    await create_user(services, "old@example.com", PASSWORD)
+    await sign_in(client, "old@example.com", PASSWORD)
+    page = await client.get(ACCOUNT)
+    # The password box passkeys.js shows when asked: it has no name, so the page's own post
+    # never carries the password (only the options request does).
+    box = page.text.split("data-passkey-password hidden>")[1].split("</div>")[0]
+    assert 'id="passkey-add-password"' in box
+    assert "name=" not in box
+    clock.advance(timedelta(milliseconds=services.settings.auth_fresh_login_window + 1000))
+
+    refused = await client.post("/users/me/passkeys/options", json={})
+    assert refused.status_code == 400
+    [error] = refused.json()["errors"]
+    assert error["extensions"]["code"] == "INVALID_PAYLOAD"
+    assert 'needs your current password in "password"' in error["message"]
+    wrong = await client.post("/users/me/passkeys/options", json={"password": "wrong-one-1"})
+    assert wrong.status_code == 401
+    answer = await client.post("/users/me/passkeys/options", json={"password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    credential = _device().create(answer.json()["data"])
+    added = await submit(client, ADD, {"credential": json.dumps(credential), "name": "Late"})
+    assert next_page(added) == ACCOUNT + "?done=passkey-added"
+    assert await _api_names(client) == ["Late"]
+
+
 async def test_a_credential_that_does_not_verify_is_refused_on_the_page(
     client: httpx.AsyncClient, services: Services
 ) -> None:

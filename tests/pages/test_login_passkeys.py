@@ -11,7 +11,7 @@ import httpx
 import pyotp
 import pytest
 
-from app.accountability import ClientInfo
+from app.accountability import Accountability, ClientInfo
 from app.db.models import Role, User
 from app.repositories import policies as policies_repo
 from app.services.container import Services
@@ -36,7 +36,7 @@ async def _with_passkey(services: Services, user: User) -> SoftAuthenticator:
     """A passkey registered for `user` through the service (the account page's own path is
     tested in test_account_passkeys)."""
     device = SoftAuthenticator(origin=ORIGIN, rp_id="testserver")
-    options = await services.passkeys.register_options(user.id)
+    options = await services.passkeys.register_options(Accountability(user=user.id), PASSWORD)
     await services.passkeys.register(user.id, device.create(options), "Laptop", ClientInfo())
     return device
 

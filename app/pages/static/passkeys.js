@@ -5,6 +5,8 @@
 // options, lets the browser's authenticator answer, and posts the answer as the form's
 // `credential` field: the page's route (CSRF-checked like every form here) registers it or
 // signs in, and shows what the server said. Errors before that are shown beside the form.
+// Adding a passkey needs the password unless the login is fresh: when the API refuses the
+// options for that, the form's password field appears and goes with the next request.
 "use strict";
 
 (() => {
@@ -36,14 +38,23 @@
     });
     const payload = await answer.json().catch(() => null);
     if (!answer.ok || payload === null || payload.data === undefined) {
-      const message = payload?.errors?.[0]?.message;
-      throw new Error(message || `The server answered ${answer.status}. Try again.`);
+      const error = payload?.errors?.[0];
+      const refusal = new Error(error?.message || `The server answered ${answer.status}. Try again.`);
+      refusal.code = error?.extensions?.code;
+      throw refusal;
     }
     return payload.data;
   }
 
+  // The password box of a form, once the API asked for it (null before, or on the login form).
+  function askedPassword(form) {
+    const box = form.querySelector("[data-passkey-password]");
+    return box === null || box.hidden ? null : box.querySelector("input");
+  }
+
   async function register(form) {
-    const data = await fetchOptions(form.dataset.optionsUrl, {});
+    const password = askedPassword(form)?.value;
+    const data = await fetchOptions(form.dataset.optionsUrl, password ? { password } : {});
     const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(data);
     return navigator.credentials.create({ publicKey });
   }
@@ -74,6 +85,14 @@
       } catch (error) {
         say(form, REFUSALS[error?.name] || error?.message || String(error));
         button.disabled = false;
+        const box = form.querySelector("[data-passkey-password]");
+        if (box !== null && ["INVALID_PAYLOAD", "INVALID_CREDENTIALS"].includes(error?.code)) {
+          box.hidden = false;
+          const field = box.querySelector("input");
+          field.required = true;
+          field.value = "";
+          field.focus();
+        }
       }
     });
   }

@@ -122,7 +122,7 @@ async function twoFactor(browser) {
   steps.afterLogin = new URL(page.url()).pathname;
   await shot(page, "account");
 
-  await page.getByLabel("Your password").fill(config.password);
+  await page.getByLabel("Your password", { exact: true }).fill(config.password);
   await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
   await page.locator("#tfa-qr svg").waitFor();
   await shot(page, "tfa-qr-code");

@@ -1,8 +1,9 @@
 // Passkeys on the account pages in headless Chromium, with the DevTools protocol's virtual
 // authenticators (WebAuthn.addVirtualAuthenticator: CTAP2, internal, resident keys, user
 // verification) standing in for a laptop's platform authenticator:
-//   1. sign in with the password, add a passkey on the account page, sign out, sign in with
-//      the passkey without typing an email, land on the account page; rename it;
+//   1. sign in with the password, add a passkey on the account page (the password asked for:
+//      the server treats no login as fresh), sign out, sign in with the passkey without typing
+//      an email, land on the account page; rename it;
 //   2. a user with two-factor on: the password, then the passkey instead of the one-time
 //      password; then delete that passkey (with the password when the server asks for it);
 //   3. the first authenticator removed and one never registered added: the passkey sign-in is
@@ -132,8 +133,16 @@ async function signInWithPassword(page, user) {
   await pressAndLoad(page, "Sign in");
 }
 
-async function addPasskey(page, name) {
+// The server runs with AUTH_FRESH_LOGIN_WINDOW=0: the first try is refused for want of the
+// password, the page shows the refusal and a password field, the second try carries it.
+async function addPasskey(page, name, password, steps) {
   await page.getByLabel("Name of the new passkey").fill(name);
+  await page.getByRole("button", { name: "Add a passkey", exact: true }).click();
+  const field = page.getByLabel("Your password, to add a passkey");
+  await field.waitFor({ state: "visible" });
+  steps.addRefusal = await page.locator("#passkey-add-error").textContent();
+  steps.addPasswordFocused = await field.evaluate((input) => input === document.activeElement);
+  await field.fill(password);
   await pressAndLoad(page, "Add a passkey");
 }
 
@@ -158,7 +167,7 @@ async function firstUser(browser) {
   steps.afterPasswordLogin = where(page);
   steps.addFormVisible = await page.getByRole("button", { name: "Add a passkey" }).isVisible();
   await shot(page, "account-before-passkey");
-  await addPasskey(page, "Laptop");
+  await addPasskey(page, "Laptop", config.plain.password, steps);
   steps.afterAdd = where(page);
   steps.addNotice = await page.locator(".notice").textContent();
   steps.namesAfterAdd = await passkeyNames(page);
@@ -238,13 +247,13 @@ async function twoFactorUser(browser) {
   const authenticator = await addAuthenticator(devtools);
 
   await signInWithPassword(page, config.tfa);
-  await page.getByLabel("Your password").fill(config.tfa.password);
+  await page.getByLabel("Your password", { exact: true }).fill(config.tfa.password);
   await pressAndLoad(page, "Set up two-factor authentication");
   const secret = (await page.locator("#tfa-secret").textContent()).trim();
   await page.getByLabel("Code from your authenticator app").fill(totp(secret, currentStep()));
   await pressAndLoad(page, "Turn on two-factor authentication");
   steps.tfaNotice = await page.locator(".notice").textContent();
-  await addPasskey(page, "Phone");
+  await addPasskey(page, "Phone", config.tfa.password, steps);
   steps.namesAfterAdd = await passkeyNames(page);
   steps.stored = await storedCredentials(devtools, authenticator);
   await signOut(page);
