@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from app.clock import SettableClock
+from app.db.models import Role, User
+from app.repositories import policies as policies_repo
 from app.services.container import Services
 from tests.conftest import app_client, create_user, gql
 from tests.pages.account_helpers import ACCOUNT, next_page, sign_in, submit
@@ -244,3 +246,24 @@ async def test_the_forms_need_a_signed_in_browser_and_the_form_token(
     )
     assert forged.status_code == 403
     assert await _api_names(client) == ["Laptop"]
+
+
+async def test_a_passkey_satisfies_a_role_that_enforces_tfa_on_the_account_page(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    user = await create_user(services, "enforced@example.com", PASSWORD)
+    async with services.db.write() as session:
+        role = await policies_repo.add_role(
+            session, Role(name="Enforcing"), {"app_access": True, "enforce_tfa": True}
+        )
+        stored = await session.get(User, user.id)
+        assert stored is not None
+        stored.role = role.id
+    await sign_in(client, "enforced@example.com", PASSWORD)
+    setup = await client.get("/admin/tfa-setup")
+    assert '<a href="/admin/account#passkeys">your account page</a>' in setup.text
+    before = await client.get(ACCOUNT)
+    assert 'or <a href="#passkeys">add a passkey</a>.</p>' in before.text
+    assert next_page(await _add(client, "Laptop")) == ACCOUNT + "?done=passkey-added"
+    after = await client.get(ACCOUNT)
+    assert "Your role requires two-factor authentication" not in after.text
