@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from app.config import Settings
 from app.errors import InvalidPayloadError
+from app.input_values import is_storable_text
 
 if TYPE_CHECKING:
     from webauthn.helpers.structs import UserVerificationRequirement
@@ -196,6 +197,8 @@ def credential_id_of(credential: Mapping[str, Any]) -> str:
     value = credential.get("id")
     if not isinstance(value, str) or not 0 < len(value) <= MAX_CREDENTIAL_ID:
         raise InvalidPayloadError('"credential.id" is invalid')
+    if not is_storable_text(value):
+        raise InvalidPayloadError('"credential.id" is invalid')
     return value
 
 
@@ -229,7 +232,8 @@ def verify_registration(
         raise CeremonyError(str(error)) from error
     response = credential.get("response")
     sent = response.get("transports") if isinstance(response, Mapping) else None
-    transports = [t for t in sent if isinstance(t, str) and t in _TRANSPORTS] if sent else []
+    listed = sent if isinstance(sent, list) else []
+    transports = [t for t in listed if isinstance(t, str) and t in _TRANSPORTS]
     return NewCredential(
         credential_id=to_base64url(verified.credential_id),
         public_key=to_base64url(verified.credential_public_key),

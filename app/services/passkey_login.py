@@ -21,7 +21,8 @@ from app.clock import Clock
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import Passkey, PasskeyChallenge, User
-from app.errors import InvalidCredentialsError
+from app.errors import InvalidCredentialsError, InvalidPayloadError
+from app.input_values import is_storable_text
 from app.observability.auth_events import LoginRefusal, login_attempt, refused
 from app.repositories import passkeys as passkeys_repo
 from app.security import passkey_ceremony as ceremony
@@ -59,7 +60,9 @@ class PasskeyLogin:
         """PublicKeyCredentialRequestOptionsJSON. Nothing is looked up: an unknown email
         gets the same answer as a known one; the challenge remembers the email."""
         await self._rate_limits.hit_auth(client.ip)
-        bound = (email or "").strip().lower()[:EMAIL_LENGTH] or None
+        bound = (email or "").strip().lower() or None
+        if bound is not None and (len(bound) > EMAIL_LENGTH or not is_storable_text(bound)):
+            raise InvalidPayloadError('"email" is invalid')
         now = self._clock.now()
         challenge = ceremony.new_challenge()
         expires = now + timedelta(milliseconds=self._settings.webauthn_challenge_ttl)

@@ -25,6 +25,7 @@ from app.services.reauth import Reauthentication
 REGISTER = "register"
 DEFAULT_NAME = "Passkey"
 NAME_LENGTH = 255
+ID_LENGTH = 36
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,8 @@ class PasskeysService:
         """FORBIDDEN for an id that is not one of the caller's passkeys (another user's
         or none: no difference)."""
         label = passkey_name(name, required=True)
+        if not _plausible_id(passkey_id):
+            raise ForbiddenError()
         async with self._db.write() as session:
             if not await passkeys_repo.update_own(session, user_id, passkey_id, name=label):
                 raise ForbiddenError()
@@ -172,7 +175,7 @@ class PasskeysService:
         """Needs the current password or a fresh login (Reauthentication), as a lost or
         stolen session must not be enough to take a way in away from its owner."""
         user_id = accountability.user
-        if user_id is None:
+        if user_id is None or not _plausible_id(passkey_id):
             raise ForbiddenError()
         async with self._db.read() as session:
             found = await passkeys_repo.own(session, user_id, passkey_id)
@@ -187,3 +190,9 @@ class PasskeysService:
             if not await passkeys_repo.delete_own(session, user_id, passkey_id):
                 raise ForbiddenError()
             await self._audit.record_in(session, entry)
+
+
+def _plausible_id(passkey_id: str) -> bool:
+    """Whether the id could be a passkey's (a 36-character UUID): anything else is no
+    passkey of the caller's, answered as such without a query the database would refuse."""
+    return len(passkey_id) <= ID_LENGTH and is_storable_text(passkey_id)

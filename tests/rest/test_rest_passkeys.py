@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -151,3 +152,37 @@ async def test_a_bad_login_body_is_coded(app: Starlette, services: Services) -> 
         credential["response"]["signature"] = credential["response"]["signature"][::-1]
         response = await client.post("/auth/passkey/login", json={"credential": credential})
         assert_error(response, 401, "INVALID_CREDENTIALS")
+
+
+async def test_hostile_ids_and_names_are_coded_refusals(app: Starlette, services: Services) -> None:
+    await create_user(services, ADA, PASSWORD)
+    async with app_client(app) as client:
+        token = (await rest_login(client, ADA, PASSWORD))["access_token"]
+        authenticator, passkey = await _register(client, token)
+        for bad in ("%00", "%F0%9F%98%80" * 20, "x" * 2000):
+            response = await client.patch(
+                f"/users/me/passkeys/{bad}", json={"name": "n"}, headers=bearer(token)
+            )
+            assert_error(response, 403, "FORBIDDEN")
+            response = await client.request(
+                "DELETE", f"/users/me/passkeys/{bad}", headers=bearer(token)
+            )
+            assert_error(response, 403, "FORBIDDEN")
+        for name in ("a\x00b", "\ud800"):
+            response = await client.patch(
+                f"/users/me/passkeys/{passkey['id']}",
+                content=json.dumps({"name": name}),  # escaped, as JSON.stringify writes it
+                headers={**bearer(token), "content-type": "application/json"},
+            )
+            assert_error(response, 400, "INVALID_PAYLOAD")
+        credential = authenticator.get(await _options(client))
+        credential["id"] = "a\x00b"
+        response = await client.post("/auth/passkey/login", json={"credential": credential})
+        assert_error(response, 400, "INVALID_PAYLOAD")
+        for email in ("a\x00b@example.com", "\ud800@example.com", "x" * 200):
+            response = await client.post(
+                "/auth/passkey/options",
+                content=json.dumps({"email": email}),
+                headers={"content-type": "application/json"},
+            )
+            assert_error(response, 400, "INVALID_PAYLOAD")

@@ -12,9 +12,11 @@ from app.security.passkey_ceremony import (
     RelyingParty,
     challenge_of,
     credential_object,
+    new_challenge,
     sign_count_regressed,
+    verify_registration,
 )
-from tests.passkey_authenticator import b64url
+from tests.passkey_authenticator import SoftAuthenticator, b64url
 
 
 def test_the_relying_party_defaults_to_public_url() -> None:
@@ -71,3 +73,12 @@ def test_what_is_no_credential_is_invalid_payload(value: object) -> None:
 def test_a_credential_may_come_as_json_text() -> None:
     text = json.dumps({"response": {"clientDataJSON": b64url(b'{"challenge": "abc"}')}})
     assert challenge_of(credential_object(text)) == "abc"
+
+
+def test_a_registration_keeps_only_the_transports_webauthn_names() -> None:
+    rp = RelyingParty.of(Settings(_env_file=None))
+    for sent, kept in ((["usb", "warp-drive", 5, "internal"], ["usb", "internal"]), (5, [])):
+        challenge = new_challenge()
+        answer = SoftAuthenticator().create({"challenge": challenge, "user": {"id": "dTE"}})
+        answer["response"]["transports"] = sent
+        assert verify_registration(rp, answer, challenge).transports == kept
