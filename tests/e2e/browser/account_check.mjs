@@ -1,5 +1,6 @@
-// Drives the account pages in headless Chromium, the way a person would, with no JavaScript of
-// the pages' own (they have none): sign in, set up two-factor from the QR code, sign out, sign in
+// Drives the account pages in headless Chromium, the way a person would, with none of the
+// pages' own JavaScript in play (only passkeys need it; passkeys_check.mjs drives those): sign
+// in, set up two-factor from the QR code, sign out, sign in
 // with a one-time password; and, when the server lists sessions, two browsers of one user where
 // one signs the other out.
 //
