@@ -57,7 +57,7 @@ class RelyingParty:
         )
 
     @property
-    def _verification(self) -> UserVerificationRequirement:
+    def verification(self) -> UserVerificationRequirement:
         from webauthn.helpers.structs import UserVerificationRequirement
 
         if self.verification_required:
@@ -135,7 +135,7 @@ def registration_options(
         timeout=rp.timeout_ms,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
-            user_verification=rp._verification,
+            user_verification=rp.verification,
         ),
         exclude_credentials=[
             PublicKeyCredentialDescriptor(
@@ -158,7 +158,7 @@ def authentication_options(rp: RelyingParty, challenge: str) -> dict[str, Any]:
         rp_id=rp.id,
         challenge=from_base64url(challenge),
         timeout=rp.timeout_ms,
-        user_verification=rp._verification,
+        user_verification=rp.verification,
     )
     result: dict[str, Any] = json.loads(options_to_json(options))
     return result
