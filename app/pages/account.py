@@ -1,10 +1,10 @@
-"""/admin/account: the signed-in user's profile, password, two-factor and sessions.
+"""/admin/account: the signed-in user's profile, password, two-factor, passkeys and sessions.
 
 Each form posts to its own path and calls the service the API calls for the same change
-(update_users_me, users_me_tfa_*), with the caller's permissions: the page offers what they
-allow and the service refuses the rest, whatever a crafted form sends. A change that worked
-redirects back with a fixed notice (reloading the page never posts again); one that failed
-renders the page with the service's message beside the form."""
+(update_users_me, users_me_tfa_*, users_me_passkey_*), with the caller's permissions: the page
+offers what they allow and the service refuses the rest, whatever a crafted form sends. A
+change that worked redirects back with a fixed notice (reloading the page never posts again);
+one that failed renders the page with the service's message beside the form."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from app.errors import DirectusError, InvalidPayloadError
 from app.pages.account_view import PROFILE_NAMES, AccountView, account_view
 from app.pages.context import PageRequest, page, see_other
 from app.pages.csrf import FIELD as CSRF_FIELD
+from app.pages.passkey_list import passkey_rows
 from app.pages.redirects import ACCOUNT, LOGIN
 from app.pages.rendering import render
 from app.pages.session_list import session_rows
 from app.pages.tfa_state import TfaSetup
+from app.services.passkeys import NAME_LENGTH as PASSKEY_NAME_LENGTH
 
 NOTICES = {
     "profile": "Your profile was saved.",
@@ -31,6 +33,9 @@ NOTICES = {
     "tfa-off": "Two-factor authentication is off.",
     "session": "That session was signed out.",
     "others": "Every other session of yours was signed out.",
+    "passkey-added": "Your passkey was added. You can sign in with it now.",
+    "passkey-renamed": "Your passkey was renamed.",
+    "passkey-deleted": "That passkey was deleted: it no longer signs you in.",
 }
 MISMATCH = "The new passwords do not match."
 NO_CURRENT = "Enter your current password."
@@ -50,10 +55,12 @@ async def render_account(
     view: AccountView | None = None,
     recovery_codes: list[str] | None = None,
     done: str | None = None,
+    passkey_confirm: str | None = None,
 ) -> Response:
-    """The page; `errors` by form ("profile", "password", "tfa", "sessions"), `posted` the
-    profile form's values to show again after a refusal. `recovery_codes`: a set just made,
-    shown by this answer only (with `done`, the notice of the change that made it)."""
+    """The page; `errors` by form ("profile", "password", "tfa", "passkeys", "sessions"),
+    `posted` the profile form's values to show again after a refusal. `recovery_codes`: a
+    set just made, shown by this answer only (with `done`, the notice of the change that made
+    it); `passkey_confirm` the passkey whose delete asks for the password."""
     view = view or await account_view(context.services, context.accountability)
     profile = [
         (shown.field, (posted or {}).get(shown.field.name, shown.value)) for shown in view.editable
@@ -67,6 +74,9 @@ async def render_account(
         "tfa": tfa,
         "tfa_base": ACCOUNT + "/tfa",
         "recovery_codes": recovery_codes,
+        "passkeys": await passkey_rows(context),
+        "passkey_confirm": passkey_confirm,
+        "passkey_name_max": PASSKEY_NAME_LENGTH,
         "sessions": await session_rows(context),
         # Where the keyboard starts: the form that needs the user next.
         "focus": "tfa" if tfa is not None else next(iter(errors or {}), None),

@@ -19,11 +19,12 @@ TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
 ASSETS_PATH = "/admin/assets"
 
-# No inline script or style anywhere: styles come from our own files, the QR code is inline
-# SVG markup (an image, not a script), forms post only here, no page may frame these.
+# No inline script or style anywhere: styles and the one script (passkeys.js, which fetches
+# WebAuthn options from this server's API) come from our own files, the QR code is inline SVG
+# markup (an image, not a script), forms post only here, no page may frame these.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,

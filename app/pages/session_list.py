@@ -25,7 +25,8 @@ class SessionRow:
     current: bool
 
 
-def _when(value: datetime | None) -> str:
+def shown_time(value: datetime | None) -> str:
+    """A time as the account page shows it (UTC, to the minute); a dash for none."""
     return "—" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -43,9 +44,9 @@ async def session_rows(context: PageRequest) -> list[SessionRow]:
                 device=device,
                 user_agent=(view.user_agent or "")[:_AGENT_SHOWN],
                 ip=view.ip or "—",
-                created=_when(view.created),
-                last_used=_when(view.last_used),
-                expires=_when(view.expires),
+                created=shown_time(view.created),
+                last_used=shown_time(view.last_used),
+                expires=shown_time(view.expires),
                 current=view.current,
             )
         )

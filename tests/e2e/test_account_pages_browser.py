@@ -1,7 +1,8 @@
 """The account pages in a real browser against a real server (one server for the module):
 a reset requested through the API, an invitation and a registration, each mail read from
 the default outbox, its link opened in headless Chromium (JavaScript off: the pages need
-none), the form filled, then a sign-in with the new password on /admin/login.
+none but for passkeys, whose forms then stay hidden), the form filled, then a sign-in with
+the new password on /admin/login.
 
 Screenshots of each page go to the test's tmp_path. Needs Node (npm installs the pinned
 playwright-core into .cache/npm-browser once) and Debian's Chromium; without them the test

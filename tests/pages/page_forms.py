@@ -20,6 +20,30 @@ class _Inputs(HTMLParser):
             self.inputs.append(dict(attrs))
 
 
+class _Scripts(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str | None] = []
+        self.inline = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.sources.append(dict(attrs).get("src"))
+
+    def handle_data(self, data: str) -> None:
+        if self.lasttag == "script":
+            self.inline += data.strip()
+
+
+def script_sources(html: str) -> list[str | None]:
+    """The `src` of every script of the page; a script with code inline fails the test (the
+    pages' CSP would refuse to run it)."""
+    parser = _Scripts()
+    parser.feed(html)
+    assert parser.inline == "", parser.inline
+    return parser.sources
+
+
 def inputs(html: str) -> list[dict[str, str | None]]:
     parser = _Inputs()
     parser.feed(html)

@@ -1,5 +1,6 @@
-// Drives the account pages in headless Chromium, the way a person would, with no JavaScript of
-// the pages' own (they have none): sign in, set up two-factor from the QR code, sign out, sign in
+// Drives the account pages in headless Chromium, the way a person would, with none of the
+// pages' own JavaScript in play (only passkeys need it; passkeys_check.mjs drives those): sign
+// in, set up two-factor from the QR code, sign out, sign in
 // with a one-time password; and, when the server lists sessions, two browsers of one user where
 // one signs the other out.
 //
@@ -21,10 +22,10 @@
 // every step ran, 1 when one failed (the JSON then has `error`), 2 on a bad command line.
 // The caller judges the report.
 
-import { createHmac } from "node:crypto";
 import path from "node:path";
 
 import { CHROMIUM_ARGS, npmRequire, readConfig } from "./harness.mjs";
+import { currentStep, freshCode, totp } from "./totp.mjs";
 
 const config = readConfig("account_check.mjs", [
   "npmDir",
@@ -49,38 +50,6 @@ const report = {
   error: null,
 };
 
-// RFC 6238 with the otpauth URL's defaults (SHA1, 6 digits, 30 s), as an authenticator app.
-function base32(text) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const char of text.replace(/=+$/, "").toUpperCase()) {
-    const value = alphabet.indexOf(char);
-    if (value < 0) throw new Error(`not base32: ${char}`);
-    bits += value.toString(2).padStart(5, "0");
-  }
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const digest = createHmac("sha1", base32(secret)).update(counter).digest();
-  const offset = digest[digest.length - 1] & 0xf;
-  const value = (digest.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(value).padStart(6, "0");
-}
-
-const currentStep = () => Math.floor(Date.now() / 30_000);
-
-// A code of a time step no code was used in yet (the server refuses a step twice).
-async function freshCode(secret, usedStep) {
-  while (currentStep() <= usedStep) await new Promise((resolve) => setTimeout(resolve, 250));
-  const step = currentStep();
-  return { code: totp(secret, step), step };
-}
-
 function watch(page, name) {
   page.on("console", (message) => {
     if (message.type() === "error") report.consoleErrors.push(`${name}: ${message.text()}`);
@@ -104,13 +73,13 @@ async function signIn(page, otpFor) {
   await page.goto(`${config.baseUrl}/admin/login?redirect=/admin/account`);
   await page.getByLabel("Email").fill(config.email);
   await page.getByLabel("Password").fill(config.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.waitForLoadState("load");
   if (otpFor) {
     await page.getByLabel("One-time password").waitFor();
     await shot(page, "login-otp-step");
     await page.getByLabel("One-time password").fill(await otpFor());
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.waitForLoadState("load");
   }
 }
@@ -154,7 +123,7 @@ async function twoFactor(browser) {
   steps.afterLogin = new URL(page.url()).pathname;
   await shot(page, "account");
 
-  await page.getByLabel("Your password").fill(config.password);
+  await page.getByLabel("Your password", { exact: true }).fill(config.password);
   await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
   await page.locator("#tfa-qr svg").waitFor();
   await shot(page, "tfa-qr-code");
