@@ -30,6 +30,19 @@ def new_id() -> str:
 PUBLIC_POLICY_ID = "abf8a154-5b1c-4a46-ac9c-7300570f4f17"
 
 
+def user_key() -> Any:
+    """A row's owner: a directus_users id, required, indexed, deleted with its user (a new
+    Column each time: a column belongs to one table)."""
+    return Field(
+        sa_column=Column(
+            String(36),
+            ForeignKey("directus_users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+
+
 class Role(SQLModel, table=True):
     """A role holds no rights itself: the policies attached to it (and to its ancestors) do.
     `admin_access`, `app_access`, `enforce_tfa` and `ip_access` are Directus 10's view of
@@ -229,14 +242,7 @@ class Session(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     token: str = Field(max_length=64, unique=True)
-    user: str = Field(
-        sa_column=Column(
-            String(36),
-            ForeignKey("directus_users.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    user: str = user_key()
     expires: datetime = Field(index=True)
     ip: str | None = Field(default=None, max_length=255)
     user_agent: str | None = None
@@ -365,14 +371,7 @@ class TfaRecoveryCode(SQLModel, table=True):
     __tablename__ = "dauth_tfa_recovery_codes"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    user: str = Field(
-        sa_column=Column(
-            String(36),
-            ForeignKey("directus_users.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    user: str = user_key()
     code_hash: str = Field(max_length=64)
     used_at: datetime | None = None
     date_created: datetime
@@ -386,14 +385,7 @@ class TfaEnabledSecret(SQLModel, table=True):
     __tablename__ = "dauth_tfa_enabled_secrets"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    user: str = Field(
-        sa_column=Column(
-            String(36),
-            ForeignKey("directus_users.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    user: str = user_key()
     mark: str = Field(max_length=64)
     date_created: datetime
 
@@ -405,14 +397,7 @@ class Passkey(SQLModel, table=True):
     __tablename__ = "dauth_passkeys"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
-    user: str = Field(
-        sa_column=Column(
-            String(36),
-            ForeignKey("directus_users.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    user: str = user_key()
     credential_id: str = Field(max_length=1400, unique=True)
     # The COSE public key, base64url.
     public_key: str

@@ -42,7 +42,7 @@ from app.repositories.users import UserAccess, access_of
 USERS = RowBuilder(User)
 ROLES = RowBuilder(Role)
 _PERMISSIONS = RowBuilder(Permission)
-# A user's columns then its role's (all NULL without one): what `owner_rows` reads.
+# A user's columns then its role's (all NULL without one): what `_owner` reads.
 OWNER_COLUMNS = (*USERS.columns, *ROLES.columns)
 _USER_COUNT = len(USERS.columns)
 # How many ancestors of a role pass their policies on; a cycle of parents ends there too.
