@@ -12,6 +12,7 @@ from jose import jwt
 from sqlalchemy import delete, update
 from sqlmodel import col
 
+from app.clock import SettableClock
 from app.db.models import Role, User
 from app.repositories import policies as policies_repo
 from app.services.container import Services
@@ -40,6 +41,12 @@ SESSION_COOKIE = "directus_session_token"
 MISSING_REFRESH_MESSAGE = (
     "Invalid payload. The refresh token is required in either the payload or cookie."
 )
+
+
+def totp(secret: str, clock: SettableClock) -> str:
+    """The authenticator app's code for `secret` at the test clock's now."""
+    value: str = pyotp.TOTP(secret).at(clock.now())
+    return value
 
 
 class ShortSecretTOTP(pyotp.TOTP):

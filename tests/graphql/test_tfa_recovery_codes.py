@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyotp
 import pytest
 
 from app.accountability import ClientInfo
@@ -23,6 +22,7 @@ from app.services.container import Services
 from app.services.recovery_codes import RecoveryCodes
 from app.services.sessions import AuthMode
 from tests.conftest import LOGIN, create_user, gql, login
+from tests.graphql.helpers import totp
 from tests.graphql.mutation_seed import stored_user
 from tests.graphql.recovery_helpers import (
     SHOWN,
@@ -69,11 +69,6 @@ async def user(services: Services) -> User:
 async def token(client: httpx.AsyncClient, user: User) -> str:
     access: str = (await login(client, EMAIL, PASSWORD))["access_token"]
     return access
-
-
-def totp(secret: str, clock: SettableClock) -> str:
-    value: str = pyotp.TOTP(secret).at(clock.now())
-    return value
 
 
 async def enable(

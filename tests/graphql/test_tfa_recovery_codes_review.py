@@ -18,6 +18,7 @@ from app.clock import SettableClock
 from app.db.models import QueuedMail, User
 from app.services.container import Services
 from tests.conftest import create_user, gql, login
+from tests.graphql.helpers import totp
 from tests.graphql.recovery_helpers import loosely_typed, stored_codes, typed_forms
 from tests.graphql.security_helpers import activity_rows
 from tests.graphql.test_tfa_recovery_codes import (
@@ -32,7 +33,6 @@ from tests.graphql.test_tfa_recovery_codes import (
     enable,
     left,
     otp_login,
-    totp,
 )
 
 

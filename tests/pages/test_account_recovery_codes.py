@@ -9,12 +9,12 @@ from datetime import timedelta
 from html import unescape
 
 import httpx
-import pyotp
 from starlette.applications import Starlette
 
 from app.clock import SettableClock
 from app.services.container import Services
 from tests.conftest import app_client, create_user
+from tests.graphql.helpers import totp
 from tests.graphql.recovery_helpers import SHOWN, loosely_typed
 from tests.pages.account_helpers import ACCOUNT, form_secret, next_page, sign_in, submit
 from tests.pages.page_forms import hidden
@@ -24,11 +24,6 @@ PASSWORD = "pages-recovery-password-1"
 TFA = ACCOUNT + "/tfa"
 REGENERATE = TFA + "/recovery-codes"
 WINDOW = timedelta(seconds=30)
-
-
-def totp(secret: str, clock: SettableClock) -> str:
-    value: str = pyotp.TOTP(secret).at(clock.now())
-    return value
 
 
 def shown_codes(html: str) -> list[str]:

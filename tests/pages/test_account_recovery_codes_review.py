@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from app.clock import SettableClock
 from app.services.container import Services
 from tests.conftest import app_client, create_user
+from tests.graphql.helpers import totp
 from tests.pages.account_helpers import ACCOUNT, next_page, sign_in, submit
 from tests.pages.page_forms import post_form
 from tests.pages.test_account_recovery_codes import (
@@ -22,7 +23,6 @@ from tests.pages.test_account_recovery_codes import (
     left_on,
     shown_codes,
     sign_in_with,
-    totp,
     turn_on,
 )
 

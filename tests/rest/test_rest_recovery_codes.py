@@ -9,13 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-import pyotp
 import pytest
 
 from app.clock import SettableClock
 from app.db.models import User
 from app.services.container import Services
 from tests.conftest import create_user
+from tests.graphql.helpers import totp
 from tests.graphql.recovery_helpers import (
     SHOWN,
     assert_hashes_only,
@@ -47,11 +47,6 @@ async def user(services: Services) -> User:
 async def token(client: httpx.AsyncClient, user: User) -> str:
     access: str = (await rest_login(client, EMAIL, PASSWORD))["access_token"]
     return access
-
-
-def totp(secret: str, clock: SettableClock) -> str:
-    value: str = pyotp.TOTP(secret).at(clock.now())
-    return value
 
 
 async def enable(
