@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     # SIGTERM: requests in flight get this long to finish before they are cancelled (Directus's
     # SERVER_SHUTDOWN_TIMEOUT, milliseconds); then the app shuts down and the process exits 0.
     server_shutdown_timeout: DurationMs = Field(default=1_000, ge=0)
+    # With WORKERS > 1, a worker that does not answer the supervisor's ping this long is
+    # killed and replaced. uvicorn's 5 s killed workers that were only slow on a loaded
+    # machine (starting up, or starved of CPU mid-burst), cutting their connections.
+    worker_healthcheck_timeout: DurationMs = Field(default=30_000, ge=1_000)
     # Unset: http://HOST:PORT (app.settings_loader); this default serves Settings built directly.
     public_url: str = "http://127.0.0.1:8055"
     # The account pages at /admin/... (reset, invitation, login, account); off for a server

@@ -71,6 +71,7 @@ def serve(settings: Settings) -> int:
             # SIGTERM: stop accepting, let requests in flight finish this long, then run the
             # app's lifespan shutdown (mail, pools) and exit.
             timeout_graceful_shutdown=settings.server_shutdown_timeout / 1000,  # type: ignore[arg-type]
+            timeout_worker_healthcheck=-(-settings.worker_healthcheck_timeout // 1000),
         )
     return 0
 
