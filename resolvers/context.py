@@ -29,6 +29,10 @@ class Context:
     # the request that opened it, so its operations and
     # subscriptions authenticate again from this.
     credential: str | None = None
+    # Lists read plain values and their relational fields ahead, answering those at once
+    # (resolvers/related.py); off when resolvers are traced, so the general path (ORM rows,
+    # a loader awaited per row) also runs, and answers the same (tests/graphql).
+    read_ahead: bool = True
     _access: Access | None = field(default=None, init=False)
     _revoked: DirectusError | None = field(default=None, init=False)
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict, init=False)
@@ -40,6 +44,12 @@ class Context:
         """The caller's permissions, read at most once per request."""
         if self._access is None:
             self._access = await self.services.users.access_for(self.accountability)
+        return self._access
+
+    @property
+    def known_access(self) -> Access | None:
+        """The caller's permissions if already read (a field that can answer without
+        waiting asks for them this way)."""
         return self._access
 
     @property

@@ -4,16 +4,20 @@ permission-checked reads."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
+from app.db.loaded import Values
 from app.db.types import Model
+from app.errors import DirectusError
+from app.permissions.access import Access
 from app.services.items import ItemReader
 from resolvers.context import Info
-from resolvers.engine.selection import requested_fields
+from resolvers.engine.selection import child_selections, requested_fields
 from resolvers.queries import item_query
 from resolvers.types.functions import CountFunctions
 from resolvers.types.inputs import to_data
@@ -21,10 +25,31 @@ from resolvers.types.inputs import to_data
 M = TypeVar("M", bound=Model)
 
 
+class Missing:
+    """Not known without waiting."""
+
+
+MISSING = Missing()
+
+
 async def related_row(
     info: Info, reader: ItemReader[M], item_id: str, filter: Any, search: Any
 ) -> M | None:
     """The related row if the caller may read it (and it matches the field's filter)."""
+    row = await _related(info, reader, item_id, filter, search, as_values=False)
+    return cast("M | None", row)  # rows, not values, when as_values is False
+
+
+async def related_values(
+    info: Info, reader: ItemReader[M], item_id: str, filter: Any, search: Any
+) -> M | Values | None:
+    """`related_row`, read as `Values` when unfiltered (for a type built with `loaded`)."""
+    return await _related(info, reader, item_id, filter, search, as_values=True)
+
+
+async def _related(
+    info: Info, reader: ItemReader[M], item_id: str, filter: Any, search: Any, *, as_values: bool
+) -> M | Values | None:
     ctx = info.context
     access = await ctx.access()
     if (filter is not None and filter is not strawberry.UNSET) or search:
@@ -33,26 +58,101 @@ async def related_row(
         query = item_query(filter, search=search or None, only_ids=[item_id])
         rows = await reader.read_many(access, query, fields)
         return rows[0] if rows else None
-    # The same for every row under this field of the document: worked out once.
+    loader = _field_loader(info, reader, access, item_id, as_values)
+    row: M | Values | None = await loader.load(item_id)
+    return row
+
+
+def related_values_now(
+    info: Info, reader: ItemReader[M], item_id: str
+) -> M | Values | Missing | None:
+    """What `related_values` (no filter, no search) answers, when it is known without waiting:
+    the row's batch was read ahead of the list (`prefetch_related`) by the same loader, with
+    the same fields and caller. MISSING otherwise (then the field awaits `related_values`).
+    Lets a list's relational fields complete synchronously, with no coroutine per row."""
+    access = info.context.known_access
+    if access is None:
+        return MISSING
+    future = _field_loader(info, reader, access, item_id, True).cache_map.get(item_id)
+    if future is None or not future.done() or future.cancelled() or future.exception():
+        return MISSING
+    row: M | Values | None = future.result()
+    return row
+
+
+def _field_loader(
+    info: Info, reader: ItemReader[M], access: Access, item_id: str, as_values: bool
+) -> DataLoader[str, Any]:
+    """The loader of this field of the document, worked out once for every row under it
+    (FORBIDDEN, raised here, for a field no grant gives); the caller's own row is primed
+    (read while authenticating this request)."""
+    ctx = info.context
     node = info._raw_info.field_nodes[0]
-    memo_key = ("related_row", id(node), reader.collection.name)
+    memo_key = ("related_row", id(node), reader.collection.name, as_values)
     memo = ctx.memo.get(memo_key)
     if memo is None or memo[0] is not node:
         fields = requested_fields(info)
         rule = reader.read_rule(access, fields)
-
-        async def load(ids: list[str]) -> list[M | None]:
-            # The rows where one grant gives exactly the fields selected here.
-            return await reader.readable_by_ids(access, ids, fields)
-
-        key = f"{reader.collection.name}.by_id:" + ",".join(sorted(fields))
-        memo = ctx.memo[memo_key] = (node, rule, ctx.loader(key, load))
+        loader = _by_id_loader(info, reader, access, fields, as_values)
+        memo = ctx.memo[memo_key] = (node, rule, loader)
     _, rule, loader = memo
     own = access.own_row(reader.collection.name, item_id, rule)
     if own is not None:
-        loader.prime(item_id, own)  # read while authenticating this request
-    row: M | None = await loader.load(item_id)
-    return row
+        loader.prime(item_id, own)
+    return loader
+
+
+def _by_id_loader(
+    info: Info, reader: ItemReader[M], access: Access, fields: set[str], as_values: bool
+) -> DataLoader[str, Any]:
+    """One loader per collection, selected fields and form in a request: its key names all
+    that its answers depend on (the caller is the request's), so whoever creates it first,
+    the field or `prefetch_related`, it answers the same."""
+
+    async def load(ids: list[str]) -> Sequence[M | Values | None]:
+        # The rows where one grant gives exactly the fields selected here.
+        if as_values:
+            return await reader.readable_values_by_ids(access, ids, fields)
+        return await reader.readable_by_ids(access, ids, fields)
+
+    form = "values" if as_values else "rows"
+    key = f"{reader.collection.name}.by_id.{form}:" + ",".join(sorted(fields))
+    return info.context.loader(key, load)
+
+
+async def prefetch_related(
+    info: Info,
+    field_name: str,
+    reader: ItemReader[M],
+    ids: Iterable[str | None],
+) -> None:
+    """Reads, in one batch before a list completes, the rows its items' `field_name { … }`
+    (asked for without arguments) will show, into the loader that field uses; each item's
+    field then answers at once (`related_values_now`). Anything that goes wrong here is left
+    for the field to meet and report at its own path."""
+    wanted = sorted({item_id for item_id in ids if item_id is not None})
+    if not wanted:
+        return
+    access = await info.context.access()
+    for fields in child_selections(info, field_name):
+        try:
+            rule = reader.read_rule(access, fields)
+        except DirectusError:
+            continue
+        loader = _by_id_loader(info, reader, access, fields, True)
+        for item_id in wanted:
+            own = access.own_row(reader.collection.name, item_id, rule)
+            if own is not None:
+                loader.prime(item_id, own)
+        missing = [item_id for item_id in wanted if loader.cache_map.get(item_id) is None]
+        if not missing:
+            continue
+        try:  # the loader's own function, without its scheduling: one batch, now
+            rows = await loader.load_fn(missing)
+        except Exception:  # noqa: S112 (the field meets it and reports it)
+            continue
+        for item_id, row in zip(missing, rows, strict=True):
+            loader.prime(item_id, row)
 
 
 def parent_field(info: Info) -> tuple[str, str]:

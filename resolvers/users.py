@@ -9,6 +9,7 @@ import strawberry
 from resolvers.context import Info
 from resolvers.engine.selection import nested_fields, requested_fields
 from resolvers.queries import item_query, written_rows
+from resolvers.related import prefetch_related
 from resolvers.types.filters import DirectusUsersFilter
 from resolvers.types.inputs import CreateUsersInput, UpdateUsersInput, to_data
 from resolvers.types.results import DeleteMany, DeleteOne, UsersAggregated
@@ -61,16 +62,28 @@ class UsersQuery:
     ) -> list[DirectusUser]:
         ctx = info.context
         query = item_query(filter, sort, limit, offset, page, search)
-        rows = await ctx.services.users.read_many(await ctx.access(), query, requested_fields(info))
-        return [DirectusUser.from_model(row) for row in rows]
+        fields, access = requested_fields(info), await ctx.access()
+        if not ctx.read_ahead:
+            rows = await ctx.services.users.read_many(access, query, fields)
+            return [DirectusUser.from_model(row) for row in rows]
+        values = await ctx.services.users.read_many_values(access, query, fields)
+        roles = [row["role"] for row in values]
+        await prefetch_related(info, "role", ctx.services.roles, roles)
+        return [DirectusUser.from_model(row) for row in values]
 
     @strawberry.field
     async def users_by_id(
         self, info: Info, id: strawberry.ID, version: str | None = strawberry.UNSET
     ) -> DirectusUser | None:
         ctx = info.context
-        row = await ctx.services.users.read_one(await ctx.access(), str(id), requested_fields(info))
-        return DirectusUser.from_model(row)
+        fields, access = requested_fields(info), await ctx.access()
+        if not ctx.read_ahead:
+            return DirectusUser.from_model(
+                await ctx.services.users.read_one(access, str(id), fields)
+            )
+        values = await ctx.services.users.read_one_values(access, str(id), fields)
+        await prefetch_related(info, "role", ctx.services.roles, [values["role"]])
+        return DirectusUser.from_model(values)
 
     @strawberry.field
     async def users_aggregated(

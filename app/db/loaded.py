@@ -1,5 +1,9 @@
 """A row's column values as loaded, read without SQLAlchemy's attribute instrumentation.
 
+`Values` are the columns a list asked for, read without ORM objects at all
+(`app.repositories.items.select_values`); a column not read is null there, and is never
+shown, since only the fields asked for are.
+
 `from_model` copies every column of a row into its GraphQL object: through the instrumented
 attributes that is a Python call per column and row (700 for a page of 25 users). A row
 loaded whole keeps the same values in its `__dict__`; one that is not (a column expired or
@@ -17,12 +21,22 @@ from sqlmodel import SQLModel
 _KEYS: dict[type[SQLModel], frozenset[str]] = {}
 
 
-def loaded(row: SQLModel) -> Mapping[str, Any]:
-    keys = _KEYS.get(type(row))
+class Values(dict[str, Any]):
+    """Every column of a row by name: those read, and None for the others."""
+
+
+def column_keys(model: type[SQLModel]) -> frozenset[str]:
+    """The model's column attributes (columns and computed column properties)."""
+    keys = _KEYS.get(model)
     if keys is None:
-        keys = _KEYS[type(row)] = frozenset(
-            attribute.key for attribute in inspect(type(row)).column_attrs
-        )
+        keys = _KEYS[model] = frozenset(attribute.key for attribute in inspect(model).column_attrs)
+    return keys
+
+
+def loaded(row: SQLModel | Values) -> Mapping[str, Any]:
+    if isinstance(row, Values):
+        return row
+    keys = column_keys(type(row))
     values = row.__dict__
     if keys <= values.keys():
         return values

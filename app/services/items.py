@@ -8,9 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from app.collections import COLLECTIONS, Collection
+from app.db.loaded import Values, column_keys
 from app.db.query.filters import field_column, filter_clause, linked_to
 from app.db.query.item_query import (
     ItemQuery,
+    Window,
     all_of,
     check_field_list,
     check_query,
@@ -74,21 +76,35 @@ class ItemReader(ItemBase[M]):
         return filter_clause(self.collection, rule.filter, self.variables(access))
 
     async def read_many(self, access: Access, query: ItemQuery, fields: Names[str]) -> list[M]:
+        where, order, span, masks = self._planned(access, query, fields)
+        async with self._db.read() as session:
+            return await items_repo.select_rows(
+                session, self.model, where, order, span.limit, span.offset, masks
+            )
+
+    async def read_many_values(
+        self, access: Access, query: ItemQuery, fields: Names[str]
+    ) -> list[Values]:
+        """`read_many`, the same rows with the same masks, as the values of the id and the
+        stored `fields` only (the GraphQL lists build their objects from values)."""
+        where, order, span, masks = self._planned(access, query, fields)
+        keys = self._value_keys(fields)
+        return await self._db.run_reads(
+            lambda connection: items_repo.select_values(
+                connection, self.model, keys, where, order, span.limit, span.offset, masks
+            )
+        )
+
+    def _planned(
+        self, access: Access, query: ItemQuery, fields: Names[str]
+    ) -> tuple[Any, list[Any], Window, dict[str, Any]]:
+        """A list read's WHERE, ORDER BY, window and masks (FORBIDDEN, INVALID_QUERY first)."""
         check_query(query, self._settings)
         rule = self.read_rule(access, fields, query)
         variables = self.masked_variables(access, rule)
         where = where_clause(self.collection, query, rule, variables, access)
-        span = window(query, self._settings)
-        async with self._db.read() as session:
-            return await items_repo.select_rows(
-                session,
-                self.model,
-                where,
-                order_by(self.collection, query, variables, access),
-                span.limit,
-                span.offset,
-                self.selected_masks(variables),
-            )
+        order = order_by(self.collection, query, variables, access)
+        return where, list(order), window(query, self._settings), self.selected_masks(variables)
 
     async def counts(
         self, access: Access, query: ItemQuery, fields: Names[str], wanted: Names[str]
@@ -228,6 +244,44 @@ class ItemReader(ItemBase[M]):
             )
         by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
         return [by_id.get(item_id) for item_id in ids]
+
+    async def readable_values_by_ids(
+        self, access: Access, ids: Sequence[str], fields: Names[str]
+    ) -> list[Values | None]:
+        """`readable_by_ids`, the same rows with the same masks, as `Values` of the id and
+        the stored `fields`."""
+        try:
+            rule = self.read_rule(access, fields)
+        except ForbiddenError:
+            return [None for _ in ids]
+        rows = await self._values_among(access, rule, list(set(ids)), fields)
+        by_id = {str(row["id"]): row for row in rows}
+        return [by_id.get(item_id) for item_id in ids]
+
+    async def read_one_values(self, access: Access, item_id: str, fields: Names[str]) -> Values:
+        """`read_one` as `Values` of the id and the stored `fields`: FORBIDDEN alike."""
+        rows = await self._values_among(access, self.read_rule(access, fields), [item_id], fields)
+        if not rows:
+            raise ForbiddenError()
+        return rows[0]
+
+    async def _values_among(
+        self, access: Access, rule: Rule, ids: Sequence[str], fields: Names[str]
+    ) -> list[Values]:
+        """The rows among `ids` the rule shows, as values, masked as `read_ids` masks them."""
+        masks = self.selected_masks(self.masked_variables(access, rule))
+        among = items_repo.among_ids(self.collection, ids, self.shown_where(access, rule))
+        keys = self._value_keys(fields)
+        return await self._db.run_reads(
+            lambda connection: items_repo.select_values(
+                connection, self.model, keys, among, [], None, 0, masks
+            )
+        )
+
+    def _value_keys(self, fields: Names[str]) -> list[str]:
+        """The columns a read of `fields` as values selects: the id, then the stored ones."""
+        columns = column_keys(self.model)
+        return ["id", *sorted(name for name in fields if name in columns and name != "id")]
 
     async def aggregate(
         self,

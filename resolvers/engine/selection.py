@@ -84,3 +84,23 @@ def nested_fields(info: Info, field_name: str) -> set[str]:
         if child.name.value == field_name
         for grandchild in _fields(_children(child), fragments)
     )
+
+
+def child_selections(info: Info, field_name: str) -> list[set[str]]:
+    """Per response key of a child field asked for without arguments (`role { name }`,
+    `r: role { id }`), the stored fields selected under it: what `requested_fields` gives
+    that child's own resolver, directives aside."""
+    raw = info._raw_info
+    fragments = raw.fragments
+    groups: dict[str, list[FieldNode]] = {}
+    for node in raw.field_nodes:
+        for child in _fields(_children(node), fragments):
+            if child.name.value == field_name and not child.arguments:
+                key = child.alias.value if child.alias else field_name
+                groups.setdefault(key, []).append(child)
+    return [
+        _stored(
+            grandchild for child in group for grandchild in _fields(_children(child), fragments)
+        )
+        for group in groups.values()
+    ]

@@ -31,6 +31,9 @@ def document_shape(query: str) -> str | None:
 
 def resolver_tracing(tracer: Tracer) -> Callable[[], SchemaExtension]:
     class ResolverTracing(SchemaExtension):
+        # Every resolver is to be called and timed: the view turns reading ahead off.
+        traces_resolvers = True
+
         def on_execute(self) -> Iterator[None]:
             context = self.execution_context
             with tracer.start_as_current_span(

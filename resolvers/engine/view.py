@@ -56,6 +56,10 @@ class DirectusGraphQL(GraphQL[Context, None]):
 
     def __init__(self, schema: Any, services: Services) -> None:
         settings = services.settings
+        self.read_ahead = not any(
+            getattr(extension, "traces_resolvers", False)
+            for extension in getattr(schema, "extensions", ())
+        )
         # Pages of other origins may open sockets only when CORS lets them in; `null`
         # (sandboxed frames, file: pages) never.
         origins = settings.cors_origin if settings.cors_enabled else []
@@ -151,6 +155,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
                 accountability=accountability,
                 services=self.services,
                 credential=token,
+                read_ahead=self.read_ahead,
             )
         token, accountability = await authenticate_request(
             request, settings, self.services.authenticator
@@ -162,6 +167,7 @@ class DirectusGraphQL(GraphQL[Context, None]):
             accountability=accountability,
             services=self.services,
             credential=token,
+            read_ahead=self.read_ahead,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

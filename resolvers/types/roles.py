@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from app.db.loaded import loaded
+from app.db.loaded import Values, loaded
 from app.db.models import Role
 from resolvers.context import Info
 from resolvers.engine.selection import requested_fields
@@ -141,7 +141,7 @@ class DirectusRole:
         return CountFunctions(count=count)
 
     @classmethod
-    def from_model(cls, row: Role) -> DirectusRole:
+    def from_model(cls, row: Role | Values) -> DirectusRole:
         values = loaded(row)
         ip_access = values["ip_access"]
         return cls(

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
-from app.db.loaded import loaded
-from app.db.models import User
+from app.db.loaded import Values, loaded
+from app.db.models import Role, User
 from resolvers.context import Info
-from resolvers.related import related_count, related_many, related_row
+from resolvers.related import (
+    Missing,
+    related_count,
+    related_many,
+    related_row,
+    related_values,
+    related_values_now,
+)
 from resolvers.types.files import DirectusFile
 from resolvers.types.filters import (
     DirectusAccessFilter,
@@ -70,8 +78,10 @@ class DirectusUser:
     avatar_id: strawberry.Private[str | None]
     last_access_at: strawberry.Private[datetime | None]
 
-    @strawberry.field
-    async def role(
+    # graphql_type: the resolver answers a role or an awaitable of one (Strawberry types
+    # this form of its decorator as Any).
+    @strawberry.field(graphql_type=DirectusRole | None)  # type: ignore[untyped-decorator]
+    def role(
         self,
         info: Info,
         filter: DirectusRolesFilter | None = strawberry.UNSET,
@@ -80,10 +90,23 @@ class DirectusUser:
         offset: int | None = strawberry.UNSET,
         page: int | None = strawberry.UNSET,
         search: str | None = strawberry.UNSET,
-    ) -> DirectusRole | None:
+    ) -> DirectusRole | Awaitable[DirectusRole | None] | None:
+        """At once when the list read the roles ahead (`prefetch_related`), else awaited."""
         if self.role_id is None:
             return None
-        row = await related_row(info, info.context.services.roles, self.role_id, filter, search)
+        ctx = info.context
+        roles = ctx.services.roles
+        if not ctx.read_ahead:
+            return self._role(related_row(info, roles, self.role_id, filter, search))
+        if (filter is None or filter is strawberry.UNSET) and not search:
+            row = related_values_now(info, roles, self.role_id)
+            if not isinstance(row, Missing):
+                return None if row is None else DirectusRole.from_model(row)
+        return self._role(related_values(info, roles, self.role_id, filter, search))
+
+    @staticmethod
+    async def _role(reading: Awaitable[Role | Values | None]) -> DirectusRole | None:
+        row = await reading
         return None if row is None else DirectusRole.from_model(row)
 
     @strawberry.field
@@ -154,7 +177,7 @@ class DirectusUser:
         return DatetimeFunctions.of(self.last_access_at)
 
     @classmethod
-    def from_model(cls, row: User) -> DirectusUser:
+    def from_model(cls, row: User | Values) -> DirectusUser:
         values = loaded(row)
         return cls(
             id=strawberry.ID(values["id"]),

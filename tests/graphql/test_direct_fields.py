@@ -1,9 +1,12 @@
-"""Fields answered directly (resolvers/engine/leaf_fields.py) answer as graphql-core does.
+"""Fields answered directly (resolvers/engine/leaf_fields.py) answer as graphql-core does,
+and lists read ahead (plain values, relational fields loaded before the list completes and
+answered at once: resolvers/related.py) answer as lists of ORM rows whose relational fields
+each await their loader.
 
 The same documents run against two apps on one database: the served one, which reads
-plain leaf fields and calls argument-less resolvers itself, and one with tracing on, where
-a resolver middleware makes every field go through graphql-core and Strawberry (the general
-path). Both answers — data, nulls of fields a grant does not give on an item, concealed
+plain leaf fields and calls argument-less resolvers itself and reads lists ahead, and one
+with tracing on, where a resolver middleware makes every field go through graphql-core and
+Strawberry, and nothing is read ahead (the general path). Both answers — data, nulls of fields a grant does not give on an item, concealed
 values, errors and their paths — must be equal, for an admin, an app user whose grants
 differ per item, and the public. On both databases.
 """
@@ -26,6 +29,7 @@ from app.main import create_app
 from app.services.container import Services
 from resolvers.engine.extensions import DocumentLimits
 from resolvers.engine.leaf_fields import Call, Leaf, plan_of
+from resolvers.engine.view import DirectusGraphQL
 from resolvers.schema import schema_for
 from tests.conftest import app_client, gql
 from tests.graphql.seed import ADMIN_TOKEN, DAVE_TOKEN, Seeded, add_permission, seed
@@ -46,6 +50,17 @@ DOCUMENTS = (
     'query ($skip: Boolean!) { users(sort: ["email"]) { email @skip(if: $skip)'
     " first_name @include(if: $skip) } }",
     '{ users_by_id(id: "00000000-0000-0000-0000-000000000000") { id } }',
+    # Read ahead: aliases of the relation (one batch per selection), a fragment merging
+    # into it, a field no grant gives under it, a page, masks per item, the public.
+    '{ users(sort: ["email"]) { email last_name role { id name } r: role { name } } }',
+    '{ users(limit: 4, offset: 1, sort: ["-email"]) { id role { name }'
+    " ... on directus_users { role { id } } } }",
+    '{ users(sort: ["email"]) { email role { name icon description } } }',
+    '{ users(filter: { first_name: { _nnull: true } }, sort: ["id"]) { id first_name'
+    " location title role { id } } }",
+    # One by id: another user's (Dave sees its masked fields null), and Dave's own.
+    "query ($id: ID!, $own: ID!) { users_by_id(id: $id) { id email last_name role { name } }"
+    " own: users_by_id(id: $own) { last_name role { id name } } }",
 )
 OWN = {"id": {"_eq": "$CURRENT_USER"}}
 
@@ -68,11 +83,13 @@ async def _grants(services: Services, seeded: Seeded) -> None:
     await add_permission(services, None, ["id", "first_name"], None)
 
 
-async def _answers(app: Starlette, token: str | None) -> list[dict[str, Any]]:
+async def _answers(app: Starlette, token: str | None, seeded: Seeded) -> list[dict[str, Any]]:
     answers = []
     async with app_client(app) as client:
         for document in DOCUMENTS:
-            variables = {"skip": True} if "$skip" in document else None
+            variables: dict[str, Any] | None = {"skip": True} if "$skip" in document else None
+            if "$own" in document:
+                variables = {"id": seeded.users["alice"], "own": seeded.users["dave"]}
             reply = await gql(client, document, variables, token=token)
             answers.append({"status": reply.status, "body": reply.body})
     return answers
@@ -84,17 +101,36 @@ async def test_the_direct_path_answers_as_the_general_path(
     seeded = await seed(services)
     await _grants(services, seeded)
     for token in (ADMIN_TOKEN, DAVE_TOKEN, None):
-        direct = await _answers(app, token)
-        assert direct == await _answers(general, token), token
-    admin = await _answers(app, ADMIN_TOKEN)
+        direct = await _answers(app, token, seeded)
+        assert direct == await _answers(general, token, seeded), token
+    admin = await _answers(app, ADMIN_TOKEN, seeded)
     users = admin[0]["body"]["data"]["users"]
     assert len(users) == 7
     assert {user["tfa_secret"] for user in users} == {None, "**********"}
-    dave = await _answers(app, DAVE_TOKEN)
+    dave = await _answers(app, DAVE_TOKEN, seeded)
     rows = dave[0]["body"]["data"]["users"]
     # Per item: Dave's own last name, nobody else's.
     assert {row["last_name"] for row in rows} == {"Davis", None}
     assert any(answer["body"].get("errors") for answer in dave)  # refused fields included
+    by_id = dave[-1]["body"]["data"]
+    assert by_id["users_by_id"]["last_name"] is None  # someone else's: masked
+    assert by_id["users_by_id"]["role"]["name"] == "Editors"
+    assert by_id["own"]["last_name"] == "Davis"
+
+
+def test_the_general_path_is_the_traced_one(app: Starlette, general: Starlette) -> None:
+    """What the equivalence above compares: the served view reads ahead, the traced one
+    does not."""
+
+    def views(app: Starlette) -> list[bool]:
+        return [
+            route.app.read_ahead
+            for route in app.routes
+            if isinstance(getattr(route, "app", None), DirectusGraphQL)
+        ]
+
+    assert views(app) and all(views(app))
+    assert views(general) and not any(views(general))
 
 
 def test_plain_fields_are_leaves_and_argument_less_resolvers_calls() -> None:
