@@ -153,7 +153,7 @@ def markdown(run: dict[str, Any], targets: Sequence[Target], stored: dict[str, A
         add("| scenario | c | 1,000 users | larger | ratio p50 |")
         add("|---|--:|--:|--:|--:|")
         for base, big in pairs:
-            for scenario, _ in GROWTH:
+            for scenario, _, _ in GROWTH:
                 for concurrency in CONCURRENCIES:
                     small_row = find(base["scenarios"], scenario, concurrency)
                     big_row = find(big["scenarios"], scenario, concurrency)
@@ -168,7 +168,7 @@ def markdown(run: dict[str, Any], targets: Sequence[Target], stored: dict[str, A
                         f"{big_row['p50_ms']:.2f} / {big_row['p99_ms']:.2f} | {ratio:.2f}x |"
                     )
         add("")
-    add("## Targets (issue 6)\n")
+    add("## Targets (issues 6 and 21)\n")
     add("| target | goal | measured | status |")
     add("|---|---|---|---|")
     for target in targets:

@@ -8,6 +8,7 @@ from typing import Any
 from bench.api import Api, data_of
 from bench.common import BIN, GRAPHQL_PATH, PLACEHOLDER, USER_FIELDS
 from bench.load import Request
+from bench.names import ROLE_NAMES
 from bench.phases import argon2_phase, floor_phase, memory_marks, storm
 from bench.run import Run
 from bench.seeding import Plan, SeededUser
@@ -91,6 +92,45 @@ def server_scenarios(run: Run, server: Server, api: Api, plan: Plan) -> None:
         ),
         server,
         check_list,
+    )
+
+    expected_hundred = min(100, plan.users + 1)
+
+    def check_hundred(answer: dict[str, Any]) -> str | None:
+        rows = data_of(answer, "users")
+        if not isinstance(rows, list) or len(rows) != expected_hundred:
+            return f"expected {expected_hundred} users, got {len(rows or [])}"
+        return None
+
+    run.measure(
+        "users_list100",
+        lambda: Request(
+            f"{{ users(limit: 100) {{ {USER_FIELDS} }} }}", admin_token(), '"users":[{"id":"'
+        ),
+        server,
+        check_hundred,
+    )
+
+    role = ROLE_NAMES[0]
+
+    def check_filtered(answer: dict[str, Any]) -> str | None:
+        rows = data_of(answer, "users")
+        if not isinstance(rows, list) or not 0 < len(rows) <= 25:
+            return f"expected 1 to 25 users, got {rows!r:.200}"
+        if any((row.get("role") or {}).get("name") != role for row in rows):
+            return f"a user not in {role}: {rows!r:.200}"
+        return None
+
+    run.measure(
+        "users_filtered",
+        lambda: Request(
+            f'{{ users(limit: 25, filter: {{ role: {{ name: {{ _eq: "{role}" }} }} }},'
+            f' sort: ["-last_access"]) {{ {USER_FIELDS} }} }}',
+            admin_token(),
+            '"users":[{"id":"',
+        ),
+        server,
+        check_filtered,
     )
 
     first = plan.samples[0]

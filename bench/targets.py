@@ -1,5 +1,5 @@
-"""Targets: every goal of issue 6, judged on a run's figures (and on the stored runs of other
-sizes for growth), with the value it was judged on."""
+"""Targets: every goal of issues 6 and 21, judged on a run's figures (and on the stored
+runs of other sizes for growth), with the value it was judged on."""
 
 from __future__ import annotations
 
@@ -132,6 +132,7 @@ def evaluate(run: dict[str, Any], stored: dict[str, Any]) -> list[Target]:
             )
         )
 
+    targets.extend(read_share_targets(rows))
     targets.extend(growth_targets(run, stored))
 
     memory = run["memory"]
@@ -166,6 +167,40 @@ def evaluate(run: dict[str, Any], stored: dict[str, Any]) -> list[Target]:
     return targets
 
 
+# Issue 21: each read at least this share of users_me's requests/s (same run, same c).
+READ_SHARES = (
+    ("users_list", 60),
+    ("users_by_id", 80),
+    ("users_by_email", 80),
+)
+
+
+def read_share_targets(rows: Sequence[dict[str, Any]]) -> list[Target]:
+    targets: list[Target] = []
+    for scenario, share_goal in READ_SHARES:
+        for concurrency in CONCURRENCIES:
+            me, read = find(rows, "users_me", concurrency), find(rows, scenario, concurrency)
+            name = f"{scenario} vs users_me c={concurrency}"
+            goal = f">= {share_goal}% of users_me's req/s"
+            if not (valid(me) and valid(read)):
+                targets.append(Target(name, goal, "errors or not run", False))
+                continue
+            assert me is not None
+            assert read is not None
+            share = read["rps"] / me["rps"] * 100
+            measured = f"{read['rps']:.0f} vs {me['rps']:.0f} req/s = {share:.0f}%"
+            targets.append(Target(name, goal, measured, share >= share_goal))
+    targets.append(
+        Target(
+            "users_list vs Directus 12",
+            ">= 5x Directus's req/s on the same machine",
+            "Directus is not run by scripts/bench",
+            None,
+        )
+    )
+    return targets
+
+
 def peaks(rows: Sequence[dict[str, Any]]) -> tuple[float | None, float | None]:
     """The server's peak RSS per worker over all its scenarios, and over the reads only."""
     served = [row for row in rows if not row["scenario"].startswith("floor")]
@@ -180,10 +215,15 @@ def peaks(rows: Sequence[dict[str, Any]]) -> tuple[float | None, float | None]:
     return max(every, default=None), max(reads, default=None)
 
 
+# (scenario, the larger run's p50 at most this many times the 1,000-user run's, judged at
+# this many users).
 GROWTH = (
-    ("users_by_id", 1.5),
-    ("users_by_email", 1.5),
-    ("users_sorted", 2.0),
+    ("users_by_id", 1.5, 1_000_000),
+    ("users_by_email", 1.5, 1_000_000),
+    ("users_sorted", 2.0, 1_000_000),
+    ("users_list", 1.5, 100_000),
+    ("users_list100", 1.5, 100_000),
+    ("users_filtered", 2.0, 100_000),
 )
 
 
@@ -212,8 +252,8 @@ def growth_targets(run: dict[str, Any], stored: dict[str, Any]) -> list[Target]:
     """Judged on p50 at c=1: the latency of one request, free of queueing."""
     pairs = {big["parameters"]["users"]: (base, big) for base, big in growth_pairs(run, stored)}
     targets: list[Target] = []
-    for scenario, limit in GROWTH:
-        goal = f"1,000,000 users within {limit}x of 1,000 (p50, c=1)"
+    for scenario, limit, judged in GROWTH:
+        goal = f"{judged:,} users within {limit}x of 1,000 (p50, c=1)"
         seen: list[str] = []
         met: bool | None = None
         for users in sorted(pairs):
@@ -228,8 +268,8 @@ def growth_targets(run: dict[str, Any], stored: dict[str, Any]) -> list[Target]:
             seen.append(
                 f"{users:,}: {big_row['p50_ms']:.2f} vs {small_row['p50_ms']:.2f} ms = {ratio:.2f}x"
             )
-            if users == 1_000_000:
+            if users == judged:
                 met = ratio <= limit
-        measured = "; ".join(seen) if seen else "no 1,000-user and 1,000,000-user runs recorded"
+        measured = "; ".join(seen) if seen else f"no 1,000-user and {judged:,}-user runs recorded"
         targets.append(Target(f"growth {scenario}", goal, measured, met))
     return targets

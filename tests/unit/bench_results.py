@@ -47,10 +47,14 @@ def healthy_rows() -> list[dict[str, Any]]:
         row("users_me_storm", 32, p99=120.0),
         row("storm_logins_c1", 16, rps=8),
         row("storm_logins_c32", 16, rps=8),
-        row("users_list", 1),
-        row("users_list", 32, peak=150.0),
-        row("users_by_id", 1, p50=1.0),
-        row("users_by_email", 1, p50=1.2),
+        row("users_list", 1, rps=240),  # exactly 60% of users_me's
+        row("users_list", 32, rps=360, peak=150.0),
+        row("users_list100", 1, rps=150, p50=3.0),
+        row("users_filtered", 1, rps=200, p50=2.5),
+        row("users_by_id", 1, rps=320, p50=1.0),  # exactly 80% of users_me's
+        row("users_by_id", 32, rps=480),
+        row("users_by_email", 1, rps=320, p50=1.2),
+        row("users_by_email", 32, rps=480),
         row("users_sorted", 1, p50=2.0),
         row("auth_login", 1, rps=8.5),  # exactly 85% of 10/s
         row("auth_login", 32, rps=17, peak=199.9),  # exactly 85% of 20/s

@@ -1,5 +1,6 @@
-"""The targets of issue 6 judged on fixed figures: pass and fail at each boundary, the ratios
-to the floor, to the raw argon2 rate and to the idle latency, and growth across stored runs."""
+"""The targets of issues 6 and 21 judged on fixed figures: pass and fail at each boundary,
+the ratios to the floor, to users_me, to the raw argon2 rate and to the idle latency, and
+growth across stored runs."""
 
 from __future__ import annotations
 
@@ -24,10 +25,20 @@ def test_every_target_is_met_at_its_boundary() -> None:
         "auth_login c=1": "met",
         "users_me under login storm c=1": "met",
         "users_me under login storm c=32": "met",
+        "users_list vs users_me c=1": "met",
+        "users_list vs users_me c=32": "met",
+        "users_by_id vs users_me c=1": "met",
+        "users_by_id vs users_me c=32": "met",
+        "users_by_email vs users_me c=1": "met",
+        "users_by_email vs users_me c=32": "met",
+        "users_list vs Directus 12": "not measured",
         "auth_refresh": "met",
         "growth users_by_id": "not measured",
         "growth users_by_email": "not measured",
         "growth users_sorted": "not measured",
+        "growth users_list": "not measured",
+        "growth users_list100": "not measured",
+        "growth users_filtered": "not measured",
         "peak RSS under load": "met",
         "RSS growth": "met",
     }
@@ -41,6 +52,8 @@ def test_every_target_is_met_at_its_boundary() -> None:
         "120.0 ms vs idle 40.0 ms = 3.0x"
     )
     assert targets["auth_refresh"].measured == "500/s (c=32)"
+    assert targets["users_list vs users_me c=1"].measured == "240 vs 400 req/s = 60%"
+    assert targets["users_by_id vs users_me c=32"].measured == "480 vs 600 req/s = 80%"
     assert targets["peak RSS under load"].measured == "200 MB (read scenarios only: 150 MB)"
     assert targets["RSS growth"].measured == "100.0 -> 110.0 MB = +10.0%"
     assert targets["RSS growth"].goal == "<= 10% from 10,000 to 100,000 requests"
@@ -55,6 +68,9 @@ def test_every_target_is_met_at_its_boundary() -> None:
         (row("auth_login", 32, rps=16.9), "auth_login c=32"),
         (row("users_me_storm", 1, p99=15.01), "users_me under login storm c=1"),
         (row("auth_refresh", 32, rps=499.9), "auth_refresh"),
+        (row("users_list", 1, rps=239.9), "users_list vs users_me c=1"),
+        (row("users_by_id", 32, rps=479.9), "users_by_id vs users_me c=32"),
+        (row("users_by_email", 1, rps=319.9), "users_by_email vs users_me c=1"),
         (row("auth_login", 32, rps=17, peak=200.0), "peak RSS under load"),
     ],
 )
