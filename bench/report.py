@@ -20,6 +20,8 @@ SCENARIO_ORDER = (
     "storm_logins_c1",
     "storm_logins_c32",
     "users_list",
+    "users_list100",
+    "users_filtered",
     "users_by_id",
     "users_by_email",
     "users_sorted",

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers.context import Info
+from resolvers.engine.leaf_fields import raw_arguments
 from resolvers.engine.selection import nested_fields, requested_fields
 from resolvers.queries import item_query, written_rows
 from resolvers.related import prefetch_related
@@ -50,6 +51,7 @@ class UsersQuery:
         return None if user is None else DirectusUser.from_model(user)
 
     @strawberry.field
+    @raw_arguments  # `filter` may come as graphql-core's dict: item_query takes both
     async def users(
         self,
         info: Info,
@@ -72,6 +74,7 @@ class UsersQuery:
         return [DirectusUser.from_model(row) for row in values]
 
     @strawberry.field
+    @raw_arguments
     async def users_by_id(
         self, info: Info, id: strawberry.ID, version: str | None = strawberry.UNSET
     ) -> DirectusUser | None:

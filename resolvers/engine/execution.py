@@ -19,9 +19,16 @@ import weakref
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLOutputType, Undefined
+from graphql import (
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    Undefined,
+)
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -57,6 +64,7 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # Keyed by the grouped field set's id, which graphql-core keeps alive (memoized)
         # for the whole operation; the set itself is kept too, so its id is never reused.
         self._plans: dict[int, tuple[GroupedFieldSet, GraphQLObjectType, LeafPlan | None]] = {}
+        self._object_types: dict[int, tuple[GraphQLOutputType, GraphQLObjectType | None]] = {}
 
     def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> LeafPlan | None:
         cached = self._plans.get(id(fields))
@@ -117,6 +125,39 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
         return _gathered(results, awaitable_fields)
 
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        """graphql-core's complete_value; an object (a list's item, a user's role) of a type
+        with no is_type_of, with nothing deferred under it, goes straight to its fields:
+        what graphql-core's dozen calls per object end in (a nullable or non-null object
+        type; a null, an error or anything else takes graphql-core's own way)."""
+        if self._direct and position_context is None and result is not None:
+            object_type = self._object_type(return_type)
+            if object_type is not None and not isinstance(result, Exception):
+                fields, deferred, _ = self.collect_subfields(object_type, field_details_list)
+                if not deferred:
+                    return self.execute_fields(object_type, result, path, fields, None)
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _object_type(self, return_type: GraphQLOutputType) -> GraphQLObjectType | None:
+        """The object type `return_type` is (or wraps in non-null), if it has no is_type_of."""
+        known = self._object_types.get(id(return_type))
+        if known is not None and known[0] is return_type:
+            return known[1]
+        named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+        plain = named if isinstance(named, GraphQLObjectType) and named.is_type_of is None else None
+        self._object_types[id(return_type)] = (return_type, plain)
+        return plain
+
     def _execute_call(
         self,
         parent_type: GraphQLObjectType,
@@ -125,14 +166,22 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         call: Call,
     ) -> Any:
-        """graphql-core's execute_field for a field asked for without arguments, with no
-        middleware: its resolver called as Strawberry would (`Call`), then completed and
-        its errors handled by graphql-core as for any field."""
+        """graphql-core's execute_field for a field asked for without arguments, or one whose
+        resolver takes raw arguments, with no middleware: its resolver called as Strawberry
+        would (`Call`; raw: with the arguments graphql-core coerced), then completed and its
+        errors (an argument refused included) handled by graphql-core as for any field."""
         field_def = parent_type.fields[details[0].node.name.value]
         return_type = field_def.type
         info = self.build_resolve_info(field_def, to_nodes(details), parent_type, path)
         try:
-            result = call(source, info)
+            arguments = (
+                get_argument_values(
+                    field_def, details[0].node, self.variable_values, None, self.hide_suggestions
+                )
+                if call.raw
+                else {}
+            )
+            result = call(source, info, **arguments)
             if self.is_awaitable(result):
                 return self.complete_awaitable_value(return_type, details, info, path, result, None)
             completed = self.complete_value(return_type, details, info, path, result, None)

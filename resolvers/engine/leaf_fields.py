@@ -20,7 +20,7 @@ their conversion by Strawberry, 60 calls per row; its value is completed by grap
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from graphql import (
     GraphQLLeafType,
@@ -35,6 +35,8 @@ from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 _DEFINITION = "strawberry-definition"  # Strawberry's back-reference on a GraphQLField
 
 
@@ -47,15 +49,29 @@ class Leaf(NamedTuple):
 
 
 class Call(NamedTuple):
-    """How to call a field's own resolver with no arguments: `function(source, info=...)`."""
+    """How to call a field's own resolver: `function(source, info=..., **arguments)`, with
+    no arguments, or (`raw`) with the arguments as graphql-core coerced them."""
 
     function: Callable[..., Any]
     info_name: str
     field: StrawberryField
+    raw: bool = False
 
-    def __call__(self, source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+    def __call__(self, source: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
         strawberry_info: Info[Any, Any] = Info(_raw_info=info, _field=self.field)
-        return self.function(source, **{self.info_name: strawberry_info})
+        return self.function(source, **{self.info_name: strawberry_info}, **arguments)
+
+
+_RAW = "_takes_raw_arguments"
+
+
+def raw_arguments(function: F) -> F:
+    """Marks a resolver that takes its arguments as graphql-core coerced them (input objects
+    as dicts with GraphQL names, lists, scalars) as well as Strawberry's objects: with no
+    resolver middleware it is called with those, skipping Strawberry's conversion, which
+    walks every field of an input type (a users filter has fifty) at each level."""
+    setattr(function, _RAW, True)
+    return function
 
 
 # One entry per response key, in order: its Leaf or Call, or None where graphql-core answers.
@@ -68,8 +84,6 @@ def leaf_of(parent_type: GraphQLObjectType, details: FieldDetailsList) -> Leaf |
     arguments; both asked for without arguments (by every node of the key: they may
     differ only in directives, which collect_fields already applied)."""
     node = details[0].node
-    if any(detail.node.arguments for detail in details):
-        return None
     if any(detail.fragment_variable_values for detail in details):
         return None
     field_def = parent_type.fields.get(node.name.value)
@@ -77,6 +91,12 @@ def leaf_of(parent_type: GraphQLObjectType, details: FieldDetailsList) -> Leaf |
         return None  # a subscription's root field answers with its event, not its resolver
     resolve = field_def.resolve
     strawberry_field = field_def.extensions.get(_DEFINITION)
+    if any(detail.node.arguments for detail in details):
+        if isinstance(strawberry_field, StrawberryField) and strawberry_field.base_resolver:
+            call = _call_of(strawberry_field)
+            if call is not None and getattr(call.function, _RAW, False):
+                return call._replace(raw=True)
+        return None
     if isinstance(strawberry_field, StrawberryField) and strawberry_field.base_resolver:
         if any(is_required_argument(argument) for argument in field_def.args.values()):
             return None  # validation refuses the document first; nothing to shortcut
@@ -120,6 +140,9 @@ def plan_of(parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> LeafPlan
     )
 
 
+# Values that are neither errors nor awaitables, known without asking.
+_PLAIN = frozenset({str, int, float, bool})
+
 # What `leaf_value` answers when graphql-core must resolve the field itself.
 ASK_GRAPHQL_CORE: Any = object()
 
@@ -131,7 +154,7 @@ def leaf_value(leaf: Leaf, source: Any, is_awaitable: Callable[[Any], bool]) -> 
     value = getattr(source, leaf.attribute)
     if value is None or value is Undefined:
         return ASK_GRAPHQL_CORE if leaf.non_null else None
-    if isinstance(value, Exception) or is_awaitable(value):
+    if value.__class__ not in _PLAIN and (isinstance(value, Exception) or is_awaitable(value)):
         return ASK_GRAPHQL_CORE
     try:
         coerced = leaf.leaf.coerce_output_value(value)
