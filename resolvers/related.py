@@ -133,8 +133,11 @@ async def prefetch_related(
     wanted = sorted({item_id for item_id in ids if item_id is not None})
     if not wanted:
         return
-    access = await info.context.access()
+    ctx = info.context
+    access = await ctx.access()
     for fields in child_selections(info, field_name):
+        if ctx.known_access is not access:
+            return  # a socket's caller changed while reading: the loaders are gone with it
         try:
             rule = reader.read_rule(access, fields)
         except DirectusError:

@@ -72,28 +72,28 @@ async def select_rows(
 def select_values(
     connection: Connection,
     model: type[SQLModel],
-    keys: Sequence[str],
+    columns_read: Sequence[str],
     where: ColumnElement[bool],
     order: Sequence[ColumnElement[Any]],
     limit: int | None,
     offset: int,
     masks: Masks | None = None,
 ) -> list[Values]:
-    """`select_rows` for the columns `keys` only, as plain values (no ORM objects): a list
+    """`select_rows` for the columns `columns_read` only, as plain values (no ORM objects): a list
     page shows a few columns of each row, and building whole instances cost more than the
     query. The same WHERE, ORDER BY, window and masks."""
     masks = masks or {}
-    columns = [getattr(model, key).label(key) for key in keys]
+    columns = [getattr(model, key).label(key) for key in columns_read]
     statement: Any = select(*columns, *_shown(masks)).where(where).order_by(*order)
     statement = statement.offset(offset)
     if limit is not None:
         statement = statement.limit(limit)
-    names, width = list(masks), len(keys)
+    names, width = list(masks), len(columns_read)
     blank = dict.fromkeys(column_keys(model))  # the columns not read: null
     rows = []
     for row in connection.execute(statement).all():
         values = Values(blank)
-        values.update(zip(keys, row, strict=False))
+        values.update(zip(columns_read, row[:width], strict=True))
         for name, visible in zip(names, row[width:], strict=True):
             if not visible:
                 values[name] = None

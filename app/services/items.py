@@ -261,9 +261,11 @@ class ItemReader(ItemBase[M]):
     async def read_one_values(self, access: Access, item_id: str, fields: Names[str]) -> Values:
         """`read_one` as `Values` of the id and the stored `fields`: FORBIDDEN alike."""
         rows = await self._values_among(access, self.read_rule(access, fields), [item_id], fields)
-        if not rows:
+        # By its id as shown, as read_ids finds it: a row whose id is masked is not found.
+        row = next((row for row in rows if str(row["id"]) == item_id), None)
+        if row is None:
             raise ForbiddenError()
-        return rows[0]
+        return row
 
     async def _values_among(
         self, access: Access, rule: Rule, ids: Sequence[str], fields: Names[str]

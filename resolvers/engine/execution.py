@@ -8,9 +8,11 @@ the cyclic collector happens to run, which then has ~125 objects per request to 
 Helpers that reach the executor through a weak reference leave no cycle: a request's
 objects go as soon as it is answered.
 
-It also answers plain leaf fields itself (resolvers/engine/leaf_fields.py): the same values
-as graphql-core's per-field path, at a fraction of its cost, when no extension wraps the
-resolvers (with tracing on, every field goes through graphql-core and gets its span).
+It also answers plain leaf fields itself and calls resolvers with no arguments or raw ones
+(resolvers/engine/leaf_fields.py), and completes an object value straight to its fields: the
+same values as graphql-core's per-field path, at a fraction of its cost, when no extension
+wraps the resolvers (with tracing on, every field goes through graphql-core and gets its
+span).
 """
 
 from __future__ import annotations
@@ -138,7 +140,12 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
         with no is_type_of, with nothing deferred under it, goes straight to its fields:
         what graphql-core's dozen calls per object end in (a nullable or non-null object
         type; a null, an error or anything else takes graphql-core's own way)."""
-        if self._direct and position_context is None and result is not None:
+        if (
+            self._direct
+            and position_context is None
+            and result is not None
+            and result is not Undefined
+        ):
             object_type = self._object_type(return_type)
             if object_type is not None and not isinstance(result, Exception):
                 fields, deferred, _ = self.collect_subfields(object_type, field_details_list)

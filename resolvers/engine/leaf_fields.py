@@ -15,6 +15,9 @@ A field with a resolver of its own asked for without arguments (a user's `role`)
 `Call`: its resolver is called as Strawberry would call it with no arguments (the source
 as `self`, an Info), skipping the coercion of its six absent arguments by graphql-core and
 their conversion by Strawberry, 60 calls per row; its value is completed by graphql-core.
+A resolver marked `raw_arguments` is a Call with arguments too: it gets them as graphql-core
+coerced them, without Strawberry's conversion — only where that conversion would change
+nothing (every argument keeps its name, no enum anywhere in its input types).
 """
 
 from __future__ import annotations
@@ -23,11 +26,16 @@ from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
 from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfo,
     Undefined,
+    get_named_type,
     is_leaf_type,
     is_required_argument,
 )
@@ -82,7 +90,8 @@ def leaf_of(parent_type: GraphQLObjectType, details: FieldDetailsList) -> Leaf |
     """The Leaf for a response key whose field is a plain attribute of leaf type, the Call
     for one whose field has a resolver taking only `self` and `info` besides optional
     arguments; both asked for without arguments (by every node of the key: they may
-    differ only in directives, which collect_fields already applied)."""
+    differ only in directives, which collect_fields already applied); with arguments, the
+    raw Call of a resolver marked `raw_arguments`."""
     node = details[0].node
     if any(detail.fragment_variable_values for detail in details):
         return None
@@ -94,7 +103,8 @@ def leaf_of(parent_type: GraphQLObjectType, details: FieldDetailsList) -> Leaf |
     if any(detail.node.arguments for detail in details):
         if isinstance(strawberry_field, StrawberryField) and strawberry_field.base_resolver:
             call = _call_of(strawberry_field)
-            if call is not None and getattr(call.function, _RAW, False):
+            raw = call is not None and getattr(call.function, _RAW, False)
+            if call is not None and raw and _raw_is_as_converted(field_def, strawberry_field):
                 return call._replace(raw=True)
         return None
     if isinstance(strawberry_field, StrawberryField) and strawberry_field.base_resolver:
@@ -117,6 +127,28 @@ def leaf_of(parent_type: GraphQLObjectType, details: FieldDetailsList) -> Leaf |
     if not is_leaf_type(named):
         return None
     return Leaf(strawberry_field.python_name, named, non_null)
+
+
+def _raw_is_as_converted(field_def: GraphQLField, field: StrawberryField) -> bool:
+    """Whether graphql-core's coerced arguments are what the resolver would get from
+    Strawberry: the same names (no argument renamed) and no enum in any input type
+    (Strawberry turns enum values into its Python enums; graphql-core gives their values)."""
+    if any(
+        argument.graphql_name not in (None, argument.python_name) for argument in field.arguments
+    ):
+        return False
+    seen: set[str] = set()
+
+    def has_enum(type_: GraphQLInputType) -> bool:
+        named = get_named_type(type_)
+        if isinstance(named, GraphQLEnumType):
+            return True
+        if not isinstance(named, GraphQLInputObjectType) or named.name in seen:
+            return False
+        seen.add(named.name)
+        return any(has_enum(inner.type) for inner in named.fields.values())
+
+    return not any(has_enum(argument.type) for argument in field_def.args.values())
 
 
 def _call_of(field: StrawberryField) -> Call | None:

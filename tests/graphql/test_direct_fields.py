@@ -68,6 +68,8 @@ DOCUMENTS = (
     " { email role { name } } }",
     '{ users(filter: { _and: [{ email: { _ncontains: "zz" } }, { status: { _in:'
     ' ["active", "draft"] } }] }, search: "a", offset: 1) { id } }',
+    '{ users(sort: ["id"]) { first_name role { name } } }',
+    '{ users(sort: ["email"]) { email role { name description } } }',
 )
 OWN = {"id": {"_eq": "$CURRENT_USER"}}
 
@@ -88,6 +90,14 @@ async def _grants(services: Services, seeded: Seeded) -> None:
     await add_permission(services, viewers, ["last_name", "location", "title"], OWN)
     await add_permission(services, viewers, ["id", "name"], None, collection="directus_roles")
     await add_permission(services, None, ["id", "first_name"], None)
+    # Masks on the relation itself and under it: the public sees the role of active users
+    # only; Dave sees the description of his own role only.
+    await add_permission(services, None, ["role"], {"status": {"_eq": "active"}})
+    await add_permission(services, None, ["id", "name"], None, collection="directus_roles")
+    viewers_only = {"name": {"_eq": "Viewers"}}
+    await add_permission(
+        services, viewers, ["description"], viewers_only, collection="directus_roles"
+    )
 
 
 async def _answers(app: Starlette, token: str | None, seeded: Seeded) -> list[dict[str, Any]]:
@@ -126,6 +136,16 @@ async def test_the_direct_path_answers_as_the_general_path(
     assert by_id["users_by_id"]["last_name"] is None  # someone else's: masked
     assert by_id["users_by_id"]["role"]["name"] == "Editors"
     assert by_id["own"]["last_name"] == "Davis"
+    descriptions = {
+        (row["role"] or {}).get("name"): (row["role"] or {}).get("description")
+        for row in dave[-1]["body"]["data"]["users"]
+    }
+    assert descriptions["Viewers"]  # his own role's
+    assert descriptions["Editors"] is None  # masked on that role
+    public = await _answers(app, None, seeded)
+    roles = [row["role"] for row in public[-2]["body"]["data"]["users"]]
+    assert None in roles  # masked where the user is not active
+    assert {"name": "Editors"} in roles
 
 
 def test_the_general_path_is_the_traced_one(app: Starlette, general: Starlette) -> None:
