@@ -27,10 +27,12 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.sql.util import ClauseAdapter
 
 from app.collections import COLLECTIONS, Collection, Kind, Relation
 from app.db.query.functions import DATE_PARTS, json_count
 from app.db.query.limits import in_column_range
+from app.db.query.missing_rows import rejects_missing
 from app.db.query.values import FilterVariables, coerce, resolve_variable
 from app.errors import ForbiddenError, InvalidQueryError
 
@@ -262,17 +264,26 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
         # LEFT JOIN semantics, as Directus: a row without a related item is matched
         # against an all-null one, so {role: {id: {_null: true}}} finds users without a role.
         # A related row the caller may not read matches nothing.
-        anchor = select(literal(1).label("anchor")).subquery()
-        joined = anchor.outerjoin(target.model, target.column("id") == local)
         inside = within(variables)
         readable = readable_rows(target, nested, inside)
-        clauses.append(
-            exists(
-                select(literal(1))
-                .select_from(joined)
-                .where(readable, _node(target, nested, inside))
-            )
-        )
+        condition = _node(target, nested, inside)
+        if rejects_missing(target, nested):
+            # Never true of the all-null row: the ids it matches (an index answers), read
+            # from the target's own rows even where the outer query reads that table too.
+            ids = select(target.column("id")).where(readable, condition).correlate(None)
+            clauses.append(local.in_(ids))
+        else:
+            anchor = select(literal(1).label("anchor")).subquery()
+            where = and_(readable, condition)
+            if target.model is collection.model:
+                # A relation to its own table (a role's parent): the related row joined under
+                # another name, so that `local` still names the row being filtered.
+                related = target.model.__table__.alias()  # type: ignore[attr-defined]
+                joined = anchor.outerjoin(related, related.c.id == local)
+                where = ClauseAdapter(related).traverse(where)
+            else:
+                joined = anchor.outerjoin(target.model, target.column("id") == local)
+            clauses.append(exists(select(literal(1)).select_from(joined).where(where)))
     return and_(*clauses)
 
 
