@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from app.db.loaded import Values
 from app.db.types import Model
 from app.errors import DirectusError
-from app.permissions.access import Access
+from app.permissions.access import Access, Rule
 from app.services.items import ItemReader
 from resolvers.context import Info
 from resolvers.engine.selection import child_selections, requested_fields
@@ -96,10 +96,22 @@ def _field_loader(
         loader = _by_id_loader(info, reader, access, fields, as_values)
         memo = ctx.memo[memo_key] = (node, rule, loader)
     _, rule, loader = memo
-    own = access.own_row(reader.collection.name, item_id, rule)
-    if own is not None:
-        loader.prime(item_id, own)
+    _prime_own(loader, access, reader, rule, [item_id])
     return loader
+
+
+def _prime_own(
+    loader: DataLoader[str, Any],
+    access: Access,
+    reader: ItemReader[M],
+    rule: Rule,
+    ids: Iterable[str],
+) -> None:
+    """The caller's own row among `ids`, read while authenticating, given to the loader."""
+    for item_id in ids:
+        own = access.own_row(reader.collection.name, item_id, rule)
+        if own is not None:
+            loader.prime(item_id, own)
 
 
 def _by_id_loader(
@@ -143,10 +155,7 @@ async def prefetch_related(
         except DirectusError:
             continue
         loader = _by_id_loader(info, reader, access, fields, True)
-        for item_id in wanted:
-            own = access.own_row(reader.collection.name, item_id, rule)
-            if own is not None:
-                loader.prime(item_id, own)
+        _prime_own(loader, access, reader, rule, wanted)
         missing = [item_id for item_id in wanted if loader.cache_map.get(item_id) is None]
         if not missing:
             continue

@@ -59,14 +59,22 @@ async def select_rows(
     """The rows `where` admits, in `order`; with `masks`, each field masked on a row read
     as null there (one statement: the conditions are selected along)."""
     if masks:
-        masked: Any = select(model, *_shown(masks)).where(where).order_by(*order).offset(offset)
-        if limit is not None:
-            masked = masked.limit(limit)
+        masked = _page(select(model, *_shown(masks)), where, order, limit, offset)
         return _nulled(session, masks, (await session.exec(masked)).all())
-    statement = model_select(model).where(where).order_by(*order).offset(offset)
-    if limit is not None:
-        statement = statement.limit(limit)
+    statement = _page(model_select(model), where, order, limit, offset)
     return list((await session.exec(statement)).all())
+
+
+def _page(
+    statement: Any,
+    where: ColumnElement[bool],
+    order: Sequence[ColumnElement[Any]],
+    limit: int | None,
+    offset: int,
+) -> Any:
+    """`statement` for the rows `where` admits, in `order`, from `offset`, `limit` of them."""
+    statement = statement.where(where).order_by(*order).offset(offset)
+    return statement if limit is None else statement.limit(limit)
 
 
 def select_values(
@@ -79,15 +87,12 @@ def select_values(
     offset: int,
     masks: Masks | None = None,
 ) -> list[Values]:
-    """`select_rows` for the columns `columns_read` only, as plain values (no ORM objects): a list
-    page shows a few columns of each row, and building whole instances cost more than the
-    query. The same WHERE, ORDER BY, window and masks."""
+    """`select_rows` for the columns `columns_read` only, as plain values (no ORM objects):
+    a list page shows a few columns of each row, and building whole instances cost more than
+    the query. The same WHERE, ORDER BY, window and masks."""
     masks = masks or {}
     columns = [getattr(model, key).label(key) for key in columns_read]
-    statement: Any = select(*columns, *_shown(masks)).where(where).order_by(*order)
-    statement = statement.offset(offset)
-    if limit is not None:
-        statement = statement.limit(limit)
+    statement = _page(select(*columns, *_shown(masks)), where, order, limit, offset)
     names, width = list(masks), len(columns_read)
     blank = dict.fromkeys(column_keys(model))  # the columns not read: null
     rows = []

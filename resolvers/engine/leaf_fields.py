@@ -103,8 +103,11 @@ def leaf_of(parent_type: GraphQLObjectType, details: FieldDetailsList) -> Leaf |
     if any(detail.node.arguments for detail in details):
         if isinstance(strawberry_field, StrawberryField) and strawberry_field.base_resolver:
             call = _call_of(strawberry_field)
-            raw = call is not None and getattr(call.function, _RAW, False)
-            if call is not None and raw and _raw_is_as_converted(field_def, strawberry_field):
+            if (
+                call is not None
+                and getattr(call.function, _RAW, False)
+                and _raw_is_as_converted(field_def, strawberry_field)
+            ):
                 return call._replace(raw=True)
         return None
     if isinstance(strawberry_field, StrawberryField) and strawberry_field.base_resolver:

@@ -30,14 +30,20 @@ CREATE = (
 )
 
 
+# What every fault test's server starts with: its secret, its first admin, cheap hashes.
+SERVER_ENV = {
+    "SECRET": "fault-secret-long-enough-for-hs256-0123456789",
+    "ADMIN_EMAIL": ADMIN_EMAIL,
+    "ADMIN_PASSWORD": ADMIN_PASSWORD,
+    "HASH_MEMORY_COST": "1024",
+    "HASH_TIME_COST": "1",
+    "HASH_PARALLELISM": "1",
+}
+
+
 def base_env(db_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return {
-        "SECRET": "fault-secret-long-enough-for-hs256-0123456789",
-        "ADMIN_EMAIL": ADMIN_EMAIL,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "HASH_MEMORY_COST": "1024",
-        "HASH_TIME_COST": "1",
-        "HASH_PARALLELISM": "1",
+        **SERVER_ENV,
         "LOGIN_STALL_TIME": "0",
         "DB_CLIENT": "pg",
         "DB_CONNECTION_STRING": db_url,

@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.server_process import RunningServer, running_server
 from tests.e2e.sockets import next_message, subscription, users_mutated
 from tests.faults.processes import Redis, running
-from tests.faults.served import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, ME, REFRESH
+from tests.faults.served import ADMIN_EMAIL, ADMIN_PASSWORD, LOGIN, ME, REFRESH, SERVER_ENV
 from tests.graphql_reply import GraphQLReply, post_graphql
 
 pytestmark = pytest.mark.e2e
@@ -32,12 +32,7 @@ def redis() -> Iterator[Redis]:
 @pytest.fixture(scope="module")
 def server(redis: Redis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     env = {
-        "SECRET": "fault-secret-long-enough-for-hs256-0123456789",
-        "ADMIN_EMAIL": ADMIN_EMAIL,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "HASH_MEMORY_COST": "1024",
-        "HASH_TIME_COST": "1",
-        "HASH_PARALLELISM": "1",
+        **SERVER_ENV,
         "LOGIN_STALL_TIME": "0",
         "RATE_LIMITER_ENABLED": "true",
         "RATE_LIMITER_STORE": "redis",

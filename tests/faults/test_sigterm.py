@@ -12,19 +12,14 @@ import httpx
 import pytest
 
 from tests.e2e.server_process import RunningServer, running_server
-from tests.faults.served import ADMIN_EMAIL, ADMIN_PASSWORD, CLIENT_TIMEOUT_S
+from tests.faults.served import ADMIN_EMAIL, ADMIN_PASSWORD, CLIENT_TIMEOUT_S, SERVER_ENV
 
 pytestmark = pytest.mark.e2e
 
 
 def _env(stall: str, shutdown_timeout: str, workers: str = "1") -> dict[str, str]:
     return {
-        "SECRET": "fault-secret-long-enough-for-hs256-0123456789",
-        "ADMIN_EMAIL": ADMIN_EMAIL,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "HASH_MEMORY_COST": "1024",
-        "HASH_TIME_COST": "1",
-        "HASH_PARALLELISM": "1",
+        **SERVER_ENV,
         # Every login answer takes this long: a request that is in flight when SIGTERM comes.
         "LOGIN_STALL_TIME": stall,
         "SERVER_SHUTDOWN_TIMEOUT": shutdown_timeout,

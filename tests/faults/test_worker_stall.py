@@ -16,17 +16,12 @@ import httpx
 import pytest
 
 from tests.e2e.server_process import RunningServer, running_server
-from tests.faults.served import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.faults.served import ADMIN_EMAIL, ADMIN_PASSWORD, SERVER_ENV
 
 pytestmark = pytest.mark.e2e
 
 ENV = {
-    "SECRET": "fault-secret-long-enough-for-hs256-0123456789",
-    "ADMIN_EMAIL": ADMIN_EMAIL,
-    "ADMIN_PASSWORD": ADMIN_PASSWORD,
-    "HASH_MEMORY_COST": "1024",
-    "HASH_TIME_COST": "1",
-    "HASH_PARALLELISM": "1",
+    **SERVER_ENV,
     "HASH_POOL": "thread",
     # The login is in flight (stalling) while its worker stands still.
     "LOGIN_STALL_TIME": "3000",

@@ -32,7 +32,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 from app.collections import COLLECTIONS, Collection, Kind, Relation
 from app.db.query.functions import DATE_PARTS, json_count
 from app.db.query.limits import in_column_range
-from app.db.query.missing_rows import rejects_missing
+from app.db.query.missing_rows import rejects_missing, split_m2o
 from app.db.query.values import FilterVariables, coerce, resolve_variable
 from app.errors import ForbiddenError, InvalidQueryError
 
@@ -255,8 +255,7 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
         return and_(*clauses)
     # m2o: operators apply to the foreign key itself; anything else filters the target.
     local = field_column(collection, relation.column, variables)
-    direct = {k: v for k, v in node.items() if k.startswith("_") and k not in LOGICAL}
-    nested = {k: v for k, v in node.items() if k not in direct}
+    direct, nested = split_m2o(node)
     clauses = []
     if direct:
         clauses.append(_operators(local, Kind.ID, field, direct, variables))

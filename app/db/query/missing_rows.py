@@ -36,6 +36,13 @@ FALSE_ON_NULL = frozenset(
 )
 
 
+def split_m2o(node: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A many-to-one's filter: the operators on its own column (`role: {_null: true}`), and
+    the filter on its target (`role: {name: …}`, `_and`, `_or`)."""
+    direct = {k: v for k, v in node.items() if k.startswith("_") and k not in ("_and", "_or")}
+    return direct, {k: v for k, v in node.items() if k not in direct}
+
+
 def rejects_missing(collection: Collection, node: Any) -> bool:
     """True only if the filter `node` on `collection` is false for an all-null row."""
     if not isinstance(node, Mapping):
@@ -60,9 +67,8 @@ def _rejects(collection: Collection, key: Any, value: Any) -> bool:
             return False
         # Its own column is null on the all-null row: an operator on it, or a filter on
         # its target (matched there against an all-null row in turn).
-        direct = [op for op in value if op.startswith("_") and op not in ("_and", "_or")]
-        nested = {k: v for k, v in value.items() if k not in direct}
-        return any(_false_on_null(op, value[op]) for op in direct) or (
+        direct, nested = split_m2o(value)
+        return any(_false_on_null(op, operand) for op, operand in direct.items()) or (
             bool(nested) and rejects_missing(COLLECTIONS[relation.target], nested)
         )
     if key in collection.fields:
