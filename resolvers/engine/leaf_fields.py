@@ -132,7 +132,19 @@ def leaf_of(parent_type: GraphQLObjectType, details: FieldDetailsList) -> Leaf |
     return Leaf(strawberry_field.python_name, named, non_null)
 
 
+# Per field of a schema (kept with it, so its id is not reused): worked out once, not per
+# request — walking a filter's input types is two thousand calls.
+_AS_CONVERTED: dict[int, tuple[GraphQLField, bool]] = {}
+
+
 def _raw_is_as_converted(field_def: GraphQLField, field: StrawberryField) -> bool:
+    known = _AS_CONVERTED.get(id(field_def))
+    if known is None or known[0] is not field_def:
+        known = _AS_CONVERTED[id(field_def)] = (field_def, _as_converted(field_def, field))
+    return known[1]
+
+
+def _as_converted(field_def: GraphQLField, field: StrawberryField) -> bool:
     """Whether graphql-core's coerced arguments are what the resolver would get from
     Strawberry: the same names (no argument renamed) and no enum in any input type
     (Strawberry turns enum values into its Python enums; graphql-core gives their values)."""
