@@ -15,6 +15,7 @@ from app.db.loaded import Values
 from app.db.types import Model
 from app.errors import DirectusError
 from app.permissions.access import Access, Rule
+from app.services.alongside import Alongside, AlongsideRows
 from app.services.items import ItemReader
 from resolvers.context import Info
 from resolvers.engine.selection import child_selections, requested_fields
@@ -70,10 +71,17 @@ def related_values_now(
     the row's batch was read ahead of the list (`prefetch_related`) by the same loader, with
     the same fields and caller. MISSING otherwise (then the field awaits `related_values`).
     Lets a list's relational fields complete synchronously, with no coroutine per row."""
-    access = info.context.known_access
+    ctx = info.context
+    access = ctx.known_access
     if access is None:
         return MISSING
-    future = _field_loader(info, reader, access, item_id, True).cache_map.get(item_id)
+    node = info._raw_info.field_nodes[0]
+    memo = ctx.memo.get(_memo_key(node, reader, True))
+    # The field's loader, once a row has worked it out; a row it holds already needs no
+    # priming (a prime never replaces what a loader holds).
+    future = None if memo is None or memo[0] is not node else memo[2].cache_map.get(item_id)
+    if future is None:
+        future = _field_loader(info, reader, access, item_id, True).cache_map.get(item_id)
     if future is None or not future.done() or future.cancelled() or future.exception():
         return MISSING
     row: M | Values | None = future.result()
@@ -88,7 +96,7 @@ def _field_loader(
     (read while authenticating this request)."""
     ctx = info.context
     node = info._raw_info.field_nodes[0]
-    memo_key = ("related_row", id(node), reader.collection.name, as_values)
+    memo_key = _memo_key(node, reader, as_values)
     memo = ctx.memo.get(memo_key)
     if memo is None or memo[0] is not node:
         fields = requested_fields(info)
@@ -98,6 +106,11 @@ def _field_loader(
     _, rule, loader = memo
     _prime_own(loader, access, reader, rule, [item_id])
     return loader
+
+
+def _memo_key(node: Any, reader: ItemReader[M], as_values: bool) -> tuple[Any, ...]:
+    """Where a request keeps a field's (node, rule, loader): one per field of the document."""
+    return ("related_row", id(node), reader.collection.name, as_values)
 
 
 def _prime_own(
@@ -132,38 +145,51 @@ def _by_id_loader(
     return info.context.loader(key, load)
 
 
+def read_alongside(info: Info, field_name: str, reader: ItemReader[M]) -> list[Alongside]:
+    """Per distinct selection of the list items' `field_name { … }` asked for without
+    arguments, the many-to-one to read in the list's own statement."""
+    selections = dict.fromkeys(frozenset(fields) for fields in child_selections(info, field_name))
+    return [Alongside(field_name, reader, fields) for fields in selections]
+
+
 async def prefetch_related(
     info: Info,
-    field_name: str,
     reader: ItemReader[M],
+    alongside: Sequence[Alongside],
+    read: AlongsideRows,
     ids: Iterable[str | None],
 ) -> None:
-    """Reads, in one batch before a list completes, the rows its items' `field_name { … }`
-    (asked for without arguments) will show, into the loader that field uses; each item's
-    field then answers at once (`related_values_now`). Anything that goes wrong here is left
-    for the field to meet and report at its own path."""
+    """Gives the rows of `reader`'s collection that the list items' relational field will
+    show, per selection of it (`alongside`), to the loader that field uses, before the list
+    completes: those the list's statement read alongside (`read`), else read now in one
+    batch. Each item's field then answers at once (`related_values_now`). Anything that
+    goes wrong here is left for the field to meet and report at its own path."""
     wanted = sorted({item_id for item_id in ids if item_id is not None})
     if not wanted:
         return
     ctx = info.context
     access = await ctx.access()
-    for fields in child_selections(info, field_name):
+    for item, rows in zip(alongside, read, strict=True):
         if ctx.known_access is not access:
             return  # a socket's caller changed while reading: the loaders are gone with it
         try:
-            rule = reader.read_rule(access, fields)
+            rule = reader.read_rule(access, item.fields)
         except DirectusError:
             continue
-        loader = _by_id_loader(info, reader, access, fields, True)
+        loader = _by_id_loader(info, reader, access, set(item.fields), True)
         _prime_own(loader, access, reader, rule, wanted)
         missing = [item_id for item_id in wanted if loader.cache_map.get(item_id) is None]
+        if rows is not None:
+            for item_id in missing:
+                loader.prime(item_id, rows.get(item_id))
+            continue
         if not missing:
             continue
         try:  # the loader's own function, without its scheduling: one batch, now
-            rows = await loader.load_fn(missing)
+            found = await loader.load_fn(missing)
         except Exception:  # noqa: S112 (the field meets it and reports it)
             continue
-        for item_id, row in zip(missing, rows, strict=True):
+        for item_id, row in zip(missing, found, strict=True):
             loader.prime(item_id, row)
 
 

@@ -10,7 +10,7 @@ from resolvers.context import Info
 from resolvers.engine.leaf_fields import raw_arguments
 from resolvers.engine.selection import nested_fields, requested_fields
 from resolvers.queries import item_query, written_rows
-from resolvers.related import prefetch_related
+from resolvers.related import prefetch_related, read_alongside
 from resolvers.types.filters import DirectusUsersFilter
 from resolvers.types.inputs import CreateUsersInput, UpdateUsersInput, to_data
 from resolvers.types.results import DeleteMany, DeleteOne, UsersAggregated
@@ -68,9 +68,10 @@ class UsersQuery:
         if not ctx.read_ahead:
             rows = await ctx.services.users.read_many(access, query, fields)
             return [DirectusUser.from_model(row) for row in rows]
-        values = await ctx.services.users.read_many_values(access, query, fields)
+        alongside = read_alongside(info, "role", ctx.services.roles)
+        values, read = await ctx.services.users.read_many_values(access, query, fields, alongside)
         roles = [row["role"] for row in values]
-        await prefetch_related(info, "role", ctx.services.roles, roles)
+        await prefetch_related(info, ctx.services.roles, alongside, read, roles)
         return [DirectusUser.from_model(row) for row in values]
 
     @strawberry.field
@@ -84,8 +85,9 @@ class UsersQuery:
             return DirectusUser.from_model(
                 await ctx.services.users.read_one(access, str(id), fields)
             )
-        values = await ctx.services.users.read_one_values(access, str(id), fields)
-        await prefetch_related(info, "role", ctx.services.roles, [values["role"]])
+        alongside = read_alongside(info, "role", ctx.services.roles)
+        values, read = await ctx.services.users.read_one_values(access, str(id), fields, alongside)
+        await prefetch_related(info, ctx.services.roles, alongside, read, [values["role"]])
         return DirectusUser.from_model(values)
 
     @strawberry.field

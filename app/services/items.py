@@ -32,6 +32,7 @@ from app.errors import (
 from app.permissions.access import Access, Rule
 from app.permissions.concealed import iso_instant, require_comparable
 from app.repositories import items as items_repo
+from app.services.alongside import Alongside, AlongsideRows, alongside_rows, plan_alongside
 from app.services.item_writes import ItemBase, M, RowGrants
 
 __all__ = ["ItemReader", "M", "RowGrants", "touched_fields"]
@@ -83,17 +84,25 @@ class ItemReader(ItemBase[M]):
             )
 
     async def read_many_values(
-        self, access: Access, query: ItemQuery, fields: Names[str]
-    ) -> list[Values]:
+        self,
+        access: Access,
+        query: ItemQuery,
+        fields: Names[str],
+        alongside: Sequence[Alongside] = (),
+    ) -> tuple[list[Values], AlongsideRows]:
         """`read_many`, the same rows with the same masks, as the values of the id and the
-        stored `fields` only (the GraphQL lists build their objects from values)."""
+        stored `fields` only (the GraphQL lists build their objects from values); with the
+        related rows of each `alongside`, as `readable_values_by_ids` would read them."""
         where, order, span, masks = self._planned(access, query, fields)
-        keys = self._value_keys(fields)
-        return await self._db.run_reads(
-            lambda connection: items_repo.select_values(
-                connection, self.model, keys, where, order, span.limit, span.offset, masks
+        keys = self.value_keys(fields)
+        plans = [plan_alongside(access, self.model, item) for item in alongside]
+        extra = [column for plan in plans if plan is not None for column in plan[1]]
+        rows, extras = await self._db.run_reads(
+            lambda connection: items_repo.select_values_with(
+                connection, self.model, keys, where, order, span.limit, span.offset, masks, extra
             )
         )
+        return rows, alongside_rows(alongside, plans, rows, extras)
 
     def _planned(
         self, access: Access, query: ItemQuery, fields: Names[str]
@@ -254,33 +263,49 @@ class ItemReader(ItemBase[M]):
             rule = self.read_rule(access, fields)
         except ForbiddenError:
             return [None for _ in ids]
-        rows = await self._values_among(access, rule, list(set(ids)), fields)
+        rows, _ = await self._values_among(access, rule, list(set(ids)), fields)
         by_id = {str(row["id"]): row for row in rows}
         return [by_id.get(item_id) for item_id in ids]
 
-    async def read_one_values(self, access: Access, item_id: str, fields: Names[str]) -> Values:
-        """`read_one` as `Values` of the id and the stored `fields`: FORBIDDEN alike."""
-        rows = await self._values_among(access, self.read_rule(access, fields), [item_id], fields)
+    async def read_one_values(
+        self, access: Access, item_id: str, fields: Names[str], alongside: Sequence[Alongside] = ()
+    ) -> tuple[Values, AlongsideRows]:
+        """`read_one` as `Values` of the id and the stored `fields`: FORBIDDEN alike; with
+        the related rows of each `alongside` (see `read_many_values`)."""
+        rule = self.read_rule(access, fields)
+        plans = [plan_alongside(access, self.model, item) for item in alongside]
+        extra = [column for plan in plans if plan is not None for column in plan[1]]
+        rows, extras = await self._values_among(access, rule, [item_id], fields, extra)
         # By its id as shown, as read_ids finds it: a row whose id is masked is not found.
-        row = next((row for row in rows if str(row["id"]) == item_id), None)
-        if row is None:
+        found = next(
+            (pair for pair in zip(rows, extras, strict=True) if str(pair[0]["id"]) == item_id),
+            None,
+        )
+        if found is None:
             raise ForbiddenError()
-        return row
+        row, more = found
+        return row, alongside_rows(alongside, plans, [row], [more])
 
     async def _values_among(
-        self, access: Access, rule: Rule, ids: Sequence[str], fields: Names[str]
-    ) -> list[Values]:
-        """The rows among `ids` the rule shows, as values, masked as `read_ids` masks them."""
+        self,
+        access: Access,
+        rule: Rule,
+        ids: Sequence[str],
+        fields: Names[str],
+        extra: Sequence[Any] = (),
+    ) -> tuple[list[Values], list[tuple[Any, ...]]]:
+        """The rows among `ids` the rule shows, as values, masked as `read_ids` masks them;
+        and each one's values of the `extra` columns."""
         masks = self.selected_masks(self.masked_variables(access, rule))
         among = items_repo.among_ids(self.collection, ids, self.shown_where(access, rule))
-        keys = self._value_keys(fields)
+        keys = self.value_keys(fields)
         return await self._db.run_reads(
-            lambda connection: items_repo.select_values(
-                connection, self.model, keys, among, [], None, 0, masks
+            lambda connection: items_repo.select_values_with(
+                connection, self.model, keys, among, [], None, 0, masks, extra
             )
         )
 
-    def _value_keys(self, fields: Names[str]) -> list[str]:
+    def value_keys(self, fields: Names[str]) -> list[str]:
         """The columns a read of `fields` as values selects: the id, then the stored ones."""
         columns = column_keys(self.model)
         return ["id", *sorted(name for name in fields if name in columns and name != "id")]

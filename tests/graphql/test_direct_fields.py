@@ -69,6 +69,9 @@ DOCUMENTS = (
     '{ users(filter: { _and: [{ email: { _ncontains: "zz" } }, { status: { _in:'
     ' ["active", "draft"] } }] }, search: "a", offset: 1) { id } }',
     '{ users(sort: ["id"]) { first_name role { name } } }',
+    # A role field whose rule reads the users table (Dave: his own role's icon): the roles
+    # cannot be read in the users' statement, and are read by id.
+    '{ users(sort: ["email"]) { email role { name icon } } }',
     '{ users(sort: ["email"]) { email role { name description } } }',
 )
 OWN = {"id": {"_eq": "$CURRENT_USER"}}
@@ -84,7 +87,7 @@ async def general(settings: Settings, clock: SettableClock) -> AsyncIterator[Sta
 
 async def _grants(services: Services, seeded: Seeded) -> None:
     """Dave (Viewers) reads every user's id, email and first name and role, his own record's
-    last name, location and title too; roles' id and name."""
+    last name, location and title too; roles' id and name, his own role's icon."""
     viewers = seeded.roles["Viewers"]
     await add_permission(services, viewers, ["id", "email", "first_name", "role"], None)
     await add_permission(services, viewers, ["last_name", "location", "title"], OWN)
@@ -98,6 +101,8 @@ async def _grants(services: Services, seeded: Seeded) -> None:
     await add_permission(
         services, viewers, ["description"], viewers_only, collection="directus_roles"
     )
+    own_role = {"users": {"id": {"_eq": "$CURRENT_USER"}}}
+    await add_permission(services, viewers, ["icon"], own_role, collection="directus_roles")
 
 
 async def _answers(app: Starlette, token: str | None, seeded: Seeded) -> list[dict[str, Any]]:
@@ -142,8 +147,12 @@ async def test_the_direct_path_answers_as_the_general_path(
     }
     assert descriptions["Viewers"]  # his own role's
     assert descriptions["Editors"] is None  # masked on that role
+    shown = [row["role"] for row in dave[-2]["body"]["data"]["users"] if row["role"]]
+    icons = {role["name"]: role["icon"] for role in shown}
+    assert icons == {"Viewers": "supervised_user_circle", "Editors": None, "Administrator": None}
     public = await _answers(app, None, seeded)
-    roles = [row["role"] for row in public[-2]["body"]["data"]["users"]]
+    first_names = DOCUMENTS.index('{ users(sort: ["id"]) { first_name role { name } } }')
+    roles = [row["role"] for row in public[first_names]["body"]["data"]["users"]]
     assert None in roles  # masked where the user is not active
     assert {"name": "Editors"} in roles
 
