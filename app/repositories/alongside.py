@@ -9,9 +9,10 @@ row at a time, in the same statement: no second statement to build and run, no i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, case, null, select
+from sqlalchemy import ColumnElement, Table, case, inspect, null, select
 from sqlalchemy.sql.util import find_tables
 from sqlmodel import SQLModel
 
@@ -37,19 +38,42 @@ def related_columns(
     anywhere: inside the subquery that table would stand for the outer row (SQL correlates
     it), and the related rows must then be read on their own."""
     outer = _table(model)
-    fields: list[ColumnElement[Any]] = [getattr(related, key) for key in keys]
-    for clause in (where, *masks.values(), *fields):
-        if any(table is outer for table in find_tables(clause, check_columns=True)):
-            return None
-    link = _table(related).c.id == outer.c[column]
+    if any(_reads(clause, outer) for clause in (where, *masks.values())):
+        return None
+    if any(_field_reads(related, key, model) for key in keys):
+        return None
+    link = _link(model, column, related)
     columns = []
-    for key, field in zip(keys, fields, strict=True):
-        value: ColumnElement[Any] = field
+    for key in keys:
+        value = _field(related, key)
         mask = masks.get(key)
         if mask is not None:
             value = case((mask, value), else_=null())
         columns.append(select(value).where(link, where).correlate(outer).scalar_subquery())
     return columns
+
+
+def _reads(clause: ColumnElement[Any], table: Table) -> bool:
+    return any(found is table for found in find_tables(clause, check_columns=True))
+
+
+@cache
+def _field(related: type[SQLModel], key: str) -> ColumnElement[Any]:
+    """A field's Core expression: its column, or a computed field's SQL (an ORM attribute
+    would make every statement it is in an ORM one, several times dearer to build)."""
+    expression: ColumnElement[Any] = inspect(related).column_attrs[key].expression
+    return expression
+
+
+@cache
+def _field_reads(related: type[SQLModel], key: str, model: type[SQLModel]) -> bool:
+    return _reads(_field(related, key), _table(model))
+
+
+@cache
+def _link(model: type[SQLModel], column: str, related: type[SQLModel]) -> ColumnElement[bool]:
+    link: ColumnElement[bool] = _table(related).c.id == _table(model).c[column]
+    return link
 
 
 def related_rows(

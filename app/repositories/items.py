@@ -141,8 +141,10 @@ async def select_ids(
 def among_ids(
     collection: Collection, ids: Sequence[str], where: ColumnElement[bool]
 ) -> ColumnElement[bool]:
-    """The rows among `ids` that `where` admits."""
-    return and_(collection.column("id").in_(keys(collection, ids)), where)
+    """The rows among `ids` that `where` admits (one id: an equality, which SQLAlchemy builds
+    and runs for a fraction of an IN list's cost)."""
+    column, wanted = collection.column("id"), keys(collection, ids)
+    return and_(column == wanted[0] if len(wanted) == 1 else column.in_(wanted), where)
 
 
 async def select_related(
