@@ -154,6 +154,7 @@ def read_alongside(info: Info, field_name: str, reader: ItemReader[M]) -> list[A
 
 async def prefetch_related(
     info: Info,
+    access: Access,
     reader: ItemReader[M],
     alongside: Sequence[Alongside],
     read: AlongsideRows,
@@ -162,13 +163,14 @@ async def prefetch_related(
     """Gives the rows of `reader`'s collection that the list items' relational field will
     show, per selection of it (`alongside`), to the loader that field uses, before the list
     completes: those the list's statement read alongside (`read`), else read now in one
-    batch. Each item's field then answers at once (`related_values_now`). Anything that
-    goes wrong here is left for the field to meet and report at its own path."""
+    batch. Each item's field then answers at once (`related_values_now`). `access` is the
+    caller the list was read for: if a socket's caller has changed since, nothing is given
+    (the fields read for the new one). Anything that goes wrong here is left for the field
+    to meet and report at its own path."""
     wanted = sorted({item_id for item_id in ids if item_id is not None})
-    if not wanted:
-        return
     ctx = info.context
-    access = await ctx.access()
+    if not wanted or ctx.known_access is not access:
+        return
     for item, rows in zip(alongside, read, strict=True):
         if ctx.known_access is not access:
             return  # a socket's caller changed while reading: the loaders are gone with it
@@ -180,9 +182,9 @@ async def prefetch_related(
         _prime_own(loader, access, reader, rule, wanted)
         missing = [item_id for item_id in wanted if loader.cache_map.get(item_id) is None]
         if rows is not None:
-            for item_id in missing:
-                loader.prime(item_id, rows.get(item_id))
-            continue
+            for item_id in [item_id for item_id in missing if item_id in rows]:
+                loader.prime(item_id, rows[item_id])
+            missing = [item_id for item_id in missing if item_id not in rows]
         if not missing:
             continue
         try:  # the loader's own function, without its scheduling: one batch, now

@@ -71,7 +71,7 @@ class UsersQuery:
         alongside = read_alongside(info, "role", ctx.services.roles)
         values, read = await ctx.services.users.read_many_values(access, query, fields, alongside)
         roles = [row["role"] for row in values]
-        await prefetch_related(info, ctx.services.roles, alongside, read, roles)
+        await prefetch_related(info, access, ctx.services.roles, alongside, read, roles)
         return [DirectusUser.from_model(row) for row in values]
 
     @strawberry.field
@@ -87,7 +87,7 @@ class UsersQuery:
             )
         alongside = read_alongside(info, "role", ctx.services.roles)
         values, read = await ctx.services.users.read_one_values(access, str(id), fields, alongside)
-        await prefetch_related(info, ctx.services.roles, alongside, read, [values["role"]])
+        await prefetch_related(info, access, ctx.services.roles, alongside, read, [values["role"]])
         return DirectusUser.from_model(values)
 
     @strawberry.field

@@ -1,9 +1,13 @@
 """A many-to-one's related row read in its rows' own statement (a page of users with each
 user's role): per field of the related row, a scalar subquery correlated to the row.
 
-It asks the database exactly what a separate read of the related rows by id asks — the
-related collection's rule (`where`) and field masks, over the related table itself — one
-row at a time, in the same statement: no second statement to build and run, no id list.
+Only where that is as cheap as it is safe: the caller reads every related row and every
+field asked for whole (no rule, no mask: an admin, or a role readable by all), the fields are
+stored columns (no computed field), and the statement reads at most `ROWS_MAX` rows and
+`COLUMNS_MAX` such columns. Each subquery is then one primary-key lookup, and there is
+nothing in it that SQL could correlate with the outer row but the link itself. Anything
+else (a rule or mask that would run once per row instead of once per related row, a page
+of every row, fifty aliases of the field) is read by id in a statement of its own.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, case, inspect, null, select
-from sqlalchemy.sql.util import find_tables
+from sqlalchemy import Column, ColumnElement, Table, inspect, select
+from sqlalchemy.sql.elements import True_
 from sqlmodel import SQLModel
 
 from app.db.loaded import Values, column_keys
+
+ROWS_MAX = 100  # rows of the outer statement (a page; one for a read by id)
+COLUMNS_MAX = 8  # subqueries added to one statement, over all its relations
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -33,41 +40,30 @@ def related_columns(
     masks: Mapping[str, ColumnElement[bool]],
 ) -> list[Any] | None:
     """Per key of `keys` (the first is the id), the value of that field of the `related` row
-    that the row's `column` names, where `where` admits it (null otherwise), masked as
-    `masks` say. None where `where`, a mask or a computed field reads `model`'s own table
-    anywhere: inside the subquery that table would stand for the outer row (SQL correlates
-    it), and the related rows must then be read on their own."""
-    outer = _table(model)
-    if any(_reads(clause, outer) for clause in (where, *masks.values())):
+    that the row's `column` names. None unless `where` admits every related row, nothing is
+    masked and every key is a stored column (see the module's docstring)."""
+    if not isinstance(where, True_) or masks:
         return None
-    if any(_field_reads(related, key, model) for key in keys):
+    fields = [_stored(related, key) for key in keys]
+    if any(field is None for field in fields):
         return None
     link = _link(model, column, related)
-    columns = []
-    for key in keys:
-        value = _field(related, key)
-        mask = masks.get(key)
-        if mask is not None:
-            value = case((mask, value), else_=null())
-        columns.append(select(value).where(link, where).correlate(outer).scalar_subquery())
-    return columns
-
-
-def _reads(clause: ColumnElement[Any], table: Table) -> bool:
-    return any(found is table for found in find_tables(clause, check_columns=True))
+    outer = _table(model)
+    return [
+        select(field).where(link).correlate(outer).scalar_subquery()
+        for field in fields
+        if field is not None
+    ]
 
 
 @cache
-def _field(related: type[SQLModel], key: str) -> ColumnElement[Any]:
-    """A field's Core expression: its column, or a computed field's SQL (an ORM attribute
-    would make every statement it is in an ORM one, several times dearer to build)."""
-    expression: ColumnElement[Any] = inspect(related).column_attrs[key].expression
-    return expression
-
-
-@cache
-def _field_reads(related: type[SQLModel], key: str, model: type[SQLModel]) -> bool:
-    return _reads(_field(related, key), _table(model))
+def _stored(related: type[SQLModel], key: str) -> Column[Any] | None:
+    """The related table's own column of that name, or None for a computed field."""
+    expression = inspect(related).column_attrs[key].expression
+    table = _table(related)
+    if isinstance(expression, Column) and expression.table is table:
+        return expression
+    return None
 
 
 @cache
@@ -83,8 +79,7 @@ def related_rows(
     found: Sequence[Sequence[Any]],
 ) -> dict[str, Values | None]:
     """The related rows by the id each row points at (`pointers`), from each row's values of
-    `related_columns` (`found`): None for a row not shown, as a read by id leaves it out (by
-    the id as shown: a row whose id is masked is not found)."""
+    `related_columns` (`found`): None for a dangling pointer, as a read by id finds nothing."""
     blank = dict.fromkeys(column_keys(related))
     rows: dict[str, Values | None] = {}
     for pointer, values in zip(pointers, found, strict=True):

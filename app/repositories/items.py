@@ -86,28 +86,12 @@ def select_values(
     limit: int | None,
     offset: int,
     masks: Masks | None = None,
-) -> list[Values]:
+    extra: Sequence[Any] = (),
+) -> tuple[list[Values], list[tuple[Any, ...]]]:
     """`select_rows` for the columns `columns_read` only, as plain values (no ORM objects):
     a list page shows a few columns of each row, and building whole instances cost more than
-    the query. The same WHERE, ORDER BY, window and masks."""
-    rows, _ = select_values_with(
-        connection, model, columns_read, where, order, limit, offset, masks, ()
-    )
-    return rows
-
-
-def select_values_with(
-    connection: Connection,
-    model: type[SQLModel],
-    columns_read: Sequence[str],
-    where: ColumnElement[bool],
-    order: Sequence[ColumnElement[Any]],
-    limit: int | None,
-    offset: int,
-    masks: Masks | None,
-    extra: Sequence[Any],
-) -> tuple[list[Values], list[tuple[Any, ...]]]:
-    """`select_values`, and each row's values of the `extra` columns selected along."""
+    the query. The same WHERE, ORDER BY, window and masks; and each row's values of the
+    `extra` columns selected along."""
     masks = masks or {}
     columns = [getattr(model, key).label(key) for key in columns_read]
     statement = _page(select(*columns, *_shown(masks), *extra), where, order, limit, offset)

@@ -1,6 +1,6 @@
-"""A many-to-one read in its rows' own statement (a page of users with each user's role):
-the related collection's rule and masks, as a read of its rows by id applies them, added to
-the rows' statement (app/repositories/alongside.py)."""
+"""A many-to-one read in its rows' own statement (a page of users with each user's role),
+where the related collection's rule and masks for the fields asked are plain and the
+statement is small (app/repositories/alongside.py); else by id, as before."""
 
 from __future__ import annotations
 
@@ -50,18 +50,36 @@ AlongsideRows = list[dict[str, Values | None] | None]
 Plan = tuple[list[str], list[Any]] | None
 
 
-def plan_alongside(access: Access, model: type[Any], item: Alongside) -> Plan:
-    """The keys and columns that read `item` in a statement of `model`'s rows, with the
-    related collection's rule and masks for `item.fields` as `readable_values_by_ids`
-    applies them. None where it cannot be read so."""
+def plan_alongside(
+    access: Access, model: type[Any], alongside: Sequence[Alongside], rows: int | None
+) -> list[Plan]:
+    """Per Alongside, the keys and columns that read it in a statement of at most `rows` of
+    `model`'s rows (None: no bound), or None where it is read by id instead: where the
+    related collection's rule or masks for its fields are not plain (see
+    app/repositories/alongside.py), or past the statement's budget of rows and columns."""
+    plans: list[Plan] = []
+    budget = (
+        alongside_repo.COLUMNS_MAX if rows is not None and rows <= alongside_repo.ROWS_MAX else 0
+    )
+    for item in alongside:
+        plan = _plan(access, model, item)
+        if plan is not None and len(plan[1]) <= budget:
+            budget -= len(plan[1])
+            plans.append(plan)
+        else:
+            plans.append(None)
+    return plans
+
+
+def _plan(access: Access, model: type[Any], item: Alongside) -> Plan:
     reader = item.reader
     try:
         rule = reader.read_rule(access, item.fields)
+        masks = reader.selected_masks(reader.masked_variables(access, rule))
+        where = reader.shown_where(access, rule)
     except DirectusError:
         return None  # the field meets it, and reports it at its own path
-    masks = reader.selected_masks(reader.masked_variables(access, rule))
     keys = reader.value_keys(item.fields)
-    where = reader.shown_where(access, rule)
     columns = alongside_repo.related_columns(model, item.column, reader.model, keys, where, masks)
     return None if columns is None else (keys, columns)
 

@@ -95,10 +95,10 @@ class ItemReader(ItemBase[M]):
         related rows of each `alongside`, as `readable_values_by_ids` would read them."""
         where, order, span, masks = self._planned(access, query, fields)
         keys = self.value_keys(fields)
-        plans = [plan_alongside(access, self.model, item) for item in alongside]
+        plans = plan_alongside(access, self.model, alongside, span.limit)
         extra = [column for plan in plans if plan is not None for column in plan[1]]
         rows, extras = await self._db.run_reads(
-            lambda connection: items_repo.select_values_with(
+            lambda connection: items_repo.select_values(
                 connection, self.model, keys, where, order, span.limit, span.offset, masks, extra
             )
         )
@@ -273,7 +273,7 @@ class ItemReader(ItemBase[M]):
         """`read_one` as `Values` of the id and the stored `fields`: FORBIDDEN alike; with
         the related rows of each `alongside` (see `read_many_values`)."""
         rule = self.read_rule(access, fields)
-        plans = [plan_alongside(access, self.model, item) for item in alongside]
+        plans = plan_alongside(access, self.model, alongside, 1)
         extra = [column for plan in plans if plan is not None for column in plan[1]]
         rows, extras = await self._values_among(access, rule, [item_id], fields, extra)
         # By its id as shown, as read_ids finds it: a row whose id is masked is not found.
@@ -300,7 +300,7 @@ class ItemReader(ItemBase[M]):
         among = items_repo.among_ids(self.collection, ids, self.shown_where(access, rule))
         keys = self.value_keys(fields)
         return await self._db.run_reads(
-            lambda connection: items_repo.select_values_with(
+            lambda connection: items_repo.select_values(
                 connection, self.model, keys, among, [], None, 0, masks, extra
             )
         )
