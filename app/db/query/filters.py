@@ -181,15 +181,10 @@ def _function(collection: Collection, field: str, node: Any, variables: FilterVa
     for name, operators in node.items():
         if relation is not None and relation.many and name == "count":
             target_collection = COLLECTIONS[relation.target]
-            target: ColumnElement[Any] = (
-                select(func.count())
-                .select_from(target_collection.model)
-                .where(
-                    o2m_link(collection, relation, variables.masks.get(field)),
-                    readable_rows(target_collection, {}, variables, link=relation.column),
-                )
-                .scalar_subquery()
-            )
+            readable = readable_rows(target_collection, {}, variables, link=relation.column)
+            target: ColumnElement[Any] = o2m_rows(
+                collection, relation, variables.masks.get(field), lambda _: func.count(), readable
+            ).scalar_subquery()
             clauses.append(
                 _operators(target, Kind.NUMBER, f"{field}_func.{name}", operators, variables)
             )
@@ -222,18 +217,30 @@ def within(variables: FilterVariables) -> FilterVariables:
     return replace(variables, masks={}) if variables.masks else variables
 
 
-def o2m_link(
-    collection: Collection, relation: Relation, mask: ColumnElement[bool] | None = None
-) -> ColumnElement[bool]:
-    """The target's rows that belong to a row of `collection` through an o2m (none where
-    `mask`, the rows the caller is shown the o2m field on, leaves the row out)."""
+def o2m_rows(
+    collection: Collection,
+    relation: Relation,
+    mask: ColumnElement[bool] | None,
+    what: Callable[[Any], ColumnElement[Any]],
+    *conditions: ColumnElement[bool],
+) -> Any:
+    """SELECT `what` (of the target's table) over the target's rows that belong to the row of
+    `collection` being filtered, through the o2m `relation`, where `conditions` (written on
+    the target's table) hold; none where `mask` (the rows the caller is shown the o2m field
+    on) leaves the row out. A relation to its own table (a role's children) reads the target
+    under another name, so that the link still names the row being filtered."""
     target = COLLECTIONS[relation.target]
-    link = target.column(relation.column) == collection.column("id")
+    table = target.model.__table__  # type: ignore[attr-defined]
+    where = and_(true(), *conditions)
+    if relation.present is not None:
+        where = and_(where, table.c[relation.present].is_not(None))
+    if target.model is collection.model:
+        table = table.alias()
+        where = ClauseAdapter(table).traverse(where)
+    link = table.c[relation.column] == collection.column("id")
     if mask is not None:
         link = and_(link, mask)
-    if relation.present is None:
-        return link
-    return and_(link, target.column(relation.present).is_not(None))
+    return select(what(table)).select_from(table).where(link, where)
 
 
 def _relation(collection: Collection, field: str, node: Any, variables: FilterVariables) -> Clause:
@@ -243,14 +250,14 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
         raise _invalid(f'Filter on "{field}" must be an object')
     if relation.many:
         # o2m: rows of the target point at us through relation.column.
-        link = o2m_link(collection, relation, variables.masks.get(field))
+        mask = variables.masks.get(field)
         inside = within(variables)
         clauses = []
         for key, value in node.items():
             inner_node = value if key in QUANTIFIERS else {key: value}
             readable = readable_rows(target, inner_node, inside, link=relation.column)
             inner = _node(target, inner_node, inside)
-            matched = exists(select(target.column("id")).where(link, readable, inner))
+            matched = exists(o2m_rows(collection, relation, mask, _id_of, readable, inner))
             clauses.append(not_(matched) if key == "_none" else matched)
         return and_(*clauses)
     # m2o: operators apply to the foreign key itself; anything else filters the target.
@@ -284,6 +291,11 @@ def _relation(collection: Collection, field: str, node: Any, variables: FilterVa
                 joined = anchor.outerjoin(target.model, target.column("id") == local)
             clauses.append(exists(select(literal(1)).select_from(joined).where(where)))
     return and_(*clauses)
+
+
+def _id_of(table: Any) -> ColumnElement[Any]:
+    column: ColumnElement[Any] = table.c.id
+    return column
 
 
 def referenced_fields(node: Any) -> Iterator[str]:
