@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Awaitable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     GraphQLNonNull,
@@ -67,6 +67,16 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # for the whole operation; the set itself is kept too, so its id is never reused.
         self._plans: dict[int, tuple[GroupedFieldSet, GraphQLObjectType, LeafPlan | None]] = {}
         self._object_types: dict[int, tuple[GraphQLOutputType, GraphQLObjectType | None]] = {}
+        # A Call marked `answers_by`: its completed answer per (response key's details, value
+        # of the attribute), the details kept so that their id is not reused.
+        self._answers: dict[tuple[int, Any], tuple[FieldDetailsList, Any]] = {}
+
+    def build_per_event_executor(self, payload: Any) -> AcyclicExecutionContext:
+        """graphql-core's copy for one subscription event, with answers of its own: an
+        answer belongs to one event (its caller's permissions then, its rows then)."""
+        executor = cast("AcyclicExecutionContext", super().build_per_event_executor(payload))
+        executor._answers = {}
+        return executor
 
     def _plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> LeafPlan | None:
         cached = self._plans.get(id(fields))
@@ -108,9 +118,7 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         continue
                 field_path = Path(path, response_name, parent_type.name)
                 if isinstance(direct, Call):
-                    result = self._execute_call(
-                        parent_type, source_value, details, field_path, direct
-                    )
+                    result = self._answer_of(parent_type, source_value, details, field_path, direct)
                 else:
                     result = self.execute_field(
                         parent_type, source_value, details, field_path, None
@@ -165,6 +173,33 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._object_types[id(return_type)] = (return_type, plain)
         return plain
 
+    def _answer_of(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        details: FieldDetailsList,
+        path: Path,
+        call: Call,
+    ) -> Any:
+        """`_execute_call`; for a Call marked `answers_by`, the answer already completed for
+        another row with the same value of its attribute, if that one came at once and
+        without error (a copy: no two rows share an object of the response)."""
+        if call.by is None:
+            return self._execute_call(parent_type, source, details, path, call)
+        key = (id(details), getattr(source, call.by))
+        known = self._answers.get(key)
+        if known is not None and known[0] is details:
+            return _copied(known[1])
+        errors = len(self.collected_errors.errors)
+        result = self._execute_call(parent_type, source, details, path, call)
+        if (
+            result is not Undefined
+            and not self.is_awaitable(result)
+            and len(self.collected_errors.errors) == errors
+        ):
+            self._answers[key] = (details, _copied(result))
+        return result
+
     def _execute_call(
         self,
         parent_type: GraphQLObjectType,
@@ -211,6 +246,15 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, details, path)
             return None
+
+
+def _copied(value: Any) -> Any:
+    """A completed value with its own dicts and lists (its leaves are immutable)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 async def _gathered(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:

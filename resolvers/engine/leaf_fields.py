@@ -58,12 +58,14 @@ class Leaf(NamedTuple):
 
 class Call(NamedTuple):
     """How to call a field's own resolver: `function(source, info=..., **arguments)`, with
-    no arguments, or (`raw`) with the arguments as graphql-core coerced them."""
+    no arguments, or (`raw`) with the arguments as graphql-core coerced them. `by`: the
+    source's attribute its answer depends on alone (see `answers_by`)."""
 
     function: Callable[..., Any]
     info_name: str
     field: StrawberryField
     raw: bool = False
+    by: str | None = None
 
     def __call__(self, source: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
         strawberry_info: Info[Any, Any] = Info(_raw_info=info, _field=self.field)
@@ -71,6 +73,21 @@ class Call(NamedTuple):
 
 
 _RAW = "_takes_raw_arguments"
+_BY = "_answers_by"
+
+
+def answers_by(attribute: str) -> Callable[[F], F]:
+    """Marks a resolver whose answer, asked for without arguments, depends on its source
+    only through `attribute` (a user's `role` on its `role_id`), within one operation and
+    one field of the document. The executor then completes it once per distinct value
+    where it answers at once and without error, and gives that answer to every other row
+    with the same value: a page of 25 users in 3 roles completes 3 roles, not 25."""
+
+    def mark(function: F) -> F:
+        setattr(function, _BY, attribute)
+        return function
+
+    return mark
 
 
 def raw_arguments(function: F) -> F:
@@ -108,7 +125,7 @@ def leaf_of(parent_type: GraphQLObjectType, details: FieldDetailsList) -> Leaf |
                 and getattr(call.function, _RAW, False)
                 and _raw_is_as_converted(field_def, strawberry_field)
             ):
-                return call._replace(raw=True)
+                return call._replace(raw=True, by=None)
         return None
     if isinstance(strawberry_field, StrawberryField) and strawberry_field.base_resolver:
         if any(is_required_argument(argument) for argument in field_def.args.values()):
@@ -177,7 +194,9 @@ def _call_of(field: StrawberryField) -> Call | None:
         return None
     if not callable(resolver.wrapped_func):
         return None
-    return Call(resolver.wrapped_func, info.name, field)
+    return Call(
+        resolver.wrapped_func, info.name, field, by=getattr(resolver.wrapped_func, _BY, None)
+    )
 
 
 def plan_of(parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> LeafPlan:

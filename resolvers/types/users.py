@@ -11,6 +11,7 @@ import strawberry
 from app.db.loaded import Values, loaded
 from app.db.models import Role, User
 from resolvers.context import Info
+from resolvers.engine.leaf_fields import answers_by
 from resolvers.related import (
     Missing,
     related_count,
@@ -81,6 +82,7 @@ class DirectusUser:
     # graphql_type: the resolver answers a role or an awaitable of one (Strawberry types
     # this form of its decorator as Any).
     @strawberry.field(graphql_type=DirectusRole | None)  # type: ignore[untyped-decorator]
+    @answers_by("role_id")
     def role(
         self,
         info: Info,

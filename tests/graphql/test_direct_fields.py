@@ -19,7 +19,14 @@ from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
-from graphql import ArgumentNode, FieldNode, GraphQLObjectType, NameNode, NullValueNode
+from graphql import (
+    ArgumentNode,
+    FieldNode,
+    GraphQLObjectType,
+    NameNode,
+    NullValueNode,
+    parse,
+)
 from graphql.execution.collect_fields import FieldDetails
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from starlette.applications import Starlette
@@ -28,6 +35,7 @@ from app.clock import SettableClock
 from app.config import Settings
 from app.main import create_app
 from app.services.container import Services
+from resolvers.engine.execution import AcyclicExecutionContext
 from resolvers.engine.extensions import DocumentLimits
 from resolvers.engine.leaf_fields import Call, Leaf, plan_of
 from resolvers.engine.view import DirectusGraphQL
@@ -195,9 +203,26 @@ def test_plain_fields_are_leaves_and_argument_less_resolvers_calls() -> None:
     [(_, _, listed)] = plan_of(query, {"users": details("users", limited)})
     assert isinstance(listed, Call)
     assert listed.raw  # its arguments as graphql-core coerced them
+    assert listed.by is None
+    [(_, _, role)] = plan_of(users, {"role": details("role")})
+    assert isinstance(role, Call)
+    assert role.by == "role_id"  # completed once per distinct role of a list
     assert kinds == {
         "email": Leaf,
         "role": Call,
         "filtered": type(None),
         "__typename": type(None),
     }
+
+
+def test_each_subscription_event_completes_its_own_answers() -> None:
+    """Answers completed once per distinct value (`answers_by`) are an event's own: the next
+    event of a subscription reads its rows under its caller's permissions then."""
+    schema = schema_for(DocumentLimits())._schema
+    document = parse("subscription { directus_users_mutated { data { role { name } } } }")
+    executor = AcyclicExecutionContext.build(schema, document)
+    assert isinstance(executor, AcyclicExecutionContext)
+    executor._answers[(1, "role")] = ([], {"name": "Editors"})
+    event = executor.build_per_event_executor({"directus_users_mutated": None})
+    assert event._answers == {}
+    assert executor._answers == {(1, "role"): ([], {"name": "Editors"})}
