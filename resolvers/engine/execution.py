@@ -196,6 +196,7 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
             result is not Undefined
             and not self.is_awaitable(result)
             and len(self.collected_errors.errors) == errors
+            and not self.collected_errors.has_nulled_position(path)
         ):
             self._answers[key] = (details, _copied(result))
         return result
