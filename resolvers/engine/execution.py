@@ -68,8 +68,10 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[int, tuple[GroupedFieldSet, GraphQLObjectType, LeafPlan | None]] = {}
         self._object_types: dict[int, tuple[GraphQLOutputType, GraphQLObjectType | None]] = {}
         # A Call marked `answers_by`: its completed answer per (response key's details, value
-        # of the attribute), the details kept so that their id is not reused.
-        self._answers: dict[tuple[int, Any], tuple[FieldDetailsList, Any]] = {}
+        # of the attribute), with the details (so that their id is not reused) and the
+        # caller it was completed for. Nothing changes a completed value in place; each
+        # reuse is a copy all the same.
+        self._answers: dict[tuple[int, Any], tuple[FieldDetailsList, Any, Any]] = {}
 
     def build_per_event_executor(self, payload: Any) -> AcyclicExecutionContext:
         """graphql-core's copy for one subscription event, with answers of its own: an
@@ -182,23 +184,30 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
         call: Call,
     ) -> Any:
         """`_execute_call`; for a Call marked `answers_by`, the answer already completed for
-        another row with the same value of its attribute, if that one came at once and
-        without error (a copy: no two rows share an object of the response)."""
+        another row with the same value of its attribute, for the same caller, if that one
+        came at once and without error (a copy: no two rows share an object of the
+        response). A socket's caller may change mid-operation: an answer is reused only for
+        the caller it was completed for."""
         if call.by is None:
             return self._execute_call(parent_type, source, details, path, call)
-        key = (id(details), getattr(source, call.by))
-        known = self._answers.get(key)
-        if known is not None and known[0] is details:
-            return _copied(known[1])
+        caller = getattr(self.context_value, "known_access", None)
+        try:
+            key = (id(details), getattr(source, call.by)) if caller is not None else None
+            known = None if key is None else self._answers.get(key)
+        except Exception:  # an attribute missing or unhashable: answered as any Call
+            key = known = None
+        if known is not None and known[0] is details and known[1] is caller:
+            return _copied(known[2])
         errors = len(self.collected_errors.errors)
         result = self._execute_call(parent_type, source, details, path, call)
         if (
-            result is not Undefined
+            key is not None
+            and result is not Undefined
             and not self.is_awaitable(result)
             and len(self.collected_errors.errors) == errors
             and not self.collected_errors.has_nulled_position(path)
         ):
-            self._answers[key] = (details, _copied(result))
+            self._answers[key] = (details, caller, result)
         return result
 
     def _execute_call(

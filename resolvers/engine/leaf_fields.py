@@ -81,7 +81,9 @@ def answers_by(attribute: str) -> Callable[[F], F]:
     only through `attribute` (a user's `role` on its `role_id`), within one operation and
     one field of the document. The executor then completes it once per distinct value
     where it answers at once and without error, and gives that answer to every other row
-    with the same value: a page of 25 users in 3 roles completes 3 roles, not 25."""
+    with the same value: a page of 25 users in 3 roles completes 3 roles, not 25. The
+    attribute's values must be hashable, and the answer's values plain JSON (dicts, lists,
+    scalars): a reuse is a copy of its dicts and lists."""
 
     def mark(function: F) -> F:
         setattr(function, _BY, attribute)

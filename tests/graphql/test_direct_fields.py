@@ -15,6 +15,7 @@ differ per item, and the public. On both databases.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from graphql import (
     parse,
 )
 from graphql.execution.collect_fields import FieldDetails
+from graphql.pyutils import Path
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from starlette.applications import Starlette
 
@@ -222,7 +224,44 @@ def test_each_subscription_event_completes_its_own_answers() -> None:
     document = parse("subscription { directus_users_mutated { data { role { name } } } }")
     executor = AcyclicExecutionContext.build(schema, document)
     assert isinstance(executor, AcyclicExecutionContext)
-    executor._answers[(1, "role")] = ([], {"name": "Editors"})
+    executor._answers[(1, "role")] = ([], None, {"name": "Editors"})
     event = executor.build_per_event_executor({"directus_users_mutated": None})
     assert event._answers == {}
-    assert executor._answers == {(1, "role"): ([], {"name": "Editors"})}
+    assert executor._answers == {(1, "role"): ([], None, {"name": "Editors"})}
+
+
+def test_an_answer_is_reused_only_for_the_caller_it_was_completed_for() -> None:
+    """A socket's caller may change mid-operation (re-authenticated): rows completed after
+    that are answered for the new caller, not given the old caller's answer."""
+    schema = schema_for(DocumentLimits())._schema
+    users = schema.get_type("directus_users")
+    assert isinstance(users, GraphQLObjectType)
+    context = SimpleNamespace(known_access=object())
+    executor = AcyclicExecutionContext.build(
+        schema, parse("{ users { role { name } } }"), context_value=context
+    )
+    assert isinstance(executor, AcyclicExecutionContext)
+    calls: list[str] = []
+
+    def role(source: SimpleNamespace, info: Any) -> None:
+        calls.append(source.role_id)
+        if source.role_id == "switching":
+            context.known_access = object()  # re-authenticated while answering
+
+    field = users.fields["role"].extensions["strawberry-definition"]
+    call = Call(role, "info", field, by="role_id")
+    details = [FieldDetails(FieldNode(name=NameNode(value="role")), None)]
+
+    def answer(role_id: str) -> Any:
+        source = SimpleNamespace(role_id=role_id)
+        return executor._answer_of(users, source, details, Path(None, 0, None), call)
+
+    answer("editors")
+    answer("editors")
+    assert calls == ["editors"]  # the second row got the first one's answer
+    context.known_access = object()
+    answer("editors")
+    assert calls == ["editors", "editors"]  # a new caller: answered again
+    answer("switching")
+    answer("switching")
+    assert calls == ["editors", "editors", "switching", "switching"]  # not for the new one
