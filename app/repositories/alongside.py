@@ -16,19 +16,15 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Table, inspect, select
+from sqlalchemy import Column, ColumnElement, inspect, select
 from sqlalchemy.sql.elements import True_
 from sqlmodel import SQLModel
 
 from app.db.loaded import Values, column_keys
+from app.repositories.core import table_of
 
 ROWS_MAX = 100  # rows of the outer statement (a page; one for a read by id)
 COLUMNS_MAX = 8  # subqueries added to one statement, over all its relations
-
-
-def _table(model: type[SQLModel]) -> Table:
-    table: Table = model.__table__  # type: ignore[attr-defined]
-    return table
 
 
 def related_columns(
@@ -48,7 +44,7 @@ def related_columns(
     if any(field is None for field in fields):
         return None
     link = _link(model, column, related)
-    outer = _table(model)
+    outer = table_of(model)
     return [
         select(field).where(link).correlate(outer).scalar_subquery()
         for field in fields
@@ -60,7 +56,7 @@ def related_columns(
 def _stored(related: type[SQLModel], key: str) -> Column[Any] | None:
     """The related table's own column of that name, or None for a computed field."""
     expression = inspect(related).column_attrs[key].expression
-    table = _table(related)
+    table = table_of(related)
     if isinstance(expression, Column) and expression.table is table:
         return expression
     return None
@@ -68,7 +64,7 @@ def _stored(related: type[SQLModel], key: str) -> Column[Any] | None:
 
 @cache
 def _link(model: type[SQLModel], column: str, related: type[SQLModel]) -> ColumnElement[bool]:
-    link: ColumnElement[bool] = _table(related).c.id == _table(model).c[column]
+    link: ColumnElement[bool] = table_of(related).c.id == table_of(model).c[column]
     return link
 
 

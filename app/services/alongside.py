@@ -71,6 +71,11 @@ def plan_alongside(
     return plans
 
 
+def added_columns(plans: Sequence[Plan]) -> list[Any]:
+    """The columns the plans add to the rows' statement, in order."""
+    return [column for plan in plans if plan is not None for column in plan[1]]
+
+
 def _plan(access: Access, model: type[Any], item: Alongside) -> Plan:
     reader = item.reader
     try:

@@ -32,7 +32,13 @@ from app.errors import (
 from app.permissions.access import Access, Rule
 from app.permissions.concealed import iso_instant, require_comparable
 from app.repositories import items as items_repo
-from app.services.alongside import Alongside, AlongsideRows, alongside_rows, plan_alongside
+from app.services.alongside import (
+    Alongside,
+    AlongsideRows,
+    added_columns,
+    alongside_rows,
+    plan_alongside,
+)
 from app.services.item_writes import ItemBase, M, RowGrants
 
 __all__ = ["ItemReader", "M", "RowGrants", "touched_fields"]
@@ -96,7 +102,7 @@ class ItemReader(ItemBase[M]):
         where, order, span, masks = self._planned(access, query, fields)
         keys = self.value_keys(fields)
         plans = plan_alongside(access, self.model, alongside, span.limit)
-        extra = [column for plan in plans if plan is not None for column in plan[1]]
+        extra = added_columns(plans)
         rows, extras = await self._db.run_reads(
             lambda connection: items_repo.select_values(
                 connection, self.model, keys, where, order, span.limit, span.offset, masks, extra
@@ -274,7 +280,7 @@ class ItemReader(ItemBase[M]):
         the related rows of each `alongside` (see `read_many_values`)."""
         rule = self.read_rule(access, fields)
         plans = plan_alongside(access, self.model, alongside, 1)
-        extra = [column for plan in plans if plan is not None for column in plan[1]]
+        extra = added_columns(plans)
         rows, extras = await self._values_among(access, rule, [item_id], fields, extra)
         # By its id as shown, as read_ids finds it: a row whose id is masked is not found.
         found = next(
