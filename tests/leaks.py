@@ -25,7 +25,7 @@ import httpx
 LEAKS = re.compile(
     r"Traceback \(most recent call last\)"
     r"|File \"[^\"]+\", line \d+"
-    r"|\.py\b"
+    r"|\.py(?![\w-])"  # a file name, not a base64url token segment such as a JWT's ".py-0K…"
     r"|site-packages"
     r"|/work/|/usr/lib|/root/|/tmp/"
     r"|\b(?:SELECT|INSERT INTO|UPDATE|DELETE FROM)\b.*\b(?:FROM|SET|VALUES|WHERE)\b"
