@@ -233,6 +233,12 @@ Index(
     func.lower(User.__table__.c.email),  # type: ignore[attr-defined]
     unique=True,
 )
+# Users newest-active first, as the engine sorts "-last_access" (migration 0015).
+Index(
+    "ix_directus_users_last_access",
+    User.__table__.c.last_access.desc(),  # type: ignore[attr-defined]
+    User.__table__.c.id,  # type: ignore[attr-defined]
+)
 
 
 class Session(SQLModel, table=True):
