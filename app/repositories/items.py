@@ -4,9 +4,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, distinct, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    distinct,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel
 from sqlmodel import select as model_select
@@ -77,6 +88,58 @@ def _page(
     return statement if limit is None else statement.limit(limit)
 
 
+@dataclass(frozen=True)
+class ValuesStatement:
+    """A read of some columns as plain values, built once and run as often as asked
+    (`run_values`): building and keying a statement cost SQLAlchemy more than SQLite's run
+    of it (app/services/read_plans.py keeps the ones worth keeping)."""
+
+    statement: Any
+    columns_read: tuple[str, ...]
+    masked: tuple[str, ...]
+    blank: Mapping[str, None]
+
+
+def values_statement(
+    model: type[SQLModel],
+    columns_read: Sequence[str],
+    where: ColumnElement[bool],
+    order: Sequence[ColumnElement[Any]],
+    limit: int | None,
+    offset: int,
+    masks: Masks | None = None,
+    extra: Sequence[Any] = (),
+) -> ValuesStatement:
+    """`select_values`'s statement, to run with `run_values`."""
+    masks = masks or {}
+    columns = [getattr(model, key).label(key) for key in columns_read]
+    statement = _page(select(*columns, *_shown(masks), *extra), where, order, limit, offset)
+    blank = dict.fromkeys(column_keys(model))  # the columns not read: null
+    return ValuesStatement(statement, tuple(columns_read), tuple(masks), blank)
+
+
+def run_values(
+    connection: Connection,
+    prepared: ValuesStatement,
+    parameters: Mapping[str, Any] | None = None,
+) -> tuple[list[Values], list[tuple[Any, ...]]]:
+    """The rows of a ValuesStatement (with its bound `parameters`), as values with the
+    masked fields nulled where not shown; and each row's values of its extra columns."""
+    columns_read, names, blank = prepared.columns_read, prepared.masked, prepared.blank
+    width = len(columns_read)
+    shown_end = width + len(names)
+    rows, extras = [], []
+    for row in connection.execute(prepared.statement, parameters).all():
+        values = Values(blank)
+        values.update(zip(columns_read, row[:width], strict=True))
+        for name, visible in zip(names, row[width:shown_end], strict=True):
+            if not visible:
+                values[name] = None
+        rows.append(values)
+        extras.append(tuple(row[shown_end:]))
+    return rows, extras
+
+
 def select_values(
     connection: Connection,
     model: type[SQLModel],
@@ -92,22 +155,8 @@ def select_values(
     a list page shows a few columns of each row, and building whole instances cost more than
     the query. The same WHERE, ORDER BY, window and masks; and each row's values of the
     `extra` columns selected along."""
-    masks = masks or {}
-    columns = [getattr(model, key).label(key) for key in columns_read]
-    statement = _page(select(*columns, *_shown(masks), *extra), where, order, limit, offset)
-    names, width = list(masks), len(columns_read)
-    shown_end = width + len(names)
-    blank = dict.fromkeys(column_keys(model))  # the columns not read: null
-    rows, extras = [], []
-    for row in connection.execute(statement).all():
-        values = Values(blank)
-        values.update(zip(columns_read, row[:width], strict=True))
-        for name, visible in zip(names, row[width:shown_end], strict=True):
-            if not visible:
-                values[name] = None
-        rows.append(values)
-        extras.append(tuple(row[shown_end:]))
-    return rows, extras
+    prepared = values_statement(model, columns_read, where, order, limit, offset, masks, extra)
+    return run_values(connection, prepared)
 
 
 async def select_ids(
@@ -120,6 +169,16 @@ async def select_ids(
 ) -> list[M]:
     """The rows among `ids` that `where` admits, in no particular order."""
     return await select_rows(session, model, among_ids(collection, ids, where), [], None, 0, masks)
+
+
+# The bound parameter of `among_one_id`'s statement: the id it is run for.
+ONE_ID = "dauth_one_id"
+
+
+def among_one_id(collection: Collection, where: ColumnElement[bool]) -> ColumnElement[bool]:
+    """`among_ids` for one id given when the statement runs (parameter ONE_ID, as `keys`
+    gives it): one statement serves every id."""
+    return and_(collection.column("id") == bindparam(ONE_ID), where)
 
 
 def among_ids(

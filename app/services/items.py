@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection as Names
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from app.collections import COLLECTIONS, Collection
@@ -35,13 +36,20 @@ from app.repositories import items as items_repo
 from app.services.alongside import (
     Alongside,
     AlongsideRows,
+    Plan,
     added_columns,
     alongside_rows,
     plan_alongside,
 )
 from app.services.item_writes import ItemBase, M, RowGrants
+from app.services.read_plans import ReadPlans, plan_key, query_key
 
 __all__ = ["ItemReader", "M", "RowGrants", "touched_fields"]
+
+
+def _of(alongside: Sequence[Alongside]) -> tuple[Any, ...]:
+    """What of the related reads alongside a kept plan depends on."""
+    return tuple((item.column, item.reader.model, item.fields) for item in alongside)
 
 
 def touched_fields(fields: Names[str], query: ItemQuery | None) -> set[str]:
@@ -98,17 +106,29 @@ class ItemReader(ItemBase[M]):
     ) -> tuple[list[Values], AlongsideRows]:
         """`read_many`, the same rows with the same masks, as the values of the id and the
         stored `fields` only (the GraphQL lists build their objects from values); with the
-        related rows of each `alongside`, as `readable_values_by_ids` would read them."""
-        where, order, span, masks = self._planned(access, query, fields)
+        related rows of each `alongside`, as `readable_values_by_ids` would read them. An
+        admin's statement is kept under its query (app/services/read_plans.py)."""
         keys = self.value_keys(fields)
-        plans = plan_alongside(access, self.model, alongside, span.limit)
-        extra = added_columns(plans)
-        rows, extras = await self._db.run_reads(
-            lambda connection: items_repo.select_values(
-                connection, self.model, keys, where, order, span.limit, span.offset, masks, extra
+        text = query_key(query)
+        key = None if text is None else plan_key(access, "many", (text, *keys, *_of(alongside)))
+        kept = self._plans.get(key)
+        if kept is None:
+            where, order, span, masks = self._planned(access, query, fields)
+            plans = plan_alongside(access, self.model, alongside, span.limit)
+            statement = items_repo.values_statement(
+                self.model, keys, where, order, span.limit, span.offset, masks, added_columns(plans)
             )
+            kept = (statement, plans)
+            self._plans.keep(key, kept)
+        statement, plans = kept
+        rows, extras = await self._db.run_reads(
+            lambda connection: items_repo.run_values(connection, statement)
         )
         return rows, alongside_rows(alongside, plans, rows, extras)
+
+    @cached_property
+    def _plans(self) -> ReadPlans[tuple[items_repo.ValuesStatement, list[Plan]]]:
+        return ReadPlans()
 
     def _planned(
         self, access: Access, query: ItemQuery, fields: Names[str]
@@ -277,11 +297,29 @@ class ItemReader(ItemBase[M]):
         self, access: Access, item_id: str, fields: Names[str], alongside: Sequence[Alongside] = ()
     ) -> tuple[Values, AlongsideRows]:
         """`read_one` as `Values` of the id and the stored `fields`: FORBIDDEN alike; with
-        the related rows of each `alongside` (see `read_many_values`)."""
+        the related rows of each `alongside` (see `read_many_values`). The id is bound when
+        the statement runs, so an admin's statement serves every id."""
         rule = self.read_rule(access, fields)
-        plans = plan_alongside(access, self.model, alongside, 1)
-        extra = added_columns(plans)
-        rows, extras = await self._values_among(access, rule, [item_id], fields, extra)
+        keys = self.value_keys(fields)
+        key = plan_key(access, "one", (*keys, *_of(alongside)))
+        kept = self._plans.get(key)
+        if kept is None:
+            masks = self.selected_masks(self.masked_variables(access, rule))
+            among = items_repo.among_one_id(self.collection, self.shown_where(access, rule))
+            plans = plan_alongside(access, self.model, alongside, 1)
+            statement = items_repo.values_statement(
+                self.model, keys, among, [], None, 0, masks, added_columns(plans)
+            )
+            kept = (statement, plans)
+            self._plans.keep(key, kept)
+        statement, plans = kept
+        wanted = items_repo.keys(self.collection, [item_id])
+        if not wanted:
+            raise ForbiddenError()
+        parameters = {items_repo.ONE_ID: wanted[0]}
+        rows, extras = await self._db.run_reads(
+            lambda connection: items_repo.run_values(connection, statement, parameters)
+        )
         # By its id as shown, as read_ids finds it: a row whose id is masked is not found.
         found = next(
             (pair for pair in zip(rows, extras, strict=True) if str(pair[0]["id"]) == item_id),
