@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection as Names
 from collections.abc import Sequence
-from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -31,8 +30,9 @@ from app.errors import (
     InvalidQueryError,
 )
 from app.permissions.access import Access, Rule
-from app.permissions.concealed import iso_instant, require_comparable
+from app.permissions.concealed import require_comparable
 from app.repositories import items as items_repo
+from app.services.aggregates import aggregate_answers
 from app.services.alongside import (
     Alongside,
     AlongsideRows,
@@ -42,14 +42,9 @@ from app.services.alongside import (
     plan_alongside,
 )
 from app.services.item_writes import ItemBase, M, RowGrants
-from app.services.read_plans import ReadPlans, plan_key, query_key
+from app.services.read_plans import ReadPlans, alongside_key, plan_key, query_key
 
 __all__ = ["ItemReader", "M", "RowGrants", "touched_fields"]
-
-
-def _of(alongside: Sequence[Alongside]) -> tuple[Any, ...]:
-    """What of the related reads alongside a kept plan depends on."""
-    return tuple((item.column, item.reader.model, item.fields) for item in alongside)
 
 
 def touched_fields(fields: Names[str], query: ItemQuery | None) -> set[str]:
@@ -110,7 +105,8 @@ class ItemReader(ItemBase[M]):
         admin's statement is kept under its query (app/services/read_plans.py)."""
         keys = self.value_keys(fields)
         text = query_key(query)
-        key = None if text is None else plan_key(access, "many", (text, *keys, *_of(alongside)))
+        parts = (text, *keys, *alongside_key(alongside))
+        key = None if text is None else plan_key(access, "many", parts)
         kept = self._plans.get(key)
         if kept is None:
             where, order, span, masks = self._planned(access, query, fields)
@@ -301,7 +297,7 @@ class ItemReader(ItemBase[M]):
         the statement runs, so an admin's statement serves every id."""
         rule = self.read_rule(access, fields)
         keys = self.value_keys(fields)
-        key = plan_key(access, "one", (*keys, *_of(alongside)))
+        key = plan_key(access, "one", (*keys, *alongside_key(alongside)))
         kept = self._plans.get(key)
         if kept is None:
             masks = self.selected_masks(self.masked_variables(access, rule))
@@ -398,19 +394,4 @@ class ItemReader(ItemBase[M]):
                 span.offset,
                 lambda name: field_column(self.collection, name, variables),
             )
-        return [
-            {
-                "group": {name: _plain(row[name]) for name in group_by} if group_by else None,
-                "countAll": row["countAll"],
-                "count": {n: row[f"c_{n}"] for n in count},
-                "countDistinct": {n: row[f"d_{n}"] for n in count_distinct},
-            }
-            for row in rows
-        ]
-
-
-def _plain(value: Any) -> Any:
-    """Group keys as JSON: instants as every other surface writes them (ISO with a Z)."""
-    if isinstance(value, datetime):
-        return iso_instant(value)
-    return value.isoformat() if hasattr(value, "isoformat") else value
+        return aggregate_answers(rows, group_by, count, count_distinct)

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from app.db.query.item_query import ItemQuery
 from app.permissions.access import Access
+from app.services.alongside import Alongside
 
 T = TypeVar("T")
 
@@ -65,6 +66,11 @@ def plan_key(access: Access, kind: str, parts: Sequence[Hashable]) -> Hashable |
     if not access.is_admin:
         return None
     return (kind, *parts)
+
+
+def alongside_key(alongside: Sequence[Alongside]) -> tuple[Hashable, ...]:
+    """What of the related reads alongside a kept plan depends on."""
+    return tuple((item.column, item.reader.model, item.fields) for item in alongside)
 
 
 def query_key(query: ItemQuery) -> str | None:

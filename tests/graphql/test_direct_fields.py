@@ -138,7 +138,9 @@ async def test_the_direct_path_answers_as_the_general_path(
     for token in (ADMIN_TOKEN, DAVE_TOKEN, None):
         direct = await _answers(app, token, seeded)
         assert direct == await _answers(general, token, seeded), token
+    # Again, through the statements kept for the admin (app/services/read_plans.py).
     admin = await _answers(app, ADMIN_TOKEN, seeded)
+    assert admin == await _answers(general, ADMIN_TOKEN, seeded)
     users = admin[0]["body"]["data"]["users"]
     assert len(users) == 7
     assert {user["tfa_secret"] for user in users} == {None, "**********"}
