@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -18,7 +18,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlmodel import SQLModel
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -116,6 +119,35 @@ def values_statement(
     statement = _page(select(*columns, *_shown(masks), *extra), where, order, limit, offset)
     blank = dict.fromkeys(column_keys(model))  # the columns not read: null
     return ValuesStatement(statement, tuple(columns_read), tuple(masks), blank)
+
+
+def bound_strings(
+    prepared: ValuesStatement, placeholders: Mapping[str, str]
+) -> ValuesStatement | None:
+    """`prepared` with each bound value that is one of `placeholders` made the parameter it
+    names, given when the statement runs; None unless every placeholder is such a value,
+    exactly as given, and none is anywhere else in the statement's SQL."""
+    made: dict[str, BindParameter[Any]] = {}
+
+    def swap(element: Any, **_: Any) -> Any:
+        if isinstance(element, BindParameter) and isinstance(element.value, str):
+            name = placeholders.get(element.value)
+            if name is not None:
+                if name not in made:
+                    made[name] = bindparam(name, type_=element.type)
+                return made[name]
+        return None
+
+    statement: Any = replacement_traverse(prepared.statement, {}, swap)
+    if set(made) != set(placeholders.values()):
+        return None
+    try:
+        text = str(statement)
+    except SQLAlchemyError:  # a construct the generic dialect cannot write: not kept
+        return None
+    if any(value in text for value in placeholders):
+        return None
+    return replace(prepared, statement=statement)
 
 
 def run_values(

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Collection as Names
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
-from app.collections import COLLECTIONS, Collection
-from app.db.loaded import Values, column_keys
-from app.db.query.filters import field_column, filter_clause, linked_to
+from app.collections import COLLECTIONS
+from app.db.query.filters import field_column, linked_to
 from app.db.query.item_query import (
     ItemQuery,
-    Window,
     all_of,
     check_field_list,
     check_query,
     group_ordering,
-    masked,
     order_by,
-    referenced_fields,
-    sort_fields,
     where_clause,
     window,
 )
@@ -29,61 +23,19 @@ from app.errors import (
     ForbiddenError,
     InvalidQueryError,
 )
-from app.permissions.access import Access, Rule
+from app.permissions.access import Access
 from app.permissions.concealed import require_comparable
 from app.repositories import items as items_repo
 from app.services.aggregates import aggregate_answers
-from app.services.alongside import (
-    Alongside,
-    AlongsideRows,
-    Plan,
-    added_columns,
-    alongside_rows,
-    plan_alongside,
-)
-from app.services.item_writes import ItemBase, M, RowGrants
-from app.services.read_plans import ReadPlans, alongside_key, plan_key, query_key
+from app.services.item_rules import touched_fields
+from app.services.item_writes import M, RowGrants
+from app.services.value_reads import ValueReads
 
 __all__ = ["ItemReader", "M", "RowGrants", "touched_fields"]
 
 
-def touched_fields(fields: Names[str], query: ItemQuery | None) -> set[str]:
-    """The fields a read selects, filters on and sorts by: each shows per item (masks)."""
-    if query is None:
-        return set(fields)
-    return {*fields, *referenced_fields(query.filter), *sort_fields(query.sort)}
-
-
-class ItemReader(ItemBase[M]):
+class ItemReader(ValueReads[M]):
     """Reads of one collection; subclasses add that collection's write rules."""
-
-    collection: Collection
-    model: type[M]
-
-    def read_rule(self, access: Access, fields: Names[str], query: ItemQuery | None = None) -> Rule:
-        """The rows of every read grant, and the rows each field the read selects, filters
-        or sorts by shows on (FORBIDDEN for a field no grant gives)."""
-        touched = touched_fields(fields, query)
-        if query is not None:
-            queried = [*referenced_fields(query.filter), *sort_fields(query.sort)]
-            access.require_readable(self.collection, queried)
-            if query.search:  # searched: the readable text fields, each as it shows
-                readable = access.readable_fields(self.collection.name)
-                searched = self.collection.searchable
-                touched |= {n for n in searched if readable is None or n in readable}
-        return access.require_fields(self.collection.name, "read", touched)
-
-    def masked_variables(self, access: Access, rule: Rule) -> FilterVariables:
-        """This request's variables with the rule's masks in SQL (see item_query.masked)."""
-        return masked(self.collection, rule, self.variables(access))
-
-    def selected_masks(self, variables: FilterVariables) -> dict[str, Any]:
-        """The masks of stored fields, nulled on the rows loaded."""
-        return {n: m for n, m in variables.masks.items() if n in self.collection.fields}
-
-    def shown_where(self, access: Access, rule: Rule) -> Any:
-        """The rule's rows, for reads by id: the rows of every grant."""
-        return filter_clause(self.collection, rule.filter, self.variables(access))
 
     async def read_many(self, access: Access, query: ItemQuery, fields: Names[str]) -> list[M]:
         where, order, span, masks = self._planned(access, query, fields)
@@ -91,51 +43,6 @@ class ItemReader(ItemBase[M]):
             return await items_repo.select_rows(
                 session, self.model, where, order, span.limit, span.offset, masks
             )
-
-    async def read_many_values(
-        self,
-        access: Access,
-        query: ItemQuery,
-        fields: Names[str],
-        alongside: Sequence[Alongside] = (),
-    ) -> tuple[list[Values], AlongsideRows]:
-        """`read_many`, the same rows with the same masks, as the values of the id and the
-        stored `fields` only (the GraphQL lists build their objects from values); with the
-        related rows of each `alongside`, as `readable_values_by_ids` would read them. An
-        admin's statement is kept under its query (app/services/read_plans.py)."""
-        keys = self.value_keys(fields)
-        text = query_key(query)
-        parts = (text, *keys, *alongside_key(alongside))
-        key = None if text is None else plan_key(access, "many", parts)
-        kept = self._plans.get(key)
-        if kept is None:
-            where, order, span, masks = self._planned(access, query, fields)
-            plans = plan_alongside(access, self.model, alongside, span.limit)
-            statement = items_repo.values_statement(
-                self.model, keys, where, order, span.limit, span.offset, masks, added_columns(plans)
-            )
-            kept = (statement, plans)
-            self._plans.keep(key, kept)
-        statement, plans = kept
-        rows, extras = await self._db.run_reads(
-            lambda connection: items_repo.run_values(connection, statement)
-        )
-        return rows, alongside_rows(alongside, plans, rows, extras)
-
-    @cached_property
-    def _plans(self) -> ReadPlans[tuple[items_repo.ValuesStatement, list[Plan]]]:
-        return ReadPlans()
-
-    def _planned(
-        self, access: Access, query: ItemQuery, fields: Names[str]
-    ) -> tuple[Any, list[Any], Window, dict[str, Any]]:
-        """A list read's WHERE, ORDER BY, window and masks (FORBIDDEN, INVALID_QUERY first)."""
-        check_query(query, self._settings)
-        rule = self.read_rule(access, fields, query)
-        variables = self.masked_variables(access, rule)
-        where = where_clause(self.collection, query, rule, variables, access)
-        order = order_by(self.collection, query, variables, access)
-        return where, list(order), window(query, self._settings), self.selected_masks(variables)
 
     async def counts(
         self, access: Access, query: ItemQuery, fields: Names[str], wanted: Names[str]
@@ -275,80 +182,6 @@ class ItemReader(ItemBase[M]):
             )
         by_id = {str(getattr(row, "id")): row for row in rows}  # noqa: B009
         return [by_id.get(item_id) for item_id in ids]
-
-    async def readable_values_by_ids(
-        self, access: Access, ids: Sequence[str], fields: Names[str]
-    ) -> list[Values | None]:
-        """`readable_by_ids`, the same rows with the same masks, as `Values` of the id and
-        the stored `fields`."""
-        try:
-            rule = self.read_rule(access, fields)
-        except ForbiddenError:
-            return [None for _ in ids]
-        rows, _ = await self._values_among(access, rule, list(set(ids)), fields)
-        by_id = {str(row["id"]): row for row in rows}
-        return [by_id.get(item_id) for item_id in ids]
-
-    async def read_one_values(
-        self, access: Access, item_id: str, fields: Names[str], alongside: Sequence[Alongside] = ()
-    ) -> tuple[Values, AlongsideRows]:
-        """`read_one` as `Values` of the id and the stored `fields`: FORBIDDEN alike; with
-        the related rows of each `alongside` (see `read_many_values`). The id is bound when
-        the statement runs, so an admin's statement serves every id."""
-        rule = self.read_rule(access, fields)
-        keys = self.value_keys(fields)
-        key = plan_key(access, "one", (*keys, *alongside_key(alongside)))
-        kept = self._plans.get(key)
-        if kept is None:
-            masks = self.selected_masks(self.masked_variables(access, rule))
-            among = items_repo.among_one_id(self.collection, self.shown_where(access, rule))
-            plans = plan_alongside(access, self.model, alongside, 1)
-            statement = items_repo.values_statement(
-                self.model, keys, among, [], None, 0, masks, added_columns(plans)
-            )
-            kept = (statement, plans)
-            self._plans.keep(key, kept)
-        statement, plans = kept
-        wanted = items_repo.keys(self.collection, [item_id])
-        if not wanted:
-            raise ForbiddenError()
-        parameters = {items_repo.ONE_ID: wanted[0]}
-        rows, extras = await self._db.run_reads(
-            lambda connection: items_repo.run_values(connection, statement, parameters)
-        )
-        # By its id as shown, as read_ids finds it: a row whose id is masked is not found.
-        found = next(
-            (pair for pair in zip(rows, extras, strict=True) if str(pair[0]["id"]) == item_id),
-            None,
-        )
-        if found is None:
-            raise ForbiddenError()
-        row, more = found
-        return row, alongside_rows(alongside, plans, [row], [more])
-
-    async def _values_among(
-        self,
-        access: Access,
-        rule: Rule,
-        ids: Sequence[str],
-        fields: Names[str],
-        extra: Sequence[Any] = (),
-    ) -> tuple[list[Values], list[tuple[Any, ...]]]:
-        """The rows among `ids` the rule shows, as values, masked as `read_ids` masks them;
-        and each one's values of the `extra` columns."""
-        masks = self.selected_masks(self.masked_variables(access, rule))
-        among = items_repo.among_ids(self.collection, ids, self.shown_where(access, rule))
-        keys = self.value_keys(fields)
-        return await self._db.run_reads(
-            lambda connection: items_repo.select_values(
-                connection, self.model, keys, among, [], None, 0, masks, extra
-            )
-        )
-
-    def value_keys(self, fields: Names[str]) -> list[str]:
-        """The columns a read of `fields` as values selects: the id, then the stored ones."""
-        columns = column_keys(self.model)
-        return ["id", *sorted(name for name in fields if name in columns and name != "id")]
 
     async def aggregate(
         self,

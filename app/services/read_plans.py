@@ -8,6 +8,15 @@ and no variable once the query names none ($CURRENT_USER, $NOW…). So it is kep
 query and run again with fresh rows each time. Every other caller's statement depends on
 their rules and variables, and is built for each request, as before.
 
+A filter's strings compared with `_eq` or `_neq` (an email looked up, a role by name) are
+bound when the statement runs: one statement serves every value. It is built once from the
+query with each such string replaced by a placeholder (`shaped`) that no engine rule leaves
+as it is unless it passes every value through unchanged (mixed case, LIKE's and SQL's
+special characters, spaces, letters that fold or decompose); it is kept only if each
+placeholder reached the statement as a bound value, untouched, and nowhere else
+(app.repositories.items.bound_strings). A shape that does not is kept under each query
+whole, as any other.
+
 The statement keeps no row: writes change nothing here. A query the engine refuses is never
 kept (only a statement built without error is), and a kept one passed the same checks for
 the same query, which nothing else decides for an admin (settings are the process's own).
@@ -16,15 +25,22 @@ the same query, which nothing else decides for an admin (settings are the proces
 from __future__ import annotations
 
 import json
+import secrets
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from app.db.query.item_query import ItemQuery
 from app.permissions.access import Access
-from app.services.alongside import Alongside
+from app.repositories.items import ValuesStatement
+from app.services.alongside import Alongside, Plan
 
 T = TypeVar("T")
+# A read's statement and its plans of related reads alongside (app/services/alongside.py).
+Built = tuple[ValuesStatement, list[Plan]]
+# Kept under a shape that binds none of its strings: such queries are kept whole.
+UNBOUND: Built = (ValuesStatement(None, (), (), {}), [])
 
 # Plans kept per collection: the pages and lookups an admin app repeats; the least
 # recently used go first.
@@ -89,6 +105,61 @@ def query_key(query: ItemQuery) -> str | None:
     if '"$' in text or len(text) > QUERY_KEY_MAX:
         return None
     return text
+
+
+# The operators whose string operand a kept statement binds when it runs.
+BOUND_OPERATORS = frozenset({"_eq", "_neq"})
+# This process's placeholders: unguessable, and altered by any rewriting of a value.
+_NONCE = secrets.token_hex(8)
+
+
+def placeholder(index: int) -> str:
+    return f"Dauth {_NONCE} #{index} %_/\\'\" ßé "
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A query with each string its filter compares by `_eq`/`_neq` replaced by a
+    placeholder: `text` keys it, `query` builds its statement; `placeholders` name each
+    placeholder's parameter, `values` give each parameter this request's string."""
+
+    text: str
+    query: ItemQuery
+    placeholders: Mapping[str, str]
+    values: Mapping[str, str]
+
+
+def shaped(query: ItemQuery) -> Shape | None:
+    """The query's Shape, or None where it may key no plan (see `query_key`)."""
+    strings: list[str] = []
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            return {
+                key: place(value)
+                if key in BOUND_OPERATORS and isinstance(value, str)
+                else walk(value)
+                for key, value in node.items()
+            }
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    def place(value: str) -> str:
+        strings.append(value)
+        return placeholder(len(strings) - 1)
+
+    shape = replace(query, filter=walk(query.filter))
+    text = query_key(shape)
+    if text is None or any(value.startswith("$") for value in strings):
+        return None
+    names = [f"dauth_s{index}" for index in range(len(strings))]
+    return Shape(
+        text=text,
+        query=shape,
+        placeholders={placeholder(index): name for index, name in enumerate(names)},
+        values=dict(zip(names, strings, strict=True)),
+    )
 
 
 def _refused(value: Any) -> Any:

@@ -79,6 +79,14 @@ DOCUMENTS = (
     '{ users(filter: { _and: [{ email: { _ncontains: "zz" } }, { status: { _in:'
     ' ["active", "draft"] } }] }, search: "a", offset: 1) { id } }',
     '{ users(sort: ["id"]) { first_name role { name } } }',
+    # One shape, several strings (an admin's kept statement binds them: read_plans.py).
+    '{ users(filter: { email: { _eq: "dave@sample.net" } }) { id email role { name } } }',
+    '{ users(filter: { email: { _eq: "Alice.Anderson@Example.com" } }) { id role { name } } }',
+    '{ users(filter: { email: { _eq: "alice.anderson@example.com" } }) { id role { name } } }',
+    '{ users(filter: { role: { name: { _eq: "Editors" } } }, sort: ["first_name"])'
+    " { first_name avatar { id } role { name admin_access app_access } } }",
+    '{ users(filter: { _or: [{ email: { _neq: "dave@sample.net" } }, { first_name:'
+    ' { _eq: "Dave" } }] }, sort: ["email"]) { email } }',
     # A role field whose rule reads the users table (Dave: his own role's icon): the roles
     # cannot be read in the users' statement, and are read by id.
     '{ users(sort: ["email"]) { email role { name icon } } }',

@@ -130,3 +130,57 @@ async def test_a_refused_query_keeps_nothing(
         reply = await gql(client, forbidden_sort, token=ADMIN_TOKEN)
         assert reply.body["errors"], reply.body
     assert built == []
+
+
+EMAIL = "query ($e: String) { users(filter: { email: { _eq: $e } }) { email role { name } } }"
+ROLE = (
+    'query ($r: String) { users(filter: { role: { name: { _eq: $r } } }, sort: ["email"])'
+    " { email role { name } } }"
+)
+
+
+async def test_one_kept_statement_binds_every_string_compared_by_eq(
+    client: httpx.AsyncClient, services: Services, built: list[str]
+) -> None:
+    await seed(services)
+    dave = await _data(client, EMAIL, ADMIN_TOKEN, {"e": "dave@sample.net"})
+    assert dave["users"] == [{"email": "dave@sample.net", "role": {"name": "Viewers"}}]
+    assert built == ["directus_users"] * 2  # the query's statement, then its shape's
+    alice = await _data(client, EMAIL, ADMIN_TOKEN, {"e": "Alice.Anderson@Example.com"})
+    assert alice["users"] == [{"email": "Alice.Anderson@Example.com", "role": {"name": "Editors"}}]
+    # Values the placeholders stand for, however strange, are compared as given.
+    for odd in ("", "%", "dave@sample.ne_", "DAVE@SAMPLE.NET", "o'brien\"; --", "ß"):
+        assert (await _data(client, EMAIL, ADMIN_TOKEN, {"e": odd}))["users"] == []
+    viewers = await _data(client, ROLE, ADMIN_TOKEN, {"r": "Viewers"})
+    editors = await _data(client, ROLE, ADMIN_TOKEN, {"r": "Editors"})
+    assert {user["role"]["name"] for user in viewers["users"]} == {"Viewers"}
+    assert {user["role"]["name"] for user in editors["users"]} == {"Editors"}
+    assert built == ["directus_users"] * 4
+    others = "query ($e: String) { users(filter: { email: { _neq: $e } }) { email } }"
+    everyone = await _data(client, others, ADMIN_TOKEN, {"e": "nobody@example.com"})
+    but_dave = await _data(client, others, ADMIN_TOKEN, {"e": "dave@sample.net"})
+    assert len(but_dave["users"]) == len(everyone["users"]) - 1
+    assert built == ["directus_users"] * 6
+
+
+async def test_a_shape_whose_strings_the_engine_rewrites_is_kept_per_query(
+    client: httpx.AsyncClient, services: Services, built: list[str]
+) -> None:
+    """A date compared by _eq is parsed, not passed on: no statement binds it, and each
+    query whole keeps its own."""
+    await seed(services)
+    on = "query ($d: String) { users(filter: { last_access: { _eq: $d } }) { email } }"
+    first = await _data(client, on, ADMIN_TOKEN, {"d": "2026-01-01T00:00:00Z"})
+    assert first["users"] == []
+    assert built == ["directus_users"]  # its shape's placeholder was refused: not bound
+    await _data(client, on, ADMIN_TOKEN, {"d": "2026-01-02T00:00:00Z"})
+    await _data(client, on, ADMIN_TOKEN, {"d": "2026-01-02T00:00:00Z"})
+    assert built == ["directus_users"] * 2
+    reply = await gql(client, on, {"d": "not a date"}, token=ADMIN_TOKEN)
+    assert reply.body["errors"][0]["extensions"]["code"] == "INVALID_QUERY"
+    # A kept statement still checks this request's strings against the filter limits.
+    long = await gql(client, EMAIL, {"e": "x" * 10_001}, token=ADMIN_TOKEN)
+    assert long.body["errors"][0]["extensions"]["code"] == "INVALID_QUERY"
+    await _data(client, EMAIL, ADMIN_TOKEN, {"e": "a@b.c"})
+    long = await gql(client, EMAIL, {"e": "x" * 10_001}, token=ADMIN_TOKEN)
+    assert long.body["errors"][0]["extensions"]["code"] == "INVALID_QUERY"
