@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
-from sqlalchemy.sql.visitors import replacement_traverse
+from sqlalchemy.sql.visitors import iterate, replacement_traverse
 from sqlmodel import SQLModel
 from sqlmodel import select as model_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -122,11 +122,13 @@ def values_statement(
 
 
 def bound_strings(
-    prepared: ValuesStatement, placeholders: Mapping[str, str]
+    prepared: ValuesStatement, placeholders: Mapping[str, str], mark: str
 ) -> ValuesStatement | None:
     """`prepared` with each bound value that is one of `placeholders` made the parameter it
     names, given when the statement runs; None unless every placeholder is such a value,
-    exactly as given, and none is anywhere else in the statement's SQL."""
+    exactly as given, and nothing else of the statement (its SQL, any other bound value)
+    holds `mark`, which every placeholder holds, in any case: a value derived from one
+    would stay the first request's."""
     made: dict[str, BindParameter[Any]] = {}
 
     def swap(element: Any, **_: Any) -> Any:
@@ -141,13 +143,24 @@ def bound_strings(
     statement: Any = replacement_traverse(prepared.statement, {}, swap)
     if set(made) != set(placeholders.values()):
         return None
+    mark = mark.lower()
+    for element in iterate(statement):
+        if isinstance(element, BindParameter) and element.key not in made:
+            values = element.value if isinstance(element.value, list | tuple) else [element.value]
+            if any(mark in str(value).lower() for value in values):
+                return None
     try:
         text = str(statement)
     except SQLAlchemyError:  # a construct the generic dialect cannot write: not kept
         return None
-    if any(value in text for value in placeholders):
+    if mark in text.lower():
         return None
     return replace(prepared, statement=statement)
+
+
+def statement_weight(prepared: ValuesStatement) -> int:
+    """How many SQL elements the statement holds: what keeping it costs in memory."""
+    return sum(1 for _ in iterate(prepared.statement))
 
 
 def run_values(

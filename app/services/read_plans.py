@@ -39,47 +39,80 @@ from app.services.alongside import Alongside, Plan
 T = TypeVar("T")
 # A read's statement and its plans of related reads alongside (app/services/alongside.py).
 Built = tuple[ValuesStatement, list[Plan]]
-# Kept under a shape that binds none of its strings: such queries are kept whole.
-UNBOUND: Built = (ValuesStatement(None, (), (), {}), [])
+
+
+class Unbound:
+    """Kept under a shape that binds none of its strings: such queries are kept whole."""
+
+
+UNBOUND = Unbound()
 
 # Plans kept per collection: the pages and lookups an admin app repeats; the least
-# recently used go first.
+# recently used go first. Weighed in SQL elements (a page of users with their role's
+# name is about 30; an element holds about 400 bytes with its share of SQLAlchemy's
+# keys): a plan heavier than PLAN_WEIGHT_MAX is not kept, and the plans kept weigh at most
+# PLANS_WEIGHT_MAX together (some 10 to 25 MB per collection at worst).
 PLANS_MAX = 256
+PLAN_WEIGHT_MAX = 600
+PLANS_WEIGHT_MAX = 20_000
 # A query longer than this as JSON is built each time: it keys no plan.
-QUERY_KEY_MAX = 4096
+QUERY_KEY_MAX = 2048
 
 
 class ReadPlans(Generic[T]):
-    """The most recently used plans, by key; at most `size` of them."""
+    """The most recently used plans, by key: at most `size` of them, weighing at most
+    `weight_max` together, none over `plan_weight_max`."""
 
-    def __init__(self, size: int = PLANS_MAX) -> None:
+    def __init__(
+        self,
+        size: int = PLANS_MAX,
+        weight_max: int = PLANS_WEIGHT_MAX,
+        plan_weight_max: int = PLAN_WEIGHT_MAX,
+    ) -> None:
         self._size = size
-        self._plans: OrderedDict[Hashable, T] = OrderedDict()
+        self._weight_max = weight_max
+        self._plan_weight_max = plan_weight_max
+        self._plans: OrderedDict[Hashable, tuple[T, int]] = OrderedDict()
+        self._weight = 0
 
     def get(self, key: Hashable | None) -> T | None:
         if key is None:
             return None
-        plan = self._plans.get(key)
-        if plan is not None:
-            self._plans.move_to_end(key)
-        return plan
-
-    def keep(self, key: Hashable | None, plan: T) -> None:
-        if key is None:
-            return
-        self._plans[key] = plan
+        kept = self._plans.get(key)
+        if kept is None:
+            return None
         self._plans.move_to_end(key)
-        while len(self._plans) > self._size:
-            self._plans.popitem(last=False)
+        return kept[0]
+
+    def keep(self, key: Hashable | None, plan: T, weight: int = 1) -> None:
+        if key is None or weight > self._plan_weight_max:
+            return
+        old = self._plans.pop(key, None)
+        if old is not None:
+            self._weight -= old[1]
+        self._plans[key] = (plan, weight)
+        self._weight += weight
+        while len(self._plans) > self._size or self._weight > self._weight_max:
+            _, (_, dropped) = self._plans.popitem(last=False)
+            self._weight -= dropped
 
     def __len__(self) -> int:
         return len(self._plans)
+
+    @property
+    def weight(self) -> int:
+        return self._weight
+
+
+def keeps_plans(access: Access) -> bool:
+    """Whether a read's statement is the query's alone: for an admin only."""
+    return access.is_admin
 
 
 def plan_key(access: Access, kind: str, parts: Sequence[Hashable]) -> Hashable | None:
     """The key of a read's plan, or None where its statement is not the query's alone: for
     any caller but an admin."""
-    if not access.is_admin:
+    if not keeps_plans(access):
         return None
     return (kind, *parts)
 
@@ -109,12 +142,13 @@ def query_key(query: ItemQuery) -> str | None:
 
 # The operators whose string operand a kept statement binds when it runs.
 BOUND_OPERATORS = frozenset({"_eq", "_neq"})
-# This process's placeholders: unguessable, and altered by any rewriting of a value.
-_NONCE = secrets.token_hex(8)
+# This process's placeholders: unguessable, and altered by any rewriting of a value; the
+# mark is in each, so that a copy of one found anywhere else in a statement is seen.
+PLACEHOLDER_MARK = secrets.token_hex(8)
 
 
 def placeholder(index: int) -> str:
-    return f"Dauth {_NONCE} #{index} %_/\\'\" ßé "
+    return f"Dauth {PLACEHOLDER_MARK} #{index} %_/\\'\" ßé "
 
 
 @dataclass(frozen=True)

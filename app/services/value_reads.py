@@ -29,11 +29,14 @@ from app.services.alongside import (
 from app.services.item_rules import ItemRules
 from app.services.item_writes import M
 from app.services.read_plans import (
+    PLACEHOLDER_MARK,
     UNBOUND,
     Built,
     ReadPlans,
     Shape,
+    Unbound,
     alongside_key,
+    keeps_plans,
     plan_key,
     query_key,
     shaped,
@@ -76,26 +79,30 @@ class ValueReads(ItemRules[M]):
         """A list read's statement and the parameters it runs with: an admin's kept one,
         bound to this query's strings (or kept for the query whole where its shape binds
         none); built anew for anyone else."""
-        shape = shaped(query)
-        related = (*keys, *alongside_key(alongside))
-        key = None if shape is None else plan_key(access, "shape", (shape.text, *related))
-        kept = self._plans.get(key)
-        if shape is None or key is None:
+        shape = shaped(query) if keeps_plans(access) else None
+        if shape is None:
             return self._built(access, query, fields, keys, alongside), None
+        related = (*keys, *alongside_key(alongside))
+        key = plan_key(access, "shape", (shape.text, *related))
+        kept = self._plans.get(key)
         if kept is None:
             built = self._built(access, query, fields, keys, alongside)  # its errors first
             bound = self._bound(access, shape, fields, keys, alongside) if shape.values else built
-            self._plans.keep(key, bound or UNBOUND)
+            if bound is None:
+                self._plans.keep(key, UNBOUND)
+            else:  # a bound statement keeps the one it was cloned from alive
+                weight = items_repo.statement_weight(bound[0]) * (2 if shape.values else 1)
+                self._plans.keep(key, bound, weight)
             return built, None
-        if kept is not UNBOUND:
+        if not isinstance(kept, Unbound):
             check_query(query, self._settings)  # this request's strings, within the limits
             return kept, shape.values
-        whole_text = query_key(query)
-        whole = None if whole_text is None else ("whole", whole_text, *related)
+        text = query_key(query)
+        whole = None if text is None else plan_key(access, "whole", (text, *related))
         built_whole = self._plans.get(whole)
-        if built_whole is None:
+        if not isinstance(built_whole, tuple):
             built_whole = self._built(access, query, fields, keys, alongside)
-            self._plans.keep(whole, built_whole)
+            self._plans.keep(whole, built_whole, items_repo.statement_weight(built_whole[0]))
         return built_whole, None
 
     def _built(
@@ -126,11 +133,11 @@ class ValueReads(ItemRules[M]):
             statement, plans = self._built(access, shape.query, fields, keys, alongside)
         except DirectusError:  # a placeholder the engine refuses: the value is not passed on
             return None
-        bound = items_repo.bound_strings(statement, shape.placeholders)
+        bound = items_repo.bound_strings(statement, shape.placeholders, PLACEHOLDER_MARK)
         return None if bound is None else (bound, plans)
 
     @cached_property
-    def _plans(self) -> ReadPlans[Built]:
+    def _plans(self) -> ReadPlans[Built | Unbound]:
         return ReadPlans()
 
     async def readable_values_by_ids(
@@ -156,7 +163,7 @@ class ValueReads(ItemRules[M]):
         keys = self.value_keys(fields)
         key = plan_key(access, "one", (*keys, *alongside_key(alongside)))
         kept = self._plans.get(key)
-        if kept is None:
+        if not isinstance(kept, tuple):
             masks = self.selected_masks(self.masked_variables(access, rule))
             among = items_repo.among_one_id(self.collection, self.shown_where(access, rule))
             plans = plan_alongside(access, self.model, alongside, 1)
@@ -164,7 +171,7 @@ class ValueReads(ItemRules[M]):
                 self.model, keys, among, [], None, 0, masks, added_columns(plans)
             )
             kept = (statement, plans)
-            self._plans.keep(key, kept)
+            self._plans.keep(key, kept, items_repo.statement_weight(statement))
         statement, plans = kept
         wanted = items_repo.keys(self.collection, [item_id])
         if not wanted:

@@ -184,3 +184,15 @@ async def test_a_shape_whose_strings_the_engine_rewrites_is_kept_per_query(
     await _data(client, EMAIL, ADMIN_TOKEN, {"e": "a@b.c"})
     long = await gql(client, EMAIL, {"e": "x" * 10_001}, token=ADMIN_TOKEN)
     assert long.body["errors"][0]["extensions"]["code"] == "INVALID_QUERY"
+
+
+async def test_a_heavy_statement_is_not_kept(
+    client: httpx.AsyncClient, services: Services, built: list[str]
+) -> None:
+    """A statement of hundreds of elements would hold megabytes for as long as it is kept."""
+    await seed(services)
+    branch = "{ role: { parent: { parent: { icon: { _nnull: true } } } } }"
+    heavy = f"{{ users(filter: {{ _or: [{', '.join([branch] * 24)}] }}) {{ id }} }}"
+    for _ in range(2):
+        await _data(client, heavy, ADMIN_TOKEN)
+    assert built == ["directus_users"] * 2

@@ -50,3 +50,17 @@ def test_the_least_recently_used_plans_go_first() -> None:
     plans.keep(None, "nothing")
     assert plans.get(None) is None
     assert len(plans) == 2
+
+
+def test_plans_are_kept_within_their_weight() -> None:
+    plans: ReadPlans[str] = ReadPlans(size=10, weight_max=10, plan_weight_max=6)
+    plans.keep("heavy", "H", weight=7)
+    assert plans.get("heavy") is None  # heavier than any one plan may be
+    plans.keep("a", "A", weight=4)
+    plans.keep("b", "B", weight=4)
+    assert plans.weight == 8
+    plans.keep("c", "C", weight=4)  # over 10: the least recently used goes
+    assert (plans.get("a"), plans.get("b"), plans.get("c")) == (None, "B", "C")
+    plans.keep("b", "B2", weight=1)  # kept again: its old weight is given back
+    assert plans.weight == 5
+    assert plans.get("b") == "B2"

@@ -109,6 +109,9 @@ def _operator(
             return column.is_(None) if positive else column.is_not(None)
         return _empty(column, kind) if positive else not_(_empty(column, kind))
 
+    # A string compared by _eq/_neq goes on to the SQL as given, whatever it holds (after
+    # the $ of a variable): an admin's kept statement binds it (app/services/read_plans.py).
+    # Branching on its value here would need that to change too.
     value = resolve_variable(raw, variables)
     if kind is Kind.CSV:  # stored as JSON: compared as its text, for _in too
         column = cast(column, String)
