@@ -1,7 +1,7 @@
 """A row's column values as loaded, read without SQLAlchemy's attribute instrumentation.
 
 `Values` are the columns a list asked for, read without ORM objects at all
-(`app.repositories.items.select_values`); a column not read is null there, and is never
+(`app.repositories.items.values_statement`); a column not read is null there, and is never
 shown, since only the fields asked for are.
 
 `from_model` copies every column of a row into its GraphQL object: through the instrumented

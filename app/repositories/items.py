@@ -113,7 +113,10 @@ def values_statement(
     masks: Masks | None = None,
     extra: Sequence[Any] = (),
 ) -> ValuesStatement:
-    """`select_values`'s statement, to run with `run_values`."""
+    """`select_rows` for the columns `columns_read` only, as plain values (no ORM objects),
+    to run with `run_values`: a list page shows a few columns of each row, and building
+    whole instances cost more than the query. The same WHERE, ORDER BY, window and masks;
+    and the `extra` columns selected along."""
     masks = masks or {}
     columns = [getattr(model, key).label(key) for key in columns_read]
     statement = _page(select(*columns, *_shown(masks), *extra), where, order, limit, offset)
@@ -183,25 +186,6 @@ def run_values(
         rows.append(values)
         extras.append(tuple(row[shown_end:]))
     return rows, extras
-
-
-def select_values(
-    connection: Connection,
-    model: type[SQLModel],
-    columns_read: Sequence[str],
-    where: ColumnElement[bool],
-    order: Sequence[ColumnElement[Any]],
-    limit: int | None,
-    offset: int,
-    masks: Masks | None = None,
-    extra: Sequence[Any] = (),
-) -> tuple[list[Values], list[tuple[Any, ...]]]:
-    """`select_rows` for the columns `columns_read` only, as plain values (no ORM objects):
-    a list page shows a few columns of each row, and building whole instances cost more than
-    the query. The same WHERE, ORDER BY, window and masks; and each row's values of the
-    `extra` columns selected along."""
-    prepared = values_statement(model, columns_read, where, order, limit, offset, masks, extra)
-    return run_values(connection, prepared)
 
 
 async def select_ids(

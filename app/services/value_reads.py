@@ -191,20 +191,14 @@ class ValueReads(ItemRules[M]):
         return row, alongside_rows(alongside, plans, [row], [more])
 
     async def _values_among(
-        self,
-        access: Access,
-        rule: Rule,
-        ids: Sequence[str],
-        fields: Names[str],
-        extra: Sequence[Any] = (),
+        self, access: Access, rule: Rule, ids: Sequence[str], fields: Names[str]
     ) -> tuple[list[Values], list[tuple[Any, ...]]]:
-        """The rows among `ids` the rule shows, as values, masked as `read_ids` masks them;
-        and each one's values of the `extra` columns."""
+        """The rows among `ids` the rule shows, as values, masked as `read_ids` masks them."""
         masks = self.selected_masks(self.masked_variables(access, rule))
         among = items_repo.among_ids(self.collection, ids, self.shown_where(access, rule))
-        keys = self.value_keys(fields)
+        statement = items_repo.values_statement(
+            self.model, self.value_keys(fields), among, [], None, 0, masks
+        )
         return await self._db.run_reads(
-            lambda connection: items_repo.select_values(
-                connection, self.model, keys, among, [], None, 0, masks, extra
-            )
+            lambda connection: items_repo.run_values(connection, statement)
         )
