@@ -198,7 +198,6 @@ class User(SQLModel, table=True):
             String(36),
             ForeignKey("directus_roles.id", ondelete="SET NULL"),
             nullable=True,
-            index=True,
         ),
     )
     # sha256 of the static token, never the token itself.
@@ -236,6 +235,13 @@ Index(
 # Users newest-active first, as the engine sorts "-last_access" (migration 0015).
 Index(
     "ix_directus_users_last_access",
+    User.__table__.c.last_access.desc(),  # type: ignore[attr-defined]
+    User.__table__.c.id,  # type: ignore[attr-defined]
+)
+# A role's users newest-active first; also the index of lookups by role (migration 0016).
+Index(
+    "ix_directus_users_role_last_access",
+    User.__table__.c.role,  # type: ignore[attr-defined]
     User.__table__.c.last_access.desc(),  # type: ignore[attr-defined]
     User.__table__.c.id,  # type: ignore[attr-defined]
 )

@@ -28,6 +28,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.collections import Collection, Kind
 from app.db.loaded import Values, column_keys
+from app.repositories.narrowing import Narrowing, narrowed, narrowed_async, narrowing
 
 M = TypeVar("M", bound=SQLModel)
 # Per field shown on only some rows, the SQL condition of those rows (see FilterVariables).
@@ -74,9 +75,11 @@ async def select_rows(
     as null there (one statement: the conditions are selected along)."""
     if masks:
         masked = _page(select(model, *_shown(masks)), where, order, limit, offset)
-        return _nulled(session, masks, (await session.exec(masked)).all())
+        masked, parameters = await narrowed_async(session, masked)
+        return _nulled(session, masks, (await session.exec(masked, params=parameters)).all())
     statement = _page(model_select(model), where, order, limit, offset)
-    return list((await session.exec(statement)).all())
+    statement, parameters = await narrowed_async(session, statement)
+    return list((await session.exec(statement, params=parameters)).all())
 
 
 def _page(
@@ -101,6 +104,8 @@ class ValuesStatement:
     columns_read: tuple[str, ...]
     masked: tuple[str, ...]
     blank: Mapping[str, None]
+    # Its `column IN (subquery)` conditions, read first (app/repositories/narrowing.py).
+    narrowing: Narrowing | None = None
 
 
 def values_statement(
@@ -121,7 +126,9 @@ def values_statement(
     columns = [getattr(model, key).label(key) for key in columns_read]
     statement = _page(select(*columns, *_shown(masks), *extra), where, order, limit, offset)
     blank = dict.fromkeys(column_keys(model))  # the columns not read: null
-    return ValuesStatement(statement, tuple(columns_read), tuple(masks), blank)
+    return ValuesStatement(
+        statement, tuple(columns_read), tuple(masks), blank, narrowing(statement)
+    )
 
 
 def bound_strings(
@@ -158,12 +165,15 @@ def bound_strings(
         return None
     if mark in text.lower():
         return None
-    return replace(prepared, statement=statement)
+    return replace(prepared, statement=statement, narrowing=narrowing(statement))
 
 
 def statement_weight(prepared: ValuesStatement) -> int:
-    """How many SQL elements the statement holds: what keeping it costs in memory."""
-    return sum(1 for _ in iterate(prepared.statement))
+    """How many SQL elements the statement holds (with its narrowed twin and lookups):
+    what keeping it costs in memory."""
+    found = prepared.narrowing
+    kept = (prepared.statement, *(() if found is None else (found.statement, *found.lookups)))
+    return sum(1 for statement in kept for _ in iterate(statement))
 
 
 def run_values(
@@ -177,7 +187,8 @@ def run_values(
     width = len(columns_read)
     shown_end = width + len(names)
     rows, extras = [], []
-    for row in connection.execute(prepared.statement, parameters).all():
+    statement, parameters = narrowed(connection, prepared.statement, prepared.narrowing, parameters)
+    for row in connection.execute(statement, parameters).all():
         values = Values(blank)
         values.update(zip(columns_read, row[:width], strict=True))
         for name, visible in zip(names, row[width:shown_end], strict=True):
