@@ -18,7 +18,7 @@ span).
 from __future__ import annotations
 
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from typing import Any, cast
 
 from graphql import (
@@ -165,6 +165,71 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return_type, field_details_list, info, path, result, position_context
         )
 
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        """graphql-core's complete_iterable_value; for a list (not streamed) of objects of a
+        type `complete_value` takes straight to its fields, each object goes there at once:
+        the subfields are collected once for the list, not once per item. A null, an error
+        or an awaitable item takes graphql-core's own way, as does anything else."""
+        object_type = (
+            self._object_type(item_type)
+            if self._direct and position_context is None and type(items) is list
+            else None
+        )
+        if object_type is None or self.get_stream_usage(field_details_list, path) is not None:
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+        fields, deferred, _ = self.collect_subfields(object_type, field_details_list)
+        if deferred:
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        awaitable_indices: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                item_path = path.add_key(index, None)
+                if item is None or item is Undefined or isinstance(item, Exception):
+                    if self.complete_list_item_value(
+                        item, completed, item_type, field_details_list, info, item_path, None
+                    ):
+                        awaitable_indices.append(index)
+                    continue
+                if is_awaitable(item):
+                    completed.append(
+                        self.complete_awaitable_list_item_value(
+                            item, item_type, field_details_list, info, item_path, None
+                        )
+                    )
+                    awaitable_indices.append(index)
+                    continue
+                try:
+                    value = self.execute_fields(object_type, item, item_path, fields, None)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    value = None
+                if is_awaitable(value):
+                    value = self._settled(value, item_type, field_details_list, item_path)
+                    awaitable_indices.append(index)
+                completed.append(value)
+        except Exception:
+            pending = [completed[index] for index in awaitable_indices]
+            if pending:
+                self.settle_in_background(pending)
+            raise
+        if not awaitable_indices:
+            return completed
+        return _gathered_items(completed, awaitable_indices)
+
     def _object_type(self, return_type: GraphQLOutputType) -> GraphQLObjectType | None:
         """The object type `return_type` is (or wraps in non-null), if it has no is_type_of."""
         known = self._object_types.get(id(return_type))
@@ -265,6 +330,14 @@ def _copied(value: Any) -> Any:
     if isinstance(value, list):
         return [_copied(item) for item in value]
     return value
+
+
+async def _gathered_items(completed: list[Any], awaitable_indices: list[int]) -> list[Any]:
+    """What graphql-core's complete_iterable_value returns when some items are awaitable."""
+    awaited = await gather_with_cancel(*(completed[index] for index in awaitable_indices))
+    for index, value in zip(awaitable_indices, awaited, strict=True):
+        completed[index] = value
+    return completed
 
 
 async def _gathered(results: dict[str, Any], awaitable_fields: list[str]) -> dict[str, Any]:

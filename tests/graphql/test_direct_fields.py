@@ -177,6 +177,37 @@ async def test_the_direct_path_answers_as_the_general_path(
     assert {"name": "Editors"} in roles
 
 
+async def test_an_item_in_error_answers_as_on_the_general_path(
+    app: Starlette, services: Services, general: Starlette
+) -> None:
+    """A list item whose non-null field is null (a grant masks the public's `id` on users
+    who are not active) is an error at that item: nulled where the list's items may be null
+    (a role's users), bubbling up where they may not (the users list): the same answer,
+    errors and their paths included, on the direct path as on the general one."""
+    await seed(services)
+    await add_permission(services, None, ["email", "role"], None)
+    await add_permission(services, None, ["id"], {"status": {"_eq": "active"}})
+    await add_permission(services, None, ["id", "name", "users"], None, collection="directus_roles")
+    documents = (
+        '{ users(sort: ["email"]) { id email } }',
+        '{ roles(sort: ["name"]) { name users(sort: ["email"]) { email id } } }',
+    )
+    for document in documents:
+        answers = []
+        for served in (app, general):
+            async with app_client(served) as client:
+                reply = await gql(client, document)
+            answers.append((reply.status, reply.body))
+        assert answers[0] == answers[1], document
+        errors = answers[0][1]["errors"]
+        assert errors and all(error["path"][-1] == "id" for error in errors)
+    roles = answers[0][1]["data"]["roles"]
+    viewers = next(role for role in roles if role["name"] == "Viewers")
+    assert None in viewers["users"]  # Carol (suspended) and Frank (archived): nulled items
+    shown = [user["email"] for user in viewers["users"] if user is not None]
+    assert shown == ["dave@sample.net"]  # the active one
+
+
 def test_the_general_path_is_the_traced_one(app: Starlette, general: Starlette) -> None:
     """What the equivalence above compares: the served view reads ahead, the traced one
     does not."""
