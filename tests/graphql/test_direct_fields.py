@@ -200,7 +200,8 @@ async def test_an_item_in_error_answers_as_on_the_general_path(
             answers.append((reply.status, reply.body))
         assert answers[0] == answers[1], document
         errors = answers[0][1]["errors"]
-        assert errors and all(error["path"][-1] == "id" for error in errors)
+        assert errors
+        assert all(error["path"][-1] == "id" for error in errors)
     roles = answers[0][1]["data"]["roles"]
     viewers = next(role for role in roles if role["name"] == "Viewers")
     assert None in viewers["users"]  # Carol (suspended) and Frank (archived): nulled items
