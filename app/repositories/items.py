@@ -73,12 +73,13 @@ async def select_rows(
 ) -> list[M]:
     """The rows `where` admits, in `order`; with `masks`, each field masked on a row read
     as null there (one statement: the conditions are selected along)."""
+    page = limit is not None and bool(order)  # narrowed: app/repositories/narrowing.py
     if masks:
         masked = _page(select(model, *_shown(masks)), where, order, limit, offset)
-        masked, parameters = await narrowed_async(session, masked)
+        masked, parameters = await narrowed_async(session, masked) if page else (masked, None)
         return _nulled(session, masks, (await session.exec(masked, params=parameters)).all())
     statement = _page(model_select(model), where, order, limit, offset)
-    statement, parameters = await narrowed_async(session, statement)
+    statement, parameters = await narrowed_async(session, statement) if page else (statement, None)
     return list((await session.exec(statement, params=parameters)).all())
 
 
@@ -126,9 +127,9 @@ def values_statement(
     columns = [getattr(model, key).label(key) for key in columns_read]
     statement = _page(select(*columns, *_shown(masks), *extra), where, order, limit, offset)
     blank = dict.fromkeys(column_keys(model))  # the columns not read: null
-    return ValuesStatement(
-        statement, tuple(columns_read), tuple(masks), blank, narrowing(statement)
-    )
+    # A page's `column IN (subquery)` read first (app/repositories/narrowing.py).
+    found = narrowing(statement) if limit is not None and order else None
+    return ValuesStatement(statement, tuple(columns_read), tuple(masks), blank, found)
 
 
 def bound_strings(
@@ -165,15 +166,20 @@ def bound_strings(
         return None
     if mark in text.lower():
         return None
-    return replace(prepared, statement=statement, narrowing=narrowing(statement))
+    found = None if prepared.narrowing is None else narrowing(statement)
+    return replace(prepared, statement=statement, narrowing=found)
+
+
+# What a narrowing adds per lookup: its SELECT, LIMIT and parameter, the rest shared.
+_LOOKUP_WEIGHT = 8
 
 
 def statement_weight(prepared: ValuesStatement) -> int:
-    """How many SQL elements the statement holds (with its narrowed twin and lookups):
-    what keeping it costs in memory."""
+    """How many SQL elements the statement holds: what keeping it costs in memory (a
+    narrowing shares them, and adds a few per lookup)."""
     found = prepared.narrowing
-    kept = (prepared.statement, *(() if found is None else (found.statement, *found.lookups)))
-    return sum(1 for statement in kept for _ in iterate(statement))
+    extra = 0 if found is None else _LOOKUP_WEIGHT * len(found.lookups)
+    return sum(1 for _ in iterate(prepared.statement)) + extra
 
 
 def run_values(

@@ -8,10 +8,16 @@ on the event loop's thread. With the ids known (`role IN ('…')`), the same pag
 order from the (role, last_access, id) index and stops after 25 rows, a few microseconds.
 
 So the subquery runs first, on the same connection, for at most NARROW_MAX + 1 ids; where
-it yields at most NARROW_MAX, the statement runs with them in its place. The ids are the
-subquery's own answer, so the rows are the same. Only a condition that every returned row
-must meet is narrowed (a conjunct of the top-level WHERE), and only a subquery that names
-none of the outer statement's tables (so it means the same on its own).
+it yields at most NARROW_MAX, the statement runs with `column IN (ids)` beside the condition
+as built. The condition stays: each statement reads its own snapshot (SQLite outside a
+transaction, PostgreSQL at READ COMMITTED), so a role renamed between the two must not let a
+row through that the condition, read with the rows, refuses. A write between them can only
+leave out a row the page would have shown a moment later, as if read a moment sooner.
+
+Only a condition that every returned row must meet is narrowed (a conjunct of the top-level
+WHERE), and only a subquery that names none of the outer statement's tables (so it means the
+same on its own). Callers narrow only a page (ORDER BY and LIMIT), where the planner's
+choice is what sorting the whole condition's rows costs; the lookup is one more statement.
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList, ColumnClause
 from sqlalchemy.sql.selectable import ScalarSelect, Select, SelectBase, TableClause
-from sqlalchemy.sql.visitors import replacement_traverse
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 __all__ = ["NARROW_MAX", "Narrowing", "narrowed", "narrowed_async", "narrowing"]
@@ -37,11 +42,12 @@ _KEY = "dauth_narrow_{}"
 
 @dataclass(frozen=True)
 class Narrowing:
-    """The lookups of a statement's narrowable subqueries, and the statement with each
-    replaced by the expanding parameter of the same position (`_KEY`)."""
+    """The lookups of a statement's narrowable subqueries (each at most `cap` + 1 ids), and
+    the statement with each one's ids as the expanding parameter of its position (`_KEY`)."""
 
     lookups: tuple[Any, ...]
     statement: Any
+    cap: int
 
 
 def narrowing(statement: Any) -> Narrowing | None:
@@ -68,20 +74,24 @@ def narrowing(statement: Any) -> Narrowing | None:
     found = [c for c in candidates if not _tables([c.right.element]) & outer]
     if not found:
         return None
-    swaps = {
-        id(conjunct): conjunct.left.in_(
-            bindparam(_KEY.format(index), expanding=True, type_=conjunct.left.type)
-        )
+    cap = NARROW_MAX
+    beside = [
+        conjunct.left.in_(bindparam(_KEY.format(index), expanding=True, type_=conjunct.left.type))
         for index, conjunct in enumerate(found)
-    }
-    narrowed_statement = replacement_traverse(
-        statement, {}, lambda element, **_: swaps.get(id(element))
-    )
-    lookups = []
-    for conjunct in found:
-        inner = conjunct.right.element.subquery()
-        lookups.append(select(*inner.c).limit(NARROW_MAX + 1))
-    return Narrowing(tuple(lookups), narrowed_statement)
+    ]
+    lookups = tuple(_lookup(conjunct.right.element, cap + 1) for conjunct in found)
+    return Narrowing(lookups, statement.where(*beside), cap)
+
+
+def _lookup(inner: Select[Any], rows: int) -> Select[Any]:
+    """The subquery as a statement of its own, `rows` rows at most: limited as it is where
+    it has no window of its own (as the engine builds them), else wrapped."""
+    if (
+        getattr(inner, "_limit_clause", True) is None
+        and getattr(inner, "_offset_clause", True) is None
+    ):
+        return inner.limit(rows)
+    return select(*inner.subquery().c).limit(rows)
 
 
 def _surface_tables(statement: Any) -> set[Any]:
@@ -111,13 +121,13 @@ def _from_clauses(elements: Any, *, into_subqueries: bool) -> set[Any]:
 
 
 def _bound(
-    answers: Sequence[Sequence[Any]], parameters: Mapping[str, Any] | None
+    answers: Sequence[Sequence[Any]], parameters: Mapping[str, Any] | None, cap: int
 ) -> dict[str, Any] | None:
     """`parameters` with each lookup's ids, or None where one found too many to narrow."""
     bound = dict(parameters or {})
     for index, ids in enumerate(answers):
         distinct = list(dict.fromkeys(ids))
-        if len(ids) > NARROW_MAX:
+        if len(ids) > cap:
             return None
         bound[_KEY.format(index)] = distinct
     return bound
@@ -135,7 +145,7 @@ def narrowed(
     answers = [
         [row[0] for row in connection.execute(lookup, parameters)] for lookup in found.lookups
     ]
-    bound = _bound(answers, parameters)
+    bound = _bound(answers, parameters, found.cap)
     return (statement, parameters) if bound is None else (found.statement, bound)
 
 
@@ -150,5 +160,5 @@ async def narrowed_async(
         [row[0] for row in await session.exec(lookup, params=parameters)]
         for lookup in found.lookups
     ]
-    bound = _bound(answers, parameters)
+    bound = _bound(answers, parameters, found.cap)
     return (statement, parameters) if bound is None else (found.statement, bound)

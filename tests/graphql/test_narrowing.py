@@ -13,6 +13,7 @@ from sqlalchemy import and_, not_, or_, select
 from sqlmodel import col
 
 from app.db.models import Role, User
+from app.repositories import items as items_repo
 from app.repositories import narrowing as narrowing_module
 from app.repositories import policies as policies_repo
 from app.repositories.narrowing import narrowing
@@ -79,6 +80,19 @@ async def _grants(services: Services, viewers: str) -> None:
     await add_permission(services, None, ["id", "name"], None, collection="directus_roles")
 
 
+def _run_as_built(patch: pytest.MonkeyPatch) -> None:
+    """Every statement runs as built, kept ones included: no lookup, no ids bound."""
+
+    def as_built(_connection: Any, statement: Any, _found: Any, parameters: Any) -> Any:
+        return statement, parameters
+
+    async def as_built_async(_session: Any, statement: Any, parameters: Any = None) -> Any:
+        return statement, parameters
+
+    patch.setattr(items_repo, "narrowed", as_built)
+    patch.setattr(items_repo, "narrowed_async", as_built_async)
+
+
 async def _answers(app: Any, token: str | None) -> list[Any]:
     answers: list[Any] = []
     async with app_client(app) as client:
@@ -102,7 +116,7 @@ async def test_reads_narrowed_answer_as_built(
             narrowed = await _answers(app, token)
         assert any(NARROWED.search(statement) for statement in statements), token
         with monkeypatch.context() as patch:
-            patch.setattr(narrowing_module, "NARROW_MAX", -1)  # every lookup finds too many
+            _run_as_built(patch)
             with counting_statements(services) as statements:
                 built = await _answers(app, token)
             assert not any(NARROWED.search(statement) for statement in statements)
@@ -127,12 +141,15 @@ async def test_more_related_ids_than_the_cap_run_the_statement_as_built(
     await seed(services)
     await _twins(services, 3)
     async with app_client(app) as client:
-        for cap, narrowed in ((3, True), (2, False)):
+        # The cap is a statement's own, from when it was built (an admin's is kept): each
+        # cap reads through a statement of its own (another offset).
+        for cap, narrowed, offset in ((3, True, 0), (2, False, 1)):
             monkeypatch.setattr(narrowing_module, "NARROW_MAX", cap)
+            document = TWINS.replace('sort: ["email"]', f'sort: ["email"], offset: {offset}')
             with counting_statements(services) as statements:
-                reply = await gql(client, TWINS, token=ADMIN_TOKEN)
+                reply = await gql(client, document, token=ADMIN_TOKEN)
             emails = [row["email"] for row in reply.data["users"]]
-            assert emails == [f"twin{index}@example.com" for index in range(3)]
+            assert emails == [f"twin{index}@example.com" for index in range(offset, 3)]
             assert any(NARROWED.search(statement) for statement in statements) is narrowed
 
 
