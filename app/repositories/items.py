@@ -73,14 +73,11 @@ async def select_rows(
 ) -> list[M]:
     """The rows `where` admits, in `order`; with `masks`, each field masked on a row read
     as null there (one statement: the conditions are selected along)."""
-    page = limit is not None and bool(order)  # narrowed: app/repositories/narrowing.py
-    if masks:
-        masked = _page(select(model, *_shown(masks)), where, order, limit, offset)
-        masked, parameters = await narrowed_async(session, masked) if page else (masked, None)
-        return _nulled(session, masks, (await session.exec(masked, params=parameters)).all())
-    statement = _page(model_select(model), where, order, limit, offset)
-    statement, parameters = await narrowed_async(session, statement) if page else (statement, None)
-    return list((await session.exec(statement, params=parameters)).all())
+    chosen = select(model, *_shown(masks)) if masks else model_select(model)
+    statement = _page(chosen, where, order, limit, offset)
+    statement, parameters = await narrowed_async(session, statement)
+    rows = (await session.exec(statement, params=parameters)).all()
+    return _nulled(session, masks, rows) if masks else list(rows)
 
 
 def _page(
@@ -127,9 +124,9 @@ def values_statement(
     columns = [getattr(model, key).label(key) for key in columns_read]
     statement = _page(select(*columns, *_shown(masks), *extra), where, order, limit, offset)
     blank = dict.fromkeys(column_keys(model))  # the columns not read: null
-    # A page's `column IN (subquery)` read first (app/repositories/narrowing.py).
-    found = narrowing(statement) if limit is not None and order else None
-    return ValuesStatement(statement, tuple(columns_read), tuple(masks), blank, found)
+    return ValuesStatement(
+        statement, tuple(columns_read), tuple(masks), blank, narrowing(statement)
+    )
 
 
 def bound_strings(
@@ -166,8 +163,7 @@ def bound_strings(
         return None
     if mark in text.lower():
         return None
-    found = None if prepared.narrowing is None else narrowing(statement)
-    return replace(prepared, statement=statement, narrowing=found)
+    return replace(prepared, statement=statement, narrowing=narrowing(statement))
 
 
 # What a narrowing adds per lookup: its SELECT, LIMIT and parameter, the rest shared.

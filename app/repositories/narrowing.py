@@ -51,10 +51,10 @@ class Narrowing:
 
 
 def narrowing(statement: Any) -> Narrowing | None:
-    """The Narrowing of a SELECT whose WHERE has `column IN (subquery)` conjuncts whose
-    subqueries stand alone; None where it has none."""
+    """The Narrowing of a page (a SELECT with ORDER BY and LIMIT) whose WHERE has `column IN
+    (subquery)` conjuncts whose subqueries stand alone; None for anything else."""
     where = getattr(statement, "whereclause", None)
-    if where is None or not isinstance(statement, Select):
+    if where is None or not isinstance(statement, Select) or not _is_page(statement):
         return None
     if isinstance(where, BooleanClauseList) and where.operator is operators.and_:
         conjuncts: Sequence[Any] = list(where.clauses)
@@ -81,6 +81,12 @@ def narrowing(statement: Any) -> Narrowing | None:
     ]
     lookups = tuple(_lookup(conjunct.right.element, cap + 1) for conjunct in found)
     return Narrowing(lookups, statement.where(*beside), cap)
+
+
+def _is_page(statement: Select[Any]) -> bool:
+    """ORDER BY and LIMIT both (read as _lookup reads a window: absent, not a page)."""
+    limited = getattr(statement, "_limit_clause", None) is not None
+    return limited and bool(getattr(statement, "_order_by_clauses", ()))
 
 
 def _lookup(inner: Select[Any], rows: int) -> Select[Any]:
